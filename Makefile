@@ -1,0 +1,38 @@
+# Quick start: `make demo` (set up + demo packets), then `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/install-system-packages.sh
+	bash scripts/install-system-packages.sh
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	@for f in examples/appointments/*.yaml examples/appointments/*.json; do \
+		$(PY) generate.py packet "$$f" --out output || exit 1; \
+	done
+
+lint: setup
+	$(VENV)/bin/ruff check packetgen tests benchmarks generate.py
+	$(VENV)/bin/ruff format --check packetgen tests benchmarks generate.py
+
+typecheck: setup
+	$(VENV)/bin/mypy packetgen
+
+test: lint typecheck
+	$(PY) generate.py validate
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) benchmarks/packet.py
+
+clean:
+	rm -rf $(VENV) output/*.pdf .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,82 @@
+"""Refusals before anything is drawn: characters that no font of the layout can draw.
+
+A packet is never produced with tofu (empty boxes): the error names the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from .errors import PacketError, SourcePos
+from .models import Appointment
+from .models.packet import ResolvedPacket
+from .yamlsafe import Located, dotted, walk_strings
+
+_APPOINTMENT_TEXT = ("first_name", "last_name", "mrn", "provider", "location")
+
+
+class Glyphs(Protocol):
+    """Anything that can tell whether a character can be drawn (render.FontSet)."""
+
+    def can_draw(self, ch: str) -> bool: ...
+
+
+def undrawable(text: str, glyphs: Glyphs) -> str | None:
+    """A description of the first character of `text` that no font can draw, or None."""
+    for ch in text:
+        if not glyphs.can_draw(ch):
+            name = unicodedata.name(ch, "unnamed character")
+            return f"character U+{ord(ch):04X} ({name}) has no glyph in this layout's fonts"
+    return None
+
+
+def check_appointment(appointment: Appointment, glyphs: Glyphs) -> list[PacketError]:
+    """Every patient value must be drawable by the layout's fonts."""
+    errors = []
+    for name in _APPOINTMENT_TEXT:
+        value = getattr(appointment, name)
+        problem = value and undrawable(value, glyphs)
+        if problem:
+            errors.append(PacketError(appointment.pos(name), name, problem))
+    for index, text in enumerate(appointment.instructions):
+        problem = undrawable(text, glyphs)
+        if problem:
+            errors.append(PacketError(appointment.pos("instructions"), f"instructions[{index}]", problem))
+    return errors
+
+
+def check_content(located: Located, glyphs: Glyphs, layout_name: str) -> list[PacketError]:
+    """Every string in a content file must be drawable in a layout (for `validate`)."""
+    errors = []
+    for key, text in walk_strings(located.data):
+        problem = undrawable(text, glyphs)
+        if problem:
+            errors.append(PacketError(located.pos(key), dotted(key), f"{problem} (layout {layout_name})"))
+    return errors
+
+
+def check_packet(packet: ResolvedPacket, glyphs: Glyphs, where: SourcePos) -> list[PacketError]:
+    """Every string the packet will draw (content and labels too) must be drawable."""
+    errors = []
+    for path, text in _packet_strings(packet, ""):
+        problem = undrawable(text, glyphs)
+        if problem:
+            errors.append(PacketError(where, path, problem))
+    return errors
+
+
+def _packet_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _packet_strings(getattr(value, f.name), f"{path}.{f.name}".lstrip("."))
+    elif isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            yield from _packet_strings(item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _packet_strings(item, f"{path}.{key}")

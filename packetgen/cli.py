@@ -1,0 +1,139 @@
+"""The command line: parse arguments, call the library API, map errors to exit codes.
+
+Exit codes: 0 done; 1 a batch in which some records failed; 2 nothing done
+(bad options or an unusable input). Input errors print as one line each,
+`PATH:LINE: field: what was expected`, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import InputErrors, PacketError, UsageError
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+EPILOG = """examples:
+  generate.py packet examples/appointments/nguyen.yaml
+  generate.py packet appt.json --out /secure/packets --layout letter
+  generate.py validate
+  generate.py validate packets/vertebroplasty.yaml
+  generate.py list
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_UNUSABLE)
+
+
+def _language(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        raise argparse.ArgumentTypeError("expected a BCP 47 language tag such as en or es-MX")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="generate.py",
+        description="Turn procedure content and appointments into personalized PDF packets.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    packet = commands.add_parser("packet", help="one appointment file (YAML or JSON) → one PDF packet")
+    packet.add_argument("appointment", type=Path, metavar="APPOINTMENT_FILE")
+    packet.add_argument(
+        "--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output/)"
+    )
+    packet.add_argument("--layout", metavar="NAME", help="layout name (default: letter)")
+    packet.add_argument("--language", type=_language, metavar="TAG", help="override the appointment's language")
+    validate = commands.add_parser("validate", help="check content and layouts; exit 0 when clean")
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    commands.add_parser("list", help="show the procedures and layouts available")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "packet":
+            return _packet(args)
+        if args.command == "validate":
+            return _validate(args)
+        return _list()
+    except InputErrors as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+    except PacketError as exc:
+        print(exc, file=sys.stderr)
+    except UsageError as exc:
+        print(f"generate.py: error: {exc}", file=sys.stderr)
+    except Exception as exc:  # a bug: say so in one line, without values; PACKETGEN_DEBUG shows it
+        if os.environ.get("PACKETGEN_DEBUG"):
+            raise
+        print(
+            f"generate.py: internal error ({type(exc).__name__}); rerun with PACKETGEN_DEBUG=1 and report it",
+            file=sys.stderr,
+        )
+    return EXIT_UNUSABLE
+
+
+def _packet(args: argparse.Namespace) -> int:
+    from .build import make_packet  # imported here so `--help` stays fast
+
+    if not args.appointment.is_file():
+        raise UsageError(f"{args.appointment}: no such file")
+    result = make_packet(args.appointment, args.out, args.layout, args.language)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    print(result.path)
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .build import check_library
+    from .library import load_library, pending_review, project_root
+
+    files = list(args.paths)
+    if files:  # check the given content against the project's layouts too
+        given = {p.resolve() for p in files}
+        files += [p for p in sorted((project_root() / "layouts").glob("*.yaml")) if p.resolve() not in given]
+    library = load_library(files=files)
+    InputErrors.raise_if_any(check_library(library))
+    for content_id, located in sorted(library.sources.items()):
+        content = library.contents[content_id]
+        pending = pending_review(located.data)
+        print(
+            f"{located.path}: {content.id} {content.version} ({content.language}): ok; "
+            f"{len(pending)} items await clinical review"
+        )
+        for key in pending:
+            print(f"  {located.pos(key)}: review: pending")
+    for name in sorted(library.layouts):
+        print(f"layout {name}: ok")
+    return EXIT_OK
+
+
+def _list() -> int:
+    from .library import load_library
+
+    library = load_library()
+    print("Procedures:")
+    for content in sorted(library.contents.values(), key=lambda c: c.id):
+        codes = ", ".join(f"{k.system} {k.code}" for k in content.codes)
+        print(
+            f"  {content.id:<18} {content.title} | version {content.version} | languages: {content.language} | {codes}"
+        )
+    print("Layouts:")
+    for layout in sorted(library.layouts.values(), key=lambda lay: lay.name):
+        print(f"  {layout.name:<18} {layout.description} | {layout.page.size}")
+    return EXIT_OK

@@ -1,0 +1,134 @@
+"""The content library: every packet and layout on disk, loaded and checked.
+
+`load_library` reads `packets/*.yaml` and `layouts/*.yaml`, validates each,
+checks what one schema cannot (unique item ids, placeholders, flag sections),
+and collects every error before raising, so an editor sees them all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputErrors, PacketError, UsageError
+from .markup import STANDARD_VARIABLES, template_problem
+from .models import Content, Layout
+from .validate import validate
+from .yamlsafe import Key, Located, dotted, load_file, walk_strings
+
+DEFAULT_LAYOUT = "letter"
+
+
+@dataclass(frozen=True)
+class Library:
+    """Validated content and layouts, looked up by id, code or name."""
+
+    contents: dict[str, Content]
+    layouts: dict[str, Layout]
+    sources: dict[str, Located] = field(default_factory=dict)
+    """The parsed file each content id came from (for positions and checks)."""
+
+    def find_procedure(self, wanted: str) -> Content | None:
+        """The content whose id, or one of whose codes, is `wanted`."""
+        if wanted in self.contents:
+            return self.contents[wanted]
+        return next((c for c in self.contents.values() if any(k.code == wanted for k in c.codes)), None)
+
+    def layout(self, name: str | None) -> Layout:
+        """The layout called `name` (default: letter); UsageError if unknown."""
+        chosen = name or DEFAULT_LAYOUT
+        if chosen not in self.layouts:
+            known = ", ".join(sorted(self.layouts))
+            raise UsageError(f"unknown layout '{chosen}'; available: {known}")
+        return self.layouts[chosen]
+
+    def procedure_names(self) -> str:
+        """Every accepted procedure id and code, for error messages."""
+        return ", ".join(sorted(self.contents) + sorted(k.code for c in self.contents.values() for k in c.codes))
+
+
+def project_root() -> Path:
+    """The folder holding packets/ and layouts/ (the package's parent)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Library:
+    """Load every packet and layout under `root` (or just `files`); InputErrors if any is bad."""
+    root = root or project_root()
+    paths = list(files) or sorted((root / "packets").glob("*.yaml")) + sorted((root / "layouts").glob("*.yaml"))
+    errors: list[PacketError] = []
+    contents: dict[str, Content] = {}
+    layouts: dict[str, Layout] = {}
+    sources: dict[str, Located] = {}
+    for path in paths:
+        shown = _shown(path, root)
+        try:
+            located = load_file(path, shown)
+            if path.parent.name == "layouts" or _looks_like_layout(located.data):
+                layout = validate(located, Layout)
+                _add(layouts, layout.name, layout, located, errors)
+            else:
+                content = validate(located, Content)
+                errors.extend(check_content(content, located))
+                _add(contents, content.id, content, located, errors)
+                sources[content.id] = located
+        except PacketError as exc:
+            errors.append(exc)
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+    InputErrors.raise_if_any(errors)
+    return Library(contents, layouts, sources)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _looks_like_layout(data: Any) -> bool:
+    return isinstance(data, dict) and "page" in data and "handout" not in data
+
+
+def _add(table: dict[str, Any], key: str, value: Any, located: Located, errors: list[PacketError]) -> None:
+    if key in table:
+        errors.append(PacketError(located.pos(("id",)), "id", f"'{key}' is defined by another file too"))
+    table[key] = value
+
+
+def check_content(content: Content, located: Located) -> list[PacketError]:
+    """What the schema cannot see: duplicate ids, placeholders, flag sections."""
+    errors = _duplicate_ids(located)
+    allowed = STANDARD_VARIABLES | frozenset(content.times)
+    for key, text in walk_strings(located.data):
+        problem = template_problem(text, allowed)
+        if problem:
+            errors.append(PacketError(located.pos(key), dotted(key), problem))
+    sections = {s.id for s in content.handout.sections}
+    for name, flag in content.flags.items():
+        if flag.section not in sections:
+            at: Key = ("flags", name, "section")
+            errors.append(PacketError(located.pos(at), dotted(at), f"expected one of: {', '.join(sorted(sections))}"))
+    return errors
+
+
+def _duplicate_ids(located: Located) -> list[PacketError]:
+    seen: dict[str, Key] = {}
+    errors = []
+    for key, text in walk_strings(located.data):
+        if key and key[-1] == "id" and len(key) > 1:
+            if text in seen:
+                first = located.pos(seen[text]).line
+                errors.append(
+                    PacketError(located.pos(key), dotted(key), f"id '{text}' is already used on line {first}")
+                )
+            seen[text] = key
+    return errors
+
+
+def pending_review(located_data: Any) -> list[Key]:
+    """Paths of items marked `review: pending` (for `validate`'s report)."""
+    return [key[:-1] for key, text in walk_strings(located_data) if key and key[-1] == "review" and text == "pending"]

@@ -1,0 +1,106 @@
+"""The schema of one appointment record, whatever format it arrived in.
+
+Fields are those of CONTRACT.md. Values are checked for form here; whether
+the procedure and flags exist is checked against the content library by
+`intake`, and the start time against the site's time zone by `personalize`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from ..errors import SourcePos
+from .types import Id, LanguageTag, Model, Text, _require_str, parse_iso_date
+
+_START = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?")
+_APPOINTMENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def parse_start(value: Any) -> datetime:
+    """`YYYY-MM-DDTHH:MM`, optional seconds and UTC offset; naive means site time."""
+    text = _require_str(value).strip()
+    match = _START.fullmatch(text)
+    if not match:
+        raise PydanticCustomError("start_format", "expected a date and time as YYYY-MM-DDTHH:MM")
+    day, hour, minute, second, offset = match.groups()
+    iso = f"{day}T{hour}:{minute}:{second or '00'}"
+    if offset:
+        iso += "+00:00" if offset == "Z" else offset
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        raise PydanticCustomError("start_impossible", "not a real date and time") from None
+
+
+def _check_appointment_id(value: str) -> str:
+    if not _APPOINTMENT_ID.fullmatch(value) or set(value) == {"."}:
+        raise PydanticCustomError(
+            "appointment_id", "expected 1-64 characters of A-Z a-z 0-9 . _ - (it names the output file)"
+        )
+    return value
+
+
+def _as_list(value: Any) -> Any:
+    """A single value where a list is expected is taken as a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+class Appointment(Model):
+    """One patient's appointment for one procedure."""
+
+    appointment_id: Annotated[Text, AfterValidator(_check_appointment_id)]
+    """Unique within a batch; names the output file."""
+    mrn: Text
+    """Medical record number, kept exactly as given (leading zeros)."""
+    first_name: Text
+    last_name: Text
+    date_of_birth: Annotated[date, BeforeValidator(parse_iso_date)]
+    procedure: Text
+    """A packet id, or one of the codes that packet lists."""
+    start: Annotated[datetime, BeforeValidator(parse_start)]
+    """Local clock time at the site; an offset, if given, is honoured."""
+    provider: Text
+    """The practitioner performing the procedure, as it should be printed."""
+    location: Text | None = None
+    language: LanguageTag = "en"
+    flags: Annotated[tuple[Id, ...], BeforeValidator(_as_list)] = ()
+    instructions: Annotated[tuple[Text, ...], BeforeValidator(_as_list)] = Field(default=(), max_length=50)
+    """The patient's own preparation instructions, printed verbatim."""
+    layout: Id | None = None
+
+    _origin: dict[str, SourcePos] = PrivateAttr(default_factory=dict)
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born_in_the_past(cls, value: date, info: ValidationInfo) -> date:
+        today = (info.context or {}).get("today")
+        if today is not None and value > today:
+            raise PydanticCustomError("dob_future", "date of birth is in the future")
+        if today is not None and value.year < today.year - 130:
+            raise PydanticCustomError("dob_old", "date of birth is more than 130 years ago")
+        return value
+
+    @field_validator("flags")
+    @classmethod
+    def _no_repeated_flags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("flags_repeat", "a flag is listed twice")
+        return value
+
+    def __repr_args__(self) -> Any:
+        # Only the opaque id: a model printed into a log must not carry PHI.
+        yield "appointment_id", self.appointment_id
+
+    def pos(self, field: str) -> SourcePos:
+        """Where `field` was given in the input (the record's start if unknown)."""
+        return self._origin.get(field) or self._origin.get("", SourcePos("<appointment>", 1))
+
+    def with_origin(self, origin: dict[str, SourcePos]) -> Appointment:
+        """Attach the input positions of each field (kept out of the schema)."""
+        self._origin = dict(origin)
+        return self

@@ -1,0 +1,153 @@
+"""The schema of a procedure's content file (`packets/<id>.yaml`).
+
+Written by clinical educators. Text fields may hold placeholders such as
+`{{ night_before }}`; `validate` checks that each one names a known value.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .types import Id, IsoDate, LanguageTag, Model, Text, Version
+
+Review = Literal["pending", "approved"]
+"""`pending`: text not taken from approved source material; a clinician must review it."""
+
+
+class Item(Model):
+    """One paragraph or bullet: the unit that translations line up on."""
+
+    id: Id
+    """Stable id shared by every language of this content."""
+    text: Text
+    """The text; may contain placeholders like `{{ provider }}`."""
+    review: Review = "approved"
+    """`pending` marks text a clinician has not yet reviewed."""
+
+
+class Risk(Model):
+    """A material risk; printed on the handout and, with an initials box, on the consent."""
+
+    id: Id
+    text: Text
+    """The risk as the patient reads it."""
+    detail: Text | None = None
+    """Printed in brackets after the text, e.g. `very rare`."""
+    frequency: Literal["very rare", "rare", "uncommon", "common"] | None = None
+    """How often it happens, where the source says."""
+    review: Review = "approved"
+
+
+class Figure(Model):
+    """An illustration drawn by the renderer, with its caption."""
+
+    id: Id
+    drawing: Literal["vertebral_compression"]
+    """Which built-in drawing to use."""
+    caption: Text
+    description: Text
+    """What the picture shows, for readers who cannot see it (PDF alt text)."""
+
+
+class Section(Model):
+    """A headed part of the handout: an optional lead-in line, then bullets."""
+
+    id: Id
+    heading: Text
+    lead: Text | None = None
+    bullets: tuple[Item, ...] = ()
+
+
+class Timing(Model):
+    """A moment relative to the appointment's start, e.g. the night before."""
+
+    days: int = 0
+    """Whole days from the appointment's date (negative: before)."""
+    minutes: int = 0
+    """Minutes from the start time (negative: before)."""
+    show: Literal["date", "time", "datetime"]
+    """How the moment is printed: `Sunday, December 6`, `6:30 AM`, or both."""
+
+
+class FlagText(Model):
+    """Text added when an appointment carries a flag such as `sedation`."""
+
+    label: Text
+    """What the flag means, shown as the callout's heading."""
+    section: Id
+    """The handout section the callout appears in."""
+    handout: tuple[Item, ...] = Field(min_length=1)
+    consent: tuple[Item, ...] = ()
+    """Clauses added to the consent form, if any."""
+
+
+class Code(Model):
+    """A billing code that identifies this procedure in scheduling systems."""
+
+    system: Literal["CPT"]
+    code: Text
+
+
+class Handout(Model):
+    """The patient handout: what the procedure is and how to prepare."""
+
+    form_id: Id
+    title: Text
+    subtitle: Text
+    introduction: tuple[Item, ...] = Field(min_length=1)
+    figure: Figure | None = None
+    sections: tuple[Section, ...] = Field(min_length=1)
+    risks_heading: Text
+    risks_lead: Text
+    closing: tuple[Item, ...] = ()
+    """Closing lines, e.g. whom to call with questions."""
+
+
+class Consent(Model):
+    """The consent form: what the patient agrees to, and its signature blocks."""
+
+    form_id: Id
+    title: Text
+    statement: tuple[Item, ...] = Field(min_length=1)
+    """The statement of understanding."""
+    benefits: tuple[Item, ...] = Field(min_length=1)
+    risks_lead: Text
+    alternatives: tuple[Item, ...] = Field(min_length=1)
+    rights: tuple[Item, ...] = Field(min_length=1)
+    """The right to ask questions and to refuse or withdraw."""
+    acknowledgement: Text
+    """The sentence printed just above the signature blocks."""
+
+
+class Content(Model):
+    """A procedure's complete content in one language."""
+
+    id: Id
+    """The packet id appointments name, e.g. `vertebroplasty`."""
+    title: Text
+    language: LanguageTag = "en"
+    version: Version
+    effective: IsoDate
+    """The date from which this version may be used."""
+    review_due: IsoDate
+    """The date by which the content must be reviewed again."""
+    owner: Text
+    """Who maintains this content and answers questions about it."""
+    codes: tuple[Code, ...] = Field(min_length=1)
+    reading_grade_target: int = Field(default=8, ge=1, le=16)
+    arrive_minutes_before: int = Field(ge=0, le=600)
+    """How long before the start the patient should arrive."""
+    times: dict[Id, Timing] = Field(default_factory=dict)
+    """Named moments authors can use as placeholders, e.g. `night_before`."""
+    flags: dict[Id, FlagText] = Field(default_factory=dict)
+    handout: Handout
+    risks: tuple[Risk, ...] = Field(min_length=1)
+    consent: Consent
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Content:
+        if self.review_due <= self.effective:
+            raise ValueError("review_due must come after effective")
+        return self

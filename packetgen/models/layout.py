@@ -1,0 +1,91 @@
+"""The schema of a layout file (`layouts/<name>.yaml`): page, type, colour, facility.
+
+Owned by whoever does print and branding; no clinical content lives here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, Field
+
+from .types import Colour, Id, Model, Text
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone such as America/Chicago") from None
+    return name
+
+
+class Page(Model):
+    """Paper size and margins, in points (72 pt = 1 inch)."""
+
+    size: Literal["letter", "a4", "legal"]
+    margin_top: float = Field(ge=36, le=200)
+    """Space above the body; the patient header sits inside it."""
+    margin_bottom: float = Field(ge=36, le=200)
+    margin_left: float = Field(ge=36, le=144)
+    margin_right: float = Field(ge=36, le=144)
+
+
+class Fonts(Model):
+    """TrueType font files, found by file name in the font folders."""
+
+    regular: Text
+    bold: Text
+    italic: Text
+    bold_italic: Text
+    fallback: tuple[Text, ...] = ()
+    """Fonts for characters the main font lacks (e.g. CJK names), tried in order."""
+
+
+class Sizes(Model):
+    """Type sizes in points."""
+
+    body: float = Field(ge=12, le=40)
+    heading: float = Field(ge=12, le=48)
+    title: float = Field(ge=14, le=60)
+    small: float = Field(ge=8, le=30)
+    """Header, footer and captions."""
+    leading: float = Field(ge=1.0, le=2.5)
+    """Line height as a multiple of the type size."""
+
+
+class Colours(Model):
+    """Colours as `#rrggbb`."""
+
+    text: Colour
+    heading: Colour
+    accent: Colour
+    """Rules, box borders and the facility line."""
+    muted: Colour
+    """Header, footer and captions."""
+    callout_background: Colour
+
+
+class Facility(Model):
+    """The site printed on every packet."""
+
+    name: Text
+    address: tuple[Text, ...] = Field(min_length=1)
+    phone: Text
+    timezone: Annotated[Text, AfterValidator(_known_zone)]
+    """IANA time zone of the site's clock, e.g. `America/Chicago`."""
+
+
+class Layout(Model):
+    """How packets look for one site and paper size."""
+
+    name: Id
+    description: Text
+    page: Page
+    fonts: Fonts
+    sizes: Sizes
+    colours: Colours
+    facility: Facility
+    footer_note: Text | None = None
+    """A short line printed in every footer, e.g. a help line."""

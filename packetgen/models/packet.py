@@ -1,0 +1,133 @@
+"""The resolved packet: every string final, every date real, ready to draw.
+
+Produced by `personalize`, consumed by `checks` and `render`. Nothing here is
+a template or a YAML structure; rendering decides only how things look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The identifiers printed on every page."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: str
+    mrn: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    """When and where, already formatted for the patient's language."""
+
+    date: str
+    time: str
+    arrival: str
+    provider: str
+    location: str
+    facility: str
+    facility_address: tuple[str, ...]
+    facility_phone: str
+
+
+@dataclass(frozen=True)
+class Callout:
+    """Instructions added by a flag, drawn as a marked box."""
+
+    flag: str
+    label: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A handout section with its bullets and any flag callouts."""
+
+    id: str
+    heading: str
+    lead: str | None
+    bullets: tuple[str, ...]
+    callouts: tuple[Callout, ...] = ()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A built-in drawing with its caption and alternative text."""
+
+    drawing: str
+    caption: str
+    description: str
+
+
+@dataclass(frozen=True)
+class FormStamp:
+    """Form id, version and effective date, printed in every footer."""
+
+    form_id: str
+    version: str
+    effective: str
+
+
+@dataclass(frozen=True)
+class Handout:
+    """The patient handout."""
+
+    stamp: FormStamp
+    title: str
+    subtitle: str
+    introduction: tuple[str, ...]
+    figure: Figure | None
+    own_instructions: tuple[str, ...]
+    sections: tuple[Section, ...]
+    risks_heading: str
+    risks_lead: str
+    risks: tuple[str, ...]
+    closing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One signature block on the consent form."""
+
+    role: str
+    extra: tuple[str, ...] = ()
+    """Further lines to fill in, e.g. relationship or language."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The consent form."""
+
+    stamp: FormStamp
+    title: str
+    procedure: str
+    statement: tuple[str, ...]
+    benefits: tuple[str, ...]
+    risks_lead: str
+    risks: tuple[str, ...]
+    flag_clauses: tuple[str, ...]
+    alternatives: tuple[str, ...]
+    rights: tuple[str, ...]
+    acknowledgement: str
+    signers: tuple[Signer, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedPacket:
+    """Everything the renderer draws for one appointment, in final form."""
+
+    appointment_id: str
+    language: str
+    title: str
+    """The PDF title: the procedure, never the patient."""
+    content_id: str
+    content_version: str
+    patient: Patient
+    visit: Visit
+    handout: Handout
+    consent: Consent
+    labels: dict[str, str]
+    warnings: tuple[str, ...] = field(default=())

@@ -1,0 +1,90 @@
+"""Field types shared by the schemas: strict text, ids, dates, colours.
+
+YAML turns `007` into 7, `1.10` into 1.1 and `no` into False; these types
+refuse such values instead of guessing, so every error points at a value the
+author must quote.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
+from pydantic import BaseModel as _PydanticBase
+from pydantic_core import PydanticCustomError
+
+
+class Model(_PydanticBase):
+    """Base of every schema: immutable, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+def _require_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        hint = "yes/no/on/off become true/false in YAML; put the value in quotes"
+    elif isinstance(value, (int, float)):
+        hint = "YAML read a number (leading zeros and trailing digits are lost); put the value in quotes"
+    else:
+        hint = f"got a {_kind(value)}"
+    raise PydanticCustomError("text_expected", "expected text: {hint}", {"hint": hint})
+
+
+def _kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", type(None): "empty value"}.get(type(value), type(value).__name__)
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalise, refuse control and invisible characters, trim, refuse blank."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise PydanticCustomError("blank", "must not be empty")
+    for ch in value:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in "\n\t":
+            raise PydanticCustomError(
+                "control_char", "contains an invisible or control character (U+{code})", {"code": f"{ord(ch):04X}"}
+            )
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_require_str), AfterValidator(clean_text)]
+"""Non-empty Unicode text, NFC, no control characters; numbers and booleans refused."""
+
+
+def _pattern(regex: str, expected: str) -> AfterValidator:
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise PydanticCustomError("pattern", "expected {expected}", {"expected": expected})
+        return value
+
+    return AfterValidator(check)
+
+
+Id = Annotated[Text, _pattern(r"[a-z0-9][a-z0-9_-]{0,63}", "an id of lower-case letters, digits, '-' or '_'")]
+Version = Annotated[Text, _pattern(r"\d+\.\d+(\.\d+)?", 'a version like "1.2.0" (in quotes)')]
+Colour = Annotated[Text, _pattern(r"#[0-9A-Fa-f]{6}", 'a colour like "#1a1a1a" (in quotes)')]
+LanguageTag = Annotated[
+    Text, _pattern(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", "a BCP 47 language tag such as en or es-MX")
+]
+ClockTime = Annotated[Text, _pattern(r"([01]\d|2[0-3]):[0-5]\d", 'a time like "07:30" (in quotes)')]
+
+
+def parse_iso_date(value: Any) -> date:
+    """A `YYYY-MM-DD` string that names a real calendar date."""
+    text = _require_str(value).strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("date_impossible", "not a real calendar date") from None
+
+
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]

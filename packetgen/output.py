@@ -1,0 +1,49 @@
+"""Putting bytes on disk: atomically, privately, and only inside the chosen folder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import UsageError
+
+
+def target_path(out_dir: Path, appointment_id: str) -> Path:
+    """`out_dir/<appointment_id>.pdf`, refusing anything that would land elsewhere."""
+    target = out_dir / f"{appointment_id}.pdf"
+    if target.resolve().parent != out_dir.resolve():
+        raise UsageError(f"appointment id would write outside {out_dir}")  # ids are validated: a bug
+    return target
+
+
+def write_atomic(data: bytes, target: Path) -> Path:
+    """Write via a private temp file in the same folder, fsync, rename: never a partial file."""
+    folder = target.parent
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create output folder {folder}: {exc.strerror}") from None
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(folder)
+    return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a directory be fsynced
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,154 @@
+"""Content + appointment + site → ResolvedPacket: final text, real dates, flags applied.
+
+The only stage that knows about placeholders, relative times and flags.
+Patient values are inserted as data (see `markup.fill`), never compiled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from babel.dates import format_date
+
+from .labels import labels_for
+from .markup import fill
+from .models import Appointment, Content, Layout
+from .models import content as c
+from .models import packet as p
+from .timing import Site, local_start, moment, show
+
+Texts = Callable[[Iterable[c.Item]], tuple[str, ...]]
+Flags = list[tuple[str, c.FlagText]]
+
+
+def personalize(content: Content, appointment: Appointment, layout: Layout, site: Site) -> p.ResolvedPacket:
+    """Resolve one appointment's packet; PacketError if its start cannot exist at the site."""
+    labels = labels_for(content.language)
+    locale = content.language.replace("-", "_")
+    start = local_start(appointment, site.timezone)
+    facility = layout.facility
+    values = {
+        "procedure_date": format_date(start.date(), labels["date_long"], locale=locale),
+        "procedure_time": show(start, "time", labels, locale),
+        "arrival_time": show(
+            moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time")), "time", labels, locale
+        ),
+        "provider": appointment.provider,
+        "location": appointment.location or facility.name,
+        "facility": facility.name,
+        "facility_phone": facility.phone,
+    }
+    values.update({name: show(moment(start, t), t.show, labels, locale) for name, t in content.times.items()})
+
+    def texts(items: Iterable[c.Item]) -> tuple[str, ...]:
+        return tuple(fill(item.text, values) for item in items)
+
+    risks = tuple(_risk_line(risk) for risk in content.risks)
+    visit = p.Visit(
+        date=values["procedure_date"],
+        time=values["procedure_time"],
+        arrival=values["arrival_time"],
+        provider=appointment.provider,
+        location=values["location"],
+        facility=facility.name,
+        facility_address=facility.address,
+        facility_phone=facility.phone,
+    )
+    patient = p.Patient(
+        first_name=appointment.first_name,
+        last_name=appointment.last_name,
+        date_of_birth=format_date(appointment.date_of_birth, labels["date_medium"], locale=locale),
+        mrn=appointment.mrn,
+    )
+    flags = [(name, content.flags[name]) for name in appointment.flags]
+    handout = p.Handout(
+        stamp=_stamp(content.handout.form_id, content),
+        title=fill(content.handout.title, values),
+        subtitle=fill(content.handout.subtitle, values),
+        introduction=texts(content.handout.introduction),
+        figure=_figure(content.handout.figure),
+        own_instructions=appointment.instructions,
+        sections=tuple(_section(s, flags, texts, values) for s in content.handout.sections),
+        risks_heading=content.handout.risks_heading,
+        risks_lead=fill(content.handout.risks_lead, values),
+        risks=risks,
+        closing=texts(content.handout.closing),
+    )
+    consent = _consent(content, risks, flags, texts, values, labels)
+    return p.ResolvedPacket(
+        appointment_id=appointment.appointment_id,
+        language=content.language,
+        title=labels["title"].format(procedure=content.title),
+        content_id=content.id,
+        content_version=content.version,
+        patient=patient,
+        visit=visit,
+        handout=handout,
+        consent=consent,
+        labels=labels,
+        warnings=tuple(_warnings(appointment, content, start.date(), site)),
+    )
+
+
+def _risk_line(risk: c.Risk) -> str:
+    return f"{risk.text} ({risk.detail})" if risk.detail else risk.text
+
+
+def _stamp(form_id: str, content: Content) -> p.FormStamp:
+    return p.FormStamp(form_id=form_id, version=content.version, effective=content.effective.isoformat())
+
+
+def _figure(figure: c.Figure | None) -> p.Figure | None:
+    if figure is None:
+        return None
+    return p.Figure(drawing=figure.drawing, caption=figure.caption, description=figure.description)
+
+
+def _section(section: c.Section, flags: Flags, texts: Texts, values: dict[str, str]) -> p.Section:
+    callouts = tuple(
+        p.Callout(flag=name, label=fill(flag.label, values), items=texts(flag.handout))
+        for name, flag in flags
+        if flag.section == section.id
+    )
+    lead = fill(section.lead, values) if section.lead else None
+    return p.Section(section.id, fill(section.heading, values), lead, texts(section.bullets), callouts)
+
+
+def _consent(
+    content: Content, risks: tuple[str, ...], flags: Flags, texts: Texts, values: dict[str, str], labels: dict[str, str]
+) -> p.Consent:
+    form = content.consent
+    signers = (
+        p.Signer(labels["signer_patient"], (labels["relationship"],)),
+        p.Signer(labels["signer_provider"]),
+        p.Signer(labels["signer_witness"]),
+        p.Signer(labels["signer_interpreter"], (labels["interpreted_language"], labels["interpreter_id"])),
+    )
+    return p.Consent(
+        stamp=_stamp(form.form_id, content),
+        title=fill(form.title, values),
+        procedure=content.title,
+        statement=texts(form.statement),
+        benefits=texts(form.benefits),
+        risks_lead=fill(form.risks_lead, values),
+        risks=risks,
+        flag_clauses=tuple(clause for _, flag in flags for clause in texts(flag.consent)),
+        alternatives=texts(form.alternatives),
+        rights=texts(form.rights),
+        acknowledgement=fill(form.acknowledgement, values),
+        signers=signers,
+    )
+
+
+def _warnings(appointment: Appointment, content: Content, day: date, site: Site) -> list[str]:
+    warnings = []
+    if day < site.today:
+        warnings.append(f"{appointment.pos('start')}: warning: start: the appointment is in the past (printed anyway)")
+    wanted = appointment.language.split("-")[0].lower()
+    if wanted != content.language.split("-")[0].lower():
+        warnings.append(
+            f"{appointment.pos('language')}: warning: language: no {content.id} packet in '{appointment.language}'; "
+            f"the {content.language} packet was produced: arrange an interpreter"
+        )
+    return warnings

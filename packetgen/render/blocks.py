@@ -1,0 +1,75 @@
+"""Small flowable builders shared by the handout and the consent form.
+
+Every string goes through `markup.to_markup` here, exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, Table, TableStyle
+
+from ..markup import to_markup
+from .styles import Styles
+
+
+class Blocks:
+    """Builds paragraphs, lists and boxes in one layout's styles."""
+
+    def __init__(self, styles: Styles, width: float) -> None:
+        self.s = styles
+        self.width = width
+
+    def mark(self, text: str) -> str:
+        """Plain text as escaped Paragraph markup with font fallback."""
+        return to_markup(text, self.s.fonts.fallback_for)
+
+    def para(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(self.mark(text), style or self.s.body)
+
+    def labelled(self, label: str, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+        """`Label: text` with the label in bold."""
+        return Paragraph(f"<b>{self.mark(label)}:</b> {self.mark(text)}", style or self.s.body)
+
+    def heading(self, text: str, bookmark: tuple[str, str] | None = None) -> Paragraph:
+        para = self.para(text, self.s.heading)
+        if bookmark:
+            para._bookmark = bookmark  # read by PacketDoc.afterFlowable
+        return para
+
+    def bullets(self, items: Sequence[str], style: ParagraphStyle | None = None) -> ListFlowable:
+        """A real bulleted list (each item its own paragraph)."""
+        body = style or self.s.bullet
+        return ListFlowable(
+            [ListItem(self.para(item, body), leftIndent=18) for item in items],
+            bulletType="bullet",
+            start="\u2022",
+            bulletFontName=self.s.fonts.regular,
+            bulletFontSize=body.fontSize,
+            bulletColor=self.s.accent,
+            leftIndent=18,
+            spaceAfter=body.fontSize * 0.4,
+        )
+
+    def table_style(self, commands: list[tuple[object, ...]]) -> TableStyle:
+        """A TableStyle in the layout's font (ReportLab's default would pull in Helvetica)."""
+        return TableStyle([("FONTNAME", (0, 0), (-1, -1), self.s.fonts.regular), *commands])
+
+    def box(self, rows: list[list[Flowable | str]], col_widths: Sequence[float] | None = None) -> Table:
+        """Content in a tinted box with an accent border (callouts, the appointment panel)."""
+        table = Table(rows, colWidths=col_widths or [self.width], hAlign="LEFT")
+        table.setStyle(
+            self.table_style(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), self.s.callout),
+                    ("BOX", (0, 0), (-1, -1), 1.2, self.s.accent),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        return table

@@ -1,0 +1,89 @@
+"""One platypus build: handout, then the consent starting on an odd page, decorated pages."""
+
+from __future__ import annotations
+
+import io
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4, LEGAL, LETTER
+from reportlab.platypus import ActionFlowable, BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
+
+from .. import __version__
+from ..models import Layout
+from ..models.packet import ResolvedPacket
+from .blocks import Blocks
+from .consent import consent_story
+from .fonts import FontSet
+from .handout import handout_story
+from .page import Decorator, PageLog, deferred_canvas
+from .styles import make_styles
+
+PAGE_SIZES = {"letter": LETTER, "a4": A4, "legal": LEGAL}
+
+
+class PacketDoc(BaseDocTemplate):
+    """A doc template that knows sections, odd-page starts and bookmarks."""
+
+    def __init__(self, buffer: io.BytesIO, layout: Layout, packet: ResolvedPacket, fonts: FontSet) -> None:
+        page = layout.page
+        super().__init__(
+            buffer,
+            pagesize=PAGE_SIZES[page.size],
+            leftMargin=page.margin_left,
+            rightMargin=page.margin_right,
+            topMargin=page.margin_top,
+            bottomMargin=page.margin_bottom,
+            invariant=1,
+            title=packet.title,
+            author=layout.facility.name,
+            subject=f"{packet.content_id} {packet.content_version}",
+            creator=f"packetgen {__version__}",
+            producer=f"packetgen {__version__} (ReportLab)",
+            keywords=[packet.handout.stamp.form_id, packet.consent.stamp.form_id, packet.content_version],
+            lang=packet.language,
+            initialFontName=fonts.regular,
+            initialFontSize=layout.sizes.body,
+            displayDocTitle=1,
+        )
+        self.log = PageLog()
+        self.section = "handout"
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        self.addPageTemplates([PageTemplate("page", frames=[frame], onPage=self._on_page)])
+
+    def _on_page(self, canv: object, doc: object) -> None:
+        self.log.sections[self.page] = self.section
+
+    def handle_section(self, name: str) -> None:
+        """From this page on, pages belong to section `name` (its footer stamp)."""
+        self.section = name
+        self.log.sections[self.page] = name
+
+    def handle_oddPage(self) -> None:  # noqa: N802 - ReportLab's handle_<action> naming
+        """Called at the top of a fresh page: if it is even, leave it blank and move on."""
+        if self.page % 2 == 0:
+            self.log.blank.add(self.page)
+            self.handle_pageBreak()
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - ReportLab's name
+        bookmark = getattr(flowable, "_bookmark", None)
+        if bookmark:
+            key, title = bookmark
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(title, key, level=0)
+
+
+def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> bytes:
+    """The packet as deterministic PDF bytes."""
+    # Drawings start from ReportLab's default graphics font, which would embed nothing
+    # and pull in Helvetica: point it at the layout's font (process-wide, set per build).
+    rl_config.defaultGraphicsFontName = fonts.regular
+    buffer = io.BytesIO()
+    doc = PacketDoc(buffer, layout, packet, fonts)
+    styles = make_styles(layout, fonts)
+    blocks = Blocks(styles, doc.width)
+    story = handout_story(packet, blocks)
+    story += [PageBreak(), ActionFlowable(("oddPage",)), ActionFlowable(("section", "consent"))]
+    story += consent_story(packet, blocks)
+    decorate = Decorator(packet, layout, styles, doc.log)
+    doc.build(story, canvasmaker=deferred_canvas(decorate))
+    return buffer.getvalue()

@@ -1,0 +1,100 @@
+"""Built-in illustrations, drawn with ReportLab graphics (real vectors and text, no images)."""
+
+from __future__ import annotations
+
+from reportlab.graphics.shapes import Drawing, Line, Path, Polygon, PolyLine, Rect, String
+
+from .styles import Styles
+
+_BONE = "#f3ead8"
+_BONE_EDGE = "#8a7553"
+_DISK = "#9cc3d8"
+_NERVE = "#d9a400"
+_FRACTURE = "#c0392b"
+
+
+def vertebral_compression(width: float, styles: Styles) -> Drawing:
+    """Side view of a lumbar spine segment: five vertebrae, disks, cord, nerves; the middle one compressed."""
+    height = width * 0.5
+    d = Drawing(width, height)
+    body_x, body_w = width * 0.18, width * 0.22
+    heights = [30, 30, 14, 30, 30]  # the middle vertebra is crushed
+    y = height * 0.06
+    centres = []
+    for index, h in enumerate(heights):
+        crushed = index == 2
+        _vertebra(d, body_x, y, body_w, h, crushed)
+        centres.append(y + h / 2)
+        y += h
+        if index < len(heights) - 1:
+            d.add(
+                Rect(body_x + 2, y, body_w - 4, 8, rx=3, ry=3, fillColor=_DISK, strokeColor=_BONE_EDGE, strokeWidth=0.6)
+            )
+            y += 8
+    cord_x = body_x + body_w + 10
+    d.add(Rect(cord_x, height * 0.04, 12, y - height * 0.02, fillColor="#fbe7a1", strokeColor=_NERVE, strokeWidth=0.8))
+    for centre in centres:
+        _posterior(d, cord_x + 12, centre, width)
+        d.add(
+            PolyLine(
+                [cord_x + 6, centre + 10, cord_x + 40, centre + 18, cord_x + 70, centre + 16],
+                strokeColor=_NERVE,
+                strokeWidth=1.4,
+            )
+        )
+    _labels(d, body_x, body_w, centres, width, styles)
+    return d
+
+
+def _vertebra(d: Drawing, x: float, y: float, w: float, h: float, crushed: bool) -> None:
+    if not crushed:
+        d.add(Rect(x, y, w, h, rx=4, ry=4, fillColor=_BONE, strokeColor=_BONE_EDGE, strokeWidth=0.9))
+        return
+    # A wedge: the front collapses more than the back, as in most compression fractures.
+    d.add(
+        Polygon(
+            [x, y, x + w, y, x + w, y + h + 6, x, y + h - 2],
+            fillColor="#f6d5cf",
+            strokeColor=_FRACTURE,
+            strokeWidth=1.2,
+        )
+    )
+    crack = Path(strokeColor=_FRACTURE, strokeWidth=1.1, fillColor=None)
+    crack.moveTo(x + 3, y + h * 0.5)
+    for step, dy in enumerate((3, -2, 4, -3, 2, -1, 3)):
+        crack.lineTo(x + 3 + (step + 1) * (w - 6) / 7, y + h * 0.5 + dy)
+    d.add(crack)
+
+
+def _posterior(d: Drawing, x: float, centre: float, width: float) -> None:
+    spine = width * 0.13
+    d.add(
+        Polygon(
+            [x, centre + 8, x + spine, centre + 2, x + spine + 4, centre - 6, x, centre - 6],
+            fillColor=_BONE,
+            strokeColor=_BONE_EDGE,
+            strokeWidth=0.8,
+        )
+    )
+
+
+def _labels(d: Drawing, x: float, w: float, centres: list[float], width: float, styles: Styles) -> None:
+    font, size, colour = styles.fonts.regular, max(styles.small.fontSize, 9), styles.text
+    left = x - 6
+
+    def label(text: str, at_y: float, to_x: float, to_y: float) -> None:
+        d.add(String(left, at_y, text, fontName=font, fontSize=size, fillColor=colour, textAnchor="end"))
+        d.add(Line(left + 2, at_y + size * 0.35, to_x, to_y, strokeColor=styles.muted, strokeWidth=0.6))
+
+    label("Vertebra", centres[0] - 3, x + 4, centres[0])
+    label("Disk", (centres[0] + centres[1]) / 2 - 3, x + 4, (centres[0] + centres[1]) / 2)
+    label("Compression", centres[2] + 2, x + 4, centres[2])
+    label("fracture", centres[2] - size, x + 4, centres[2])
+    right = x + w + 96 + width * 0.13
+    d.add(String(right, centres[3] + 12, "Nerve", fontName=font, fontSize=size, fillColor=colour))
+    d.add(Line(right - 2, centres[3] + 15, x + w + 70, centres[3] + 16, strokeColor=styles.muted, strokeWidth=0.6))
+    d.add(String(right, centres[4] - 4, "Spinal cord", fontName=font, fontSize=size, fillColor=colour))
+    d.add(Line(right - 2, centres[4] - 1, x + w + 22, centres[4] - 1, strokeColor=styles.muted, strokeWidth=0.6))
+
+
+DRAWINGS = {"vertebral_compression": vertebral_compression}

@@ -1,0 +1,58 @@
+"""The patient handout as flowables: title, appointment, preparation, what to expect, risks."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable, KeepTogether, Spacer
+
+from ..models.packet import Callout, ResolvedPacket, Section
+from .blocks import Blocks
+from .figures import DRAWINGS
+
+
+def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
+    """Flowables for the handout, in reading order."""
+    h, labels = packet.handout, packet.labels
+    title = b.para(h.title, b.s.title)
+    title._bookmark = ("handout", labels["handout_bookmark"])
+    story: list[Flowable] = [b.para(packet.visit.facility, b.s.facility), title, b.para(h.subtitle, b.s.subtitle)]
+    story.append(_appointment(packet, b))
+    if h.own_instructions:
+        story += [b.heading(labels["your_instructions"]), b.bullets(h.own_instructions)]
+    story += [b.para(text) for text in h.introduction]
+    if h.figure is not None:
+        drawing = DRAWINGS[h.figure.drawing](min(b.width, 340), b.s)
+        story.append(KeepTogether([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
+    for section in h.sections:
+        story += _section(section, b)
+    story += [b.heading(h.risks_heading), b.para(h.risks_lead), b.bullets(h.risks)]
+    story += [b.para(text) for text in h.closing]
+    return story
+
+
+def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
+    v, labels = packet.visit, packet.labels
+    arrive = labels["arrive_by"].format(arrival=v.arrival)
+    rows: list[list[Flowable | str]] = [
+        [b.para(labels["appointment"], b.s.callout_label)],
+        [b.labelled(labels["date"], v.date)],
+        [b.labelled(labels["time_label"], f"{v.time}. {arrive}.")],
+        [b.labelled(labels["provider"], v.provider)],
+        [b.labelled(labels["location"], v.location)],
+        [b.labelled(labels["phone"], f"{v.facility}, {v.facility_phone}")],
+    ]
+    return KeepTogether([b.box(rows), Spacer(1, b.s.body.fontSize)])
+
+
+def _section(section: Section, b: Blocks) -> list[Flowable]:
+    out: list[Flowable] = [b.heading(section.heading)]
+    if section.lead:
+        out.append(b.para(section.lead))
+    if section.bullets:
+        out.append(b.bullets(section.bullets))
+    out += [_callout(callout, b) for callout in section.callouts]
+    return out
+
+
+def _callout(callout: Callout, b: Blocks) -> Flowable:
+    rows: list[list[Flowable | str]] = [[b.para(callout.label, b.s.callout_label)], [b.bullets(callout.items)]]
+    return KeepTogether([b.box(rows), Spacer(1, b.s.body.fontSize * 0.6)])

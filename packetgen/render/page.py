@@ -1,0 +1,113 @@
+"""Page decorations: the patient header and the `Page N of M` footer on every page.
+
+ReportLab knows the page total only at the end, so pages are kept until
+`save()` and decorated then (the well-known "numbered canvas" recipe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
+
+from ..markup import to_markup
+from ..models import Layout
+from ..models.packet import FormStamp, ResolvedPacket
+from .styles import Styles
+
+
+@dataclass
+class PageLog:
+    """What the layout pass learned about each page: its section, and which are blank."""
+
+    sections: dict[int, str] = field(default_factory=dict)
+    blank: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Decorator:
+    """Draws header and footer on a finished page."""
+
+    packet: ResolvedPacket
+    layout: Layout
+    styles: Styles
+    log: PageLog
+
+    def __call__(self, canv: Canvas, page: int, total: int) -> None:
+        width, height = canv._pagesize
+        margins = self.layout.page
+        left, right = margins.margin_left, width - margins.margin_right
+        self._header(canv, left, right, height - 28)
+        section = self.log.sections.get(page, "handout")
+        stamp = self.packet.consent.stamp if section == "consent" else self.packet.handout.stamp
+        self._footer(canv, left, right, stamp, page, total)
+        if page in self.log.blank:
+            self._centred(canv, width / 2, height / 2, self.packet.labels["blank_page"])
+
+    def _header(self, canv: Canvas, left: float, right: float, top: float) -> None:
+        labels, patient, s = self.packet.labels, self.packet.patient, self.styles
+        mark = self._mark
+        name = f"{mark(patient.last_name)}, {mark(patient.first_name)}"
+        text = (
+            f"<b>{mark(labels['patient'])}:</b> {name}&nbsp;&nbsp;&nbsp; "
+            f"<b>{mark(labels['date_of_birth'])}:</b> {mark(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
+            f"<b>{mark(labels['mrn'])}:</b> {mark(patient.mrn)}"
+        )
+        para = Paragraph(text, s.header)
+        _w, h = para.wrap(right - left, self.layout.page.margin_top)
+        para.drawOn(canv, left, top - h)
+        canv.setFillColor(s.muted)
+        canv.setFont(s.fonts.regular, s.small.fontSize)
+        canv.drawRightString(right, top + 6, self.packet.visit.facility)
+        canv.setStrokeColor(s.accent)
+        canv.setLineWidth(0.8)
+        canv.line(left, top - h - 5, right, top - h - 5)
+
+    def _footer(self, canv: Canvas, left: float, right: float, stamp: FormStamp, page: int, total: int) -> None:
+        labels, s = self.packet.labels, self.styles
+        base = self.layout.page.margin_bottom - 30
+        canv.setStrokeColor(s.accent)
+        canv.setLineWidth(0.5)
+        canv.line(left, base + s.small.fontSize + 6, right, base + s.small.fontSize + 6)
+        canv.setFillColor(s.muted)
+        canv.setFont(s.fonts.regular, s.small.fontSize)
+        canv.drawString(left, base, labels["form"].format(**vars(stamp)))
+        if self.layout.footer_note:
+            canv.drawCentredString((left + right) / 2, base - s.small.fontSize - 3, self.layout.footer_note)
+        canv.setFont(s.fonts.bold, s.small.fontSize + 1)
+        canv.setFillColor(s.text)
+        canv.drawRightString(right, base, labels["page"].format(page=page, total=total))
+
+    def _centred(self, canv: Canvas, x: float, y: float, text: str) -> None:
+        canv.setFont(self.styles.fonts.italic, self.styles.body.fontSize)
+        canv.setFillColor(self.styles.muted)
+        canv.drawCentredString(x, y, text)
+
+    def _mark(self, text: str) -> str:
+        return to_markup(text, self.styles.fonts.fallback_for)
+
+
+def deferred_canvas(decorate: Callable[[Canvas, int, int], None]) -> type[Canvas]:
+    """A Canvas class that holds pages until save(), then decorates each with the total."""
+
+    class DeferredCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held)
+            for state in self._held:
+                self.__dict__.update(state)
+                decorate(self, self._pageNumber, total)
+                super().showPage()
+            super().save()
+
+    return DeferredCanvas

@@ -1,0 +1,77 @@
+"""Paragraph styles made from a layout: the only place type sizes and colours are applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.styles import ParagraphStyle
+
+from ..models import Layout
+from .fonts import FontSet
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Every paragraph style a packet uses, plus the layout's colours."""
+
+    body: ParagraphStyle
+    bullet: ParagraphStyle
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    heading: ParagraphStyle
+    facility: ParagraphStyle
+    label: ParagraphStyle
+    small: ParagraphStyle
+    caption: ParagraphStyle
+    header: ParagraphStyle
+    callout_label: ParagraphStyle
+    text: Color
+    heading_colour: Color
+    accent: Color
+    muted: Color
+    callout: Color
+    fonts: FontSet
+
+
+def make_styles(layout: Layout, fonts: FontSet) -> Styles:
+    """Build the styles for `layout`, drawn with `fonts`."""
+    size, colours = layout.sizes, layout.colours
+    text, heading, accent = HexColor(colours.text), HexColor(colours.heading), HexColor(colours.accent)
+    muted = HexColor(colours.muted)
+
+    def style(name: str, font_size: float, **kw: object) -> ParagraphStyle:
+        kw.setdefault("fontName", fonts.regular)
+        kw.setdefault("textColor", text)
+        return ParagraphStyle(name, fontSize=font_size, leading=font_size * size.leading, **kw)
+
+    body = style("body", size.body, spaceAfter=size.body * 0.5)
+    return Styles(
+        body=body,
+        bullet=style("bullet", size.body, spaceAfter=size.body * 0.25),
+        title=style("title", size.title, fontName=fonts.bold, textColor=heading, spaceAfter=size.title * 0.15),
+        subtitle=style("subtitle", size.heading, textColor=muted, spaceAfter=size.body),
+        heading=style(
+            "heading",
+            size.heading,
+            fontName=fonts.bold,
+            textColor=heading,
+            spaceBefore=size.body * 0.9,
+            spaceAfter=size.body * 0.35,
+            keepWithNext=1,
+        ),
+        facility=style("facility", size.small + 1, fontName=fonts.bold, textColor=accent),
+        label=style("label", size.body, fontName=fonts.bold),
+        small=style("small", size.small, textColor=muted),
+        caption=style("caption", max(size.small + 1, size.body - 2), fontName=fonts.italic, textColor=muted),
+        header=style("header", size.small + 1),
+        callout_label=style(
+            "callout_label", size.body, fontName=fonts.bold, textColor=heading, spaceAfter=size.body * 0.3
+        ),
+        text=text,
+        heading_colour=heading,
+        accent=accent,
+        muted=muted,
+        callout=HexColor(colours.callout_background),
+        fonts=fonts,
+    )

@@ -1,0 +1,193 @@
+"""The only place that parses YAML (and JSON, which is read as YAML).
+
+Safe by construction: no tags beyond plain scalars, lists and mappings; no
+anchors or aliases (so no alias bombs); duplicate keys refused with both
+lines; timestamps left as text so that each schema parses its own dates.
+Every value's line is kept so later stages can point at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import PacketError, SourcePos
+
+Key = tuple[str | int, ...]
+MAX_BYTES = 2_000_000
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases and leaves dates as text."""
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute
+        first: [r for r in resolvers if r[0] != _TIMESTAMP]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _RefusedError(event.start_mark.line + 1, "anchors and aliases (&, *) are not allowed")
+        return super().compose_node(parent, index)
+
+
+class _RefusedError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Located:
+    """Parsed data plus the line of every key path in it."""
+
+    data: Any
+    path: str
+    lines: Mapping[Key, int] = field(default_factory=dict)
+
+    def pos(self, key: Key = ()) -> SourcePos:
+        """The position of `key`, or of its nearest parent that has one."""
+        for end in range(len(key), -1, -1):
+            line = self.lines.get(key[:end])
+            if line is not None:
+                return SourcePos(self.path, line)
+        return SourcePos(self.path, 1)
+
+
+def load_file(path: Path, display: str | None = None) -> Located:
+    """Read and parse one YAML or JSON file; PacketError on anything unusable."""
+    shown = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PacketError(SourcePos(shown, 1), "", f"cannot read file ({exc.strerror})") from None
+    return load_bytes(raw, shown)
+
+
+def load_bytes(raw: bytes, shown: str) -> Located:
+    """Parse YAML bytes named `shown` in messages."""
+    if len(raw) > MAX_BYTES:
+        raise PacketError(SourcePos(shown, 1), "", f"file is larger than {MAX_BYTES} bytes")
+    text = _decode(raw, shown)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except _RefusedError as exc:
+        raise PacketError(SourcePos(shown, exc.line), "", exc.message) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, shown) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every parser error is marked
+        raise PacketError(SourcePos(shown, 1), "", f"not valid YAML ({type(exc).__name__})") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise PacketError(SourcePos(shown, 1), "", "the file is empty; expected a mapping of fields")
+    lines: dict[Key, int] = {}
+    data = _build(node, (), lines, loader, shown)
+    return Located(data, shown, lines)
+
+
+def _decode(raw: bytes, shown: str) -> str:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PacketError(SourcePos(shown, line), "", "the file is not UTF-8 text") from None
+    bad = next((c for c in text if _is_forbidden_char(c)), None)
+    if bad is not None:
+        line = text[: text.index(bad)].count("\n") + 1
+        raise PacketError(SourcePos(shown, line), "", f"control character U+{ord(bad):04X} is not allowed")
+    return text
+
+
+def _is_forbidden_char(c: str) -> bool:
+    code = ord(c)
+    return (code < 0x20 and c not in "\t\n\r") or code == 0x7F or 0xD800 <= code <= 0xDFFF
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, shown: str) -> PacketError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = (exc.problem or exc.context or "syntax error").strip()
+    problem = repr(problem)[1:-1]
+    if "\\t" in problem or "tab" in problem:
+        problem = "a tab character; indent with spaces"
+    elif "another document" in problem:
+        problem = "more than one YAML document; expected one"
+    return PacketError(SourcePos(shown, line), "", f"YAML syntax error: {problem}")
+
+
+def _build(node: Node, key: Key, lines: dict[Key, int], loader: _Loader, shown: str) -> Any:
+    line = node.start_mark.line + 1
+    lines[key] = line
+    if node.tag not in _PLAIN_TAGS:
+        raise PacketError(SourcePos(shown, line), _dotted(key), f"tag {node.tag!r} is not allowed")
+    if isinstance(node, MappingNode):
+        return _build_mapping(node, key, lines, loader, shown)
+    if isinstance(node, SequenceNode):
+        return [_build(item, (*key, i), lines, loader, shown) for i, item in enumerate(node.value)]
+    assert isinstance(node, ScalarNode)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError):
+        raise PacketError(SourcePos(shown, line), _dotted(key), "value cannot be read") from None
+
+
+def _build_mapping(node: MappingNode, key: Key, lines: dict[Key, int], loader: _Loader, shown: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    first_seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            raise PacketError(SourcePos(shown, line), _dotted(key), "keys must be plain words")
+        name = str(key_node.value)
+        if name in first_seen:
+            raise PacketError(
+                SourcePos(shown, line),
+                _dotted((*key, name)),
+                f"duplicate key (first given on line {first_seen[name]})",
+            )
+        first_seen[name] = line
+        result[name] = _build(value_node, (*key, name), lines, loader, shown)
+        lines[(*key, name)] = line
+    return result
+
+
+def _dotted(key: Key) -> str:
+    out = ""
+    for part in key:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+dotted = _dotted
+
+
+def walk_strings(data: Any, key: Key = ()) -> Iterator[tuple[Key, str]]:
+    """Every string in parsed data, with its key path."""
+    if isinstance(data, str):
+        yield key, data
+    elif isinstance(data, dict):
+        for name, value in data.items():
+            yield from walk_strings(value, (*key, name))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from walk_strings(value, (*key, index))
