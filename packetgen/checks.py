@@ -27,8 +27,11 @@ class Glyphs(Protocol):
 def undrawable(text: str, glyphs: Glyphs) -> str | None:
     """A description of the first character of `text` that no font can draw, or None."""
     for ch in text:
+        name = unicodedata.name(ch, "unnamed character")
+        if unicodedata.bidirectional(ch) in ("R", "AL"):
+            # Without bidi reordering (rlbidi is not installable) it would print reversed.
+            return f"character U+{ord(ch):04X} ({name}) is right-to-left text, which packets cannot print correctly yet"
         if not glyphs.can_draw(ch):
-            name = unicodedata.name(ch, "unnamed character")
             return f"character U+{ord(ch):04X} ({name}) has no glyph in this layout's fonts"
     return None
 

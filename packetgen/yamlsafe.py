@@ -8,6 +8,7 @@ Every value's line is kept so later stages can point at it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,14 +80,16 @@ def load_file(path: Path, display: str | None = None) -> Located:
         raw = path.read_bytes()
     except OSError as exc:
         raise PacketError(SourcePos(shown, 1), "", f"cannot read file ({exc.strerror})") from None
-    return load_bytes(raw, shown)
+    return load_bytes(raw, shown, strict_json=path.suffix.lower() == ".json")
 
 
-def load_bytes(raw: bytes, shown: str) -> Located:
-    """Parse YAML bytes named `shown` in messages."""
+def load_bytes(raw: bytes, shown: str, strict_json: bool = False) -> Located:
+    """Parse YAML bytes named `shown` in messages; `strict_json` first checks JSON syntax."""
     if len(raw) > MAX_BYTES:
         raise PacketError(SourcePos(shown, 1), "", f"file is larger than {MAX_BYTES} bytes")
     text = _decode(raw, shown)
+    if strict_json:
+        _check_json(text, shown)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -116,6 +119,14 @@ def _decode(raw: bytes, shown: str) -> str:
         line = text[: text.index(bad)].count("\n") + 1
         raise PacketError(SourcePos(shown, line), "", f"control character U+{ord(bad):04X} is not allowed")
     return text
+
+
+def _check_json(text: str, shown: str) -> None:
+    """YAML would accept JSON's common mistakes (trailing commas); refuse them."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PacketError(SourcePos(shown, exc.lineno), "", f"JSON syntax error: {exc.msg}") from None
 
 
 def _is_forbidden_char(c: str) -> bool:

@@ -66,10 +66,8 @@ class PacketDoc(BaseDocTemplate):
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - ReportLab's name
         bookmark = getattr(flowable, "_bookmark", None)
-        if bookmark:
-            key, title = bookmark
-            self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(title, key, level=0)
+        if bookmark:  # placed when the page is written (see page.deferred_canvas)
+            self.log.bookmarks.setdefault(self.page, []).append(bookmark)
 
 
 def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> bytes:
@@ -84,6 +82,6 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> bytes:
     story = handout_story(packet, blocks)
     story += [PageBreak(), ActionFlowable(("oddPage",)), ActionFlowable(("section", "consent"))]
     story += consent_story(packet, blocks)
-    decorate = Decorator(packet, layout, styles, doc.log)
-    doc.build(story, canvasmaker=deferred_canvas(decorate))
+    decorator = Decorator(packet, layout, styles, doc.log)
+    doc.build(story, canvasmaker=deferred_canvas(decorator))
     return buffer.getvalue()

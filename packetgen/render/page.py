@@ -25,27 +25,37 @@ class PageLog:
 
     sections: dict[int, str] = field(default_factory=dict)
     blank: set[int] = field(default_factory=set)
+    bookmarks: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    """Outline entries (key, title) to place on each page."""
 
 
 @dataclass(frozen=True)
 class Decorator:
-    """Draws header and footer on a finished page."""
+    """Draws header, footer and outline entries on a finished page."""
 
     packet: ResolvedPacket
     layout: Layout
     styles: Styles
     log: PageLog
 
-    def __call__(self, canv: Canvas, page: int, total: int) -> None:
+    def before(self, canv: Canvas, page: int, total: int) -> None:
+        """Drawn ahead of the page's body, so it comes first in reading order."""
         width, height = canv._pagesize
-        margins = self.layout.page
-        left, right = margins.margin_left, width - margins.margin_right
+        left, right = self.layout.page.margin_left, width - self.layout.page.margin_right
+        for key, title in self.log.bookmarks.get(page, ()):
+            canv.bookmarkPage(key)
+            canv.addOutlineEntry(title, key, level=0)
         self._header(canv, left, right, height - 28)
+        if page in self.log.blank:
+            self._centred(canv, width / 2, height / 2, self.packet.labels["blank_page"])
+
+    def after(self, canv: Canvas, page: int, total: int) -> None:
+        """Drawn after the body: the footer with the form stamp and `Page N of M`."""
+        width = canv._pagesize[0]
+        left, right = self.layout.page.margin_left, width - self.layout.page.margin_right
         section = self.log.sections.get(page, "handout")
         stamp = self.packet.consent.stamp if section == "consent" else self.packet.handout.stamp
         self._footer(canv, left, right, stamp, page, total)
-        if page in self.log.blank:
-            self._centred(canv, width / 2, height / 2, self.packet.labels["blank_page"])
 
     def _header(self, canv: Canvas, left: float, right: float, top: float) -> None:
         labels, patient, s = self.packet.labels, self.packet.patient, self.styles
@@ -90,8 +100,8 @@ class Decorator:
         return to_markup(text, self.styles.fonts.fallback_for)
 
 
-def deferred_canvas(decorate: Callable[[Canvas, int, int], None]) -> type[Canvas]:
-    """A Canvas class that holds pages until save(), then decorates each with the total."""
+def deferred_canvas(decorator: Decorator) -> type[Canvas]:
+    """A Canvas class that holds pages until save(), then decorates each knowing the total."""
 
     class DeferredCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -106,8 +116,17 @@ def deferred_canvas(decorate: Callable[[Canvas, int, int], None]) -> type[Canvas
             total = len(self._held)
             for state in self._held:
                 self.__dict__.update(state)
-                decorate(self, self._pageNumber, total)
+                body, self._code = self._code, []
+                self._isolated(decorator.before, total)
+                body, self._code = self._code + body, []
+                self._isolated(decorator.after, total)
+                self._code = body + self._code
                 super().showPage()
             super().save()
+
+        def _isolated(self, draw: Callable[[Canvas, int, int], None], total: int) -> None:
+            self.saveState()
+            draw(self, self._pageNumber, total)
+            self.restoreState()
 
     return DeferredCanvas

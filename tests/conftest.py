@@ -1,0 +1,74 @@
+"""Shared fixtures: the library, a fixed clock, packet generation and PDF reading."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from packetgen.build import Generated, make_packet
+from packetgen.library import Library, load_library
+
+TODAY = date(2026, 11, 24)
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+BASE_APPOINTMENT: dict[str, Any] = {
+    "appointment_id": "T-0001",
+    "mrn": "00012345",
+    "first_name": "Thị Ánh",
+    "last_name": "Nguyễn",
+    "date_of_birth": "1948-03-14",
+    "procedure": "vertebroplasty",
+    "start": "2026-12-07T07:30",
+    "provider": "Dr. Maria Alvarez, MD",
+    "location": "Interventional Radiology, Room 214",
+}
+
+
+def normalize(text: str) -> str:
+    """Whitespace collapsed, and a line break after a hyphen joined, for comparing text."""
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    return re.sub(r"(\w)- (\w)", r"\1-\2", text)
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return load_library()
+
+
+@pytest.fixture
+def write_appointment(tmp_path: Path) -> Callable[..., Path]:
+    """Write an appointment (BASE_APPOINTMENT updated with overrides) as YAML; return its path."""
+
+    def write(name: str = "appt.yaml", **overrides: Any) -> Path:
+        record = {**BASE_APPOINTMENT, **overrides}
+        record = {k: v for k, v in record.items() if v is not None}
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def generate(tmp_path: Path, library: Library, write_appointment: Callable[..., Path]) -> Callable[..., Generated]:
+    """Generate a packet for BASE_APPOINTMENT with overrides, into tmp_path/out."""
+
+    def run(**overrides: Any) -> Generated:
+        return make_packet(write_appointment(**overrides), tmp_path / "out", library=library, today=TODAY)
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _no_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail any test that logs unexpectedly (WeasyPrint's assert_no_logs)."""
+    yield
+    unexpected = [r for r in caplog.get_records("call") if r.levelname in ("WARNING", "ERROR", "CRITICAL")]
+    assert not unexpected, [r.getMessage() for r in unexpected]

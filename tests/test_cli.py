@@ -1,0 +1,90 @@
+"""The command line as users meet it: exit codes, one-line errors, nothing written on failure."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from packetgen.cli import main
+
+ROOT = Path(__file__).parent.parent
+BAD = Path(__file__).parent / "data" / "bad"
+BAD_CASES = sorted(p for p in BAD.iterdir() if not p.name.endswith(".expected"))
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=lambda p: p.name)
+def test_bad_appointment_file_gives_one_line_and_no_pdf(
+    case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    shown = str(case.relative_to(ROOT))
+    code = main(["packet", shown, "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    expected = (BAD / f"{case.name}.expected").read_text(encoding="utf-8").strip().replace("{path}", shown)
+    assert code == 2
+    assert captured.err.strip() == expected
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_packet_prints_path_and_writes_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["packet", str(ROOT / "examples/appointments/wang.yaml"), "--out", str(tmp_path)])
+    assert code == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "DEMO-0003.pdf")
+    assert (tmp_path / "DEMO-0003.pdf").read_bytes().startswith(b"%PDF-")
+    assert [p.name for p in tmp_path.iterdir()] == ["DEMO-0003.pdf"]  # no temp file left
+
+
+def test_warnings_go_to_stderr_with_position(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = ROOT / "examples/appointments/nguyen.yaml"
+    assert main(["packet", str(source), "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert f"{source}:11: warning: language: no vertebroplasty packet in 'vi'" in err
+    assert "Nguyễn" not in err and "Ánh" not in err
+
+
+def test_unknown_layout_option_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["packet", str(ROOT / "examples/appointments/wang.yaml"), "--layout", "tabloid", "--out", str(tmp_path)]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.strip() == "generate.py: error: unknown layout 'tabloid'; available: letter"
+
+
+def test_missing_file_and_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["packet", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["packet", "x.yaml", "--language", "not a tag"])
+    assert info.value.code == 2
+
+
+def test_list_shows_procedures_codes_and_layouts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "vertebroplasty" in out and "CPT 22510, CPT 22511, CPT 22512" in out
+    assert "version 1.0.0" in out and "letter" in out
+
+
+def test_validate_is_clean_and_reports_review_items(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "vertebroplasty 1.0.0 (en): ok" in out
+    assert "items await clinical review" in out
+    assert "layout letter: ok" in out
+
+
+def test_generate_script_runs_as_a_program(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "generate.py", "packet", str(BAD / "duplicate_key.yaml"), "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -1,0 +1,186 @@
+"""End to end: appointment → PDF on disk, read back and checked like a reviewer would."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from packetgen.build import Generated
+from tests.conftest import DATA, ROOT, normalize
+from tests.pdftext import consent_start, page_texts, section_text
+
+Make = Callable[..., Generated]
+NIGHT_BEFORE = "Don't eat or drink after midnight the night before the procedure."
+RISKS = [
+    "Bleeding",
+    "Infection",
+    "Rib or vertebral fracture",
+    "Irritation of nearby nerves",
+    "Worsening of pain",
+    "Problems due to contrast medium, including allergic reaction or kidney damage",
+    "Leakage of cement, needing surgery to remove it (very rare)",
+    "Spinal cord or nerve root damage (very rare)",
+    "Pulmonary emboli (rarely, cement can travel to the lungs)",
+]
+
+
+def seed_lines() -> list[str]:
+    text = (DATA / "seed-vertebroplasty.txt").read_text(encoding="utf-8")
+    return [normalize(line.replace("•", "")) for line in text.splitlines() if line.strip()]
+
+
+def test_every_seed_line_reaches_the_handout(generate: Make) -> None:
+    handout, _ = section_text(generate().path)
+    lines = seed_lines()
+    assert len(lines) == 32
+    for line in lines:
+        if line == NIGHT_BEFORE:
+            line = NIGHT_BEFORE[:-1] + " (after midnight on Sunday, December 6)."
+        assert line in handout, line
+
+
+def test_every_risk_on_handout_and_on_consent(generate: Make) -> None:
+    handout, consent = section_text(generate().path)
+    for risk in RISKS:
+        assert risk in handout, risk
+        assert risk in consent, risk
+    assert "Risks and complications Initials" in consent
+
+
+def test_appointment_details_and_own_instructions(generate: Make) -> None:
+    mine = ["Take your blood pressure pill with a sip of water at 6 AM.", "Bring your walker & <brace>."]
+    handout, consent = section_text(generate(instructions=mine).path)
+    assert "Date: Monday, December 7, 2026" in handout
+    assert "Time: 7:30 AM. Please arrive by 6:30 AM." in handout
+    assert "Provider: Dr. Maria Alvarez, MD" in handout
+    assert "Location: Interventional Radiology, Room 214" in handout
+    for line in mine:
+        assert line in handout
+    assert "Performing provider: Dr. Maria Alvarez, MD" in consent
+    assert "Facility: Riverside General Hospital" in consent
+    assert "Form vp-consent, version 1.0.0, effective 2026-11-01" in page_texts(generate().path)[-1]
+
+
+def test_every_page_identifies_the_patient_and_counts_pages(generate: Make) -> None:
+    texts = page_texts(generate(flags=["sedation"]).path)
+    for number, text in enumerate(texts, start=1):
+        assert "Patient: Nguyễn, Thị Ánh" in text
+        assert "Date of birth: Mar 14, 1948" in text
+        assert "MRN: 00012345" in text
+        assert f"Page {number} of {len(texts)}" in text
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("Thị Ánh", "Nguyễn"),
+        ("Seán", "O'Brien & <Sons>"),
+        ("小明", "王"),
+        ("Елена", "Παπαδοπούλου"),
+        ("{{ 7*7 }}", "<b>&amp;"),
+    ],
+)
+def test_names_come_out_exactly(generate: Make, first: str, last: str) -> None:
+    texts = page_texts(generate(first_name=first, last_name=last).path)
+    for text in texts:
+        assert f"Patient: {last}, {first}" in text
+    _, consent = section_text(generate(first_name=first, last_name=last).path)
+    assert f"Patient: {last}, {first}" in consent
+
+
+def test_consent_starts_on_an_odd_page_with_a_blank_back_when_needed(generate: Make) -> None:
+    parities = set()
+    for flags in ([], ["sedation"], ["sedation", "anticoagulant", "contrast_allergy"]):
+        path = generate(flags=flags).path
+        start = consent_start(path)
+        texts = page_texts(path)
+        assert start % 2 == 0, "consent must start on a front (odd-numbered) page"
+        blank = start > 0 and "This page is intentionally blank." in texts[start - 1]
+        parities.add(blank)
+        assert texts[start].count("Consent for vertebroplasty") >= 1
+    assert parities == {True, False}, "fixtures should cover both an inserted blank page and none"
+
+
+def test_flags_add_marked_instructions_and_consent_clauses(generate: Make) -> None:
+    handout, consent = section_text(generate(flags=["contrast_allergy"]).path)
+    assert "You told us you are allergic to contrast medium (X-ray dye)" in handout
+    assert "I have told my care team that I am allergic to contrast medium" in consent
+    plain_handout, plain_consent = section_text(generate().path)
+    assert "You told us you are allergic" not in plain_handout
+    assert "allergic to contrast medium (X-ray dye). I understand" not in plain_consent
+
+
+def test_signature_blocks_for_every_signer(generate: Make) -> None:
+    _, consent = section_text(generate().path)
+    for role in (
+        "Patient or legal representative",
+        "Provider who obtained consent",
+        "Witness",
+        "Interpreter (if one was used)",
+    ):
+        assert role in consent
+    assert consent.count("Signature Date Time") == 4
+    assert consent.count("Printed name") == 4
+    assert "relationship to patient" in consent and "Language interpreted" in consent
+
+
+def test_same_inputs_give_identical_bytes_across_processes(tmp_path: Path) -> None:
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        subprocess.run(
+            [sys.executable, "generate.py", "packet", "examples/appointments/obrien.json", "--out", str(out)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+        )
+        outputs.append((out / "DEMO-0002.pdf").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_every_font_is_embedded(generate: Make) -> None:
+    reader = PdfReader(generate(first_name="小明", last_name="王").path)
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            names.add(font["/BaseFont"])
+            assert "/FontFile2" in font["/FontDescriptor"], font["/BaseFont"]
+    assert any("WenQuanYi" in n for n in names) and any("DejaVuSans" in n for n in names)
+
+
+def test_metadata_bookmarks_and_language(generate: Make) -> None:
+    reader = PdfReader(generate().path)
+    info = reader.metadata
+    assert info is not None and info.title == "Vertebroplasty: patient information and consent"
+    assert "Nguy" not in str(dict(info))
+    assert info["/Producer"].startswith("packetgen")
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert [o["/Title"] for o in reader.outline] == ["Patient information", "Consent form"]
+    assert reader.get_destination_page_number(reader.outline[0]) == 0
+
+
+def test_letter_pages_and_body_text_at_least_12_pt(generate: Make) -> None:
+    path = generate().path
+    reader = PdfReader(path)
+    assert {(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages} == {(612.0, 792.0)}
+    sizes: list[float] = []
+    reader.pages[0].extract_text(
+        visitor_text=lambda t, cm, tm, font, size: sizes.append(size * tm[0]) if t.strip() else None
+    )
+    body_sizes = [s for s in sizes if s > 10]
+    assert body_sizes and min(body_sizes) >= 12
+
+
+def test_nothing_but_the_pdf_is_written(generate: Make, tmp_path: Path) -> None:
+    result = generate()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["T-0001.pdf"]
+    assert result.path.stat().st_mode & 0o077 == 0, "packets are private to their owner"
+    assert re.fullmatch(r"[0-9a-f]{64}", result.sha256)
