@@ -44,7 +44,8 @@ def test_warnings_go_to_stderr_with_position(tmp_path: Path, capsys: pytest.Capt
     assert main(["packet", str(source), "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err
     assert f"{source}:11: warning: language: no vertebroplasty packet in 'vi'" in err
-    assert "Nguyễn" not in err and "Ánh" not in err
+    assert "Nguyễn" not in err
+    assert "Ánh" not in err
 
 
 def test_unknown_layout_option_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,8 +67,10 @@ def test_missing_file_and_bad_options_exit_2(tmp_path: Path, capsys: pytest.Capt
 def test_list_shows_procedures_codes_and_layouts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "vertebroplasty" in out and "CPT 22510, CPT 22511, CPT 22512" in out
-    assert "version 1.0.0" in out and "letter" in out
+    assert "vertebroplasty" in out
+    assert "CPT 22510, CPT 22511, CPT 22512" in out
+    assert "version 1.0.0" in out
+    assert "letter" in out
 
 
 def test_validate_is_clean_and_reports_review_items(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,4 +90,5 @@ def test_generate_script_runs_as_a_program(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr

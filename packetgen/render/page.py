@@ -116,10 +116,12 @@ def deferred_canvas(decorator: Decorator) -> type[Canvas]:
             total = len(self._held)
             for state in self._held:
                 self.__dict__.update(state)
-                body, self._code = self._code, []
-                self._isolated(decorator.before, total)
-                body, self._code = self._code + body, []
-                self._isolated(decorator.after, total)
+                body: list[str] = self._code
+                self._code = []
+                self._isolated(decorator.before, total)  # header first in reading order
+                body = self._code + body
+                self._code = []
+                self._isolated(decorator.after, total)  # footer last
                 self._code = body + self._code
                 super().showPage()
             super().save()
