@@ -11,6 +11,7 @@ Two rules live here and nowhere else:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from xml.sax.saxutils import escape
@@ -34,10 +35,21 @@ STANDARD_VARIABLES = frozenset(
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
+_TAG = re.compile(r"\{[{%#].*?[}%#]\}|\{[{%#]", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\{\{\s*[a-z_][a-z0-9_]*\s*\}\}")
+
+
 def template_problem(text: str, allowed: frozenset[str]) -> str | None:
-    """Why an author's text is not a usable template, or None if it is."""
+    """Why an author's text is not a usable template, or None if it is.
+
+    Only bare `{{ name }}` placeholders are allowed: no filters, attributes or
+    blocks, so content can never do more than insert a value.
+    """
     if "{" not in text:
         return None
+    for tag in _TAG.findall(text):
+        if not _PLACEHOLDER.fullmatch(tag):
+            return "only simple placeholders like {{ provider }} are allowed"
     try:
         names = meta.find_undeclared_variables(_ENV.parse(text))
     except TemplateError as exc:

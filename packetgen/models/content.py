@@ -6,9 +6,10 @@ Written by clinical educators. Text fields may hold placeholders such as
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from .types import Id, IsoDate, LanguageTag, Model, Text, Version
 
@@ -146,8 +147,10 @@ class Content(Model):
     risks: tuple[Risk, ...] = Field(min_length=1)
     consent: Consent
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Content:
-        if self.review_due <= self.effective:
+    @field_validator("review_due")
+    @classmethod
+    def _review_after_effective(cls, value: date, info: ValidationInfo) -> date:
+        effective = info.data.get("effective")
+        if effective is not None and value <= effective:
             raise ValueError("review_due must come after effective")
-        return self
+        return value

@@ -104,6 +104,8 @@ def deferred_canvas(decorator: Decorator) -> type[Canvas]:
     """A Canvas class that holds pages until save(), then decorates each knowing the total."""
 
     class DeferredCanvas(Canvas):
+        _code: list[str]  # ReportLab's operator list for the current page
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._held: list[dict[str, Any]] = []

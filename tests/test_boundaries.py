@@ -1,0 +1,51 @@
+"""The architecture, enforced: which modules may import which libraries."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "packetgen"
+
+# library → modules (relative to packetgen/) allowed to import it
+ALLOWED = {
+    "yaml": {"yamlsafe.py"},
+    "reportlab": {"render/", "output.py"},
+    "pypdf": {"output.py"},
+    "jinja2": {"markup.py"},
+}
+
+
+def imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("library", sorted(ALLOWED))
+def test_only_its_stage_imports(library: str) -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        allowed = any(rel == a or (a.endswith("/") and rel.startswith(a)) for a in ALLOWED[library])
+        if library in imports(path) and not allowed:
+            offenders.append(rel)
+    assert offenders == []
+
+
+def test_no_print_outside_the_cli() -> None:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "cli.py":
+            continue
+        calls = [
+            n
+            for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+        ]
+        assert not calls, path
