@@ -12,8 +12,9 @@ Two rules live here and nowhere else:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 from jinja2 import StrictUndefined, TemplateError, meta
@@ -75,17 +76,25 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return str(_compile(text).render(**values))
 
 
-FontChooser = Callable[[str], str | None]
-"""Given a character, the fallback font to draw it with, or None for the main font."""
+class Fonts(Protocol):
+    """What markup needs to know of the fonts (render.FontSet provides it)."""
+
+    def covers_all(self, text: str) -> bool:
+        """True when the main font draws every character of `text`."""
+
+    def fallback_for(self, ch: str) -> str | None:
+        """The fallback font to draw `ch` with, or None for the main font."""
 
 
-def to_markup(text: str, fallback_font: FontChooser) -> str:
+def to_markup(text: str, fonts: Fonts) -> str:
     """Plain text → ReportLab Paragraph markup: escaped once, fallback fonts applied."""
+    if fonts.covers_all(text):
+        return escape(text)
     out: list[str] = []
     run: list[str] = []
     run_font: str | None = None
     for ch in text:
-        font = fallback_font(ch) if not ch.isspace() else run_font
+        font = fonts.fallback_for(ch) if not ch.isspace() else run_font
         if font != run_font and run:
             out.append(_wrap("".join(run), run_font))
             run = []

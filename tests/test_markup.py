@@ -12,8 +12,20 @@ from packetgen.markup import fill, template_problem, to_markup
 ALLOWED = frozenset({"provider", "night_before"})
 
 
-def cjk(ch: str) -> str | None:
-    return "CJK" if "\u4e00" <= ch <= "\u9fff" else None
+class Fonts:
+    """A main font that lacks CJK, and a fallback that has it."""
+
+    def __init__(self, fallback: str | None = "CJK") -> None:
+        self.fallback = fallback
+
+    def covers_all(self, text: str) -> bool:
+        return all(self.fallback_for(ch) is None for ch in text)
+
+    def fallback_for(self, ch: str) -> str | None:
+        return self.fallback if "\u4e00" <= ch <= "\u9fff" else None
+
+
+cjk = Fonts()
 
 
 def test_escapes_markup_characters_once() -> None:
@@ -27,7 +39,7 @@ def test_fallback_font_runs_keep_spaces_inside_a_run() -> None:
 @given(st.text(max_size=60))
 def test_any_text_survives_paragraph_parsing(text: str) -> None:
     # Whatever a patient's name holds, ReportLab's parser must accept the markup.
-    Paragraph(to_markup(text, lambda ch: None))
+    Paragraph(to_markup(text, Fonts(fallback=None)))
 
 
 def test_patient_values_are_inserted_never_compiled() -> None:

@@ -23,7 +23,7 @@ class Blocks:
 
     def mark(self, text: str) -> str:
         """Plain text as escaped Paragraph markup with font fallback."""
-        return to_markup(text, self.s.fonts.fallback_for)
+        return to_markup(text, self.s.fonts)
 
     def para(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(self.mark(text), style or self.s.body)

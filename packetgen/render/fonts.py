@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,28 +23,40 @@ from ..models.layout import Fonts
 SYSTEM_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")
 
 
-@dataclass(frozen=True)
 class FontSet:
-    """The registered fonts of one layout and the characters each can draw."""
+    """The registered fonts of one layout and the characters each can draw.
 
-    regular: str
-    bold: str
-    italic: str
-    bold_italic: str
-    fallbacks: tuple[str, ...]
-    coverage: dict[str, frozenset[int]]
+    Fallback fonts (a CJK font is several MB) are registered only when a
+    character first needs them, so most packets never pay for them.
+    """
+
+    def __init__(self, faces: dict[str, str], fallback_files: tuple[str, ...]) -> None:
+        self.regular, self.bold = faces["regular"], faces["bold"]
+        self.italic, self.bold_italic = faces["italic"], faces["bold_italic"]
+        self._main = _coverage(self.regular)
+        self._fallback_files = fallback_files
+        self._fallbacks: list[tuple[str, frozenset[int]]] | None = None
+
+    def covers_all(self, text: str) -> bool:
+        """True when the main font draws every character of `text` (the common case)."""
+        return self._main.issuperset(map(ord, text))
 
     def fallback_for(self, ch: str) -> str | None:
         """The fallback font for `ch`, or None when the main font draws it (or none can)."""
         code = ord(ch)
-        if code in self.coverage[self.regular]:
+        if code in self._main:
             return None
-        return next((name for name in self.fallbacks if code in self.coverage[name]), None)
+        return next((name for name, cov in self.fallbacks() if code in cov), None)
 
     def can_draw(self, ch: str) -> bool:
-        """Whether the main font or a fallback has a glyph for `ch` (bold faces assumed alike)."""
-        code = ord(ch)
-        return ch.isspace() or any(code in cov for cov in self.coverage.values())
+        """Whether the main font or a fallback has a glyph for `ch`."""
+        return ch.isspace() or ord(ch) in self._main or self.fallback_for(ch) is not None
+
+    def fallbacks(self) -> list[tuple[str, frozenset[int]]]:
+        """(name, coverage) of each fallback font, registering them on first use."""
+        if self._fallbacks is None:
+            self._fallbacks = [(name, _coverage(name)) for name in map(_register_fallback, self._fallback_files)]
+        return self._fallbacks
 
 
 def font_dirs() -> list[Path]:
@@ -81,7 +92,7 @@ def find_font(filename: str) -> Path:
 
 @lru_cache(maxsize=16)
 def load_fonts(fonts: Fonts) -> FontSet:
-    """Register the layout's fonts (once per process) and read their coverage."""
+    """Register the layout's main fonts as one family (once per process)."""
     faces = {
         "regular": fonts.regular,
         "bold": fonts.bold,
@@ -94,13 +105,15 @@ def load_fonts(fonts: Fonts) -> FontSet:
     addMapping(family, 1, 0, names["bold"])
     addMapping(family, 0, 1, names["italic"])
     addMapping(family, 1, 1, names["bold_italic"])
-    fallbacks = tuple(_register(filename) for filename in fonts.fallback)
-    for name in fallbacks:
-        for bold in (0, 1):
-            for italic in (0, 1):
-                addMapping(name, bold, italic, name)
-    coverage = {name: _coverage(name) for name in {*names.values(), *fallbacks}}
-    return FontSet(fallbacks=fallbacks, coverage=coverage, **names)
+    return FontSet(names, fonts.fallback)
+
+
+def _register_fallback(filename: str) -> str:
+    name = _register(filename)
+    for bold in (0, 1):  # a fallback has one face: use it for bold and italic runs too
+        for italic in (0, 1):
+            addMapping(name, bold, italic, name)
+    return name
 
 
 def _register(filename: str) -> str:

@@ -97,7 +97,7 @@ class Decorator:
         canv.drawCentredString(x, y, text)
 
     def _mark(self, text: str) -> str:
-        return to_markup(text, self.styles.fonts.fallback_for)
+        return to_markup(text, self.styles.fonts)
 
 
 def deferred_canvas(decorator: Decorator) -> type[Canvas]:
