@@ -48,6 +48,8 @@ LABELS: dict[str, dict[str, str]] = {
         "signer_interpreter": "Interpreter (if one was used)",
         "interpreted_language": "Language interpreted",
         "interpreter_id": "Interpreter ID number or agency",
+        "patient_choices": "Patient|Legal representative",
+        "interpreter_choices": "In person|By phone|By video",
         "handout_bookmark": "Patient information",
         "consent_bookmark": "Consent form",
         "title": "{procedure}: patient information and consent",

@@ -120,10 +120,14 @@ def _consent(
 ) -> p.Consent:
     form = content.consent
     signers = (
-        p.Signer(labels["signer_patient"], (labels["relationship"],)),
+        p.Signer(labels["signer_patient"], tuple(labels["patient_choices"].split("|")), (labels["relationship"],)),
         p.Signer(labels["signer_provider"]),
         p.Signer(labels["signer_witness"]),
-        p.Signer(labels["signer_interpreter"], (labels["interpreted_language"], labels["interpreter_id"])),
+        p.Signer(
+            labels["signer_interpreter"],
+            tuple(labels["interpreter_choices"].split("|")),
+            (labels["interpreted_language"], labels["interpreter_id"]),
+        ),
     )
     return p.Consent(
         stamp=_stamp(form.form_id, content),

@@ -129,6 +129,8 @@ def test_signature_blocks_for_every_signer(generate: Make) -> None:
     assert consent.count("Printed name") == 4
     assert "relationship to patient" in consent
     assert "Language interpreted" in consent
+    assert "☐ Patient ☐ Legal representative" in consent
+    assert "☐ In person ☐ By phone ☐ By video" in consent
 
 
 def test_same_inputs_give_identical_bytes_across_processes(tmp_path: Path) -> None:

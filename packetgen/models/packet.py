@@ -93,6 +93,8 @@ class Signer:
     """One signature block on the consent form."""
 
     role: str
+    choices: tuple[str, ...] = ()
+    """Options to tick, each printed with a check box (e.g. in person / by phone)."""
     extra: tuple[str, ...] = ()
     """Further lines to fill in, e.g. relationship or language."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from ..models.packet import ResolvedPacket, Signer
 from .blocks import Blocks
@@ -63,10 +63,13 @@ def _risk_table(packet: ResolvedPacket, b: Blocks) -> Table:
 
 def _signature_block(signer: Signer, packet: ResolvedPacket, b: Blocks) -> Flowable:
     labels = packet.labels
-    line = b.s.body.fontSize * 2.2
+    line = b.s.body.fontSize * 2.0
     wide, narrow = b.width * 0.56, b.width * 0.22
+    role = b.mark(signer.role)
+    if signer.choices:  # U+2610 BALLOT BOX: a real glyph, so it prints and extracts as text
+        role += "&nbsp;&nbsp;&nbsp; " + "&nbsp;&nbsp; ".join(f"\u2610 {b.mark(c)}" for c in signer.choices)
     rows = [
-        [b.para(signer.role, b.s.label), "", ""],
+        [Paragraph(role, b.s.label), "", ""],
         ["", "", ""],
         [
             b.para(labels["signature"], b.s.small),

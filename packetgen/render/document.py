@@ -47,7 +47,17 @@ class PacketDoc(BaseDocTemplate):
         )
         self.log = PageLog()
         self.section = "handout"
-        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        frame = Frame(
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )  # no padding: the body lines up with the header and footer rules
         self.addPageTemplates([PageTemplate("page", frames=[frame], onPage=self._on_page)])
 
     def _on_page(self, canv: object, doc: object) -> None:
