@@ -64,6 +64,9 @@ def test_appointment_details_and_own_instructions(generate: Make) -> None:
         assert line in handout
     assert "Performing provider: Dr. Maria Alvarez, MD" in consent
     assert "Facility: Riverside General Hospital" in consent
+    address = "Interventional Radiology, 2nd floor, 1200 River Road, Springfield, IL 62701"
+    assert address in handout
+    assert address in consent
     assert "Form vp-consent, version 1.0.0, effective 2026-11-01" in page_texts(generate().path)[-1]
 
 

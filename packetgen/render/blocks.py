@@ -32,6 +32,10 @@ class Blocks:
         """`Label: text` with the label in bold."""
         return Paragraph(f"<b>{self.mark(label)}:</b> {self.mark(text)}", style or self.s.body)
 
+    def facility(self, name: str, address: tuple[str, ...]) -> list[Flowable]:
+        """The facility's name and address, as the first lines of each form."""
+        return [self.para(name, self.s.facility), self.para(", ".join(address), self.s.small)]
+
     def heading(self, text: str, bookmark: tuple[str, str] | None = None) -> Paragraph:
         para = self.para(text, self.s.heading)
         if bookmark:

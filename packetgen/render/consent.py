@@ -13,7 +13,11 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     c, labels = packet.consent, packet.labels
     title = b.para(c.title, b.s.title)
     title._bookmark = ("consent", labels["consent_bookmark"])
-    story: list[Flowable] = [b.para(packet.visit.facility, b.s.facility), title, _who_and_what(packet, b)]
+    story: list[Flowable] = [
+        *b.facility(packet.visit.facility, packet.visit.facility_address),
+        title,
+        _who_and_what(packet, b),
+    ]
     story += [b.para(text) for text in c.statement]
     story += [b.heading(labels["benefits"]), b.bullets(c.benefits)]
     story += [b.heading(labels["risks"]), b.para(c.risks_lead), _risk_table(packet, b)]
@@ -21,8 +25,9 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         story += [b.heading(labels["flag_clauses"]), b.bullets(c.flag_clauses)]
     story += [b.heading(labels["alternatives"]), b.bullets(c.alternatives)]
     story += [b.heading(labels["rights"]), b.bullets(c.rights)]
-    story += [b.heading(labels["signatures"]), b.para(c.acknowledgement)]
-    story += [_signature_block(signer, packet, b) for signer in c.signers]
+    blocks = [_signature_block(signer, packet, b) for signer in c.signers]
+    # The acknowledgement must not be parted from the first signature block.
+    story += [KeepTogether([b.heading(labels["signatures"]), b.para(c.acknowledgement), blocks[0]]), *blocks[1:]]
     return story
 
 

@@ -13,11 +13,16 @@ _NERVE = "#d9a400"
 _FRACTURE = "#c0392b"
 
 
-def vertebral_compression(width: float, styles: Styles) -> Drawing:
+_UNITS_W, _UNITS_H = 400.0, 200.0
+"""The drawing is made in these units, then scaled to the width asked for."""
+
+
+def vertebral_compression(target_width: float, styles: Styles) -> Drawing:
     """Side view of a lumbar spine segment: five vertebrae, disks, cord, nerves; the middle one compressed."""
-    height = width * 0.5
+    scale = target_width / _UNITS_W
+    width, height = _UNITS_W, _UNITS_H
     d = Drawing(width, height)
-    body_x, body_w = width * 0.18, width * 0.22
+    body_x, body_w = width * 0.28, width * 0.2
     heights = [30, 30, 14, 30, 30]  # the middle vertebra is crushed
     y = height * 0.06
     centres = []
@@ -42,7 +47,9 @@ def vertebral_compression(width: float, styles: Styles) -> Drawing:
                 strokeWidth=1.4,
             )
         )
-    _labels(d, body_x, body_w, centres, width, styles)
+    _labels(d, body_x, body_w, centres, width, styles, scale)
+    d.scale(scale, scale)
+    d.width, d.height = width * scale, height * scale
     return d
 
 
@@ -78,8 +85,9 @@ def _posterior(d: Drawing, x: float, centre: float, width: float) -> None:
     )
 
 
-def _labels(d: Drawing, x: float, w: float, centres: list[float], width: float, styles: Styles) -> None:
-    font, size, colour = styles.fonts.regular, max(styles.small.fontSize, 9), styles.text
+def _labels(d: Drawing, x: float, w: float, centres: list[float], width: float, styles: Styles, scale: float) -> None:
+    # Labels keep the layout's small type size on paper, whatever the drawing's scale.
+    font, size, colour = styles.fonts.regular, max(styles.small.fontSize, 9) / scale, styles.text
     left = x - 6
 
     def label(text: str, at_y: float, to_x: float, to_y: float) -> None:
@@ -90,7 +98,7 @@ def _labels(d: Drawing, x: float, w: float, centres: list[float], width: float, 
     label("Disk", (centres[0] + centres[1]) / 2 - 3, x + 4, (centres[0] + centres[1]) / 2)
     label("Compression", centres[2] + 2, x + 4, centres[2])
     label("fracture", centres[2] - size, x + 4, centres[2])
-    right = x + w + 96 + width * 0.13
+    right = x + w + 88
     d.add(String(right, centres[3] + 12, "Nerve", fontName=font, fontSize=size, fillColor=colour))
     d.add(Line(right - 2, centres[3] + 15, x + w + 70, centres[3] + 16, strokeColor=styles.muted, strokeWidth=0.6))
     d.add(String(right, centres[4] - 4, "Spinal cord", fontName=font, fontSize=size, fillColor=colour))

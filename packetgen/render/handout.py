@@ -14,13 +14,17 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     h, labels = packet.handout, packet.labels
     title = b.para(h.title, b.s.title)
     title._bookmark = ("handout", labels["handout_bookmark"])
-    story: list[Flowable] = [b.para(packet.visit.facility, b.s.facility), title, b.para(h.subtitle, b.s.subtitle)]
+    story: list[Flowable] = [
+        *b.facility(packet.visit.facility, packet.visit.facility_address),
+        title,
+        b.para(h.subtitle, b.s.subtitle),
+    ]
     story.append(_appointment(packet, b))
     if h.own_instructions:
         story += [b.heading(labels["your_instructions"]), b.bullets(h.own_instructions)]
     story += [b.para(text) for text in h.introduction]
     if h.figure is not None:
-        drawing = DRAWINGS[h.figure.drawing](min(b.width, 340), b.s)
+        drawing = DRAWINGS[h.figure.drawing](min(b.width, 300), b.s)
         story.append(KeepTogether([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
     for section in h.sections:
         story += _section(section, b)
