@@ -99,14 +99,16 @@ def test_names_come_out_exactly(generate: Make, first: str, last: str) -> None:
 
 def test_consent_starts_on_an_odd_page_with_a_blank_back_when_needed(generate: Make) -> None:
     parities = set()
-    for flags in ([], ["sedation"], ["sedation", "anticoagulant", "contrast_allergy"]):
-        path = generate(flags=flags).path
+    long_list = [f"Instruction {i}: follow this step carefully before you come in." for i in range(40)]
+    for flags, instructions in (([], []), (["sedation"], long_list[:20]), ([], long_list)):
+        path = generate(flags=flags, instructions=instructions or None).path
         start = consent_start(path)
         texts = page_texts(path)
         assert start % 2 == 0, "consent must start on a front (odd-numbered) page"
-        blank = start > 0 and "This page is intentionally blank." in texts[start - 1]
+        blank = "This page is intentionally blank." in texts[start - 1]
         parities.add(blank)
-        assert texts[start].count("Consent for vertebroplasty") >= 1
+        assert "Consent for vertebroplasty" in texts[start]
+        assert sum("This page is intentionally blank." in t for t in texts) == int(blank)
     assert parities == {True, False}, "fixtures should cover both an inserted blank page and none"
 
 
