@@ -78,7 +78,7 @@ def main() -> None:
     fonts = load_fonts(layout.fonts)
     appointment, content = read_appointment_file(APPOINTMENT, library, TODAY)
     packet = personalize(content, appointment, layout, Site(layout.facility.timezone, TODAY))
-    pages = render_pdf(packet, layout, fonts).count(b"/Type /Page\n")
+    pages = render_pdf(packet, layout, fonts).pages
     with tempfile.TemporaryDirectory() as out:
         results = {
             "floor (bare canvas, same text)": median_ms(lambda: floor(packet, fonts.regular), n),

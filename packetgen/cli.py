@@ -15,12 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import InputErrors, PacketError, UsageError
+from .intake.raw import UnusableInput
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 EPILOG = """examples:
   generate.py packet examples/appointments/nguyen.yaml
   generate.py packet appt.json --out /secure/packets --layout letter
+  generate.py batch examples/batch/appointments.csv --out output/today --print-run
+  generate.py batch export.csv --columns examples/batch/epic-columns.yaml --encoding cp1252
+  generate.py batch siu.hl7 --workers 2 --resume
   generate.py validate
   generate.py validate packets/vertebroplasty.yaml
   generate.py list
@@ -32,6 +36,12 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_UNUSABLE)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("expected a whole number of at least 1")
+    return int(value)
 
 
 def _language(value: str) -> str:
@@ -55,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     packet.add_argument("--layout", metavar="NAME", help="layout name (default: letter)")
     packet.add_argument("--language", type=_language, metavar="TAG", help="override the appointment's language")
+    batch = commands.add_parser("batch", help="a CSV, FHIR Bundle or HL7 SIU file → one PDF per appointment + manifest")
+    batch.add_argument("appointments", type=Path, metavar="APPOINTMENTS")
+    batch.add_argument(
+        "--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output/)"
+    )
+    batch.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: the machine's cores)")
+    batch.add_argument("--layout", metavar="NAME", help="layout for records without their own (default: letter)")
+    batch.add_argument("--columns", type=Path, metavar="MAP.yaml", help="map a site's CSV headers and date formats")
+    batch.add_argument("--encoding", metavar="NAME", help="text encoding of the file, e.g. cp1252 (default: UTF-8)")
+    batch.add_argument("--resume", action="store_true", help="keep packets that are whole and current; make the rest")
+    batch.add_argument("--print-run", action="store_true", help="also write DIR/print-run.pdf for duplex printing")
     validate = commands.add_parser("validate", help="check content and layouts; exit 0 when clean")
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     commands.add_parser("list", help="show the procedures and layouts available")
@@ -67,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "packet":
             return _packet(args)
+        if args.command == "batch":
+            return _batch(args)
         if args.command == "validate":
             return _validate(args)
         return _list()
@@ -75,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(error, file=sys.stderr)
     except PacketError as exc:
         print(exc, file=sys.stderr)
+    except UnusableInput as exc:
+        print(exc.error, file=sys.stderr)
     except UsageError as exc:
         print(f"generate.py: error: {exc}", file=sys.stderr)
     except Exception as exc:  # a bug: say so in one line, without values; PACKETGEN_DEBUG shows it
@@ -97,6 +122,42 @@ def _packet(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     print(result.path)
     return EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    import codecs
+
+    from tqdm import tqdm
+
+    from .batch import BatchOptions, default_workers, run_batch
+
+    if not args.appointments.is_file():
+        raise UsageError(f"{args.appointments}: no such file")
+    if args.encoding:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise UsageError(f"unknown encoding '{args.encoding}'") from None
+    options = BatchOptions(
+        source=args.appointments,
+        out_dir=args.out,
+        workers=args.workers or default_workers(),
+        layout_name=args.layout,
+        columns=args.columns,
+        resume=args.resume,
+        print_run=args.print_run,
+        encoding=args.encoding,
+    )
+    with tqdm(unit=" packets", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
+        result = run_batch(options, report=bar.write if not bar.disable else _to_stderr, advance=lambda: bar.update())
+    print(result.summary())
+    if result.print_run:
+        print(result.print_run)
+    return EXIT_SOME_FAILED if result.failed else EXIT_OK
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def _validate(args: argparse.Namespace) -> int:

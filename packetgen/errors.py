@@ -10,12 +10,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class SourcePos:
-    """A place in an input file: path as the user gave it, 1-based line."""
+    """A place in an input file: path as the user gave it, and a 1-based line.
+
+    For formats without useful lines, `line` is what identifies the record
+    instead: an HL7 message number, or a FHIR resource id (`Patient/p1`).
+    """
 
     path: str
-    line: int = 1
+    line: int | str = 1
+
+    def sort_key(self) -> tuple[str, int, str]:
+        """Orders positions by file, then line, then resource id."""
+        return (self.path, self.line if isinstance(self.line, int) else 0, str(self.line))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
@@ -39,7 +47,7 @@ class InputErrors(Exception):
     """Several PacketErrors found in one pass, reported together (mkdocs style)."""
 
     def __init__(self, errors: Iterable[PacketError]) -> None:
-        self.errors = sorted(errors, key=lambda e: (e.pos, e.field))
+        self.errors = sorted(errors, key=lambda e: (e.pos.sort_key(), e.field))
         super().__init__("\n".join(str(e) for e in self.errors))
 
     @classmethod

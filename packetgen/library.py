@@ -29,6 +29,8 @@ class Library:
     layouts: dict[str, Layout]
     sources: dict[str, Located] = field(default_factory=dict)
     """The parsed file each content id came from (for positions and checks)."""
+    layout_digests: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of each layout's file, by layout name."""
 
     def find_procedure(self, wanted: str) -> Content | None:
         """The content whose id, or one of whose codes, is `wanted`."""
@@ -43,6 +45,10 @@ class Library:
             known = ", ".join(sorted(self.layouts))
             raise UsageError(f"unknown layout '{chosen}'; available: {known}")
         return self.layouts[chosen]
+
+    def procedure_keys(self) -> frozenset[str]:
+        """Every id and code an appointment may name its procedure by."""
+        return frozenset(self.contents) | {k.code for c in self.contents.values() for k in c.codes}
 
     def procedure_names(self) -> str:
         """Every accepted procedure id and code, for error messages."""
@@ -62,6 +68,7 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
     contents: dict[str, Content] = {}
     layouts: dict[str, Layout] = {}
     sources: dict[str, Located] = {}
+    layout_digests: dict[str, str] = {}
     for path in paths:
         shown = _shown(path, root)
         try:
@@ -69,6 +76,7 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
             if path.parent.name == "layouts" or _looks_like_layout(located.data):
                 layout = validate(located, Layout)
                 _add(layouts, layout.name, layout, located, errors)
+                layout_digests[layout.name] = located.digest
             else:
                 content = validate(located, Content)
                 errors.extend(check_content(content, located))
@@ -79,7 +87,7 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
         except InputErrors as exc:
             errors.extend(exc.errors)
     InputErrors.raise_if_any(errors)
-    return Library(contents, layouts, sources)
+    return Library(contents, layouts, sources, layout_digests)
 
 
 def _shown(path: Path, root: Path) -> str:

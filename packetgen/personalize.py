@@ -82,6 +82,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         title=labels["title"].format(procedure=content.title),
         content_id=content.id,
         content_version=content.version,
+        local_start=start.isoformat(timespec="minutes"),
         patient=patient,
         visit=visit,
         handout=handout,

@@ -8,6 +8,7 @@ Every value's line is kept so later stages can point at it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -62,7 +63,9 @@ class Located:
 
     data: Any
     path: str
-    lines: Mapping[Key, int] = field(default_factory=dict)
+    lines: Mapping[Key, int | str] = field(default_factory=dict)
+    digest: str = ""
+    """SHA-256 of the file's bytes (for provenance and resume)."""
 
     def pos(self, key: Key = ()) -> SourcePos:
         """The position of `key`, or of its nearest parent that has one."""
@@ -105,7 +108,7 @@ def load_bytes(raw: bytes, shown: str, strict_json: bool = False) -> Located:
         raise PacketError(SourcePos(shown, 1), "", "the file is empty; expected a mapping of fields")
     lines: dict[Key, int] = {}
     data = _build(node, (), lines, loader, shown)
-    return Located(data, shown, lines)
+    return Located(data, shown, lines, hashlib.sha256(raw).hexdigest())
 
 
 def _decode(raw: bytes, shown: str) -> str:

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).parent.parent / "packetgen"
 ALLOWED = {
     "yaml": {"yamlsafe.py"},
     "reportlab": {"render/", "output.py"},
-    "pypdf": {"output.py"},
+    "pypdf": {"output.py", "assemble.py"},
     "jinja2": {"markup.py"},
 }
 

@@ -127,6 +127,8 @@ class ResolvedPacket:
     """The PDF title: the procedure, never the patient."""
     content_id: str
     content_version: str
+    local_start: str
+    """The start on the site's clock, ISO `YYYY-MM-DDTHH:MM`."""
     patient: Patient
     visit: Visit
     handout: Handout

@@ -1,6 +1,6 @@
 """ResolvedPacket + Layout → PDF bytes. The only package (with output.py) that imports ReportLab."""
 
-from .document import render_pdf
+from .document import Rendered, render_pdf
 from .fonts import FontSet, load_fonts
 
-__all__ = ["FontSet", "load_fonts", "render_pdf"]
+__all__ = ["FontSet", "Rendered", "load_fonts", "render_pdf"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LEGAL, LETTER
@@ -80,7 +81,15 @@ class PacketDoc(BaseDocTemplate):
             self.log.bookmarks.setdefault(self.page, []).append(bookmark)
 
 
-def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> bytes:
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered packet: its PDF bytes and page count."""
+
+    data: bytes
+    pages: int
+
+
+def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Rendered:
     """The packet as deterministic PDF bytes."""
     # Drawings start from ReportLab's default graphics font, which would embed nothing
     # and pull in Helvetica: point it at the layout's font (process-wide, set per build).
@@ -94,4 +103,4 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> bytes:
     story += consent_story(packet, blocks)
     decorator = Decorator(packet, layout, styles, doc.log)
     doc.build(story, canvasmaker=deferred_canvas(decorator))
-    return buffer.getvalue()
+    return Rendered(buffer.getvalue(), doc.page)

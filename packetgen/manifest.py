@@ -1,0 +1,87 @@
+"""The batch manifest: one JSON line per input record, written as records finish.
+
+A run writes `manifest.jsonl.partial` (flushed per line, fsynced every few
+lines) and renames it to `manifest.jsonl` when it ends, so after a crash the
+partial file still says what was done; `--resume` reads both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+NAME = "manifest.jsonl"
+PARTIAL = "manifest.jsonl.partial"
+_FSYNC_EVERY = 50
+
+
+@dataclass
+class Entry:
+    """What happened to one input record. Holds no patient names: ids, hashes and codes only."""
+
+    place: str
+    """Where the record is in the input: `FILE:LINE`, `FILE:<message number>` or `FILE:Appointment/<id>`."""
+    appointment_id: str | None
+    status: str
+    """`ok`, `error`, or `skipped` (e.g. a cancelled appointment)."""
+    file: str | None = None
+    sha256: str | None = None
+    pages: int | None = None
+    procedure: str | None = None
+    content_version: str | None = None
+    language: str | None = None
+    layout: str | None = None
+    start: str | None = None
+    input_sha256: str | None = None
+    """Hash of the record, its content (id, version, file) and layout: unchanged inputs can be reused."""
+    reused: bool = False
+    """True when `--resume` kept a whole, current packet instead of making it again."""
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+class ManifestWriter:
+    """Appends entries to the partial manifest; `close()` makes it the manifest."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        fd = os.open(out_dir / PARTIAL, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # PHI-adjacent: private
+        self._handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+        self._since_sync = 0
+
+    def write(self, entry: Entry) -> None:
+        self._handle.write(json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True) + "\n")
+        self._handle.flush()
+        self._since_sync += 1
+        if self._since_sync >= _FSYNC_EVERY:
+            os.fsync(self._handle.fileno())
+            self._since_sync = 0
+
+    def close(self) -> Path:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        final = self.out_dir / NAME
+        os.replace(self.out_dir / PARTIAL, final)
+        return final
+
+
+def previous_entries(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The last `ok` entry per appointment id from earlier runs (finished or crashed)."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in (NAME, PARTIAL):
+        path = out_dir / name
+        if not path.is_file():
+            continue
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # the torn last line of a killed run
+                if isinstance(entry, dict) and entry.get("status") == "ok" and entry.get("appointment_id"):
+                    found[str(entry["appointment_id"])] = entry
+    return found
