@@ -149,7 +149,11 @@ def _batch(args: argparse.Namespace) -> int:
         encoding=args.encoding,
     )
     with tqdm(unit=" packets", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
-        result = run_batch(options, report=bar.write if not bar.disable else _to_stderr, advance=lambda: bar.update())
+
+        def advance() -> None:
+            bar.update()
+
+        result = run_batch(options, report=bar.write if not bar.disable else _to_stderr, advance=advance)
     print(result.summary())
     if result.print_run:
         print(result.print_run)

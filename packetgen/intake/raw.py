@@ -62,7 +62,9 @@ def check_encoding(path: Path, shown: str, encoding: str) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 bad_line = line + chunk[: exc.start].count(b"\n")
-                hint = "; if it is an Excel/Windows export, add --encoding cp1252" if encoding.startswith("utf") else ""
-                raise UnusableInput(PacketError(SourcePos(shown, bad_line), "", f"not {encoding} text{hint}")) from None
+                utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8")
+                name = "UTF-8" if utf8 else encoding
+                hint = "; if it is an Excel/Windows export, add --encoding cp1252" if utf8 else ""
+                raise UnusableInput(PacketError(SourcePos(shown, bad_line), "", f"not {name} text{hint}")) from None
             line += chunk.count(b"\n")
         decoder.decode(b"", final=True)

@@ -40,8 +40,8 @@ def _kind(value: Any) -> str:
 
 
 def clean_text(value: str) -> str:
-    """NFC-normalise, refuse control and invisible characters, trim, refuse blank."""
-    value = unicodedata.normalize("NFC", value).strip()
+    """NFC-normalise, unify line ends, refuse control and invisible characters, trim, refuse blank."""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not value:
         raise PydanticCustomError("blank", "must not be empty")
     for ch in value:
