@@ -23,10 +23,16 @@ class Glyphs(Protocol):
 
     def can_draw(self, ch: str) -> bool: ...
 
+    def covers_all(self, text: str) -> bool: ...
+
 
 def undrawable(text: str, glyphs: Glyphs) -> str | None:
     """A description of the first character of `text` that no font can draw, or None."""
+    if text.isascii() and glyphs.covers_all(text):
+        return None  # the common case, decided at C speed
     for ch in text:
+        if glyphs.can_draw(ch) and unicodedata.bidirectional(ch) not in ("R", "AL"):
+            continue
         name = unicodedata.name(ch, "unnamed character")
         if unicodedata.bidirectional(ch) in ("R", "AL"):
             # Without bidi reordering (rlbidi is not installable) it would print reversed.

@@ -8,18 +8,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, TableStyle
 
 from ..markup import to_markup
+from .flowables import Panel
 from .styles import Styles
 
 
 class Blocks:
     """Builds paragraphs, lists and boxes in one layout's styles."""
 
-    def __init__(self, styles: Styles, width: float) -> None:
+    def __init__(self, styles: Styles, width: float, max_height: float) -> None:
         self.s = styles
         self.width = width
+        self.max_height = max_height
 
     def mark(self, text: str) -> str:
         """Plain text as escaped Paragraph markup with font fallback."""
@@ -60,20 +62,6 @@ class Blocks:
         """A TableStyle in the layout's font (ReportLab's default would pull in Helvetica)."""
         return TableStyle([("FONTNAME", (0, 0), (-1, -1), self.s.fonts.regular), *commands])
 
-    def box(self, rows: list[list[Flowable | str]], col_widths: Sequence[float] | None = None) -> Table:
+    def box(self, children: Sequence[Flowable]) -> Panel:
         """Content in a tinted box with an accent border (callouts, the appointment panel)."""
-        table = Table(rows, colWidths=col_widths or [self.width], hAlign="LEFT")
-        table.setStyle(
-            self.table_style(
-                [
-                    ("BACKGROUND", (0, 0), (-1, -1), self.s.callout),
-                    ("BOX", (0, 0), (-1, -1), 1.2, self.s.accent),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 10),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 10),
-                    ("TOPPADDING", (0, 0), (-1, -1), 4),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        return table
+        return Panel(children, self.s.callout, self.s.accent, self.max_height)

@@ -97,7 +97,7 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Render
     buffer = io.BytesIO()
     doc = PacketDoc(buffer, layout, packet, fonts)
     styles = make_styles(layout, fonts)
-    blocks = Blocks(styles, doc.width)
+    blocks = Blocks(styles, doc.width, doc.height)
     story = handout_story(packet, blocks)
     story += [PageBreak(), ActionFlowable(("oddPage",)), ActionFlowable(("section", "consent"))]
     story += consent_story(packet, blocks)

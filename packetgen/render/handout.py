@@ -28,7 +28,7 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         story.append(KeepTogether([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
     for section in h.sections:
         story += _section(section, b)
-    story += [b.heading(h.risks_heading), b.para(h.risks_lead), b.bullets(h.risks)]
+    story += [b.heading(h.risks_heading), b.para(h.risks_lead, b.s.lead), b.bullets(h.risks)]
     story += [b.para(text) for text in h.closing]
     return story
 
@@ -36,21 +36,23 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
 def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
     v, labels = packet.visit, packet.labels
     arrive = labels["arrive_by"].format(arrival=v.arrival)
-    rows: list[list[Flowable | str]] = [
-        [b.para(labels["appointment"], b.s.callout_label)],
-        [b.labelled(labels["date"], v.date)],
-        [b.labelled(labels["time_label"], f"{v.time}. {arrive}.")],
-        [b.labelled(labels["provider"], v.provider)],
-        [b.labelled(labels["location"], v.location)],
-        [b.labelled(labels["phone"], f"{v.facility}, {v.facility_phone}")],
+    rows = [
+        b.para(labels["appointment"], b.s.callout_label),
+        b.labelled(labels["date"], v.date, b.s.bullet),
+        b.labelled(labels["time_label"], f"{v.time}. {arrive}.", b.s.bullet),
+        b.labelled(labels["provider"], v.provider, b.s.bullet),
+        b.labelled(labels["location"], v.location, b.s.bullet),
+        b.labelled(labels["phone"], f"{v.facility}, {v.facility_phone}", b.s.bullet),
     ]
-    return KeepTogether([b.box(rows), Spacer(1, b.s.body.fontSize)])
+    panel = b.box(rows)
+    panel.spaceAfter = b.s.body.fontSize
+    return panel
 
 
 def _section(section: Section, b: Blocks) -> list[Flowable]:
     out: list[Flowable] = [b.heading(section.heading)]
     if section.lead:
-        out.append(b.para(section.lead))
+        out.append(b.para(section.lead, b.s.lead))
     if section.bullets:
         out.append(b.bullets(section.bullets))
     out += [_callout(callout, b) for callout in section.callouts]
@@ -58,5 +60,6 @@ def _section(section: Section, b: Blocks) -> list[Flowable]:
 
 
 def _callout(callout: Callout, b: Blocks) -> Flowable:
-    rows: list[list[Flowable | str]] = [[b.para(callout.label, b.s.callout_label)], [b.bullets(callout.items)]]
-    return KeepTogether([b.box(rows), Spacer(1, b.s.body.fontSize * 0.6)])
+    panel = b.box([b.para(callout.label, b.s.callout_label), b.bullets(callout.items)])
+    panel.spaceAfter = b.s.body.fontSize * 0.6
+    return panel

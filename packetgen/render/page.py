@@ -6,6 +6,7 @@ ReportLab knows the page total only at the end, so pages are kept until
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ class PageLog:
     """Outline entries (key, title) to place on each page."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Decorator:
     """Draws header, footer and outline entries on a finished page."""
 
@@ -58,23 +59,28 @@ class Decorator:
         self._footer(canv, left, right, stamp, page, total)
 
     def _header(self, canv: Canvas, left: float, right: float, top: float) -> None:
-        labels, patient, s = self.packet.labels, self.packet.patient, self.styles
-        mark = self._mark
-        name = f"{mark(patient.last_name)}, {mark(patient.first_name)}"
-        text = (
-            f"<b>{mark(labels['patient'])}:</b> {name}&nbsp;&nbsp;&nbsp; "
-            f"<b>{mark(labels['date_of_birth'])}:</b> {mark(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
-            f"<b>{mark(labels['mrn'])}:</b> {mark(patient.mrn)}"
-        )
-        para = Paragraph(text, s.header)
-        _w, h = para.wrap(right - left, self.layout.page.margin_top)
+        para, h = self._patient_line(right - left)
         para.drawOn(canv, left, top - h)
+        s = self.styles
         canv.setFillColor(s.muted)
         canv.setFont(s.fonts.regular, s.small.fontSize)
         canv.drawRightString(right, top + 6, self.packet.visit.facility)
         canv.setStrokeColor(s.accent)
         canv.setLineWidth(0.8)
         canv.line(left, top - h - 5, right, top - h - 5)
+
+    @functools.cache  # noqa: B019 - one Decorator per document: the same line on every page, laid out once
+    def _patient_line(self, width: float) -> tuple[Paragraph, float]:
+        labels, patient, mark = self.packet.labels, self.packet.patient, self._mark
+        name = f"{mark(patient.last_name)}, {mark(patient.first_name)}"
+        text = (
+            f"<b>{mark(labels['patient'])}:</b> {name}&nbsp;&nbsp;&nbsp; "
+            f"<b>{mark(labels['date_of_birth'])}:</b> {mark(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
+            f"<b>{mark(labels['mrn'])}:</b> {mark(patient.mrn)}"
+        )
+        para = Paragraph(text, self.styles.header)
+        _w, h = para.wrap(width, self.layout.page.margin_top)
+        return para, h
 
     def _footer(self, canv: Canvas, left: float, right: float, stamp: FormStamp, page: int, total: int) -> None:
         labels, s = self.packet.labels, self.styles

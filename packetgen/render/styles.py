@@ -16,6 +16,8 @@ class Styles:
     """Every paragraph style a packet uses, plus the layout's colours."""
 
     body: ParagraphStyle
+    lead: ParagraphStyle
+    """A line that introduces a list: kept with the list."""
     bullet: ParagraphStyle
     title: ParagraphStyle
     subtitle: ParagraphStyle
@@ -48,6 +50,7 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
     body = style("body", size.body, spaceAfter=size.body * 0.5)
     return Styles(
         body=body,
+        lead=style("lead", size.body, spaceAfter=size.body * 0.5, keepWithNext=1),
         bullet=style("bullet", size.body, spaceAfter=size.body * 0.25),
         title=style("title", size.title, fontName=fonts.bold, textColor=heading, spaceAfter=size.title * 0.15),
         subtitle=style("subtitle", size.heading, textColor=muted, spaceAfter=size.body),

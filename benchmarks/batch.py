@@ -1,0 +1,161 @@
+"""Batch throughput and memory, beside the bare-ReportLab floor, measured in one run.
+
+    .venv/bin/python benchmarks/batch.py [--n 400] [--memory 1000,10000]
+
+Reports, for N synthetic appointments (names in several scripts, some flags
+and instructions): ms per packet and per page with 1 worker, packets/s with 1
+and 2 workers, and peak memory (RSS of the whole batch process tree) at the
+record counts given with --memory. The floor is a bare canvas drawing the
+same packets' text (see benchmarks/packet.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.packet import floor  # noqa: E402
+from packetgen.library import load_library  # noqa: E402
+from packetgen.personalize import personalize  # noqa: E402
+from packetgen.render import load_fonts  # noqa: E402
+from packetgen.timing import Site  # noqa: E402
+
+TODAY = date(2026, 11, 24)
+
+NAMES = [
+    ("Nguyễn", "Thị Ánh"),
+    ("O'Brien", "Seán"),
+    ("Иванова", "Елена"),
+    ("Παπαδόπουλος", "Γιώργος"),
+    ("Smith", "Ann"),
+]
+FLAGS = ["", "sedation", "anticoagulant;contrast_allergy", "sedation;anticoagulant;contrast_allergy"]
+HEADER = [
+    "appointment_id",
+    "mrn",
+    "last_name",
+    "first_name",
+    "date_of_birth",
+    "procedure",
+    "start",
+    "provider",
+    "flags",
+    "instructions",
+]
+
+
+def write_csv(path: Path, n: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(HEADER)
+        for i in range(n):
+            last, first = NAMES[i % len(NAMES)]
+            day, minute = 7 + i % 20, (i * 15) % 600
+            start = f"2026-12-{day:02d}T{7 + minute // 60:02d}:{minute % 60:02d}"
+            out.writerow(
+                [
+                    f"S-{i:06d}",
+                    f"{i:08d}",
+                    last,
+                    first,
+                    "1950-01-01",
+                    "22510",
+                    start,
+                    "Dr. A. Alvarez",
+                    FLAGS[i % len(FLAGS)],
+                    "Bring your medicine list.|Do not drive yourself home." if i % 3 else "",
+                ]
+            )
+
+
+def run_batch(source: Path, workers: int) -> tuple[float, float, list[dict[str, object]]]:
+    """Wall seconds, peak RSS in MB of the batch and its workers, manifest entries."""
+    with tempfile.TemporaryDirectory() as out:
+        command = [sys.executable, "generate.py", "batch", str(source), "--out", out, "--workers", str(workers)]
+        script = (
+            "import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script, *command], cwd=ROOT, check=True, capture_output=True, text=True
+        )
+        seconds, rss_kb = result.stdout.split()
+        entries = [json.loads(line) for line in (Path(out) / "manifest.jsonl").read_text().splitlines()]
+    return float(seconds), int(rss_kb) / 1024, entries
+
+
+def in_process(source: Path, repeats: int = 3) -> tuple[float, float, int]:
+    """Seconds for the whole 1-worker batch in this process (every stage, no interpreter start-up),
+    seconds for the bare-canvas floor drawing the same packets' text, and the pages made.
+    Alternated and the best of `repeats` kept, as the machine is noisy."""
+    from packetgen.batch import BatchOptions
+    from packetgen.batch import run_batch as run_in_process
+    from packetgen.intake.batch_file import read_batch
+    from packetgen.intake.columns import ColumnMap
+
+    library = load_library()
+    layout = library.layout(None)
+    fonts = load_fonts(layout.fonts)
+    site = Site(layout.facility.timezone, TODAY)
+    packets = []
+    for record in read_batch(source, ColumnMap(), library.procedure_keys())[1]:
+        appointment = record.appointment(TODAY)
+        packets.append(personalize(library.find_procedure(appointment.procedure), appointment, layout, site))
+    batch_times, floor_times, pages = [], [], 0
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            result = run_in_process(BatchOptions(source, Path(out), workers=1, today=TODAY), report=lambda _line: None)
+            batch_times.append(time.perf_counter() - start)
+            pages = result.ok
+        start = time.perf_counter()
+        for packet in packets:
+            floor(packet, fonts.regular)
+        floor_times.append(time.perf_counter() - start)
+    return min(batch_times), min(floor_times), pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--memory", default="1000,10000", help="record counts for the memory runs ('' to skip)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / "batch.csv"
+        write_csv(source, args.n)
+        one, rss_one, entries = run_batch(source, 1)
+        two, rss_two, _ = run_batch(source, 2)
+        pages = sum(int(e["pages"]) for e in entries if e["status"] == "ok")
+        ok = sum(e["status"] == "ok" for e in entries)
+        batch_s, floor_s, _ = in_process(source)
+        print(f"{args.n} records, {ok} packets, {pages} pages (whole process, imports included)")
+        print(
+            f"  1 worker : {one * 1000 / ok:6.1f} ms/packet {one * 1000 / pages:5.2f} ms/page {ok / one:6.1f} packets/s  peak {rss_one:.0f} MB"
+        )
+        print(
+            f"  2 workers: {two * 1000 / ok:6.1f} ms/packet {two * 1000 / pages:5.2f} ms/page {ok / two:6.1f} packets/s  peak {rss_two:.0f} MB"
+        )
+        print(f"  speed-up 2 vs 1 workers: {one / two:.2f}x")
+        print(
+            f"  in process, 1 worker, all stages: {batch_s * 1000 / pages:.2f} ms/page; bare-canvas floor for the same "
+            f"packets: {floor_s * 1000 / pages:.2f} ms/page; ratio {batch_s / floor_s:.2f}x"
+        )
+        for n in [int(x) for x in args.memory.split(",") if x]:
+            write_csv(source, n)
+            seconds, rss, _ = run_batch(source, 2)
+            print(f"  {n:>6} records, 2 workers: {seconds:6.1f} s, peak RSS {rss:.0f} MB (largest single process)")
+
+
+if __name__ == "__main__":
+    main()
