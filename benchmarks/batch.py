@@ -140,12 +140,11 @@ def main() -> None:
         ok = sum(e["status"] == "ok" for e in entries)
         batch_s, floor_s, _ = in_process(source)
         print(f"{args.n} records, {ok} packets, {pages} pages (whole process, imports included)")
-        print(
-            f"  1 worker : {one * 1000 / ok:6.1f} ms/packet {one * 1000 / pages:5.2f} ms/page {ok / one:6.1f} packets/s  peak {rss_one:.0f} MB"
-        )
-        print(
-            f"  2 workers: {two * 1000 / ok:6.1f} ms/packet {two * 1000 / pages:5.2f} ms/page {ok / two:6.1f} packets/s  peak {rss_two:.0f} MB"
-        )
+        for label, seconds, rss in (("1 worker ", one, rss_one), ("2 workers", two, rss_two)):
+            print(
+                f"  {label}: {seconds * 1000 / ok:6.1f} ms/packet {seconds * 1000 / pages:5.2f} ms/page "
+                f"{ok / seconds:6.1f} packets/s  peak {rss:.0f} MB"
+            )
         print(f"  speed-up 2 vs 1 workers: {one / two:.2f}x")
         print(
             f"  in process, 1 worker, all stages: {batch_s * 1000 / pages:.2f} ms/page; bare-canvas floor for the same "
