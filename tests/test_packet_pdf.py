@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from packetgen.build import Generated
+from packetgen.build import Generated, make_packet
+from packetgen.library import Library
 from tests.conftest import DATA, ROOT, normalize
 from tests.pdftext import consent_start, page_texts, section_text
 
@@ -151,6 +152,23 @@ def test_same_inputs_give_identical_bytes_across_processes(tmp_path: Path) -> No
         )
         outputs.append((out / "DEMO-0002.pdf").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_caches_do_not_leak_between_packets_in_one_process(tmp_path: Path, library: Library) -> None:
+    # Parsed paragraphs, styles and fonts are reused across packets: output must not depend on order.
+    order = ["wang.yaml", "obrien.json", "ivanova.yaml", "obrien.json"]
+    made = [
+        make_packet(ROOT / "examples/appointments" / name, tmp_path / "a", library=library).path.read_bytes()
+        for name in order
+    ]
+    assert made[1] == made[3]
+    subprocess.run(
+        [sys.executable, "generate.py", "packet", "examples/appointments/obrien.json", "--out", str(tmp_path / "b")],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    assert made[1] == (tmp_path / "b" / "DEMO-0002.pdf").read_bytes()
 
 
 def test_every_font_is_embedded(generate: Make) -> None:

@@ -6,6 +6,8 @@ Every string goes through `markup.to_markup` here, exactly once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, TableStyle
@@ -13,6 +15,18 @@ from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, Tabl
 from ..markup import to_markup
 from .flowables import Panel
 from .styles import Styles
+
+
+def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph whose markup is parsed once per process: most text is the same in every packet."""
+    frags, bullet = _parsed(markup, style)
+    return Paragraph(markup, style, bulletText=bullet, frags=frags)
+
+
+@lru_cache(maxsize=8192)
+def _parsed(markup: str, style: ParagraphStyle) -> tuple[list[Any], Any]:
+    parsed = Paragraph(markup, style)  # parses; its fragments are only read when laid out and drawn
+    return parsed.frags, parsed.bulletText
 
 
 class Blocks:
@@ -28,11 +42,11 @@ class Blocks:
         return to_markup(text, self.s.fonts)
 
     def para(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(self.mark(text), style or self.s.body)
+        return paragraph(self.mark(text), style or self.s.body)
 
     def labelled(self, label: str, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         """`Label: text` with the label in bold."""
-        return Paragraph(f"<b>{self.mark(label)}:</b> {self.mark(text)}", style or self.s.body)
+        return paragraph(f"<b>{self.mark(label)}:</b> {self.mark(text)}", style or self.s.body)
 
     def facility(self, name: str, address: tuple[str, ...]) -> list[Flowable]:
         """The facility's name and address, as the first lines of each form."""

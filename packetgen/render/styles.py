@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.styles import ParagraphStyle
@@ -36,8 +37,9 @@ class Styles:
     fonts: FontSet
 
 
+@lru_cache(maxsize=16)
 def make_styles(layout: Layout, fonts: FontSet) -> Styles:
-    """Build the styles for `layout`, drawn with `fonts`."""
+    """Build the styles for `layout`, drawn with `fonts` (once per process: styles are never changed)."""
     size, colours = layout.sizes, layout.colours
     text, heading, accent = HexColor(colours.text), HexColor(colours.heading), HexColor(colours.accent)
     muted = HexColor(colours.muted)
