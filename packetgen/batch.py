@@ -100,7 +100,7 @@ def run_batch(options: BatchOptions, report: Report, advance: Callable[[], None]
     started = time.perf_counter()
     for entry in _execute(_tasks(records, previous), generator, options.workers):
         writer.write(entry)
-        _tally(entry, result, report)
+        _tally(entry, result, report, keep_for_print=options.print_run)
         advance()
     result.seconds = time.perf_counter() - started
     result.manifest = writer.close()
@@ -146,14 +146,15 @@ def _tasks(records: Iterator[RawRecord | RecordFailure], previous: dict[str, dic
         yield Task(record, previous.get(appointment_id) if isinstance(appointment_id, str) else None)
 
 
-def _tally(entry: Entry, result: BatchResult, report: Report) -> None:
+def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bool) -> None:
     result.warnings += len(entry.warnings)
     for line in entry.warnings:
         report(line)
     if entry.status == "ok":
         result.ok += 1
         result.reused += int(entry.reused)
-        result.printable.append(Entry(entry.place, entry.appointment_id, "ok", file=entry.file, start=entry.start))
+        if keep_for_print:  # otherwise a long batch would hold an entry per record
+            result.printable.append(Entry(entry.place, entry.appointment_id, "ok", file=entry.file, start=entry.start))
     elif entry.status == "skipped":
         result.skipped += 1
     else:

@@ -17,13 +17,40 @@ from .flowables import Panel
 from .styles import Styles
 
 
+class _Paragraph(Paragraph):
+    """A Paragraph that remembers its line breaks: platypus wraps most paragraphs twice at the
+    same width, and most text is the same in every packet, so lines are broken once per process."""
+
+    blPara: Any
+    width: float
+    height: float
+    _wrapWidths: list[float]
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        key = (self.text, self.style, avail_width)  # styles are made once per layout (styles.make_styles)
+        laid = _LINES.get(key)
+        if laid is None:
+            super().wrap(avail_width, avail_height)
+            if len(_LINES) >= _CACHE_SIZE:  # patients' own lines never recur: keep the cache bounded
+                _LINES.clear()
+            _LINES[key] = (self.blPara, self.height, self._wrapWidths)
+            return self.width, self.height
+        self.width = avail_width
+        self.blPara, self.height, self._wrapWidths = laid
+        return self.width, self.height
+
+
+_CACHE_SIZE = 2048
+_LINES: dict[tuple[str, ParagraphStyle, float], tuple[Any, float, list[float]]] = {}
+
+
 def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
     """A Paragraph whose markup is parsed once per process: most text is the same in every packet."""
     frags, bullet = _parsed(markup, style)
-    return Paragraph(markup, style, bulletText=bullet, frags=frags)
+    return _Paragraph(markup, style, bulletText=bullet, frags=frags)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=_CACHE_SIZE)
 def _parsed(markup: str, style: ParagraphStyle) -> tuple[list[Any], Any]:
     parsed = Paragraph(markup, style)  # parses; its fragments are only read when laid out and drawn
     return parsed.frags, parsed.bulletText

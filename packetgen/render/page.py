@@ -6,7 +6,6 @@ ReportLab knows the page total only at the end, so pages are kept until
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +29,7 @@ class PageLog:
     """Outline entries (key, title) to place on each page."""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Decorator:
     """Draws header, footer and outline entries on a finished page."""
 
@@ -38,6 +37,7 @@ class Decorator:
     layout: Layout
     styles: Styles
     log: PageLog
+    _laid_out: dict[float, tuple[Paragraph, float]] = field(default_factory=dict)
 
     def before(self, canv: Canvas, page: int, total: int) -> None:
         """Drawn ahead of the page's body, so it comes first in reading order."""
@@ -69,8 +69,13 @@ class Decorator:
         canv.setLineWidth(0.8)
         canv.line(left, top - h - 5, right, top - h - 5)
 
-    @functools.cache  # noqa: B019 - one Decorator per document: the same line on every page, laid out once
     def _patient_line(self, width: float) -> tuple[Paragraph, float]:
+        """The same line on every page: laid out once per document."""
+        if width not in self._laid_out:
+            self._laid_out[width] = self._make_patient_line(width)
+        return self._laid_out[width]
+
+    def _make_patient_line(self, width: float) -> tuple[Paragraph, float]:
         labels, patient, mark = self.packet.labels, self.packet.patient, self._mark
         name = f"{mark(patient.last_name)}, {mark(patient.first_name)}"
         text = (
