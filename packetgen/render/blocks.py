@@ -21,10 +21,10 @@ class _Paragraph(Paragraph):
     """A Paragraph that remembers its line breaks: platypus wraps most paragraphs twice at the
     same width, and most text is the same in every packet, so lines are broken once per process."""
 
-    blPara: Any
+    blPara: Any  # noqa: N815 - ReportLab's attribute names
     width: float
     height: float
-    _wrapWidths: list[float]
+    _wrapWidths: list[float]  # noqa: N815
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         key = (self.text, self.style, avail_width)  # styles are made once per layout (styles.make_styles)
