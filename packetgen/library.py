@@ -7,6 +7,7 @@ and collects every error before raising, so an editor sees them all at once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,14 +70,14 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
     layouts: dict[str, Layout] = {}
     sources: dict[str, Located] = {}
     layout_digests: dict[str, str] = {}
+    raw_layouts: dict[str, Located] = {}
     for path in paths:
         shown = _shown(path, root)
         try:
             located = load_file(path, shown)
             if path.parent.name == "layouts" or _looks_like_layout(located.data):
-                layout = validate(located, Layout)
-                _add(layouts, layout.name, layout, located, errors)
-                layout_digests[layout.name] = located.digest
+                name = located.data.get("name") if isinstance(located.data, dict) else None
+                raw_layouts[str(name) if isinstance(name, str) else path.stem] = located
             else:
                 content = validate(located, Content)
                 errors.extend(check_content(content, located))
@@ -86,8 +87,42 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
             errors.append(exc)
         except InputErrors as exc:
             errors.extend(exc.errors)
+    for name, located in raw_layouts.items():
+        try:
+            merged = resolve_extends(name, raw_layouts)
+            layout = validate(merged, Layout)
+            _add(layouts, layout.name, layout, located, errors)
+            layout_digests[layout.name] = merged.digest
+        except PacketError as exc:
+            errors.append(exc)
+        except InputErrors as exc:
+            errors.extend(exc.errors)
     InputErrors.raise_if_any(errors)
     return Library(contents, layouts, sources, layout_digests)
+
+
+def resolve_extends(name: str, raw: dict[str, Located], chain: tuple[str, ...] = ()) -> Located:
+    """A layout with `extends: PARENT` merged over its parent (recursively), so a site states only what differs."""
+    located = raw[name]
+    data = located.data
+    parent_name = data.get("extends") if isinstance(data, dict) else None
+    if parent_name is None:
+        return located
+    if not isinstance(parent_name, str) or parent_name not in raw:
+        known = ", ".join(sorted(n for n in raw if n != name))
+        raise PacketError(located.pos(("extends",)), "extends", f"expected the name of another layout: {known}")
+    if parent_name in (*chain, name):
+        raise PacketError(located.pos(("extends",)), "extends", "layouts extend each other in a loop")
+    parent = resolve_extends(parent_name, raw, (*chain, name))
+    own = {k: v for k, v in data.items() if k != "extends"}
+    digest = hashlib.sha256((parent.digest + located.digest).encode()).hexdigest()
+    return Located(_merge(parent.data, own), located.path, located.lines, digest)
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: _merge(base.get(k), v) for k, v in over.items()}}
+    return over
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -98,7 +133,7 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def _looks_like_layout(data: Any) -> bool:
-    return isinstance(data, dict) and "page" in data and "handout" not in data
+    return isinstance(data, dict) and ("page" in data or "extends" in data) and "handout" not in data
 
 
 def _add(table: dict[str, Any], key: str, value: Any, located: Located, errors: list[PacketError]) -> None:

@@ -53,7 +53,10 @@ def test_unknown_layout_option_is_a_usage_error(tmp_path: Path, capsys: pytest.C
         ["packet", str(ROOT / "examples/appointments/wang.yaml"), "--layout", "tabloid", "--out", str(tmp_path)]
     )
     assert code == 2
-    assert capsys.readouterr().err.strip() == "generate.py: error: unknown layout 'tabloid'; available: letter"
+    assert (
+        capsys.readouterr().err.strip()
+        == "generate.py: error: unknown layout 'tabloid'; available: a4, large-print, letter"
+    )
 
 
 def test_missing_file_and_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

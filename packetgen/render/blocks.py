@@ -26,7 +26,13 @@ class _Paragraph(Paragraph):
     height: float
     _wrapWidths: list[float]  # noqa: N815
 
+    cacheable = False
+    """Set by `paragraph()` only: the pieces ReportLab makes when it splits a paragraph across
+    pages are also _Paragraphs, but hold only part of the text and must be laid out afresh."""
+
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if not self.cacheable:
+            return super().wrap(avail_width, avail_height)  # type: ignore[no-any-return]
         key = (self.text, self.style, avail_width)  # styles are made once per layout (styles.make_styles)
         laid = _LINES.get(key)
         if laid is None:
@@ -47,7 +53,9 @@ _LINES: dict[tuple[str, ParagraphStyle, float], tuple[Any, float, list[float]]] 
 def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
     """A Paragraph whose markup is parsed once per process: most text is the same in every packet."""
     frags, bullet = _parsed(markup, style)
-    return _Paragraph(markup, style, bulletText=bullet, frags=frags)
+    para = _Paragraph(markup, style, bulletText=bullet, frags=frags)
+    para.cacheable = True
+    return para
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportlab.lib.colors import Color
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from ..models.packet import Signer
@@ -67,27 +68,50 @@ class SignatureBlock(Flowable):
         self.signer, self.labels, self.s = signer, labels, styles
         self.gap: float = styles.body.fontSize * 2.0  # room to write above each line
         self.label_size: float = styles.small.fontSize
-        rows = 2 + len(signer.extra)
         self.row_height = self.gap + self.label_size + 4
-        self.height = styles.label.fontSize * 1.6 + rows * self.row_height
         self.spaceAfter = styles.body.fontSize * 1.2
+        self.heading_lines: list[list[str]] = []
+
+    def heading_layout(self, width: float) -> list[list[str]]:
+        """The role, then each check-box choice, flowed into lines that fit `width`."""
+        font, size = self.s.fonts.bold, self.s.label.fontSize
+        lines: list[list[str]] = [[self.signer.role]]
+        used = self.canv_width(self.signer.role, font, size)
+        for choice in self.signer.choices:  # U+2610 BALLOT BOX: a real glyph that prints and extracts as text
+            text = f"\u2610 {choice}"
+            needed = self.canv_width(text, font, size) + 14
+            if used + needed > width:
+                lines.append([])
+                used = 0.0
+            lines[-1].append(text)
+            used += needed
+        return lines
+
+    @staticmethod
+    def canv_width(text: str, font: str, size: float) -> float:
+        return float(stringWidth(text, font, size))
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
+        self.heading_lines = self.heading_layout(avail_width)
+        rows = 2 + len(self.signer.extra)
+        self.height = len(self.heading_lines) * self.s.label.fontSize * 1.3 + self.s.label.fontSize * 0.3
+        self.height += rows * self.row_height
         return avail_width, self.height
 
     def draw(self) -> None:
         canv, s = self.canv, self.s
-        top = self.height - s.label.fontSize
+        size = s.label.fontSize
+        y = self.height - size
         canv.setFillColor(s.text)
-        canv.setFont(s.fonts.bold, s.label.fontSize)
-        canv.drawString(0, top, self.signer.role)
-        x = canv.stringWidth(self.signer.role, s.fonts.bold, s.label.fontSize) + 18
-        for choice in self.signer.choices:  # U+2610 BALLOT BOX: a real glyph that prints and extracts as text
-            text = f"\u2610 {choice}"
-            canv.drawString(x, top, text)
-            x += canv.stringWidth(text, s.fonts.bold, s.label.fontSize) + 12
-        y = top - s.label.fontSize * 0.6
+        canv.setFont(s.fonts.bold, size)
+        for line in self.heading_lines:
+            x = 0.0
+            for part in line:
+                canv.drawString(x, y, part)
+                x += self.canv_width(part, s.fonts.bold, size) + 14
+            y -= size * 1.3
+        y += size * 0.7
         wide, narrow = self.width * 0.56, self.width * 0.22
         y = self._row(
             y,

@@ -1,0 +1,99 @@
+"""Layouts: inheritance, paper sizes, large print, and colour contrast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from packetgen.build import Generated
+from packetgen.errors import InputErrors
+from packetgen.library import Library, load_library
+from tests.conftest import DATA, ROOT, normalize
+from tests.pdftext import page_texts, section_text
+
+Make = Callable[..., Generated]
+
+
+def test_layouts_extend_their_parent(library: Library) -> None:
+    letter, a4, large = (library.layouts[n] for n in ("letter", "a4", "large-print"))
+    assert a4.page.size == "a4"
+    assert a4.facility == letter.facility
+    assert a4.page.margin_top == letter.page.margin_top
+    assert large.sizes.body == 18
+    assert large.fonts == letter.fonts
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("extends: tabloid\n", "extends: expected the name of another layout"),
+        ("extends: loop-b\n", "extends: layouts extend each other in a loop"),
+    ],
+)
+def test_bad_extends_is_named(tmp_path: Path, extra: str, message: str) -> None:
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    (folder / "loop-a.yaml").write_text(f"name: loop-a\n{extra}", encoding="utf-8")
+    (folder / "loop-b.yaml").write_text("name: loop-b\nextends: loop-a\n", encoding="utf-8")
+    with pytest.raises(InputErrors) as info:
+        load_library(root=tmp_path)
+    assert any(message in str(e) and str(e).startswith("layouts/loop-a.yaml:2:") for e in info.value.errors), info.value
+
+
+@pytest.mark.parametrize(
+    ("layout", "size"), [("letter", (612.0, 792.0)), ("a4", (595.276, 841.89)), ("large-print", (612.0, 792.0))]
+)
+def test_page_sizes(generate: Make, layout: str, size: tuple[float, float]) -> None:
+    reader = PdfReader(generate(layout=layout).path)
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(size, abs=0.01)
+
+
+def test_large_print_body_is_at_least_18_pt_and_nothing_is_lost(generate: Make) -> None:
+    path = generate(layout="large-print", flags=["sedation", "anticoagulant", "contrast_allergy"]).path
+    sizes: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            sizes.append(round(size * tm[0] * cm[0], 1))
+
+    PdfReader(path).pages[2].extract_text(visitor_text=visit)
+    assert max(set(sizes), key=sizes.count) >= 18  # the body text: the most common size on a text page
+    handout, consent = section_text(path)
+    seed = (DATA / "seed-vertebroplasty.txt").read_text(encoding="utf-8")
+    for line in (normalize(x.replace("•", "")) for x in seed.splitlines() if x.strip()):
+        assert line.rstrip(".") in handout, line
+    texts = page_texts(path)
+    for number, text in enumerate(texts, start=1):
+        assert "Patient: Nguyễn, Thị Ánh" in text
+        assert "MRN: 00012345" in text
+        assert f"Page {number} of {len(texts)}" in text
+    assert "☐ Patient ☐ Legal representative" in consent
+    assert "☐ In person ☐ By phone ☐ By video" in consent
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", ["letter", "a4", "large-print"])
+def test_every_text_colour_has_contrast_of_at_least_4_5(library: Library, name: str) -> None:
+    colours = library.layouts[name].colours
+    for background in ("#ffffff", colours.callout_background):
+        for text in (colours.text, colours.heading, colours.accent, colours.muted):
+            assert contrast(text, background) >= 4.5, (name, text, background)
+
+
+def test_shipped_layouts_are_all_listed() -> None:
+    assert sorted(p.stem for p in (ROOT / "layouts").glob("*.yaml")) == ["a4", "large-print", "letter"]
