@@ -94,7 +94,7 @@ def make_packet(
     site_today = today or Site.now(library.layout(layout_name).facility.timezone).today
     appointment, content = read_appointment_file(appointment_file, library, site_today)
     if language:
-        appointment = appointment.model_copy(update={"language": language}).with_origin(appointment._origin)
+        appointment = appointment.with_language(language)
     return Generator(library, out_dir, site_today, layout_name).generate(appointment, content)
 
 

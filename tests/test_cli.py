@@ -95,3 +95,9 @@ def test_generate_script_runs_as_a_program(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_language_option_overrides_the_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = ROOT / "examples/appointments/wang.yaml"
+    assert main(["packet", str(source), "--out", str(tmp_path), "--language", "fr"]) == 0
+    assert "warning: language: no vertebroplasty packet in 'fr'" in capsys.readouterr().err

@@ -100,6 +100,10 @@ class Appointment(Model):
         """Where `field` was given in the input (the record's start if unknown)."""
         return self._origin.get(field) or self._origin.get("", SourcePos("<appointment>", 1))
 
+    def with_language(self, language: str) -> Appointment:
+        """The same appointment in another language (`--language`), keeping its positions."""
+        return self.model_copy(update={"language": language}).with_origin(self._origin)
+
     def with_origin(self, origin: dict[str, SourcePos]) -> Appointment:
         """Attach the input positions of each field (kept out of the schema)."""
         self._origin = dict(origin)
