@@ -167,22 +167,29 @@ def _to_stderr(line: str) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from .build import check_library
     from .library import load_library, pending_review, project_root
+    from .readability import above_target, section_grades
 
     files = list(args.paths)
     if files:  # check the given content against the project's layouts too
         given = {p.resolve() for p in files}
         files += [p for p in sorted((project_root() / "layouts").glob("*.yaml")) if p.resolve() not in given]
     library = load_library(files=files)
-    InputErrors.raise_if_any(check_library(library))
+    errors = check_library(library)
     for content_id, located in sorted(library.sources.items()):
         content = library.contents[content_id]
+        grades = section_grades(content)
+        target = content.reading_grade_target
+        print(f"{located.path}: {content.id} {content.version} ({content.language})")
+        print(f"  reading grade (Flesch-Kincaid) of each part; target {target}:")
+        for g in grades:
+            mark = "  ABOVE TARGET" if g.grade > target else ""
+            print(f"  {g.grade:5.1f}  {g.words:4d} words  {g.title}{mark}")
+        errors += above_target(content, located, grades)
         pending = pending_review(located.data)
-        print(
-            f"{located.path}: {content.id} {content.version} ({content.language}): ok; "
-            f"{len(pending)} items await clinical review"
-        )
+        print(f"  {len(pending)} items await clinical review:")
         for key in pending:
-            print(f"  {located.pos(key)}: review: pending")
+            print(f"    {located.pos(key)}: review: pending")
+    InputErrors.raise_if_any(errors)
     for name in sorted(library.layouts):
         print(f"layout {name}: ok")
     return EXIT_OK

@@ -79,7 +79,9 @@ def test_list_shows_procedures_codes_and_layouts(capsys: pytest.CaptureFixture[s
 def test_validate_is_clean_and_reports_review_items(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
-    assert "vertebroplasty 1.0.0 (en): ok" in out
+    assert "packets/vertebroplasty.yaml: vertebroplasty 1.0.0 (en)" in out
+    assert "reading grade (Flesch-Kincaid) of each part; target 13:" in out
+    assert "ABOVE TARGET" not in out
     assert "items await clinical review" in out
     assert "layout letter: ok" in out
 

@@ -1,0 +1,49 @@
+"""Plain language: grades per part, and validate failing on text above the target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from packetgen.cli import main
+from packetgen.library import Library
+from packetgen.readability import grade, section_grades
+from tests.conftest import ROOT
+
+CONTENT = (ROOT / "packets/vertebroplasty.yaml").read_text(encoding="utf-8")
+HARD = (
+    "Percutaneous vertebral augmentation necessitates meticulous fluoroscopically guided instrumentation "
+    "notwithstanding considerable interindividual anatomical variability, predisposing susceptible "
+    "individuals to extravasation-associated neurological complications."
+)
+
+
+def test_grades_order_plain_and_hard_text() -> None:
+    assert grade("You will lie flat. Then you can go home.", "en") < 4
+    assert grade(HARD, "en") > 16
+
+
+def test_every_part_is_graded(library: Library) -> None:
+    grades = section_grades(library.contents["vertebroplasty"])
+    titles = [g.title for g in grades]
+    assert titles[:4] == ["Introduction", "Before the procedure", "During the procedure", "After the procedure"]
+    assert "Consent: statement" in titles
+    assert all(g.words > 0 for g in grades)
+
+
+def test_validate_prints_the_table_and_fails_on_a_hard_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hard = tmp_path / "hard.yaml"
+    text = CONTENT.replace("reading_grade_target: 13", "reading_grade_target: 8")
+    text = text.replace(
+        'text: "Drink plenty of water to help flush the contrast medium from your system."', f'text: "{HARD}"'
+    )
+    hard.write_text(text, encoding="utf-8")
+    assert main(["validate", str(hard)]) == 2
+    captured = capsys.readouterr()
+    assert "After the procedure  ABOVE TARGET" in captured.out
+    line = text[: text.index("    - id: after\n")].count("\n") + 1
+    assert f"{hard}:{line}: handout.sections[2]: reading grade" in captured.err
+    assert "is above the target 8" in captured.err
