@@ -53,6 +53,10 @@ LABELS: dict[str, dict[str, str]] = {
         "handout_bookmark": "Patient information",
         "consent_bookmark": "Consent form",
         "title": "{procedure}: patient information and consent",
+        "interpreter_notice": (
+            "Your preferred language is {language}. This packet is in English. You have the right to a "
+            "free interpreter: ask your care team for one before you read or sign anything."
+        ),
     }
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from .labels import labels_for
@@ -89,6 +90,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         consent=consent,
         labels=labels,
         warnings=tuple(_warnings(appointment, content, start.date(), site)),
+        interpreter_notice=_interpreter_notice(appointment.language, content.language, labels),
     )
 
 
@@ -146,12 +148,26 @@ def _consent(
     )
 
 
+def _same_language(wanted: str, have: str) -> bool:
+    return wanted.split("-")[0].lower() == have.split("-")[0].lower()
+
+
+def _interpreter_notice(wanted: str, have: str, labels: dict[str, str]) -> str | None:
+    """For a patient whose language has no packet: a notice, in the packet's language, to ask for an interpreter."""
+    if _same_language(wanted, have):
+        return None
+    try:
+        name = Locale.parse(wanted.replace("-", "_")).get_display_name(have.replace("-", "_")) or wanted
+    except (ValueError, UnknownLocaleError):
+        name = wanted
+    return labels["interpreter_notice"].format(language=name)
+
+
 def _warnings(appointment: Appointment, content: Content, day: date, site: Site) -> list[str]:
     warnings = []
     if day < site.today:
         warnings.append(f"{appointment.pos('start')}: warning: start: the appointment is in the past (printed anyway)")
-    wanted = appointment.language.split("-")[0].lower()
-    if wanted != content.language.split("-")[0].lower():
+    if not _same_language(appointment.language, content.language):
         warnings.append(
             f"{appointment.pos('language')}: warning: language: no {content.id} packet in '{appointment.language}'; "
             f"the {content.language} packet was produced: arrange an interpreter"

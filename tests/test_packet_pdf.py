@@ -213,3 +213,12 @@ def test_nothing_but_the_pdf_is_written(generate: Make, tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["T-0001.pdf"]
     assert result.path.stat().st_mode & 0o077 == 0, "packets are private to their owner"
     assert re.fullmatch(r"[0-9a-f]{64}", result.sha256)
+
+
+def test_a_language_without_a_packet_gets_english_with_an_interpreter_notice(generate: Make) -> None:
+    result = generate(language="vi")
+    first = page_texts(result.path)[0]
+    assert "Your preferred language is Vietnamese. This packet is in English." in first
+    assert "free interpreter" in first
+    assert any("warning: language: no vertebroplasty packet in 'vi'" in w for w in result.warnings)
+    assert "Your preferred language" not in page_texts(generate().path)[0]

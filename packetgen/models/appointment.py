@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from babel.core import get_global
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -45,6 +46,13 @@ def _check_appointment_id(value: str) -> str:
     return value
 
 
+def canonical_language(tag: str) -> str:
+    """BCP 47 with the primary language in its shortest CLDR form: `SPA` and `spa` (HL7's ISO 639-2) → `es`."""
+    primary, *rest = tag.split("-")
+    primary = get_global("language_aliases").get(primary.lower(), primary.lower())
+    return "-".join([primary.split("_")[0], *rest])
+
+
 def _as_list(value: Any) -> Any:
     """A single value where a list is expected is taken as a list of one."""
     return [value] if isinstance(value, str) else value
@@ -67,7 +75,7 @@ class Appointment(Model):
     provider: Text
     """The practitioner performing the procedure, as it should be printed."""
     location: Text | None = None
-    language: LanguageTag = "en"
+    language: Annotated[LanguageTag, AfterValidator(canonical_language)] = "en"
     flags: Annotated[tuple[Id, ...], BeforeValidator(_as_list)] = ()
     instructions: Annotated[tuple[Text, ...], BeforeValidator(_as_list)] = Field(default=(), max_length=50)
     """The patient's own preparation instructions, printed verbatim."""

@@ -135,3 +135,5 @@ class ResolvedPacket:
     consent: Consent
     labels: dict[str, str]
     warnings: tuple[str, ...] = field(default=())
+    interpreter_notice: str | None = None
+    """Printed first when the patient's language has no packet: ask for an interpreter."""

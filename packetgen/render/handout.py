@@ -19,6 +19,10 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         title,
         b.para(h.subtitle, b.s.subtitle),
     ]
+    if packet.interpreter_notice:
+        notice = b.box([b.para(packet.interpreter_notice, b.s.callout_label)])
+        notice.spaceAfter = b.s.body.fontSize
+        story.append(notice)
     story.append(_appointment(packet, b))
     if h.own_instructions:
         story += [b.heading(labels["your_instructions"]), b.bullets(h.own_instructions)]
