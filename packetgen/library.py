@@ -80,7 +80,7 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
                 raw_layouts[str(name) if isinstance(name, str) else path.stem] = located
             else:
                 content = validate(located, Content)
-                errors.extend(check_content(content, located))
+                errors.extend(check_content_rules(content, located))
                 _add(contents, content.id, content, located, errors)
                 sources[content.id] = located
         except PacketError as exc:
@@ -142,7 +142,7 @@ def _add(table: dict[str, Any], key: str, value: Any, located: Located, errors: 
     table[key] = value
 
 
-def check_content(content: Content, located: Located) -> list[PacketError]:
+def check_content_rules(content: Content, located: Located) -> list[PacketError]:
     """What the schema cannot see: duplicate ids, placeholders, flag sections."""
     errors = _duplicate_ids(located)
     allowed = STANDARD_VARIABLES | frozenset(content.times)

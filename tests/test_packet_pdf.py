@@ -91,10 +91,10 @@ def test_every_page_identifies_the_patient_and_counts_pages(generate: Make) -> N
     ],
 )
 def test_names_come_out_exactly(generate: Make, first: str, last: str) -> None:
-    texts = page_texts(generate(first_name=first, last_name=last).path)
-    for text in texts:
+    path = generate(first_name=first, last_name=last).path
+    for text in page_texts(path):
         assert f"Patient: {last}, {first}" in text
-    _, consent = section_text(generate(first_name=first, last_name=last).path)
+    _, consent = section_text(path)
     assert f"Patient: {last}, {first}" in consent
 
 

@@ -76,20 +76,16 @@ class SignatureBlock(Flowable):
         """The role, then each check-box choice, flowed into lines that fit `width`."""
         font, size = self.s.fonts.bold, self.s.label.fontSize
         lines: list[list[str]] = [[self.signer.role]]
-        used = self.canv_width(self.signer.role, font, size)
+        used = stringWidth(self.signer.role, font, size)
         for choice in self.signer.choices:  # U+2610 BALLOT BOX: a real glyph that prints and extracts as text
             text = f"\u2610 {choice}"
-            needed = self.canv_width(text, font, size) + 14
+            needed = stringWidth(text, font, size) + 14
             if used + needed > width:
                 lines.append([])
                 used = 0.0
             lines[-1].append(text)
             used += needed
         return lines
-
-    @staticmethod
-    def canv_width(text: str, font: str, size: float) -> float:
-        return float(stringWidth(text, font, size))
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
@@ -109,7 +105,7 @@ class SignatureBlock(Flowable):
             x = 0.0
             for part in line:
                 canv.drawString(x, y, part)
-                x += self.canv_width(part, s.fonts.bold, size) + 14
+                x += stringWidth(part, s.fonts.bold, size) + 14
             y -= size * 1.3
         y += size * 0.7
         wide, narrow = self.width * 0.56, self.width * 0.22
