@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from packetgen.build import Generated
 from packetgen.library import Library
+from packetgen.models import Appointment
+from packetgen.models.packet import ResolvedPacket
+from packetgen.personalize import personalize
 from packetgen.render.figures import DRAWINGS
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
+from packetgen.timing import Site
+from tests.conftest import BASE_APPOINTMENT, TODAY, normalize
+from tests.pdftext import body, page_texts
 
 
 @pytest.mark.parametrize("name", sorted(DRAWINGS))
@@ -21,3 +30,37 @@ def test_drawings_stay_inside_their_declared_size(library: Library, name: str, w
     assert y0 >= 0
     assert x1 <= drawing.width
     assert y1 <= drawing.height
+
+
+ALL_FLAGS = ["sedation", "anticoagulant", "contrast_allergy"]
+
+
+def _resolved(library: Library, layout_name: str) -> ResolvedPacket:
+    appointment = Appointment.model_validate({**BASE_APPOINTMENT, "flags": ALL_FLAGS}).with_origin({})
+    layout = library.layout(layout_name)
+    return personalize(library.contents["vertebroplasty"], appointment, layout, Site(layout.facility.timezone, TODAY))
+
+
+@pytest.mark.parametrize("layout", ["letter", "a4", "large-print"])
+def test_lists_and_headings_break_across_pages_cleanly(
+    generate: Callable[..., Generated], library: Library, layout: str
+) -> None:
+    packet = _resolved(library, layout)
+    texts = page_texts(generate(layout=layout, flags=ALL_FLAGS).path)
+    h, c, labels = packet.handout, packet.consent, packet.labels
+    # One bullet per item, just before it, even when an item breaks across pages (its rest has none).
+    items = [*h.own_instructions, *h.risks, *c.benefits, *c.flag_clauses, *c.alternatives, *c.rights]
+    for section in h.sections:
+        items += [*section.bullets, *(item for callout in section.callouts for item in callout.items)]
+    assert sum(text.count("\u2022") for text in texts) == len(items)
+    whole = " ".join(body(text) for text in texts)
+    for item in items:
+        assert f"\u2022 {normalize(item)}" in whole
+    # A heading or a list's lead line stays with what follows it: it never ends a page.
+    keep = {h.risks_heading, h.risks_lead, c.risks_lead}
+    keep |= {labels[k] for k in ("benefits", "risks", "flag_clauses", "alternatives", "rights", "signatures")}
+    for section in h.sections:
+        keep |= {section.heading, *([section.lead] if section.lead else [])}
+    for number, text in enumerate(texts, start=1):
+        ending = [k for k in keep if body(text).endswith(normalize(k))]
+        assert not ending, f"page {number} ends with {ending}"

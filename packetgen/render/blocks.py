@@ -10,10 +10,10 @@ from functools import lru_cache
 from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, TableStyle
+from reportlab.platypus import Flowable, Paragraph, TableStyle
 
 from ..markup import to_markup
-from .flowables import Panel
+from .flowables import BulletList, BulletMark, Panel
 from .styles import Styles
 
 
@@ -50,8 +50,15 @@ _CACHE_SIZE = 2048
 _LINES: dict[tuple[str, ParagraphStyle, float], tuple[Any, float, list[float]]] = {}
 
 
-def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
-    """A Paragraph whose markup is parsed once per process: most text is the same in every packet."""
+def paragraph(markup: str, style: ParagraphStyle, recurring: bool = True) -> Paragraph:
+    """A Paragraph whose markup is parsed once per process: most text is the same in every packet.
+
+    Text that is one patient's own (`recurring=False`: names, MRNs, their instructions) never
+    recurs, so it stays out of the caches, which then hold only the content's text and do not
+    grow with the batch.
+    """
+    if not recurring:
+        return _Paragraph(markup, style)
     frags, bullet = _parsed(markup, style)
     para = _Paragraph(markup, style, bulletText=bullet, frags=frags)
     para.cacheable = True
@@ -76,12 +83,13 @@ class Blocks:
         """Plain text as escaped Paragraph markup with font fallback."""
         return to_markup(text, self.s.fonts)
 
-    def para(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return paragraph(self.mark(text), style or self.s.body)
+    def para(self, text: str, style: ParagraphStyle | None = None, recurring: bool = True) -> Paragraph:
+        """A paragraph of plain text; `recurring=False` for a patient's own text (see `paragraph`)."""
+        return paragraph(self.mark(text), style or self.s.body, recurring)
 
-    def labelled(self, label: str, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+    def labelled(self, label: str, text: str, style: ParagraphStyle | None = None, recurring: bool = True) -> Paragraph:
         """`Label: text` with the label in bold."""
-        return paragraph(f"<b>{self.mark(label)}:</b> {self.mark(text)}", style or self.s.body)
+        return paragraph(f"<b>{self.mark(label)}:</b> {self.mark(text)}", style or self.s.body, recurring)
 
     def facility(self, name: str, address: tuple[str, ...]) -> list[Flowable]:
         """The facility's name and address, as the first lines of each form."""
@@ -93,19 +101,11 @@ class Blocks:
             para._bookmark = bookmark  # read by PacketDoc.afterFlowable
         return para
 
-    def bullets(self, items: Sequence[str], style: ParagraphStyle | None = None) -> ListFlowable:
-        """A real bulleted list (each item its own paragraph)."""
+    def bullets(self, items: Sequence[str], style: ParagraphStyle | None = None, recurring: bool = True) -> BulletList:
+        """A bulleted list, each item its own paragraph."""
         body = style or self.s.bullet
-        return ListFlowable(
-            [ListItem(self.para(item, body), leftIndent=18) for item in items],
-            bulletType="bullet",
-            start="\u2022",
-            bulletFontName=self.s.fonts.regular,
-            bulletFontSize=body.fontSize,
-            bulletColor=self.s.accent,
-            leftIndent=18,
-            spaceAfter=body.fontSize * 0.4,
-        )
+        mark = BulletMark("\u2022", self.s.fonts.regular, body.fontSize, self.s.accent, 18)
+        return BulletList([self.para(item, body, recurring) for item in items], mark, space_after=body.fontSize * 0.4)
 
     def table_style(self, commands: list[tuple[object, ...]]) -> TableStyle:
         """A TableStyle in the layout's font (ReportLab's default would pull in Helvetica)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, KeepTogether, Table
+from reportlab.platypus import Flowable, Table
 
 from ..models.packet import ResolvedPacket, Signer
 from .blocks import Blocks
-from .flowables import SignatureBlock
+from .flowables import SignatureBlock, Together
 
 
 def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
@@ -28,7 +28,7 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     story += [b.heading(labels["rights"]), b.bullets(c.rights)]
     blocks = [_signature_block(signer, packet, b) for signer in c.signers]
     # The acknowledgement must not be parted from the first signature block.
-    story += [KeepTogether([b.heading(labels["signatures"]), b.para(c.acknowledgement), blocks[0]]), *blocks[1:]]
+    story += [Together([b.heading(labels["signatures"]), b.para(c.acknowledgement), blocks[0]]), *blocks[1:]]
     return story
 
 
@@ -37,10 +37,15 @@ def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:
     name = f"{patient.last_name}, {patient.first_name}"
     panel = b.box(
         [
-            b.labelled(labels["patient"], name, b.s.bullet),
-            b.labelled(labels["date_of_birth"], patient.date_of_birth, b.s.bullet),
-            b.labelled(labels["mrn"], patient.mrn, b.s.bullet),
-            b.labelled(labels["consent_procedure"], f"{packet.consent.procedure}, {v.date}, {v.time}", b.s.bullet),
+            b.labelled(labels["patient"], name, b.s.bullet, recurring=False),
+            b.labelled(labels["date_of_birth"], patient.date_of_birth, b.s.bullet, recurring=False),
+            b.labelled(labels["mrn"], patient.mrn, b.s.bullet, recurring=False),
+            b.labelled(
+                labels["consent_procedure"],
+                f"{packet.consent.procedure}, {v.date}, {v.time}",
+                b.s.bullet,
+                recurring=False,
+            ),
             b.labelled(labels["consent_provider"], v.provider, b.s.bullet),
             b.labelled(labels["consent_facility"], v.facility, b.s.bullet),
         ]

@@ -14,6 +14,7 @@ from ..models import Layout
 from ..models.packet import ResolvedPacket
 from .blocks import Blocks
 from .consent import consent_story
+from .flowables import BulletList, Together
 from .fonts import FontSet
 from .handout import handout_story
 from .page import Decorator, PageLog, deferred_canvas
@@ -48,6 +49,7 @@ class PacketDoc(BaseDocTemplate):
             initialFontName=fonts.regular,
             initialFontSize=layout.sizes.body,
             displayDocTitle=1,
+            keepTogetherClass=Together,  # what platypus wraps each heading and its next flowable in
         )
         self.log = PageLog()
         self.section = "handout"
@@ -77,6 +79,19 @@ class PacketDoc(BaseDocTemplate):
         if self.page % 2 == 0:
             self.log.blank.add(self.page)
             self.handle_pageBreak()
+
+    def handle_keepWithNext(self, flowables: list[Flowable]) -> None:  # noqa: N802 - ReportLab's name
+        """A heading (and a list's lead line) stays with the first item of the list that follows,
+        not with the whole list: a long list then starts under its heading instead of leaving
+        the rest of the page empty."""
+        i = 0
+        while i < len(flowables) and flowables[i].getKeepWithNext():
+            i += 1
+        if 0 < i < len(flowables) and isinstance(flowables[i], BulletList):
+            parts = flowables[i].detach_first()
+            if parts:
+                flowables[i : i + 1] = parts
+        super().handle_keepWithNext(flowables)
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - ReportLab's name
         bookmark = getattr(flowable, "_bookmark", None)

@@ -1,8 +1,23 @@
-"""Built-in illustrations, drawn with ReportLab graphics (real vectors and text, no images)."""
+"""Built-in illustrations, drawn with ReportLab graphics (real vectors and text, no images).
+
+A drawing is described once as a ReportLab `Drawing`; `Figure` places it on a page.
+ReportLab's renderer walks a drawing node by node, which cost more than any other
+single part of a packet, so `Figure` renders the shapes to PDF operators once per
+process and reuses them; the labels are drawn as real text in each document, as
+font subsets belong to one document.
+"""
 
 from __future__ import annotations
 
+import io
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing, Line, Path, Polygon, PolyLine, Rect, String
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
 
 from .styles import Styles
 
@@ -105,4 +120,57 @@ def _labels(d: Drawing, x: float, w: float, centres: list[float], width: float, 
     d.add(Line(right - 2, centres[4] - 1, x + w + 22, centres[4] - 1, strokeColor=styles.muted, strokeWidth=0.6))
 
 
-DRAWINGS = {"vertebral_compression": vertebral_compression}
+DRAWINGS: dict[str, Callable[[float, Styles], Drawing]] = {"vertebral_compression": vertebral_compression}
+
+
+_FONT_ONLY = re.compile(r"BT /\S+ [\d.]+ Tf [\d.]+ TL ET")
+
+
+class Figure(Flowable):
+    """A built-in drawing at a given width: cached shapes, then live text labels."""
+
+    def __init__(self, name: str, width: float, styles: Styles) -> None:
+        super().__init__()
+        self.drawing, self.shapes = _prepared(name, width, styles)
+        self.width, self.height = self.drawing.width, self.drawing.height
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        if self.shapes is None:  # not replayable: let ReportLab render it
+            renderPDF.draw(self.drawing, canv, 0, 0)
+            return
+        canv._code.extend(self.shapes)  # balanced q … Q: leaves the canvas state as it was
+        canv.saveState()
+        canv.transform(*self.drawing.transform)
+        for label in self.drawing.contents:
+            if isinstance(label, String):
+                canv.setFont(label.fontName, label.fontSize)
+                canv.setFillColor(label.fillColor)
+                draw = {"end": canv.drawRightString, "middle": canv.drawCentredString}.get(
+                    label.textAnchor, canv.drawString
+                )
+                draw(label.x, label.y, label.text)
+        canv.restoreState()
+
+
+@lru_cache(maxsize=32)
+def _prepared(name: str, width: float, styles: Styles) -> tuple[Drawing, tuple[str, ...] | None]:
+    """The drawing, and its shapes (every node but the text) as PDF operators, if they can be
+    replayed into another document: no fonts, images, or graphics states, which are named
+    resources of the document they were drawn in."""
+    drawing = DRAWINGS[name](width, styles)
+    shapes = Drawing(drawing.width, drawing.height, transform=drawing.transform)
+    for node in drawing.contents:
+        if not isinstance(node, String):
+            shapes.add(node)
+    scratch = Canvas(io.BytesIO())
+    start = len(scratch._code)
+    renderPDF.draw(shapes, scratch, 0, 0)
+    # The renderer sets its default font before drawing anything; shapes never use it.
+    code = tuple(op for op in scratch._code[start:] if not _FONT_ONLY.fullmatch(op))
+    if any("/" in op for op in code) or code.count("q") != code.count("Q"):
+        return drawing, None
+    return drawing, code

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, KeepTogether, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from ..models.packet import Callout, ResolvedPacket, Section
 from .blocks import Blocks
-from .figures import DRAWINGS
+from .figures import Figure
+from .flowables import Together
 
 
 def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
@@ -25,11 +26,11 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         story.append(notice)
     story.append(_appointment(packet, b))
     if h.own_instructions:
-        story += [b.heading(labels["your_instructions"]), b.bullets(h.own_instructions)]
+        story += [b.heading(labels["your_instructions"]), b.bullets(h.own_instructions, recurring=False)]
     story += [b.para(text) for text in h.introduction]
     if h.figure is not None:
-        drawing = DRAWINGS[h.figure.drawing](min(b.width, 300), b.s)
-        story.append(KeepTogether([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
+        drawing = Figure(h.figure.drawing, min(b.width, 300), b.s)
+        story.append(Together([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
     for section in h.sections:
         story += _section(section, b)
     story += [b.heading(h.risks_heading), b.para(h.risks_lead, b.s.lead), b.bullets(h.risks)]
@@ -42,8 +43,8 @@ def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
     arrive = labels["arrive_by"].format(arrival=v.arrival)
     rows = [
         b.para(labels["appointment"], b.s.callout_label),
-        b.labelled(labels["date"], v.date, b.s.bullet),
-        b.labelled(labels["time_label"], f"{v.time}. {arrive}.", b.s.bullet),
+        b.labelled(labels["date"], v.date, b.s.bullet, recurring=False),
+        b.labelled(labels["time_label"], f"{v.time}. {arrive}.", b.s.bullet, recurring=False),
         b.labelled(labels["provider"], v.provider, b.s.bullet),
         b.labelled(labels["location"], v.location, b.s.bullet),
         b.labelled(labels["phone"], f"{v.facility}, {v.facility_phone}", b.s.bullet),

@@ -59,15 +59,21 @@ class Decorator:
         self._footer(canv, left, right, stamp, page, total)
 
     def _header(self, canv: Canvas, left: float, right: float, top: float) -> None:
-        para, h = self._patient_line(right - left)
-        para.drawOn(canv, left, top - h)
-        s = self.styles
-        canv.setFillColor(s.muted)
-        canv.setFont(s.fonts.regular, s.small.fontSize)
-        canv.drawRightString(right, top + 6, self.packet.visit.facility)
-        canv.setStrokeColor(s.accent)
-        canv.setLineWidth(0.8)
-        canv.line(left, top - h - 5, right, top - h - 5)
+        """The same on every page: drawn once per document as a form, placed on each page."""
+        name = f"packet-header-{right - left:g}"
+        if not canv.hasForm(name):
+            canv.beginForm(name)
+            para, h = self._patient_line(right - left)
+            para.drawOn(canv, left, top - h)
+            s = self.styles
+            canv.setFillColor(s.muted)
+            canv.setFont(s.fonts.regular, s.small.fontSize)
+            canv.drawRightString(right, top + 6, self.packet.visit.facility)
+            canv.setStrokeColor(s.accent)
+            canv.setLineWidth(0.8)
+            canv.line(left, top - h - 5, right, top - h - 5)
+            canv.endForm()
+        canv.doForm(name)
 
     def _patient_line(self, width: float) -> tuple[Paragraph, float]:
         """The same line on every page: laid out once per document."""
@@ -90,14 +96,19 @@ class Decorator:
     def _footer(self, canv: Canvas, left: float, right: float, stamp: FormStamp, page: int, total: int) -> None:
         labels, s = self.packet.labels, self.styles
         base = self.layout.page.margin_bottom - 30
-        canv.setStrokeColor(s.accent)
-        canv.setLineWidth(0.5)
-        canv.line(left, base + s.small.fontSize + 6, right, base + s.small.fontSize + 6)
-        canv.setFillColor(s.muted)
-        canv.setFont(s.fonts.regular, s.small.fontSize)
-        canv.drawString(left, base, labels["form"].format(**vars(stamp)))
-        if self.layout.footer_note:
-            canv.drawCentredString((left + right) / 2, base - s.small.fontSize - 3, self.layout.footer_note)
+        name = f"packet-footer-{stamp.form_id}-{right - left:g}"
+        if not canv.hasForm(name):  # the rule, form stamp and note: the same on every page of a part
+            canv.beginForm(name)
+            canv.setStrokeColor(s.accent)
+            canv.setLineWidth(0.5)
+            canv.line(left, base + s.small.fontSize + 6, right, base + s.small.fontSize + 6)
+            canv.setFillColor(s.muted)
+            canv.setFont(s.fonts.regular, s.small.fontSize)
+            canv.drawString(left, base, labels["form"].format(**vars(stamp)))
+            if self.layout.footer_note:
+                canv.drawCentredString((left + right) / 2, base - s.small.fontSize - 3, self.layout.footer_note)
+            canv.endForm()
+        canv.doForm(name)
         canv.setFont(s.fonts.bold, s.small.fontSize + 1)
         canv.setFillColor(s.text)
         canv.drawRightString(right, base, labels["page"].format(page=page, total=total))
