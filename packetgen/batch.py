@@ -29,6 +29,7 @@ from .intake.columns import load_column_map
 from .intake.raw import RawRecord, RecordFailure
 from .library import Library, load_library
 from .manifest import Entry, ManifestWriter, previous_entries
+from .models import Content
 from .render import load_fonts
 from .timing import Site
 
@@ -208,7 +209,7 @@ def run_task(task: Task) -> Entry:
         appointment = record.appointment(generator.today)
         content = match_content(appointment, generator.library)
         layout = generator.layout_for(appointment)
-        fingerprint = _fingerprint(record, generator.library, content.id, layout.name)
+        fingerprint = _fingerprint(record, generator.library, content, layout.name)
         reused = _reusable(task.previous, fingerprint, generator.out_dir)
         if reused is not None:
             return reused
@@ -236,12 +237,12 @@ def _ok(entry: Entry, made: Generated, fingerprint: str) -> Entry:
     return entry
 
 
-def _fingerprint(record: RawRecord, library: Library, content_id: str, layout_name: str) -> str:
-    """Everything a packet's bytes depend on: the record, its content and layout files, this program."""
-    content = library.contents[content_id]
+def _fingerprint(record: RawRecord, library: Library, content: Content, layout_name: str) -> str:
+    """Everything a packet's bytes depend on: the record, its content (in its language) and layout
+    files, this program."""
     basis = {
         "record": record.fields,
-        "content": [content.id, content.version, library.sources[content.id].digest],
+        "content": [content.id, content.language, content.version, library.source_of(content).digest],
         "layout": [layout_name, library.layout_digests.get(layout_name, "")],
         "packetgen": __version__,
     }

@@ -64,7 +64,7 @@ class Generator:
         fonts = load_fonts(layout.fonts)
         InputErrors.raise_if_any(check_appointment(appointment, fonts))
         packet = personalize(content, appointment, layout, Site(layout.facility.timezone, self.today))
-        InputErrors.raise_if_any(check_packet(packet, fonts, self.library.sources[content.id].pos()))
+        InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
         path = write_atomic(rendered.data, target_path(self.out_dir, appointment.appointment_id))
         return Generated(
@@ -95,6 +95,7 @@ def make_packet(
     appointment, content = read_appointment_file(appointment_file, library, site_today)
     if language:
         appointment = appointment.with_language(language)
+        content = library.in_language(content, language)
     return Generator(library, out_dir, site_today, layout_name).generate(appointment, content)
 
 

@@ -102,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.error, file=sys.stderr)
     except UsageError as exc:
         print(f"generate.py: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (`validate | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # killed by SIGPIPE
     except Exception as exc:  # a bug: say so in one line, without values; PACKETGEN_DEBUG shows it
         if os.environ.get("PACKETGEN_DEBUG"):
             raise
@@ -167,20 +170,28 @@ def _to_stderr(line: str) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from .build import check_library
     from .library import load_library, pending_review, project_root
-    from .readability import above_target, section_grades
+    from .readability import above_target, formula, section_grades
 
     files = list(args.paths)
-    if files:  # check the given content against the project's layouts too
+    shown = {str(p) for p in files}
+    if files:  # check the given content against the project's layouts, and a translation against its source
         given = {p.resolve() for p in files}
-        files += [p for p in sorted((project_root() / "layouts").glob("*.yaml")) if p.resolve() not in given]
+        sources = {project_root() / "packets" / f"{p.name.split('.')[0]}.yaml" for p in files if p.name.count(".") > 1}
+        extra = sorted(sources) + sorted((project_root() / "layouts").glob("*.yaml"))
+        files += [p for p in extra if p.exists() and p.resolve() not in given]
     library = load_library(files=files)
     errors = check_library(library)
-    for content_id, located in sorted(library.sources.items()):
-        content = library.contents[content_id]
+    for content, located in library.editions():
+        if shown and located.path not in shown:
+            continue  # loaded only as the source of a translation that was asked for
         grades = section_grades(content)
         target = content.reading_grade_target
         print(f"{located.path}: {content.id} {content.version} ({content.language})")
-        print(f"  reading grade (Flesch-Kincaid) of each part; target {target}:")
+        if content.translation is not None:
+            made_from = content.translation
+            state = "reviewed" if made_from.review == "approved" else "AWAITS review by a qualified medical translator"
+            print(f"  translation of the {made_from.source_language} version {made_from.source_version}: {state}")
+        print(f"  reading grade ({formula(content.language)}) of each part; target {target}:")
         for g in grades:
             mark = "  ABOVE TARGET" if g.grade > target else ""
             print(f"  {g.grade:5.1f}  {g.words:4d} words  {g.title}{mark}")
@@ -203,7 +214,8 @@ def _list() -> int:
     for content in sorted(library.contents.values(), key=lambda c: c.id):
         codes = ", ".join(f"{k.system} {k.code}" for k in content.codes)
         print(
-            f"  {content.id:<18} {content.title} | version {content.version} | languages: {content.language} | {codes}"
+            f"  {content.id:<18} {content.title} | version {content.version} | "
+            f"languages: {', '.join(library.languages(content.id))} | {codes}"
         )
     print("Layouts:")
     for layout in sorted(library.layouts.values(), key=lambda lay: lay.name):

@@ -21,7 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
         "appointment": "Your appointment",
         "date": "Date",
         "time_label": "Time",
-        "arrive_by": "Please arrive by {arrival}",
+        "time_line": "{time}. Please arrive by {arrival}.",
         "provider": "Provider",
         "location": "Location",
         "phone": "Questions",
@@ -57,10 +57,76 @@ LABELS: dict[str, dict[str, str]] = {
             "Your preferred language is {language}. This packet is in English. You have the right to a "
             "free interpreter: ask your care team for one before you read or sign anything."
         ),
-    }
+        "figure_vertebra": "Vertebra",
+        "figure_disk": "Disk",
+        "figure_compression": "Compression",
+        "figure_fracture": "fracture",
+        "figure_nerve": "Nerve",
+        "figure_cord": "Spinal cord",
+    },
+    # Spanish: a draft, like the Spanish content; a qualified medical translator must review it.
+    "es": {
+        "date_long": "EEEE, d 'de' MMMM 'de' y",
+        "date_weekday": "EEEE, d 'de' MMMM",
+        "date_medium": "d MMM y",
+        "time": "h:mm a",
+        "patient": "Paciente",
+        "date_of_birth": "Fecha de nacimiento",
+        "mrn": "N.º de expediente",
+        "page": "Página {page} de {total}",
+        "form": "Formulario {form_id}, versión {version}, vigente desde {effective}",
+        "blank_page": "Esta página se ha dejado en blanco intencionalmente.",
+        "appointment": "Su cita",
+        "date": "Fecha",
+        "time_label": "Hora",
+        "time_line": "{time}; llegue a más tardar a las {arrival}",
+        "provider": "Profesional de salud",
+        "location": "Lugar",
+        "phone": "Preguntas",
+        "your_instructions": "Sus instrucciones de su equipo de atención",
+        "figure": "Figura",
+        "consent_procedure": "Procedimiento",
+        "consent_facility": "Centro",
+        "consent_provider": "Profesional que realiza el procedimiento",
+        "benefits": "Beneficios",
+        "risks": "Riesgos y complicaciones",
+        "initials": "Iniciales",
+        "flag_clauses": "Debido a sus condiciones de salud",
+        "alternatives": "Alternativas",
+        "rights": "Sus derechos",
+        "signatures": "Firmas",
+        "signature": "Firma",
+        "printed_name": "Nombre en letra de molde",
+        "signed_date": "Fecha",
+        "signed_time": "Hora",
+        "signer_patient": "Paciente o representante legal",
+        "relationship": "Si firma un representante: relación con el paciente",
+        "signer_provider": "Profesional que obtuvo el consentimiento",
+        "signer_witness": "Testigo",
+        "signer_interpreter": "Intérprete (si se usó)",
+        "interpreted_language": "Idioma interpretado",
+        "interpreter_id": "N.º de identificación o agencia del intérprete",
+        "patient_choices": "Paciente|Representante legal",
+        "interpreter_choices": "En persona|Por teléfono|Por video",
+        "handout_bookmark": "Información para el paciente",
+        "consent_bookmark": "Formulario de consentimiento",
+        "title": "{procedure}: información para el paciente y consentimiento",
+        "interpreter_notice": (
+            "Su idioma preferido es {language}. Este paquete está en español. Tiene derecho a un intérprete "
+            "gratuito: pídalo a su equipo de atención antes de leer o firmar cualquier documento."
+        ),
+        "figure_vertebra": "Vértebra",
+        "figure_disk": "Disco",
+        "figure_compression": "Fractura por",
+        "figure_fracture": "compresión",
+        "figure_nerve": "Nervio",
+        "figure_cord": "Médula espinal",
+    },
 }
 
 
 def labels_for(language: str) -> dict[str, str]:
-    """The labels for a BCP 47 tag, by its primary language; English if none."""
+    """The labels for a BCP 47 tag, by its primary language; English if none.
+
+    Only languages that have content need labels: a packet's labels are always in its content's language."""
     return LABELS.get(language.split("-")[0].lower(), LABELS["en"])

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babel import negotiate_locale
+
 from .errors import InputErrors, PacketError, UsageError
 from .markup import STANDARD_VARIABLES, template_problem
 from .models import Content, Layout
@@ -22,16 +24,48 @@ from .yamlsafe import Key, Located, dotted, load_file, walk_strings
 DEFAULT_LAYOUT = "letter"
 
 
+def edition_key(content: Content) -> str:
+    """How `Library.sources` names a content file: its id, and the language for a translation."""
+    return content.id if content.translation is None else f"{content.id}.{content.language}"
+
+
 @dataclass(frozen=True)
 class Library:
     """Validated content and layouts, looked up by id, code or name."""
 
     contents: dict[str, Content]
+    """Each procedure's content in its source language, by id."""
     layouts: dict[str, Layout]
     sources: dict[str, Located] = field(default_factory=dict)
-    """The parsed file each content id came from (for positions and checks)."""
+    """The parsed file of each content and translation, by `edition_key` (for positions and checks)."""
     layout_digests: dict[str, str] = field(default_factory=dict)
     """SHA-256 of each layout's file, by layout name."""
+    translations: dict[str, dict[str, Content]] = field(default_factory=dict)
+    """Translations of each content id, by language tag."""
+
+    def in_language(self, content: Content, wanted: str) -> Content:
+        """The edition of `content` for a patient who reads `wanted` (BCP 47): its translation whose
+        language matches best (`es-MX` and `es-US` pick `es`), else the content as it is."""
+        source = self.contents.get(content.id, content)
+        editions = {source.language: source, **self.translations.get(content.id, {})}
+        chosen = negotiate_locale([wanted], list(editions), sep="-")
+        return editions.get(chosen or "", source)
+
+    def languages(self, content_id: str) -> list[str]:
+        """Every language a content is available in, its source language first."""
+        return [self.contents[content_id].language, *sorted(self.translations.get(content_id, {}))]
+
+    def editions(self) -> list[tuple[Content, Located]]:
+        """Every content and translation with the file it came from, in file-name order."""
+        every = [
+            *self.contents.values(),
+            *(t for by_language in self.translations.values() for t in by_language.values()),
+        ]
+        return sorted(((c, self.sources[edition_key(c)]) for c in every), key=lambda pair: pair[1].path)
+
+    def source_of(self, content: Content) -> Located:
+        """The parsed file a content or translation came from."""
+        return self.sources[edition_key(content)]
 
     def find_procedure(self, wanted: str) -> Content | None:
         """The content whose id, or one of whose codes, is `wanted`."""
@@ -67,6 +101,7 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
     paths = list(files) or sorted((root / "packets").glob("*.yaml")) + sorted((root / "layouts").glob("*.yaml"))
     errors: list[PacketError] = []
     contents: dict[str, Content] = {}
+    translated: list[Content] = []
     layouts: dict[str, Layout] = {}
     sources: dict[str, Located] = {}
     layout_digests: dict[str, str] = {}
@@ -81,8 +116,11 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
             else:
                 content = validate(located, Content)
                 errors.extend(check_content_rules(content, located))
-                _add(contents, content.id, content, located, errors)
-                sources[content.id] = located
+                if content.translation is None:
+                    _add(contents, content.id, content, located, errors)
+                else:
+                    translated.append(content)
+                _add(sources, edition_key(content), located, located, errors)
         except PacketError as exc:
             errors.append(exc)
         except InputErrors as exc:
@@ -97,8 +135,13 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
             errors.append(exc)
         except InputErrors as exc:
             errors.extend(exc.errors)
+    translations: dict[str, dict[str, Content]] = {}
+    for translation in translated:
+        located = sources[edition_key(translation)]
+        errors.extend(check_translation(translation, contents.get(translation.id), located, sources))
+        translations.setdefault(translation.id, {})[translation.language] = translation
     InputErrors.raise_if_any(errors)
-    return Library(contents, layouts, sources, layout_digests)
+    return Library(contents, layouts, sources, layout_digests, translations)
 
 
 def resolve_extends(name: str, raw: dict[str, Located], chain: tuple[str, ...] = ()) -> Located:
@@ -142,6 +185,52 @@ def _add(table: dict[str, Any], key: str, value: Any, located: Located, errors: 
     table[key] = value
 
 
+def check_translation(
+    translation: Content, source: Content | None, located: Located, sources: dict[str, Located]
+) -> list[PacketError]:
+    """A translation must line up with its source: same version, every item id, the same facts."""
+    if source is None:
+        return [PacketError(located.pos(("id",)), "id", f"no content '{translation.id}' for this to translate")]
+    made_from = translation.translation
+    assert made_from is not None
+    errors = []
+    if made_from.source_language != source.language:
+        at: Key = ("translation", "source_language")
+        errors.append(PacketError(located.pos(at), dotted(at), f"expected '{source.language}', the source's language"))
+    if made_from.source_version != source.version:
+        at = ("translation", "source_version")
+        message = (
+            f"translates version {made_from.source_version}, but the {source.language} content is now version "
+            f"{source.version}: update the translation, then its source_version"
+        )
+        errors.append(PacketError(located.pos(at), dotted(at), message))
+    theirs, ours = _item_ids(sources[edition_key(source)].data), _item_ids(located.data)
+    for item_id, key in theirs.items():
+        if item_id not in ours:
+            where = dotted(key[:-2]) or "id"
+            message = f"missing the item with id '{item_id}' that the {source.language} content has"
+            errors.append(PacketError(located.pos(key[:-1]), where, message))
+    for item_id, key in ours.items():
+        if item_id not in theirs:
+            message = f"id '{item_id}' is not in the {source.language} content: translated items keep their ids"
+            errors.append(PacketError(located.pos(key), dotted(key), message))
+    for name in ("times", "codes", "arrive_minutes_before", "flags"):
+        same = getattr(translation, name) == getattr(source, name)
+        if name == "flags":  # the text differs by language; which flags, and where they go, may not
+            same = {k: f.section for k, f in translation.flags.items()} == {
+                k: f.section for k, f in source.flags.items()
+            }
+        if not same:
+            message = f"expected the same {name} as the {source.language} content"
+            errors.append(PacketError(located.pos((name,)), name, message))
+    return errors
+
+
+def _item_ids(data: Any) -> dict[str, Key]:
+    """Every `id` inside the content (items, sections, risks, figure), with where it is."""
+    return {text: key for key, text in walk_strings(data) if key and key[-1] == "id" and len(key) > 1}
+
+
 def check_content_rules(content: Content, located: Located) -> list[PacketError]:
     """What the schema cannot see: duplicate ids, placeholders, flag sections."""
     errors = _duplicate_ids(located)
@@ -173,5 +262,10 @@ def _duplicate_ids(located: Located) -> list[PacketError]:
 
 
 def pending_review(located_data: Any) -> list[Key]:
-    """Paths of items marked `review: pending` (for `validate`'s report)."""
-    return [key[:-1] for key, text in walk_strings(located_data) if key and key[-1] == "review" and text == "pending"]
+    """Paths of items marked `review: pending` (for `validate`'s report; a translation's own
+    review is reported apart)."""
+    return [
+        key[:-1]
+        for key, text in walk_strings(located_data)
+        if key and key[-1] == "review" and text == "pending" and key[:-1] != ("translation",)
+    ]

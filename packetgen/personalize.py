@@ -76,7 +76,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         risks=risks,
         closing=texts(content.handout.closing),
     )
-    consent = _consent(content, risks, flags, texts, values, labels)
+    consent = _consent(content, risks, flags, texts, values, labels, _interpreted(appointment.language, content))
     return p.ResolvedPacket(
         appointment_id=appointment.appointment_id,
         language=content.language,
@@ -91,7 +91,17 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         labels=labels,
         warnings=tuple(_warnings(appointment, content, start.date(), site)),
         interpreter_notice=_interpreter_notice(appointment.language, content.language, labels),
+        footer_note=_footer_note(layout, content.language),
     )
+
+
+def _footer_note(layout: Layout, language: str) -> str | None:
+    note = layout.footer_note
+    if note is None or isinstance(note, str):
+        return note
+    by_language = dict(note)
+    primary = language.split("-")[0].lower()
+    return by_language.get(language) or by_language.get(primary) or by_language.get("en")
 
 
 def _risk_line(risk: c.Risk) -> str:
@@ -119,17 +129,25 @@ def _section(section: c.Section, flags: Flags, texts: Texts, values: dict[str, s
 
 
 def _consent(
-    content: Content, risks: tuple[str, ...], flags: Flags, texts: Texts, values: dict[str, str], labels: dict[str, str]
+    content: Content,
+    risks: tuple[str, ...],
+    flags: Flags,
+    texts: Texts,
+    values: dict[str, str],
+    labels: dict[str, str],
+    interpreted: str,
 ) -> p.Consent:
     form = content.consent
     signers = (
-        p.Signer(labels["signer_patient"], tuple(labels["patient_choices"].split("|")), (labels["relationship"],)),
+        p.Signer(
+            labels["signer_patient"], tuple(labels["patient_choices"].split("|")), (p.Line(labels["relationship"]),)
+        ),
         p.Signer(labels["signer_provider"]),
         p.Signer(labels["signer_witness"]),
-        p.Signer(
+        p.Signer(  # always present: whoever interprets signs here, for the language named
             labels["signer_interpreter"],
             tuple(labels["interpreter_choices"].split("|")),
-            (labels["interpreted_language"], labels["interpreter_id"]),
+            (p.Line(labels["interpreted_language"], interpreted), p.Line(labels["interpreter_id"])),
         ),
     )
     return p.Consent(
@@ -148,6 +166,23 @@ def _consent(
     )
 
 
+def _interpreted(patient_language: str, content: Content) -> str:
+    """The language an interpreter would interpret, named in the packet's language: the patient's,
+    when it is not the care team's (the content's source language); blank to write in otherwise."""
+    team = content.translation.source_language if content.translation else content.language
+    if _same_language(patient_language, team):
+        return ""
+    return _language_name(patient_language, content.language)
+
+
+def _language_name(tag: str, in_language: str) -> str:
+    """`vi` → "Vietnamese" (in English), "vietnamita" (in Spanish); the tag itself if CLDR has no name."""
+    try:
+        return Locale.parse(tag.replace("-", "_")).get_display_name(in_language.replace("-", "_")) or tag
+    except (ValueError, UnknownLocaleError):
+        return tag
+
+
 def _same_language(wanted: str, have: str) -> bool:
     return wanted.split("-")[0].lower() == have.split("-")[0].lower()
 
@@ -156,11 +191,7 @@ def _interpreter_notice(wanted: str, have: str, labels: dict[str, str]) -> str |
     """For a patient whose language has no packet: a notice, in the packet's language, to ask for an interpreter."""
     if _same_language(wanted, have):
         return None
-    try:
-        name = Locale.parse(wanted.replace("-", "_")).get_display_name(have.replace("-", "_")) or wanted
-    except (ValueError, UnknownLocaleError):
-        name = wanted
-    return labels["interpreter_notice"].format(language=name)
+    return labels["interpreter_notice"].format(language=_language_name(wanted, have))
 
 
 def _warnings(appointment: Appointment, content: Content, day: date, site: Site) -> list[str]:

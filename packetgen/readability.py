@@ -1,11 +1,16 @@
 """Plain language: the reading grade of every part of a packet's content.
 
-Flesch-Kincaid grade for English (textstat, syllables by pyphen, offline).
-Placeholders are read as a short word, since their values are dates and names.
+English: the Flesch-Kincaid grade. Spanish: the Fernández-Huerta reading ease,
+whose scale was built to match Flesch's, read as a US school grade through
+Flesch's own table (90–100 ≈ grade 5, 60–70 ≈ grades 8–9, 0–30 ≈ graduate), so
+one `reading_grade_target` serves every language. Both by textstat, syllables
+by pyphen, offline. Placeholders are read as a short word, since their values
+are dates and names.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -31,11 +36,49 @@ class SectionGrade:
     words: int
 
 
+_EASE_TO_GRADE = ((15.0, 16.0), (40.0, 14.0), (55.0, 11.0), (65.0, 8.5), (75.0, 7.0), (85.0, 6.0), (95.0, 5.0))
+"""Flesch's table as (reading ease, US grade) at the middle of each band (0–30 graduate, 30–50
+college, 50–60 grades 10–12, 60–70 grades 8–9, 70–80 grade 7, 80–90 grade 6, 90–100 grade 5),
+joined by straight lines and flat beyond the ends."""
+
+FORMULAS = {"en": "Flesch-Kincaid grade", "es": "Fernández-Huerta ease as a grade"}
+_DICTIONARIES = {"en": "en_US", "es": "es"}
+"""The hyphenation dictionary textstat counts syllables with (en_US is its default)."""
+
+
+def formula(language: str) -> str:
+    """The name of the measure used for `language`, for reports."""
+    return FORMULAS[_primary(language)]
+
+
 def grade(text: str, language: str) -> float:
-    """Flesch-Kincaid grade of `text` (English)."""
-    if not language.lower().startswith("en"):
+    """The reading grade of `text` in `language` (English or Spanish)."""
+    primary = _primary(language)
+    if primary not in FORMULAS:
         raise ValueError(f"no reading-grade formula for {language!r} yet")
-    return float(textstat.flesch_kincaid_grade(_PLACEHOLDER.sub("today", text)))
+    text = _PLACEHOLDER.sub("hoy" if primary == "es" else "today", text)
+    textstat.set_lang(_DICTIONARIES[primary])  # textstat keeps the language (its syllable dictionary) globally
+    try:
+        if primary == "es":
+            return ease_to_grade(float(textstat.fernandez_huerta(text)))
+        return float(textstat.flesch_kincaid_grade(text))
+    finally:
+        textstat.set_lang(_DICTIONARIES["en"])
+
+
+def ease_to_grade(ease: float) -> float:
+    """A Flesch-scale reading ease (0–100, higher is easier) as a US school grade."""
+    first, last = _EASE_TO_GRADE[0], _EASE_TO_GRADE[-1]
+    if ease <= first[0]:
+        return first[1]
+    for (low, hard), (high, easy) in itertools.pairwise(_EASE_TO_GRADE):
+        if ease <= high:
+            return round(hard + (easy - hard) * (ease - low) / (high - low), 1)
+    return last[1]
+
+
+def _primary(language: str) -> str:
+    return language.split("-")[0].lower()
 
 
 def section_grades(content: Content) -> list[SectionGrade]:

@@ -124,8 +124,11 @@ def test_hl7_variants_many_messages_newlines_escapes_and_cancellations(tmp_path:
     assert run(str(source), "--out", str(out), "--workers", "1") == 1
     statuses = {e["place"]: e["status"] for e in manifest(out)}
     assert statuses == {f"{source}:1": "ok", f"{source}:2": "ok", f"{source}:3": "skipped", f"{source}:4": "error"}
-    assert "Patient: Smith ^ Jones, Seán Patrick" in " ".join(
-        p.extract_text() for p in PdfReader(out / "EQ-2.pdf").pages[:1]
+    assert (
+        "Paciente: Smith ^ Jones, Seán Patrick"
+        in " ".join(  # PID-15 SPA: the Spanish packet
+            p.extract_text() for p in PdfReader(out / "EQ-2.pdf").pages[:1]
+        )
     )
 
 

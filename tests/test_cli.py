@@ -80,7 +80,10 @@ def test_validate_is_clean_and_reports_review_items(capsys: pytest.CaptureFixtur
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     assert "packets/vertebroplasty.yaml: vertebroplasty 1.0.0 (en)" in out
-    assert "reading grade (Flesch-Kincaid) of each part; target 13:" in out
+    assert "reading grade (Flesch-Kincaid grade) of each part; target 13:" in out
+    assert "packets/vertebroplasty.es.yaml: vertebroplasty 1.0.0 (es)" in out
+    assert "reading grade (Fernández-Huerta ease as a grade) of each part; target 13:" in out
+    assert "translation of the en version 1.0.0: AWAITS review by a qualified medical translator" in out
     assert "ABOVE TARGET" not in out
     assert "items await clinical review" in out
     assert "layout letter: ok" in out

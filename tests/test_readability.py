@@ -8,14 +8,24 @@ import pytest
 
 from packetgen.cli import main
 from packetgen.library import Library
-from packetgen.readability import grade, section_grades
+from packetgen.readability import ease_to_grade, grade, section_grades
 from tests.conftest import ROOT
 
 CONTENT = (ROOT / "packets/vertebroplasty.yaml").read_text(encoding="utf-8")
-HARD = (
-    "Percutaneous vertebral augmentation necessitates meticulous fluoroscopically guided instrumentation "
-    "notwithstanding considerable interindividual anatomical variability, predisposing susceptible "
-    "individuals to extravasation-associated neurological complications."
+HARD, HARD_ES = (
+    " ".join(words)
+    for words in (
+        (
+            "Percutaneous vertebral augmentation necessitates meticulous fluoroscopically guided instrumentation",
+            "notwithstanding considerable interindividual anatomical variability, predisposing susceptible",
+            "individuals to extravasation-associated neurological complications.",
+        ),
+        (
+            "La augmentación vertebral percutánea necesita instrumentación fluoroscópica meticulosamente",
+            "individualizada, considerando la considerable variabilidad anatómica interindividual, predisponiendo",
+            "a individuos susceptibles a complicaciones neurológicas asociadas a extravasaciones.",
+        ),
+    )
 )
 
 
@@ -47,3 +57,28 @@ def test_validate_prints_the_table_and_fails_on_a_hard_section(
     line = text[: text.index("    - id: after\n")].count("\n") + 1
     assert f"{hard}:{line}: handout.sections[2]: reading grade" in captured.err
     assert "is above the target 8" in captured.err
+
+
+def test_spanish_grades_come_from_fernandez_huerta() -> None:
+    assert grade("Usted se acuesta. Luego se va a casa.", "es") < 6
+    assert grade(HARD_ES, "es-MX") > 14
+    assert [ease_to_grade(e) for e in (0, 40, 65, 95, 100)] == [16.0, 14.0, 8.5, 5.0, 5.0]
+    grades = [ease_to_grade(e) for e in range(0, 101)]
+    assert grades == sorted(grades, reverse=True)  # easier text, lower grade, everywhere
+    with pytest.raises(ValueError, match="no reading-grade formula"):
+        grade("Xin chào", "vi")
+
+
+def test_validate_fails_on_a_hard_spanish_section(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spanish = (ROOT / "packets/vertebroplasty.es.yaml").read_text(encoding="utf-8")
+    hard = tmp_path / "vertebroplasty.es.yaml"  # named as a translation: validate loads the English beside it
+    water = 'text: "Beba mucha agua para ayudar a eliminar el medio de contraste de su cuerpo."'
+    text = spanish.replace("reading_grade_target: 13", "reading_grade_target: 8").replace(water, f'text: "{HARD_ES}"')
+    hard.write_text(text, encoding="utf-8")
+    assert main(["validate", str(hard)]) == 2
+    captured = capsys.readouterr()
+    assert "Fernández-Huerta" in captured.out
+    assert "Después del procedimiento  ABOVE TARGET" in captured.out
+    assert f"{hard}:" in captured.err
+    assert "handout.sections[2]: reading grade" in captured.err
+    assert "packets/vertebroplasty.yaml" not in captured.out  # loaded as the source, not reported

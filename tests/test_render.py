@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from packetgen.build import Generated
+from packetgen.labels import LABELS
 from packetgen.library import Library
 from packetgen.models import Appointment
 from packetgen.models.packet import ResolvedPacket
@@ -21,9 +22,11 @@ from tests.pdftext import body, page_texts
 
 @pytest.mark.parametrize("name", sorted(DRAWINGS))
 @pytest.mark.parametrize("width", [240.0, 300.0, 468.0])
-def test_drawings_stay_inside_their_declared_size(library: Library, name: str, width: float) -> None:
+@pytest.mark.parametrize("language", sorted(LABELS))
+def test_drawings_stay_inside_their_declared_size(library: Library, name: str, width: float, language: str) -> None:
     layout = library.layout(None)
-    drawing = DRAWINGS[name](width, make_styles(layout, load_fonts(layout.fonts)))
+    words = tuple((k, v) for k, v in sorted(LABELS[language].items()) if k.startswith("figure_"))
+    drawing = DRAWINGS[name](width, make_styles(layout, load_fonts(layout.fonts)), words)
     x0, y0, x1, y1 = drawing.getBounds()  # in page units: the drawing's scale is applied
     assert drawing.width == pytest.approx(width)
     assert x0 >= 0

@@ -28,7 +28,8 @@ def from_located(located: Located, today: date) -> Appointment:
 
 
 def match_content(appointment: Appointment, library: Library) -> Content:
-    """The content for the appointment's procedure; its flags must be ones it declares."""
+    """The content for the appointment's procedure, in the patient's language where a translation
+    exists (else the source language); its flags must be ones the content declares."""
     content = library.find_procedure(appointment.procedure)
     if content is None:
         raise InputErrors(
@@ -50,4 +51,4 @@ def match_content(appointment: Appointment, library: Library) -> Content:
                 )
             ]
         )
-    return content
+    return library.in_language(content, appointment.language)

@@ -122,13 +122,32 @@ class Consent(Model):
     """The sentence printed just above the signature blocks."""
 
 
+class Translation(Model):
+    """What a translated content file was made from, and whether a translator has checked it."""
+
+    source_language: LanguageTag = "en"
+    """The language of the content this translates."""
+    source_version: Version
+    """The version of that content it was made from: `validate` fails once the source moves on."""
+    review: Review
+    """`pending` until a qualified medical translator has reviewed the whole translation."""
+    translator: Text | None = None
+    """Who translated or reviewed it."""
+
+
 class Content(Model):
-    """A procedure's complete content in one language."""
+    """A procedure's complete content in one language.
+
+    A translation is a complete content file of the same id in another language,
+    with a `translation:` block; every item keeps the id of the item it translates.
+    """
 
     id: Id
     """The packet id appointments name, e.g. `vertebroplasty`."""
     title: Text
     language: LanguageTag = "en"
+    translation: Translation | None = None
+    """Set on a translation only: its source and review state."""
     version: Version
     effective: IsoDate
     """The date from which this version may be used."""

@@ -5,12 +5,12 @@ Owned by whoever does print and branding; no clinical content lives here.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
-from .types import Colour, Id, Model, Text
+from .types import Colour, Id, LanguageTag, Model, Text
 
 
 def _known_zone(name: str) -> str:
@@ -77,6 +77,10 @@ class Facility(Model):
     """IANA time zone of the site's clock, e.g. `America/Chicago`."""
 
 
+def _pairs(value: Any) -> Any:
+    return tuple(value.items()) if isinstance(value, dict) else value
+
+
 class Layout(Model):
     """How packets look for one site and paper size."""
 
@@ -87,5 +91,7 @@ class Layout(Model):
     sizes: Sizes
     colours: Colours
     facility: Facility
-    footer_note: Text | None = None
-    """A short line printed in every footer, e.g. a help line."""
+    footer_note: Text | Annotated[tuple[tuple[LanguageTag, Text], ...], BeforeValidator(_pairs)] | None = None
+    """A short line printed in every footer, e.g. a help line: one text, or one per language
+    (`{en: ..., es: ...}`; a packet in another language prints the `en` one). Kept as
+    (language, text) pairs: a layout is immutable and hashable."""

@@ -89,13 +89,22 @@ class Handout:
 
 
 @dataclass(frozen=True)
+class Line:
+    """A line to write on, with its label printed under it."""
+
+    label: str
+    value: str = ""
+    """Printed on the line when known in advance (the language to be interpreted)."""
+
+
+@dataclass(frozen=True)
 class Signer:
     """One signature block on the consent form."""
 
     role: str
     choices: tuple[str, ...] = ()
     """Options to tick, each printed with a check box (e.g. in person / by phone)."""
-    extra: tuple[str, ...] = ()
+    extra: tuple[Line, ...] = ()
     """Further lines to fill in, e.g. relationship or language."""
 
 
@@ -137,3 +146,5 @@ class ResolvedPacket:
     warnings: tuple[str, ...] = field(default=())
     interpreter_notice: str | None = None
     """Printed first when the patient's language has no packet: ask for an interpreter."""
+    footer_note: str | None = None
+    """The layout's footer line in the packet's language."""

@@ -32,7 +32,11 @@ _UNITS_W, _UNITS_H = 400.0, 200.0
 """The drawing is made in these units, then scaled to the width asked for."""
 
 
-def vertebral_compression(target_width: float, styles: Styles) -> Drawing:
+Words = tuple[tuple[str, str], ...]
+"""A drawing's label texts, as (label key, text) pairs in the packet's language (see labels.py)."""
+
+
+def vertebral_compression(target_width: float, styles: Styles, words: Words) -> Drawing:
     """Side view of a lumbar spine segment: five vertebrae, disks, cord, nerves; the middle one compressed."""
     scale = target_width / _UNITS_W
     width, height = _UNITS_W, _UNITS_H
@@ -62,7 +66,7 @@ def vertebral_compression(target_width: float, styles: Styles) -> Drawing:
                 strokeWidth=1.4,
             )
         )
-    _labels(d, body_x, body_w, centres, width, styles, scale)
+    _labels(d, body_x, body_w, centres, width, styles, scale, dict(words))
     d.scale(scale, scale)
     d.width, d.height = width * scale, height * scale
     return d
@@ -100,7 +104,16 @@ def _posterior(d: Drawing, x: float, centre: float, width: float) -> None:
     )
 
 
-def _labels(d: Drawing, x: float, w: float, centres: list[float], width: float, styles: Styles, scale: float) -> None:
+def _labels(
+    d: Drawing,
+    x: float,
+    w: float,
+    centres: list[float],
+    width: float,
+    styles: Styles,
+    scale: float,
+    words: dict[str, str],
+) -> None:
     # Labels keep the layout's small type size on paper, whatever the drawing's scale.
     font, size, colour = styles.fonts.regular, max(styles.small.fontSize, 9) / scale, styles.text
     left = x - 6
@@ -109,18 +122,18 @@ def _labels(d: Drawing, x: float, w: float, centres: list[float], width: float, 
         d.add(String(left, at_y, text, fontName=font, fontSize=size, fillColor=colour, textAnchor="end"))
         d.add(Line(left + 2, at_y + size * 0.35, to_x, to_y, strokeColor=styles.muted, strokeWidth=0.6))
 
-    label("Vertebra", centres[0] - 3, x + 4, centres[0])
-    label("Disk", (centres[0] + centres[1]) / 2 - 3, x + 4, (centres[0] + centres[1]) / 2)
-    label("Compression", centres[2] + 2, x + 4, centres[2])
-    label("fracture", centres[2] - size, x + 4, centres[2])
+    label(words["figure_vertebra"], centres[0] - 3, x + 4, centres[0])
+    label(words["figure_disk"], (centres[0] + centres[1]) / 2 - 3, x + 4, (centres[0] + centres[1]) / 2)
+    label(words["figure_compression"], centres[2] + 2, x + 4, centres[2])
+    label(words["figure_fracture"], centres[2] - size, x + 4, centres[2])
     right = x + w + 88
-    d.add(String(right, centres[3] + 12, "Nerve", fontName=font, fontSize=size, fillColor=colour))
+    d.add(String(right, centres[3] + 12, words["figure_nerve"], fontName=font, fontSize=size, fillColor=colour))
     d.add(Line(right - 2, centres[3] + 15, x + w + 70, centres[3] + 16, strokeColor=styles.muted, strokeWidth=0.6))
-    d.add(String(right, centres[4] - 4, "Spinal cord", fontName=font, fontSize=size, fillColor=colour))
-    d.add(Line(right - 2, centres[4] - 1, x + w + 22, centres[4] - 1, strokeColor=styles.muted, strokeWidth=0.6))
+    d.add(String(right, centres[4] - 4, words["figure_cord"], fontName=font, fontSize=size, fillColor=colour))
+    d.add(Line(right - 2, centres[4] - 1, x + w + 16, centres[4] - 1, strokeColor=styles.muted, strokeWidth=0.6))
 
 
-DRAWINGS: dict[str, Callable[[float, Styles], Drawing]] = {"vertebral_compression": vertebral_compression}
+DRAWINGS: dict[str, Callable[[float, Styles, Words], Drawing]] = {"vertebral_compression": vertebral_compression}
 
 
 _FONT_ONLY = re.compile(r"BT /\S+ [\d.]+ Tf [\d.]+ TL ET")
@@ -129,9 +142,9 @@ _FONT_ONLY = re.compile(r"BT /\S+ [\d.]+ Tf [\d.]+ TL ET")
 class Figure(Flowable):
     """A built-in drawing at a given width: cached shapes, then live text labels."""
 
-    def __init__(self, name: str, width: float, styles: Styles) -> None:
+    def __init__(self, name: str, width: float, styles: Styles, words: Words) -> None:
         super().__init__()
-        self.drawing, self.shapes = _prepared(name, width, styles)
+        self.drawing, self.shapes = _prepared(name, width, styles, words)
         self.width, self.height = self.drawing.width, self.drawing.height
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
@@ -157,11 +170,11 @@ class Figure(Flowable):
 
 
 @lru_cache(maxsize=32)
-def _prepared(name: str, width: float, styles: Styles) -> tuple[Drawing, tuple[str, ...] | None]:
+def _prepared(name: str, width: float, styles: Styles, words: Words) -> tuple[Drawing, tuple[str, ...] | None]:
     """The drawing, and its shapes (every node but the text) as PDF operators, if they can be
     replayed into another document: no fonts, images, or graphics states, which are named
     resources of the document they were drawn in."""
-    drawing = DRAWINGS[name](width, styles)
+    drawing = DRAWINGS[name](width, styles, words)
     shapes = Drawing(drawing.width, drawing.height, transform=drawing.transform)
     for node in drawing.contents:
         if not isinstance(node, String):

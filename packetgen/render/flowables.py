@@ -235,11 +235,16 @@ class SignatureBlock(Flowable):
         )
         y = self._row(y, [(0, self.width, self.labels["printed_name"])])
         for extra in self.signer.extra:
-            y = self._row(y, [(0, self.width, extra)])
+            y = self._row(y, [(0, self.width, extra.label)], extra.value)
 
-    def _row(self, y: float, cells: list[tuple[float, float, str]]) -> float:
+    def _row(self, y: float, cells: list[tuple[float, float, str]], value: str = "") -> float:
+        """A row of lines to write on, each with its label below; `value` already written on the first."""
         canv, s = self.canv, self.s
         line_y = y - self.gap
+        if value:
+            canv.setFillColor(s.text)
+            canv.setFont(s.fonts.regular, s.body.fontSize)
+            canv.drawString(cells[0][0] + 2, line_y + 3, value)
         canv.setStrokeColor(s.text)
         canv.setLineWidth(0.8)
         canv.setFillColor(s.muted)

@@ -29,7 +29,8 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         story += [b.heading(labels["your_instructions"]), b.bullets(h.own_instructions, recurring=False)]
     story += [b.para(text) for text in h.introduction]
     if h.figure is not None:
-        drawing = Figure(h.figure.drawing, min(b.width, 300), b.s)
+        words = tuple((k, v) for k, v in sorted(labels.items()) if k.startswith("figure_"))
+        drawing = Figure(h.figure.drawing, min(b.width, 300), b.s, words)
         story.append(Together([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
     for section in h.sections:
         story += _section(section, b)
@@ -40,11 +41,11 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
 
 def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
     v, labels = packet.visit, packet.labels
-    arrive = labels["arrive_by"].format(arrival=v.arrival)
+    time_line = labels["time_line"].format(time=v.time, arrival=v.arrival)
     rows = [
         b.para(labels["appointment"], b.s.callout_label),
         b.labelled(labels["date"], v.date, b.s.bullet, recurring=False),
-        b.labelled(labels["time_label"], f"{v.time}. {arrive}.", b.s.bullet, recurring=False),
+        b.labelled(labels["time_label"], time_line, b.s.bullet, recurring=False),
         b.labelled(labels["provider"], v.provider, b.s.bullet),
         b.labelled(labels["location"], v.location, b.s.bullet),
         b.labelled(labels["phone"], f"{v.facility}, {v.facility_phone}", b.s.bullet),

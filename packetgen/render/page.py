@@ -83,11 +83,15 @@ class Decorator:
 
     def _make_patient_line(self, width: float) -> tuple[Paragraph, float]:
         labels, patient, mark = self.packet.labels, self.packet.patient, self._mark
-        name = f"{mark(patient.last_name)}, {mark(patient.first_name)}"
+
+        def kept(text: str) -> str:  # a line may break between the three parts, not inside a label or a date
+            return mark(text).replace(" ", "&nbsp;")
+
+        name = f"{mark(patient.last_name)}, {mark(patient.first_name)}"  # a long name may wrap
         text = (
-            f"<b>{mark(labels['patient'])}:</b> {name}&nbsp;&nbsp;&nbsp; "
-            f"<b>{mark(labels['date_of_birth'])}:</b> {mark(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
-            f"<b>{mark(labels['mrn'])}:</b> {mark(patient.mrn)}"
+            f"<b>{kept(labels['patient'])}:</b> {name}&nbsp;&nbsp;&nbsp; "
+            f"<b>{kept(labels['date_of_birth'])}:</b>&nbsp;{kept(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
+            f"<b>{kept(labels['mrn'])}:</b>&nbsp;{kept(patient.mrn)}"
         )
         para = Paragraph(text, self.styles.header)
         _w, h = para.wrap(width, self.layout.page.margin_top)
@@ -105,8 +109,8 @@ class Decorator:
             canv.setFillColor(s.muted)
             canv.setFont(s.fonts.regular, s.small.fontSize)
             canv.drawString(left, base, labels["form"].format(**vars(stamp)))
-            if self.layout.footer_note:
-                canv.drawCentredString((left + right) / 2, base - s.small.fontSize - 3, self.layout.footer_note)
+            if self.packet.footer_note:
+                canv.drawCentredString((left + right) / 2, base - s.small.fontSize - 3, self.packet.footer_note)
             canv.endForm()
         canv.doForm(name)
         canv.setFont(s.fonts.bold, s.small.fontSize + 1)

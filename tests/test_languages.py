@@ -1,0 +1,159 @@
+"""Languages: the Spanish packet, translations kept in step with English, interpreters."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from packetgen.build import Generated
+from packetgen.errors import InputErrors
+from packetgen.labels import LABELS
+from packetgen.library import Library, load_library
+from packetgen.yamlsafe import walk_strings
+from tests.conftest import ROOT, normalize
+from tests.pdftext import body, page_texts, section_text
+
+Make = Callable[..., Generated]
+ALL_FLAGS = ["sedation", "anticoagulant", "contrast_allergy"]
+
+
+def _item_ids(library: Library, key: str) -> set[str]:
+    return {
+        text for path, text in walk_strings(library.sources[key].data) if path and path[-1] == "id" and len(path) > 1
+    }
+
+
+@pytest.mark.parametrize("tag", ["es", "es-MX", "es-US", "ES-mx"])
+def test_spanish_tags_get_the_spanish_packet(generate: Make, tag: str) -> None:
+    result = generate(language=tag)
+    assert result.language == "es"
+    assert not result.warnings
+    texts = page_texts(result.path)
+    for number, text in enumerate(texts, start=1):  # identifiers and the page count, in Spanish, on every page
+        assert f"Página {number} de {len(texts)}" in text
+        assert "Paciente: Nguyễn, Thị Ánh" in text
+        assert "Fecha de nacimiento: 14 mar 1948" in text
+        assert "N.º de expediente: 00012345" in text
+        assert "Page " not in text
+    handout, consent = section_text(result.path)
+    assert "Fecha: lunes, 7 de diciembre de 2026" in handout  # CLDR month and weekday names via Babel
+    assert "Hora: 7:30 a. m.; llegue a más tardar a las 6:30 a. m." in handout
+    assert "(después de la medianoche del domingo, 6 de diciembre)" in handout  # the night before, in Spanish
+    assert "Procedimiento: Vertebroplastia, lunes, 7 de diciembre de 2026, 7:30 a. m." in consent
+    assert PdfReader(result.path).trailer["/Root"]["/Lang"] == "es"
+
+
+def test_every_spanish_item_and_risk_reaches_the_packet(generate: Make, library: Library) -> None:
+    spanish = library.translations["vertebroplasty"]["es"]
+    handout, consent = section_text(generate(language="es-US", flags=ALL_FLAGS).path)
+    for risk in spanish.risks:  # every risk on both, with its detail
+        line = normalize(f"{risk.text} ({risk.detail})" if risk.detail else risk.text)
+        assert line in handout
+        assert line in consent
+    h, c = spanish.handout, spanish.consent
+    handout_items = [*h.introduction, *h.closing, *(i for s in h.sections for i in s.bullets)]
+    handout_items += [i for flag in spanish.flags.values() for i in flag.handout]
+    for item in handout_items:
+        assert normalize(item.text.split("{{")[0]) in handout, item.id
+    consent_items = [*c.statement, *c.benefits, *c.alternatives, *c.rights]
+    consent_items += [i for flag in spanish.flags.values() for i in flag.consent]
+    for item in consent_items:
+        assert normalize(item.text.split("{{")[0]) in consent or item.text.startswith("{{"), item.id
+    for label in ("Riesgos y complicaciones", "Iniciales", "Firma", "Testigo", "Intérprete (si se usó)"):
+        assert label in consent
+
+
+def test_the_spanish_content_has_every_translatable_id_of_the_english(library: Library) -> None:
+    english, spanish = _item_ids(library, "vertebroplasty"), _item_ids(library, "vertebroplasty.es")
+    assert english == spanish
+    assert len(english) > 40
+
+
+def test_every_language_has_every_label() -> None:
+    assert set(LABELS["es"]) == set(LABELS["en"])
+
+
+def _library_copy(tmp_path: Path) -> Path:
+    for folder in ("packets", "layouts"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path / "packets" / "vertebroplasty.es.yaml"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('  source_version: "1.0.0"', '  source_version: "0.9.0"'),
+            r"packets/vertebroplasty\.es\.yaml:18: translation\.source_version: translates version 0\.9\.0, but the "
+            r"en content is now version 1\.0\.0: update the translation, then its source_version",
+        ),
+        (
+            ("        - id: during-iv\n", "        - id: during-intravenosa\n"),
+            r"packets/vertebroplasty\.es\.yaml:\d+: handout\.sections\[1\]\.bullets: missing the item with id "
+            r"'during-iv' that the en content has",
+        ),
+        (
+            ("        - id: during-iv\n", "        - id: during-intravenosa\n"),
+            r"packets/vertebroplasty\.es\.yaml:\d+: handout\.sections\[1\]\.bullets\[1\]\.id: "
+            r"id 'during-intravenosa' is not in the en content: translated items keep their ids",
+        ),
+        (
+            ("  night_before: {days: -1, show: date}", "  night_before: {days: -2, show: date}"),
+            r"packets/vertebroplasty\.es\.yaml:\d+: times: expected the same times as the en content",
+        ),
+        (
+            ("    section: before\n", "    section: after\n"),
+            r"packets/vertebroplasty\.es\.yaml:\d+: flags: expected the same flags as the en content",
+        ),
+    ],
+)
+def test_validate_fails_on_a_stale_or_incomplete_translation(
+    tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
+    spanish = _library_copy(tmp_path)
+    text = spanish.read_text(encoding="utf-8")
+    assert change[0] in text
+    spanish.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(InputErrors) as info:
+        load_library(root=tmp_path)
+    messages = [str(e) for e in info.value.errors]
+    assert any(re.fullmatch(expected, m) for m in messages), messages
+
+
+def test_the_english_moving_on_makes_the_translation_stale(tmp_path: Path) -> None:
+    _library_copy(tmp_path)
+    english = tmp_path / "packets" / "vertebroplasty.yaml"
+    english.write_text(english.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.1.0"'))
+    with pytest.raises(InputErrors) as info:
+        load_library(root=tmp_path)
+    assert [str(e) for e in info.value.errors] == [
+        "packets/vertebroplasty.es.yaml:18: translation.source_version: translates version 1.0.0, but the en "
+        "content is now version 1.1.0: update the translation, then its source_version"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "interpreted"),
+    [("en", None), ("vi", "Vietnamese Language interpreted"), ("es-MX", "español (México) Idioma interpretado")],
+)
+def test_the_interpreter_block_is_always_there_and_names_the_language(
+    generate: Make, language: str, interpreted: str | None
+) -> None:
+    _, consent = section_text(generate(language=language).path)
+    assert "Interpreter (if one was used)" in consent or "Intérprete (si se usó)" in consent
+    if interpreted is None:  # an English speaker: the line is left to write in
+        assert "Language interpreted Interpreter ID" in consent
+    else:
+        assert interpreted in consent
+
+
+def test_the_footer_note_follows_the_packet_language(generate: Make) -> None:
+    english, spanish = page_texts(generate().path), page_texts(generate(language="es").path)
+    assert all("Questions? Call (217) 555-0142" in t for t in english)
+    assert all("¿Preguntas? Llame al (217) 555-0142" in t and "Questions?" not in t for t in spanish)
+    assert "Riesgos y complicaciones" in " ".join(body(t) for t in spanish)
