@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -23,7 +24,8 @@ def test_layouts_extend_their_parent(library: Library) -> None:
     assert a4.facility == letter.facility
     assert a4.page.margin_top == letter.page.margin_top
     assert large.sizes.body == 18
-    assert large.fonts == letter.fonts
+    assert large.fonts.regular == "AtkinsonHyperlegible-Regular.ttf"
+    assert large.fonts.fallback == ("DejaVuSans.ttf", *letter.fonts.fallback)
 
 
 @pytest.mark.parametrize(
@@ -54,14 +56,16 @@ def test_page_sizes(generate: Make, layout: str, size: tuple[float, float]) -> N
 
 def test_large_print_body_is_at_least_18_pt_and_nothing_is_lost(generate: Make) -> None:
     path = generate(layout="large-print", flags=["sedation", "anticoagulant", "contrast_allergy"]).path
-    sizes: list[float] = []
+    sizes: list[tuple[float, str]] = []
 
-    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if text.strip():
-            sizes.append(round(size * tm[0] * cm[0], 1))
+            sizes.append((round(size * tm[0] * cm[0], 1), str(font["/BaseFont"]).split("+")[-1]))
 
     PdfReader(path).pages[2].extract_text(visitor_text=visit)
-    assert max(set(sizes), key=sizes.count) >= 18  # the body text: the most common size on a text page
+    body_size, body_font = max(set(sizes), key=sizes.count)  # the body text: the most common on a text page
+    assert body_size >= 18
+    assert body_font == "AtkinsonHyperlegible-Regular"
     handout, consent = section_text(path)
     seed = (DATA / "seed-vertebroplasty.txt").read_text(encoding="utf-8")
     for line in (normalize(x.replace("•", "")) for x in seed.splitlines() if x.strip()):
@@ -73,6 +77,13 @@ def test_large_print_body_is_at_least_18_pt_and_nothing_is_lost(generate: Make) 
         assert f"Page {number} of {len(texts)}" in text
     assert "☐ Patient ☐ Legal representative" in consent
     assert "☐ In person ☐ By phone ☐ By video" in consent
+    # What Atkinson Hyperlegible lacks (☐, Vietnamese letters) comes from DejaVu Sans, character by character.
+    fonts = {
+        str(f["/BaseFont"]).split("+")[-1]
+        for page in PdfReader(path).pages
+        for f in page["/Resources"]["/Font"].values()
+    }
+    assert {"AtkinsonHyperlegible-Regular", "AtkinsonHyperlegible-Bold", "DejaVuSans"} <= fonts
 
 
 def _luminance(hex_colour: str) -> float:

@@ -104,7 +104,7 @@ class Blocks:
     def bullets(self, items: Sequence[str], style: ParagraphStyle | None = None, recurring: bool = True) -> BulletList:
         """A bulleted list, each item its own paragraph."""
         body = style or self.s.bullet
-        mark = BulletMark("\u2022", self.s.fonts.regular, body.fontSize, self.s.accent, 18)
+        mark = BulletMark("\u2022", self.s.fonts.regular, body.fontSize, self.s.accent, 18, self.s.fonts)
         return BulletList([self.para(item, body, recurring) for item in items], mark, space_after=body.fontSize * 0.4)
 
     def table_style(self, commands: list[tuple[object, ...]]) -> TableStyle:

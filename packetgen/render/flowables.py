@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether
 
 from ..models.packet import Signer
+from .fonts import FontSet
 from .styles import Styles
 
 
@@ -102,12 +102,11 @@ class BulletList(Flowable):
 
     def draw(self) -> None:
         canv, mark = self.canv, self.mark
-        canv.setFont(mark.font, mark.size)
         canv.setFillColor(mark.colour)
         y = self.height
         for item, h, bulleted in zip(self.items, self._heights, self.bulleted, strict=True):
             if bulleted:  # on the first line's baseline, as Paragraph places its own first line
-                canv.drawString(0, y - _first_font_size(item), mark.text)
+                mark.fonts.draw(canv, 0, y - _first_font_size(item), mark.text, mark.font, mark.size)
             y -= h
             item.drawOn(canv, mark.indent, y)
             y -= self._gap(item)
@@ -122,6 +121,7 @@ class BulletMark:
     size: float
     colour: Color
     indent: float
+    fonts: FontSet
 
 
 def _first_font_size(item: Flowable) -> float:
@@ -190,12 +190,12 @@ class SignatureBlock(Flowable):
 
     def heading_layout(self, width: float) -> list[list[str]]:
         """The role, then each check-box choice, flowed into lines that fit `width`."""
-        font, size = self.s.fonts.bold, self.s.label.fontSize
+        fonts, font, size = self.s.fonts, self.s.fonts.bold, self.s.label.fontSize
         lines: list[list[str]] = [[self.signer.role]]
-        used = stringWidth(self.signer.role, font, size)
+        used = fonts.width(self.signer.role, font, size)
         for choice in self.signer.choices:  # U+2610 BALLOT BOX: a real glyph that prints and extracts as text
             text = f"\u2610 {choice}"
-            needed = stringWidth(text, font, size) + 14
+            needed = fonts.width(text, font, size) + 14
             if used + needed > width:
                 lines.append([])
                 used = 0.0
@@ -216,12 +216,11 @@ class SignatureBlock(Flowable):
         size = s.label.fontSize
         y = self.height - size
         canv.setFillColor(s.text)
-        canv.setFont(s.fonts.bold, size)
         for line in self.heading_lines:
             x = 0.0
             for part in line:
-                canv.drawString(x, y, part)
-                x += stringWidth(part, s.fonts.bold, size) + 14
+                s.fonts.draw(canv, x, y, part, s.fonts.bold, size)
+                x += s.fonts.width(part, s.fonts.bold, size) + 14
             y -= size * 1.3
         y += size * 0.7
         wide, narrow = self.width * 0.56, self.width * 0.22
@@ -243,13 +242,11 @@ class SignatureBlock(Flowable):
         line_y = y - self.gap
         if value:
             canv.setFillColor(s.text)
-            canv.setFont(s.fonts.regular, s.body.fontSize)
-            canv.drawString(cells[0][0] + 2, line_y + 3, value)
+            s.fonts.draw(canv, cells[0][0] + 2, line_y + 3, value, s.fonts.regular, s.body.fontSize)
         canv.setStrokeColor(s.text)
         canv.setLineWidth(0.8)
         canv.setFillColor(s.muted)
-        canv.setFont(s.fonts.regular, self.label_size)
         for x, width, label in cells:
             canv.line(x, line_y, x + width - 12, line_y)
-            canv.drawString(x, line_y - self.label_size - 1, label)
+            s.fonts.draw(canv, x, line_y - self.label_size - 1, label, s.fonts.regular, self.label_size)
         return line_y - self.label_size - 4

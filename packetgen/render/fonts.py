@@ -1,9 +1,12 @@
-"""Finding, registering and querying the layout's TrueType fonts.
+"""Finding, registering and querying the layout's TrueType fonts, and drawing plain text with them.
 
 Fonts come from system packages (Debian's fonts-dejavu-core and
-fonts-wqy-microhei) or folders named in PACKETGEN_FONT_DIRS; they are
-registered once per process, and their character maps answer "can this
-character be drawn, and by which font?" before anything is drawn.
+fonts-wqy-microhei), from Python font packages on PyPI that declare a
+`fontpkg.family` entry point (fontpkg-atkinson-hyperlegible), or from folders
+named in PACKETGEN_FONT_DIRS; they are registered once per process, and their
+character maps answer "can this character be drawn, and by which font?" before
+anything is drawn. `FontSet.draw` draws a line of plain text on a canvas with
+the same per-character fallback that Paragraph markup gets from `markup.to_markup`.
 """
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import lru_cache
+from importlib import import_module
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from ..errors import UsageError
@@ -52,6 +59,32 @@ class FontSet:
         """Whether the main font or a fallback has a glyph for `ch`."""
         return ch.isspace() or ord(ch) in self._main or self.fallback_for(ch) is not None
 
+    def runs(self, text: str, font: str) -> list[tuple[str, str]]:
+        """`text` as (font, piece) runs: `font` where the main font has the glyph, a fallback elsewhere."""
+        if self.covers_all(text):
+            return [(font, text)]
+        out: list[tuple[str, str]] = []
+        for ch in text:
+            chosen = font if ch.isspace() else (self.fallback_for(ch) or font)
+            if out and out[-1][0] == chosen:
+                out[-1] = (chosen, out[-1][1] + ch)
+            else:
+                out.append((chosen, ch))
+        return out
+
+    def width(self, text: str, font: str, size: float) -> float:
+        """The width of `text` drawn by `draw`."""
+        return float(sum(stringWidth(piece, name, size) for name, piece in self.runs(text, font)))
+
+    def draw(self, canv: Any, x: float, y: float, text: str, font: str, size: float, anchor: str = "start") -> None:
+        """Draw one line of plain text at (x, y), anchored at its `start`, `middle` or `end`."""
+        if anchor != "start":
+            x -= self.width(text, font, size) / (2 if anchor == "middle" else 1)
+        for name, piece in self.runs(text, font):
+            canv.setFont(name, size)
+            canv.drawString(x, y, piece)
+            x += stringWidth(piece, name, size)
+
     def fallbacks(self) -> list[tuple[str, frozenset[int]]]:
         """(name, coverage) of each fallback font, registering them on first use."""
         if self._fallbacks is None:
@@ -60,9 +93,22 @@ class FontSet:
 
 
 def font_dirs() -> list[Path]:
-    """Folders searched for font files, PACKETGEN_FONT_DIRS first."""
+    """Folders searched for font files: PACKETGEN_FONT_DIRS, the system's, then installed font packages."""
     extra = [Path(p) for p in os.environ.get("PACKETGEN_FONT_DIRS", "").split(os.pathsep) if p]
-    return extra + [Path(p) for p in SYSTEM_FONT_DIRS] + [Path.home() / ".local/share/fonts"]
+    return extra + [Path(p) for p in SYSTEM_FONT_DIRS] + [Path.home() / ".local/share/fonts"] + _package_dirs()
+
+
+def _package_dirs() -> list[Path]:
+    """Fonts installed from PyPI as fontpkg packages (each names its module under `fontpkg.family`)."""
+    folders = []
+    for entry in sorted(entry_points(group="fontpkg.family"), key=lambda e: e.name):
+        try:
+            root = getattr(import_module(entry.value), "ROOT", None)
+        except ImportError:
+            continue
+        if root is not None:
+            folders.append(Path(root))
+    return folders
 
 
 @lru_cache(maxsize=1)
@@ -109,15 +155,18 @@ def load_fonts(fonts: Fonts) -> FontSet:
 
 
 def _register_fallback(filename: str) -> str:
-    name = _register(filename)
-    for bold in (0, 1):  # a fallback has one face: use it for bold and italic runs too
+    # Registered under a name of its own: the same file may be another layout's main font, whose
+    # family maps bold to a bold face; a fallback has one face for every style, whichever
+    # layouts a process has drawn before (the output must not depend on that).
+    name = _register(filename, f"{Path(filename).stem}-fallback")
+    for bold in (0, 1):
         for italic in (0, 1):
             addMapping(name, bold, italic, name)
     return name
 
 
-def _register(filename: str) -> str:
-    name = Path(filename).stem
+def _register(filename: str, name: str | None = None) -> str:
+    name = name or Path(filename).stem
     if name in pdfmetrics.getRegisteredFontNames():
         return name
     path = find_font(filename)

@@ -67,8 +67,7 @@ class Decorator:
             para.drawOn(canv, left, top - h)
             s = self.styles
             canv.setFillColor(s.muted)
-            canv.setFont(s.fonts.regular, s.small.fontSize)
-            canv.drawRightString(right, top + 6, self.packet.visit.facility)
+            s.fonts.draw(canv, right, top + 6, self.packet.visit.facility, s.fonts.regular, s.small.fontSize, "end")
             canv.setStrokeColor(s.accent)
             canv.setLineWidth(0.8)
             canv.line(left, top - h - 5, right, top - h - 5)
@@ -107,20 +106,22 @@ class Decorator:
             canv.setLineWidth(0.5)
             canv.line(left, base + s.small.fontSize + 6, right, base + s.small.fontSize + 6)
             canv.setFillColor(s.muted)
-            canv.setFont(s.fonts.regular, s.small.fontSize)
-            canv.drawString(left, base, labels["form"].format(**vars(stamp)))
+            small = s.small.fontSize
+            s.fonts.draw(canv, left, base, labels["form"].format(**vars(stamp)), s.fonts.regular, small)
             if self.packet.footer_note:
-                canv.drawCentredString((left + right) / 2, base - s.small.fontSize - 3, self.packet.footer_note)
+                note_y = base - small - 3
+                s.fonts.draw(
+                    canv, (left + right) / 2, note_y, self.packet.footer_note, s.fonts.regular, small, "middle"
+                )
             canv.endForm()
         canv.doForm(name)
-        canv.setFont(s.fonts.bold, s.small.fontSize + 1)
         canv.setFillColor(s.text)
-        canv.drawRightString(right, base, labels["page"].format(page=page, total=total))
+        page_label = labels["page"].format(page=page, total=total)
+        s.fonts.draw(canv, right, base, page_label, s.fonts.bold, s.small.fontSize + 1, "end")
 
     def _centred(self, canv: Canvas, x: float, y: float, text: str) -> None:
-        canv.setFont(self.styles.fonts.italic, self.styles.body.fontSize)
         canv.setFillColor(self.styles.muted)
-        canv.drawCentredString(x, y, text)
+        self.styles.fonts.draw(canv, x, y, text, self.styles.fonts.italic, self.styles.body.fontSize, "middle")
 
     def _mark(self, text: str) -> str:
         return to_markup(text, self.styles.fonts)
