@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from .direction import visual
 from .errors import PacketError, SourcePos
 from .models import Appointment
 from .models.packet import ResolvedPacket
@@ -27,19 +28,29 @@ class Glyphs(Protocol):
 
 
 def undrawable(text: str, glyphs: Glyphs) -> str | None:
-    """A description of the first character of `text` that no font can draw, or None."""
+    """A description of the first character of `text` that cannot be printed correctly, or None.
+
+    Right-to-left text is checked as it will be drawn (`direction.visual`): Arabic letters as
+    their joined forms. Other right-to-left scripts (Syriac, N'Ko, Thaana) need joining that
+    packets cannot do, so they are refused even where a font has their glyphs."""
     if text.isascii() and glyphs.covers_all(text):
         return None  # the common case, decided at C speed
     for ch in text:
-        if glyphs.can_draw(ch) and unicodedata.bidirectional(ch) not in ("R", "AL"):
-            continue
         name = unicodedata.name(ch, "unnamed character")
-        if unicodedata.bidirectional(ch) in ("R", "AL"):
-            # Without bidi reordering (rlbidi is not installable) it would print reversed.
-            return f"character U+{ord(ch):04X} ({name}) is right-to-left text, which packets cannot print correctly yet"
+        if unicodedata.bidirectional(ch) in ("R", "AL") and not name.startswith(RTL_SCRIPTS):
+            return (
+                f"character U+{ord(ch):04X} ({name}) is right-to-left text in a script packets cannot print "
+                f"yet (only {' and '.join(s.title() for s in RTL_SCRIPTS)})"
+            )
+    for ch in visual(text):
         if not glyphs.can_draw(ch):
+            name = unicodedata.name(ch, "unnamed character")
             return f"character U+{ord(ch):04X} ({name}) has no glyph in this layout's fonts"
     return None
+
+
+RTL_SCRIPTS = ("ARABIC", "HEBREW")
+"""Right-to-left scripts printed correctly: see direction.py."""
 
 
 def check_appointment(appointment: Appointment, glyphs: Glyphs) -> list[PacketError]:

@@ -5,8 +5,9 @@ Two rules live here and nowhere else:
   StrictUndefined; patient values are only ever *inserted* as data, never
   compiled as templates;
 - every string that reaches ReportLab's Paragraph markup goes through
-  `to_markup`, which escapes it exactly once and switches to a fallback font
-  for characters the main font cannot draw.
+  `to_markup`, which puts right-to-left text in drawing order, escapes it
+  exactly once and switches to a fallback font for characters the main font
+  cannot draw.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from xml.sax.saxutils import escape
 
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
+
+from .direction import visual
 
 STANDARD_VARIABLES = frozenset(
     {
@@ -87,7 +90,9 @@ class Fonts(Protocol):
 
 
 def to_markup(text: str, fonts: Fonts) -> str:
-    """Plain text → ReportLab Paragraph markup: escaped once, fallback fonts applied."""
+    """Plain text → ReportLab Paragraph markup: right-to-left runs in drawing order
+    (`direction.visual`), escaped once, fallback fonts applied."""
+    text = visual(text)
     if fonts.covers_all(text):
         return escape(text)
     out: list[str] = []

@@ -15,6 +15,8 @@ ALLOWED = {
     "reportlab": {"render/", "output.py"},
     "pypdf": {"output.py", "assemble.py"},
     "jinja2": {"markup.py"},
+    "bidi": {"direction.py"},
+    "arabic_reshaper": {"direction.py"},
 }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
+import subprocess
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,3 +160,47 @@ def test_the_footer_note_follows_the_packet_language(generate: Make) -> None:
     assert all("Questions? Call (217) 555-0142" in t for t in english)
     assert all("¿Preguntas? Llame al (217) 555-0142" in t and "Questions?" not in t for t in spanish)
     assert "Riesgos y complicaciones" in " ".join(body(t) for t in spanish)
+
+
+def _header_words(pdf: Path) -> list[tuple[float, str]]:
+    """(x, text) of each word on the patient line of page 1, as pdftotext places them."""
+    page = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True)
+    words = [
+        (float(m[1]), float(m[2]), html.unescape(m[3]))
+        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>(.*?)</word>', page.stdout)
+    ]
+    patient_y = next(y for _x, y, text in words if text == "Patient:")
+    return sorted((x, text) for x, y, text in words if abs(y - patient_y) < 1)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("محمد", "أحمد"), ("مُحَمَّد", "عبد الله"), ("דוד", "בן כהן"), ("Ali", "أبو بكر")],
+)
+def test_right_to_left_names_print_joined_and_in_reading_order(generate: Make, first: str, last: str) -> None:
+    # The header reads `Patient: LAST, FIRST`; inside a right-to-left name the first word stands
+    # rightmost, and Arabic letters are drawn in their joined (presentation) forms.
+    words = [text for _x, text in _header_words(generate(first_name=first, last_name=last).path)]
+    start = words.index("Patient:") + 1
+    drawn = words[start : words.index("Date")]
+
+    def logical(word: str) -> str:  # undo the drawing order and the joined forms; letters only
+        letters = unicodedata.normalize("NFKC", word if word.isascii() else word[::-1]).strip(",")
+        return "".join(ch for ch in letters if not unicodedata.combining(ch))
+
+    expected = []
+    for field in (last, first):
+        parts = field.split()
+        expected += parts if field.isascii() else list(reversed(parts))
+    assert [logical(w) for w in drawn] == [logical(e if e.isascii() else e[::-1]) for e in expected]
+    for word in drawn:
+        if any("\u0600" <= ch <= "\u06ff" or "\ufe70" <= ch <= "\ufeff" for ch in word):
+            assert all(not "\u0620" <= ch <= "\u064a" for ch in word), f"{word!r} is not joined"
+
+
+def test_right_to_left_scripts_without_joining_support_are_refused(generate: Make) -> None:
+    with pytest.raises(InputErrors) as info:
+        generate(last_name="ܫܠܡܐ")  # Syriac
+    assert "is right-to-left text in a script packets cannot print yet (only Arabic and Hebrew)" in str(
+        info.value.errors[0]
+    )

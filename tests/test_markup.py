@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from reportlab.platypus import Paragraph
 
+from packetgen.direction import visual
 from packetgen.markup import fill, template_problem, to_markup
 
 ALLOWED = frozenset({"provider", "night_before"})
@@ -66,3 +67,16 @@ def test_template_rules(text: str, problem: str | None) -> None:
 def test_blank_value_is_refused_rather_than_printed() -> None:
     with pytest.raises(ValueError, match="blank"):
         fill("Ask {{ provider }}.", {"provider": " "})
+
+
+def test_right_to_left_text_is_put_in_drawing_order() -> None:
+    assert visual("Ann O'Brien") == "Ann O'Brien"
+    assert visual("דוד כהן") == "ןהכ דוד"  # Hebrew: the run reversed, no joining
+    # Arabic: joined forms (final dal, medial meem with shadda and fatha, medial hah with fatha,
+    # initial meem with damma), drawn right to left, each mark just before its letter: a
+    # right-to-left font's marks reach rightwards from where they are drawn.
+    assert visual("مُحَمَّد") == "\ufeaa\u0651\u064e\ufee4\u064e\ufea4\u064f\ufee3"
+    assert visual("لا") == "\ufefb"  # lam-alef is always one glyph
+    assert visual("عبد الله") == "\ufeea\ufee0\ufedf\ufe8d \ufeaa\ufe92\ufecb"  # no ALLAH ligature glyph
+    assert visual("Nguye\u0302\u0303n") == "Nguye\u0302\u0303n"  # left-to-right marks stay put
+    assert visual("O'Brien محمد 42") == "O'Brien 42 \ufeaa\ufee4\ufea4\ufee3"  # digits join the Arabic run

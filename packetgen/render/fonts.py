@@ -24,6 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from ..direction import visual
 from ..errors import UsageError
 from ..models.layout import Fonts
 
@@ -78,6 +79,7 @@ class FontSet:
 
     def draw(self, canv: Any, x: float, y: float, text: str, font: str, size: float, anchor: str = "start") -> None:
         """Draw one line of plain text at (x, y), anchored at its `start`, `middle` or `end`."""
+        text = visual(text)
         if anchor != "start":
             x -= self.width(text, font, size) / (2 if anchor == "middle" else 1)
         for name, piece in self.runs(text, font):
