@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,10 +12,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from packetgen.build import Generated
+from packetgen.build import Generated, make_packet
 from packetgen.errors import InputErrors
 from packetgen.library import Library, load_library
-from tests.conftest import DATA, ROOT, normalize
+from tests.conftest import DATA, ROOT, TODAY, normalize
 from tests.pdftext import page_texts, section_text
 
 Make = Callable[..., Generated]
@@ -108,3 +111,46 @@ def test_every_text_colour_has_contrast_of_at_least_4_5(library: Library, name: 
 
 def test_shipped_layouts_are_all_listed() -> None:
     assert sorted(p.stem for p in (ROOT / "layouts").glob("*.yaml")) == ["a4", "large-print", "letter"]
+
+
+@pytest.mark.parametrize("layout", ["letter", "a4", "large-print"])
+@pytest.mark.parametrize("repeat", [1, 6])
+def test_long_names_wrap_in_the_header_and_never_reach_the_body(
+    generate: Make, library: Library, layout: str, repeat: int
+) -> None:
+    last = "-".join(["Wolfeschlegelsteinhausenbergerdorff"] * repeat)
+    first = " ".join(["Maximiliana Alexandrina"] * repeat)
+    path = generate(layout=layout, first_name=first, last_name=last).path
+    page = library.layouts[layout].page
+    body_top = page.margin_top  # from the top edge, as pdftotext measures
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    for number, page_boxes in enumerate(boxes.split("<page ")[1:], start=1):
+        words = [
+            (float(y0), float(y1), text)
+            for y0, y1, text in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</word>', page_boxes)
+        ]
+        header = [(top, bottom) for top, bottom, _text in words if top < body_top - 4]  # above the body frame
+        assert any(text == "Patient:" for _top, _bottom, text in words if _top < body_top - 4), number
+        assert max(bottom for _top, bottom in header) <= body_top, f"page {number}: the header runs into the body"
+    squeezed = "".join(f"{last},{first}".split())
+    for text in page_texts(path):  # the whole name on every page (a very long word breaks across lines)
+        assert squeezed in "".join(text.split())
+
+
+def test_the_risk_table_splits_across_pages_with_its_header_row_repeated(
+    tmp_path: Path, write_appointment: Callable[..., Path]
+) -> None:
+    for folder in ("packets", "layouts"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "layouts" / "huge.yaml").write_text(
+        "name: huge\nextends: large-print\ndescription: 30 pt body\nsizes: {body: 30, heading: 34, title: 40}\n",
+        encoding="utf-8",
+    )
+    library = load_library(root=tmp_path)
+    path = make_packet(write_appointment(layout="huge"), tmp_path / "out", library=library, today=TODAY).path
+    _handout, consent = section_text(path)
+    texts = page_texts(path)
+    table_pages = [t for t in texts if "Risks and complications Initials" in t]
+    assert len(table_pages) >= 2  # split, and the header row came along
+    for risk in library.contents["vertebroplasty"].risks:
+        assert normalize(risk.text) in consent

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
@@ -17,6 +18,12 @@ from ..markup import to_markup
 from ..models import Layout
 from ..models.packet import FormStamp, ResolvedPacket
 from .styles import Styles
+
+_HEADER_TOP = 28.0
+"""From the top edge of the page to the top of the patient line."""
+_HEADER_GAP = 9.0
+"""From the bottom of the patient line to the body: the rule and a little air."""
+_HEADER_MIN_SIZE = 6.0
 
 
 @dataclass
@@ -46,7 +53,7 @@ class Decorator:
         for key, title in self.log.bookmarks.get(page, ()):
             canv.bookmarkPage(key)
             canv.addOutlineEntry(title, key, level=0)
-        self._header(canv, left, right, height - 28)
+        self._header(canv, left, right, height - _HEADER_TOP)
         if page in self.log.blank:
             self._centred(canv, width / 2, height / 2, self.packet.labels["blank_page"])
 
@@ -70,7 +77,7 @@ class Decorator:
             s.fonts.draw(canv, right, top + 6, self.packet.visit.facility, s.fonts.regular, s.small.fontSize, "end")
             canv.setStrokeColor(s.accent)
             canv.setLineWidth(0.8)
-            canv.line(left, top - h - 5, right, top - h - 5)
+            canv.line(left, top - h - 5, right, top - h - 5)  # 5 + 4 below it: _HEADER_GAP
             canv.endForm()
         canv.doForm(name)
 
@@ -92,8 +99,17 @@ class Decorator:
             f"<b>{kept(labels['date_of_birth'])}:</b>&nbsp;{kept(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
             f"<b>{kept(labels['mrn'])}:</b>&nbsp;{kept(patient.mrn)}"
         )
-        para = Paragraph(text, self.styles.header)
-        _w, h = para.wrap(width, self.layout.page.margin_top)
+        # Above the body there is room for a few lines; a name long enough to need more is set
+        # smaller, never cut: every page must identify the patient in full.
+        room = self.layout.page.margin_top - _HEADER_TOP - _HEADER_GAP
+        style = self.styles.header
+        para = Paragraph(text, style)
+        _w, h = para.wrap(width, room)
+        while h > room and style.fontSize > _HEADER_MIN_SIZE:
+            size = style.fontSize - 0.5
+            style = ParagraphStyle(f"header-{size:g}", parent=style, fontSize=size, leading=size * 1.2)
+            para = Paragraph(text, style)
+            _w, h = para.wrap(width, room)
         return para, h
 
     def _footer(self, canv: Canvas, left: float, right: float, stamp: FormStamp, page: int, total: int) -> None:
