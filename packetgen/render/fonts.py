@@ -83,7 +83,8 @@ class FontSet:
         if anchor != "start":
             x -= self.width(text, font, size) / (2 if anchor == "middle" else 1)
         for name, piece in self.runs(text, font):
-            canv.setFont(name, size)
+            if (canv._fontname, canv._fontsize) != (name, size):  # each setFont writes an operator
+                canv.setFont(name, size)
             canv.drawString(x, y, piece)
             x += stringWidth(piece, name, size)
 
