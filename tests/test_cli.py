@@ -71,9 +71,8 @@ def test_list_shows_procedures_codes_and_layouts(capsys: pytest.CaptureFixture[s
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "vertebroplasty" in out
-    assert "CPT 22510, CPT 22511, CPT 22512" in out
-    assert "version 1.0.0" in out
-    assert "letter" in out
+    assert "version 1.0.0 | languages: en, es | CPT 22510, CPT 22511, CPT 22512" in out
+    assert "large-print" in out
 
 
 def test_validate_is_clean_and_reports_review_items(capsys: pytest.CaptureFixture[str]) -> None:
