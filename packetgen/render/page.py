@@ -137,7 +137,7 @@ class Decorator:
 
     def _centred(self, canv: Canvas, x: float, y: float, text: str) -> None:
         canv.setFillColor(self.styles.muted)
-        self.styles.fonts.draw(canv, x, y, text, self.styles.fonts.italic, self.styles.body.fontSize, "middle")
+        self.styles.fonts.draw(canv, x, y, text, self.styles.fonts.regular, self.styles.body.fontSize, "middle")
 
     def _mark(self, text: str) -> str:
         return to_markup(text, self.styles.fonts)

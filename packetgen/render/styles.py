@@ -68,7 +68,8 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
         facility=style("facility", size.small + 1, fontName=fonts.bold, textColor=accent),
         label=style("label", size.body, fontName=fonts.bold),
         small=style("small", size.small, textColor=muted),
-        caption=style("caption", max(size.small + 1, size.body - 2), fontName=fonts.italic, textColor=muted),
+        # No italics anywhere: large-print and plain-language guidance (APH, CDC) advise against them.
+        caption=style("caption", max(size.small + 1, size.body - 2), textColor=muted),
         header=style("header", size.small + 1),
         callout_label=style(
             "callout_label", size.body, fontName=fonts.bold, textColor=heading, spaceAfter=size.body * 0.3
