@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date
 
 from .labels import labels_for
@@ -99,9 +99,8 @@ def _footer_note(layout: Layout, language: str) -> str | None:
     note = layout.footer_note
     if note is None or isinstance(note, str):
         return note
-    by_language = dict(note)
-    primary = language.split("-")[0].lower()
-    return by_language.get(language) or by_language.get(primary) or by_language.get("en")
+    by_language = dict(note)  # matched as content is (Library.in_language), else the English
+    return by_language.get(negotiate_locale([language], list(by_language), sep="-") or "en")
 
 
 def _risk_line(risk: c.Risk) -> str:

@@ -12,7 +12,7 @@ from packetgen.library import Library
 from packetgen.models import Appointment
 from packetgen.models.packet import ResolvedPacket
 from packetgen.personalize import personalize
-from packetgen.render.figures import DRAWINGS
+from packetgen.render.figures import DRAWINGS, _prepared
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
 from packetgen.timing import Site
@@ -26,7 +26,8 @@ from tests.pdftext import body, page_texts
 def test_drawings_stay_inside_their_declared_size(library: Library, name: str, width: float, language: str) -> None:
     layout = library.layout(None)
     words = tuple((k, v) for k, v in sorted(LABELS[language].items()) if k.startswith("figure_"))
-    drawing = DRAWINGS[name](width, make_styles(layout, load_fonts(layout.fonts)), words)
+    drawing, shapes = _prepared(name, width, make_styles(layout, load_fonts(layout.fonts)), words)
+    assert shapes.count("q") == shapes.count("Q") > 0  # its shapes replay into any document
     x0, y0, x1, y1 = drawing.getBounds()  # in page units: the drawing's scale is applied
     assert drawing.width == pytest.approx(width)
     assert x0 >= 0

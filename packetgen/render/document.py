@@ -109,9 +109,6 @@ class Rendered:
 
 def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Rendered:
     """The packet as deterministic PDF bytes."""
-    # Drawings start from ReportLab's default graphics font, which would embed nothing
-    # and pull in Helvetica: point it at the layout's font (process-wide, set per build).
-    rl_config.defaultGraphicsFontName = fonts.regular
     buffer = io.BytesIO()
     doc = PacketDoc(buffer, layout, packet, fonts)
     styles = make_styles(layout, fonts)

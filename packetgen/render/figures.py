@@ -144,7 +144,7 @@ class Figure(Flowable):
 
     def __init__(self, name: str, width: float, styles: Styles, words: Words) -> None:
         super().__init__()
-        self.drawing, self.shapes, self.code = _prepared(name, width, styles, words)
+        self.drawing, self.code = _prepared(name, width, styles, words)
         self.fonts = styles.fonts
         self.width, self.height = self.drawing.width, self.drawing.height
 
@@ -153,10 +153,7 @@ class Figure(Flowable):
 
     def draw(self) -> None:
         canv = self.canv
-        if self.code is None:  # not replayable: let ReportLab render the shapes
-            renderPDF.draw(self.shapes, canv, 0, 0)
-        else:
-            canv._code.extend(self.code)  # balanced q … Q: leaves the canvas state as it was
+        canv._code.extend(self.code)  # balanced q … Q: leaves the canvas state as it was
         canv.saveState()
         canv.transform(*self.drawing.transform)
         for label in self.drawing.contents:  # real text, with per-character font fallback
@@ -167,10 +164,10 @@ class Figure(Flowable):
 
 
 @lru_cache(maxsize=32)
-def _prepared(name: str, width: float, styles: Styles, words: Words) -> tuple[Drawing, Drawing, tuple[str, ...] | None]:
-    """The drawing; its shapes (every node but the text); and those shapes as PDF operators, if
-    they can be replayed into another document: no fonts, images or graphics states, which are
-    named resources of the document they were drawn in."""
+def _prepared(name: str, width: float, styles: Styles, words: Words) -> tuple[Drawing, tuple[str, ...]]:
+    """The drawing, and its shapes (every node but the text) as PDF operators to replay into any
+    document. A built-in drawing may therefore use no fonts, images or graphics states for its
+    shapes: those are named resources of the document they were drawn in."""
     drawing = DRAWINGS[name](width, styles, words)
     shapes = Drawing(drawing.width, drawing.height, transform=drawing.transform)
     for node in drawing.contents:
@@ -182,5 +179,5 @@ def _prepared(name: str, width: float, styles: Styles, words: Words) -> tuple[Dr
     # The renderer sets its default font before drawing anything; shapes never use it.
     code = tuple(op for op in scratch._code[start:] if not _FONT_ONLY.fullmatch(op))
     if any("/" in op for op in code) or code.count("q") != code.count("Q"):
-        return drawing, shapes, None
-    return drawing, shapes, code
+        raise ValueError(f"drawing {name!r} uses a named PDF resource for its shapes; it cannot be replayed")
+    return drawing, code

@@ -44,7 +44,6 @@ class Decorator:
     layout: Layout
     styles: Styles
     log: PageLog
-    _laid_out: dict[float, tuple[Paragraph, float]] = field(default_factory=dict)
 
     def before(self, canv: Canvas, page: int, total: int) -> None:
         """Drawn ahead of the page's body, so it comes first in reading order."""
@@ -70,7 +69,7 @@ class Decorator:
         name = f"packet-header-{right - left:g}"
         if not canv.hasForm(name):
             canv.beginForm(name)
-            para, h = self._patient_line(right - left)
+            para, h = self._patient_line(right - left)  # once per document: the form is reused
             para.drawOn(canv, left, top - h)
             s = self.styles
             canv.setFillColor(s.muted)
@@ -82,12 +81,6 @@ class Decorator:
         canv.doForm(name)
 
     def _patient_line(self, width: float) -> tuple[Paragraph, float]:
-        """The same line on every page: laid out once per document."""
-        if width not in self._laid_out:
-            self._laid_out[width] = self._make_patient_line(width)
-        return self._laid_out[width]
-
-    def _make_patient_line(self, width: float) -> tuple[Paragraph, float]:
         labels, patient, mark = self.packet.labels, self.packet.patient, self._mark
 
         def kept(text: str) -> str:  # a line may break between the three parts, not inside a label or a date
