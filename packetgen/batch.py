@@ -30,6 +30,7 @@ from .intake.raw import RawRecord, RecordFailure
 from .library import Library, load_library
 from .manifest import Entry, ManifestWriter, previous_entries
 from .models import Content
+from .output import remove_stale_temp_files
 from .render import load_fonts
 from .timing import Site
 
@@ -83,9 +84,15 @@ class Task:
 Report = Callable[[str], None]
 
 
-def run_batch(options: BatchOptions, report: Report, advance: Callable[[], None] = lambda: None) -> BatchResult:
-    """Run a batch; UnusableInput/InputErrors/UsageError before anything is written if the input is unusable."""
-    library = load_library()
+def run_batch(
+    options: BatchOptions,
+    report: Report,
+    advance: Callable[[], None] = lambda: None,
+    library: Library | None = None,
+) -> BatchResult:
+    """Run a batch (with the project's content, or `library`); UnusableInput/InputErrors/UsageError
+    before anything is written if the input is unusable."""
+    library = library or load_library()
     default_layout = library.layout(options.layout_name)
     today = options.today or Site.now(default_layout.facility.timezone).today
     columns = load_column_map(options.columns)
@@ -93,7 +100,7 @@ def run_batch(options: BatchOptions, report: Report, advance: Callable[[], None]
     first = next(stream, None)  # a bad header or encoding is found here, before any output
     records = _chain(first, stream)
     options.out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _remove_stale_temp_files(options.out_dir)
+    remove_stale_temp_files(options.out_dir)
     previous = previous_entries(options.out_dir) if options.resume else {}
     generator = Generator(library, options.out_dir, today, options.layout_name)
     result = BatchResult()
@@ -116,12 +123,6 @@ def _chain(
     if first is not None:
         yield first
         yield from rest
-
-
-def _remove_stale_temp_files(out_dir: Path) -> None:
-    """Temp files a killed run left behind (see output.write_atomic) are never whole: remove them."""
-    for stale in out_dir.glob(".*.part"):
-        stale.unlink(missing_ok=True)
 
 
 def _tasks(records: Iterator[RawRecord | RecordFailure], previous: dict[str, dict[str, Any]]) -> Iterator[Task | Entry]:

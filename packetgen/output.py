@@ -9,6 +9,8 @@ from pathlib import Path
 
 from .errors import UsageError
 
+TEMP_SUFFIX = ".part"
+
 
 def target_path(out_dir: Path, appointment_id: str) -> Path:
     """`out_dir/<appointment_id>.pdf`, refusing anything that would land elsewhere."""
@@ -25,19 +27,30 @@ def write_atomic(data: bytes, target: Path) -> Path:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create output folder {folder}: {exc.strerror}") from None
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=TEMP_SUFFIX, dir=folder)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # a full disk or a failing device: one clear line, not a traceback
+            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
         raise
     _fsync_dir(folder)
     return target
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    """Temp files a killed run left behind are never whole: remove them (ours start with a dot)."""
+    for stale in folder.glob(f".*{TEMP_SUFFIX}"):
+        stale.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

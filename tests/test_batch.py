@@ -9,45 +9,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from packetgen.cli import main
+from tests.batchdata import HEADER, manifest, row
 from tests.conftest import ROOT
+from tests.hypothesis_profiles import RENDERING
 
 BATCH = Path(__file__).parent / "data" / "batch"
-HEADER = (
-    "appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,flags,instructions,fax"
-)
-
-
-def manifest(out: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
-
-
-def row(appointment_id: str, start: str = "2026-12-07T07:30", **overrides: str) -> str:
-    values = {
-        "appointment_id": appointment_id,
-        "mrn": "00012345",
-        "last_name": "Nguyễn",
-        "first_name": "Thị Ánh",
-        "date_of_birth": "1948-03-14",
-        "procedure": "22510",
-        "start": start,
-        "provider": '"Dr. Alvarez, MD"',
-        "location": "Room 214",
-        "flags": "",
-        "instructions": "",
-        "fax": "x",
-    }
-    values.update(overrides)
-    return ",".join(values[name] for name in HEADER.split(","))
-
-
 MESSY = "\r\n".join(
     [
         HEADER,
@@ -276,7 +249,7 @@ def test_resume_remakes_packets_whose_inputs_changed(tmp_path: Path) -> None:
 CELLS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=25)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(RENDERING, max_examples=12)
 @given(
     rows=st.lists(
         st.fixed_dictionaries({"last_name": CELLS, "first_name": CELLS, "start": CELLS, "mrn": CELLS}), max_size=3

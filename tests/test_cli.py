@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from packetgen.cli import main
 
@@ -102,6 +103,13 @@ def test_generate_script_runs_as_a_program(tmp_path: Path) -> None:
 
 
 def test_language_option_overrides_the_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    source = ROOT / "examples/appointments/wang.yaml"
-    assert main(["packet", str(source), "--out", str(tmp_path), "--language", "fr"]) == 0
+    source = ROOT / "examples/appointments/wang.yaml"  # an English speaker
+    assert main(["packet", str(source), "--out", str(tmp_path / "es"), "--language", "es-MX"]) == 0
+    spanish = PdfReader(tmp_path / "es" / "DEMO-0003.pdf")
+    assert spanish.trailer["/Root"]["/Lang"] == "es"
+    assert "Página 1 de" in spanish.pages[0].extract_text()
+    assert capsys.readouterr().err == ""
+    assert main(["packet", str(source), "--out", str(tmp_path / "fr"), "--language", "fr"]) == 0
     assert "warning: language: no vertebroplasty packet in 'fr'" in capsys.readouterr().err
+    first = " ".join(PdfReader(tmp_path / "fr" / "DEMO-0003.pdf").pages[0].extract_text().split())
+    assert "Your preferred language is French. This packet is in English." in first

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
-import subprocess
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +17,7 @@ from packetgen.labels import LABELS
 from packetgen.library import Library, load_library
 from packetgen.yamlsafe import walk_strings
 from tests.conftest import ROOT, normalize
+from tests.pdfimage import words
 from tests.pdftext import body, page_texts, section_text
 
 Make = Callable[..., Generated]
@@ -77,8 +76,18 @@ def test_the_spanish_content_has_every_translatable_id_of_the_english(library: L
     assert len(english) > 40
 
 
-def test_every_language_has_every_label() -> None:
-    assert set(LABELS["es"]) == set(LABELS["en"])
+@pytest.mark.parametrize("language", sorted(LABELS))
+def test_every_language_has_every_label(language: str) -> None:
+    assert set(LABELS[language]) == set(LABELS["en"])
+    for key, text in LABELS[language].items():
+        assert text.strip(), key
+        placeholders = set(re.findall(r"{(\w+)}", text))
+        assert placeholders == set(re.findall(r"{(\w+)}", LABELS["en"][key])), key
+
+
+def test_every_packet_language_has_its_labels(library: Library) -> None:
+    for content, _located in library.editions():
+        assert content.language in LABELS, content.language
 
 
 def _library_copy(tmp_path: Path) -> Path:
@@ -112,6 +121,15 @@ def _library_copy(tmp_path: Path) -> Path:
         (
             ("    section: before\n", "    section: after\n"),
             r"packets/vertebroplasty\.es\.yaml:\d+: flags: expected the same flags as the en content",
+        ),
+        (
+            ('  - {system: CPT, code: "22512"}\n', ""),
+            r"packets/vertebroplasty\.es\.yaml:26: codes: expected the same codes as the en content",
+        ),
+        (
+            ("arrive_minutes_before: 60", "arrive_minutes_before: 45"),
+            r"packets/vertebroplasty\.es\.yaml:31: arrive_minutes_before: expected the same arrive_minutes_before "
+            r"as the en content",
         ),
     ],
 )
@@ -164,13 +182,9 @@ def test_the_footer_note_follows_the_packet_language(generate: Make) -> None:
 
 def _header_words(pdf: Path) -> list[tuple[float, str]]:
     """(x, text) of each word on the patient line of page 1, as pdftotext places them."""
-    page = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True)
-    words = [
-        (float(m[1]), float(m[2]), html.unescape(m[3]))
-        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>(.*?)</word>', page.stdout)
-    ]
-    patient_y = next(y for _x, y, text in words if text == "Patient:")
-    return sorted((x, text) for x, y, text in words if abs(y - patient_y) < 1)
+    on_page = words(pdf, 1)
+    patient_y = next(w.y0 for w in on_page if w.text == "Patient:")
+    return sorted((w.x0, w.text) for w in on_page if abs(w.y0 - patient_y) < 1)
 
 
 @pytest.mark.parametrize(

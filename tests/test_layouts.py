@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 from packetgen.build import Generated, make_packet
 from packetgen.errors import InputErrors
 from packetgen.library import Library, load_library
+from packetgen.render.fonts import find_font
 from tests.conftest import DATA, ROOT, TODAY, normalize
 from tests.pdftext import page_texts, section_text
 
@@ -154,3 +156,27 @@ def test_the_risk_table_splits_across_pages_with_its_header_row_repeated(
     assert len(table_pages) >= 2  # split, and the header row came along
     for risk in library.contents["vertebroplasty"].risks:
         assert normalize(risk.text) in consent
+
+
+def test_font_folders_from_the_environment_come_first(tmp_path: Path) -> None:
+    # A file called DejaVuSans.ttf in PACKETGEN_FONT_DIRS is used before the system's: here it
+    # is really DejaVu Sans Mono, which the PDF names.
+    folder = tmp_path / "site-fonts"
+    folder.mkdir()
+    shutil.copy(find_font("DejaVuSansMono.ttf"), folder / "DejaVuSans.ttf")
+    fonts = {}
+    for name, env in (("plain", {}), ("site", {"PACKETGEN_FONT_DIRS": f"{tmp_path / 'missing'}:{folder}"})):
+        out = tmp_path / name
+        subprocess.run(
+            [sys.executable, "generate.py", "packet", "examples/appointments/obrien.json", "--out", str(out)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            env={"PATH": "/usr/bin:/bin", **env},
+        )
+        page = PdfReader(out / "DEMO-0002.pdf").pages[2]
+        fonts[name] = {str(f.get_object()["/BaseFont"]).split("+")[-1] for f in page["/Resources"]["/Font"].values()}
+    assert "DejaVuSans" in fonts["plain"]
+    assert "DejaVuSansMono" not in fonts["plain"]
+    assert "DejaVuSansMono" in fonts["site"]
+    assert "DejaVuSans" not in fonts["site"]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
 from packetgen.direction import visual
+from packetgen.library import load_library
 from packetgen.markup import fill, template_problem, to_markup
+from packetgen.render.fonts import FontSet, load_fonts
 
 ALLOWED = frozenset({"provider", "night_before"})
 
@@ -37,10 +42,45 @@ def test_fallback_font_runs_keep_spaces_inside_a_run() -> None:
     assert to_markup("Wang 王 小明 <x>", cjk) == 'Wang <font name="CJK">王 小明 </font>&lt;x&gt;'
 
 
-@given(st.text(max_size=60))
+@functools.cache
+def _letter_fonts() -> FontSet:
+    return load_fonts(load_library().layout("letter").fonts)
+
+
+PATIENT_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co")),
+        st.sampled_from("<>&;'\"王小明김민준 /#"),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(PATIENT_TEXT)
 def test_any_text_survives_paragraph_parsing(text: str) -> None:
-    # Whatever a patient's name holds, ReportLab's parser must accept the markup.
-    Paragraph(to_markup(text, Fonts(fallback=None)))
+    # Whatever a patient's name holds, ReportLab's parser accepts the markup and gives back the
+    # very characters (in drawing order), each in the font that can draw it.
+    fonts = _letter_fonts()
+    style = ParagraphStyle("t", fontName=fonts.regular)
+    frags = Paragraph(to_markup(text, fonts), style).frags
+    assert "".join(f.text for f in frags).split() == visual(text).split()
+    for frag in frags:
+        for ch in frag.text:
+            if not ch.isspace():
+                assert frag.fontName == (fonts.fallback_for(ch) or fonts.regular), (ch, frag.fontName)
+
+
+def test_the_fallback_path_is_taken_for_chinese_and_korean() -> None:
+    fonts = _letter_fonts()
+    frags = Paragraph(to_markup("Kim 김민준 & 王", fonts), ParagraphStyle("t", fontName=fonts.regular)).frags
+    fallback = "wqy-microhei-fallback"
+    assert [(f.text, f.fontName) for f in frags if f.text.strip()] == [
+        ("Kim ", fonts.regular),
+        ("김민준 ", fallback),
+        ("&", fonts.regular),
+        ("王", fallback),
+    ]
 
 
 def test_patient_values_are_inserted_never_compiled() -> None:

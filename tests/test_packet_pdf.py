@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -9,11 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from packetgen.build import Generated, make_packet
+from packetgen.labels import LABELS
 from packetgen.library import Library
 from tests.conftest import DATA, ROOT, normalize
+from tests.pdfimage import Word, render, words
 from tests.pdftext import consent_start, page_texts, section_text
 
 Make = Callable[..., Generated]
@@ -201,17 +205,41 @@ def test_metadata_bookmarks_and_language(generate: Make) -> None:
     assert reader.get_destination_page_number(reader.outline[0]) == 0
 
 
-def test_letter_pages_and_body_text_at_least_12_pt(generate: Make) -> None:
-    path = generate().path
+def test_letter_pages_and_all_but_the_small_print_at_least_12_pt(generate: Make, library: Library) -> None:
+    path = generate(flags=["sedation", "contrast_allergy"], instructions=["Bring your walker."]).path
     reader = PdfReader(path)
     assert {(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages} == {(612.0, 792.0)}
-    sizes: list[float] = []
-    reader.pages[0].extract_text(
-        visitor_text=lambda t, cm, tm, font, size: sizes.append(size * tm[0]) if t.strip() else None
-    )
-    body_sizes = [s for s in sizes if s > 10]
-    assert body_sizes
-    assert min(body_sizes) >= 12
+    layout, en = library.layout("letter"), LABELS["en"]
+    small_print = {  # running header and footer, the figure's labels, the captions under signature lines
+        *(f"{en[k]}:" for k in ("patient", "date_of_birth", "mrn")),
+        "Nguyễn, Thị Ánh",
+        "Mar 14, 1948",
+        "00012345",
+        layout.facility.name,
+        ", ".join(layout.facility.address),
+        "Questions? Call (217) 555-0142",
+        "Form vp-handout, version 1.0.0, effective 2026-11-01",
+        "Form vp-consent, version 1.0.0, effective 2026-11-01",
+        *(en[k] for k in en if k.startswith("figure_")),
+        "Side view of vertebrae, disks, and nerves showing compression fractures in vertebrae.",
+        *(en[k] for k in ("signature", "printed_name", "signed_date", "signed_time", "relationship")),
+        *(en[k] for k in ("interpreter_id", "interpreted_language")),
+        *(f"Page {n} of {len(reader.pages)}" for n in range(1, len(reader.pages) + 1)),
+    }
+    smaller: set[str] = set()
+    body = 0
+    for page in reader.pages:
+
+        def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+            nonlocal body
+            if text.strip() and size * tm[0] * cm[0] < 12:
+                smaller.add(text.strip())
+            elif text.strip():
+                body += 1
+
+        page.extract_text(visitor_text=visit)
+    assert body > 100
+    assert smaller <= small_print, sorted(smaller - small_print)
 
 
 def test_nothing_but_the_pdf_is_written(generate: Make, tmp_path: Path) -> None:
@@ -228,3 +256,60 @@ def test_a_language_without_a_packet_gets_english_with_an_interpreter_notice(gen
     assert "free interpreter" in first
     assert any("warning: language: no vertebroplasty packet in 'vi'" in w for w in result.warnings)
     assert "Your preferred language" not in page_texts(generate().path)[0]
+
+
+def _box_around(image: Image.Image, x: int, y: int, reach: int) -> tuple[int, int, int, int] | None:
+    """The nearest dark line left, above, right and below (x, y), within `reach` pixels."""
+
+    def first_dark(dx: int, dy: int) -> int | None:
+        for step in range(1, reach):
+            px, py = x + dx * step, y + dy * step
+            if image.getpixel((px, py)) < 128:
+                return px if dx else py
+        return None
+
+    found = [first_dark(-1, 0), first_dark(0, -1), first_dark(1, 0), first_dark(0, 1)]
+    return None if None in found else (found[0], found[1], found[2], found[3])  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("layout", ["letter", "large-print"])
+def test_every_risk_row_has_its_own_empty_initials_box(generate: Make, layout: str) -> None:
+    path = generate(layout=layout).path
+    first = consent_start(path) + 1
+    initials_x = None
+    rows: list[tuple[int, Word]] = []
+    for page in range(first, len(PdfReader(path).pages) + 1):
+        on_page = words(path, page)
+        initials_x = initials_x or next((w.x0 for w in on_page if w.text in ("Initials",)), None)
+        starts = {risk.split()[0] for risk in RISKS}
+        rows += [(page, w) for w in on_page if w.text in starts and abs(w.x0 - on_page[0].x0) > 1 and w.x0 < 100]
+    assert initials_x is not None
+    assert [w.text for _page, w in rows] == [risk.split()[0] for risk in RISKS]
+    boxes = []
+    for page, word in rows:
+        image = render(path, page)
+        middle = int((word.y0 + word.y1) / 2)
+        box = _box_around(image, int(initials_x) + 10, middle, reach=120)
+        assert box is not None, f"no box on the row of {word.text!r}"
+        left, top, right, bottom = box
+        assert left < initials_x < right
+        assert right - left >= 60, "room to write initials"
+        assert top < word.y0, "the box spans its row"
+        assert bottom > word.y1, "the box spans its row"
+        assert bottom - top < 4 * (word.y1 - word.y0), f"the box of {word.text!r} is not its own"
+        inside = image.crop((left + 2, top + 2, right - 1, bottom - 1))
+        assert inside.getextrema()[0] > 200, "the box is empty"
+        boxes.append((page, top, bottom))
+    for (page_a, _top_a, bottom_a), (page_b, top_b, _bottom_b) in itertools.pairwise(boxes):
+        assert page_a < page_b or top_b >= bottom_a - 1, "each row has a box of its own"
+
+
+def test_viewers_show_the_title_and_spanish_packets_have_spanish_bookmarks(generate: Make) -> None:
+    for language, bookmarks in (
+        ("en", ["Patient information", "Consent form"]),
+        ("es", ["Información para el paciente", "Formulario de consentimiento"]),
+    ):
+        reader = PdfReader(generate(language=language).path)
+        assert reader.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+        assert [o["/Title"] for o in reader.outline] == bookmarks
+        assert reader.get_destination_page_number(reader.outline[1]) == consent_start(generate(language=language).path)

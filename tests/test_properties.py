@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from packetgen.build import make_packet
 from packetgen.errors import InputErrors, PacketError
 from packetgen.library import Library
 from tests.conftest import BASE_APPOINTMENT, TODAY
+from tests.hypothesis_profiles import RENDERING
 from tests.pdftext import page_texts
 
 SCRIPTS = st.sampled_from(
@@ -30,7 +33,7 @@ SCRIPTS = st.sampled_from(
 NAMES = SCRIPTS.flatmap(lambda alphabet: st.text(alphabet=alphabet, min_size=1, max_size=40))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(RENDERING, max_examples=25)
 @given(first=NAMES, last=NAMES)
 def test_names_in_many_scripts_render_exactly_or_fail_cleanly(
     library: Library, tmp_path_factory: pytest.TempPathFactory, first: str, last: str
@@ -61,7 +64,7 @@ VALUES: st.SearchStrategy[Any] = st.one_of(
 FIELDS = st.sampled_from([*sorted(BASE_APPOINTMENT), "flags", "instructions", "layout", "language", "extra"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(RENDERING, max_examples=60)
 @given(changes=st.dictionaries(FIELDS, VALUES, min_size=1, max_size=3))
 def test_arbitrary_field_values_never_crash(
     library: Library, tmp_path_factory: pytest.TempPathFactory, changes: dict[str, Any]
@@ -82,13 +85,44 @@ def test_arbitrary_field_values_never_crash(
     assert result.path.is_file()
 
 
-@settings(max_examples=40, deadline=None)
-@given(raw=st.binary(max_size=200))
-def test_arbitrary_bytes_are_a_clean_error(raw: bytes) -> None:
+VALID_RECORD = yaml.safe_dump(BASE_APPOINTMENT, allow_unicode=True).encode("utf-8")
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> bytes:
+    """A valid record with a few bytes replaced, inserted or deleted, or arbitrary bytes."""
+    if draw(st.booleans()):
+        return draw(st.binary(max_size=200))
+    data = bytearray(VALID_RECORD)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(data) - 1))
+        match draw(st.sampled_from(["replace", "insert", "delete"])):
+            case "replace":
+                data[at] = draw(st.integers(0, 255))
+            case "insert":
+                data.insert(at, draw(st.integers(0, 255)))
+            case _:
+                del data[at]
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=damaged())
+def test_damaged_bytes_are_a_clean_error_or_the_record_they_spell(raw: bytes) -> None:
     from packetgen.intake.record import from_located
     from packetgen.yamlsafe import load_bytes
 
     try:
-        from_located(load_bytes(raw, "x.yaml"), TODAY)
+        appointment = from_located(load_bytes(raw, "x.yaml"), TODAY)
     except (InputErrors, PacketError) as exc:
-        assert str(exc).startswith("x.yaml:")
+        lines = str(exc).splitlines()
+        assert lines
+        assert all(re.match(r"x\.yaml:\d+: ", line) for line in lines), lines
+        return
+    # It was read: then a reference YAML parser must read the same record from these bytes.
+    expected = yaml.safe_load(raw.decode("utf-8-sig"))
+    assert isinstance(expected, dict)
+    for name in ("appointment_id", "mrn", "first_name", "last_name", "provider", "location"):
+        given = expected.get(name)
+        assert getattr(appointment, name) == (given and unicodedata.normalize("NFC", str(given)).strip()), name
+    assert appointment.date_of_birth.isoformat() == str(expected["date_of_birth"])

@@ -1,0 +1,49 @@
+"""Looking at rendered pages: word boxes from `pdftotext -bbox`, pixels from `pdftoppm` (poppler)."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word and its box in points, measured from the page's top-left corner."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+
+def words(pdf: Path, page: int) -> list[Word]:
+    """The words of page `page` (1-based), in content order."""
+    result = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [
+        Word(float(m[1]), float(m[2]), float(m[3]), float(m[4]), html.unescape(m[5]))
+        for m in _WORD.finditer(result.stdout)
+    ]
+
+
+def render(pdf: Path, page: int, dpi: int = 72) -> Image.Image:
+    """Page `page` (1-based) as a greyscale image; at 72 dpi one pixel is one point."""
+    result = subprocess.run(
+        ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(pdf)],
+        capture_output=True,
+        check=True,
+    )
+    return Image.open(io.BytesIO(result.stdout)).convert("L")

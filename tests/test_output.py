@@ -1,0 +1,108 @@
+"""The write path: a packet is on disk whole or not at all, and a crash leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from packetgen.cli import main
+from packetgen.errors import UsageError
+from packetgen.output import target_path, write_atomic
+from tests.batchdata import HEADER, manifest, row
+
+DATA = b"%PDF-1.7 new packet"
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+def test_the_target_appears_only_by_rename_after_fsync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "A-1.pdf"
+    seen: list[tuple[bool, list[str]]] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        seen.append((target.exists(), _leftovers(tmp_path)))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    assert write_atomic(DATA, target) == target
+    assert target.read_bytes() == DATA
+    exists_at_first_fsync, temp_files = seen[0]
+    assert not exists_at_first_fsync, "the packet must not be written in place"
+    assert len(temp_files) == 1
+    assert temp_files[0].startswith(".A-1.")
+    assert _leftovers(tmp_path) == []
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace", "write"])
+def test_a_failed_write_leaves_no_target_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    target = tmp_path / "A-1.pdf"
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    if failing == "write":
+        monkeypatch.setattr(os, "fdopen", lambda *a, **k: _FailingFile())
+    else:
+        monkeypatch.setattr(os, failing, fail)
+    with pytest.raises(UsageError, match=r"cannot write .*A-1\.pdf: No space left on device"):
+        write_atomic(DATA, target)
+    monkeypatch.undo()
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_rewrite_keeps_the_earlier_packet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "A-1.pdf"
+    write_atomic(b"%PDF-1.7 old packet", target)
+
+    def fail(*_args: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(UsageError):
+        write_atomic(DATA, target)
+    monkeypatch.undo()
+    assert target.read_bytes() == b"%PDF-1.7 old packet"
+    assert _leftovers(tmp_path) == []
+
+
+class _FailingFile:
+    def __enter__(self) -> _FailingFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def write(self, _data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+
+def test_ids_cannot_lead_outside_the_output_folder(tmp_path: Path) -> None:
+    assert target_path(tmp_path, "A-1") == tmp_path / "A-1.pdf"
+    with pytest.raises(UsageError):
+        target_path(tmp_path, "../A-1")
+
+
+def test_a_killed_runs_temp_files_are_removed_by_the_next_batch(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = [out / ".S-1.k3j2h1.part", out / ".other.abc.part"]
+    for path in stale:
+        path.write_bytes(b"%PDF-1.7 half a pack")
+    keep = out / "notes.part"  # not ours: no leading dot
+    keep.write_text("x", encoding="utf-8")
+    source = tmp_path / "day.csv"
+    source.write_text("\n".join([HEADER, row("S-1")]) + "\n", encoding="utf-8")
+    assert main(["batch", str(source), "--out", str(out), "--workers", "1"]) == 0
+    assert [e["status"] for e in manifest(out)] == ["ok"]
+    assert not any(path.exists() for path in stale)
+    assert keep.exists()
+    assert sorted(p.name for p in out.iterdir()) == ["S-1.pdf", "manifest.jsonl", "notes.part"]

@@ -1,0 +1,75 @@
+"""`--resume`: a packet is kept only when it is whole and nothing it was made from has changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from packetgen.batch import BatchOptions, run_batch
+from packetgen.library import load_library
+from tests.batchdata import HEADER, manifest, row
+from tests.conftest import ROOT, TODAY
+
+
+def _batch(root: Path, source: Path, out: Path, resume: bool) -> list[bool]:
+    options = BatchOptions(source, out, workers=1, resume=resume, today=TODAY)
+    run_batch(options, report=lambda _line: None, library=load_library(root=root))
+    return [e["reused"] for e in manifest(out)]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# (file to edit, text in it, replacement, a record that uses that file, text the remade packet shows)
+EDITS = [
+    (
+        "packets/vertebroplasty.yaml",
+        "Call 911 right away if you have sudden chest pain",
+        "Call 911 at once if you have sudden chest pain",
+        {},
+        "Call 911 at once if you have sudden chest pain",
+    ),
+    (
+        "packets/vertebroplasty.es.yaml",
+        "Llame al 911 de inmediato si tiene dolor",
+        "Llame al 911 enseguida si tiene dolor",
+        {"language": "es"},
+        "Llame al 911 enseguida si tiene dolor",
+    ),
+    ("layouts/letter.yaml", "phone: (217) 555-0142", "phone: (217) 555-0199", {}, "(217) 555-0199"),
+    (  # a4 extends letter: the parent's edit reaches it
+        "layouts/letter.yaml",
+        "  name: Riverside General Hospital",
+        "  name: Riverside Regional Hospital",
+        {"layout": "a4"},
+        "Riverside Regional Hospital",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edited", "old", "new", "record", "shown"), EDITS, ids=lambda v: str(v)[:24])
+def test_editing_content_or_layout_without_a_new_version_remakes_the_packet(
+    tmp_path: Path, edited: str, old: str, new: str, record: dict[str, str], shown: str
+) -> None:
+    root = tmp_path / "site"
+    for folder in ("packets", "layouts"):
+        shutil.copytree(ROOT / folder, root / folder)
+    source = tmp_path / "day.csv"
+    extra = f",{record.get('language', 'en')},{record.get('layout', 'letter')}"
+    source.write_text(f"{HEADER},language,layout\n{row('E-1')}{extra}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert _batch(root, source, out, resume=False) == [False]
+    assert _batch(root, source, out, resume=True) == [True], "nothing changed: the packet is kept"
+    if "language" in record:
+        _edit(root / "packets/vertebroplasty.yaml", "Call 911 right away", "Call 911 now")
+        assert _batch(root, source, out, resume=True) == [True], "an edit to another edition changes nothing"
+    _edit(root / edited, old, new)
+    assert _batch(root, source, out, resume=True) == [False]
+    text = " ".join(page.extract_text() for page in PdfReader(out / "E-1.pdf").pages)
+    assert shown in " ".join(text.split())
