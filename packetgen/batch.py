@@ -9,30 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import TypeIs
+
 from . import __version__
 from .assemble import write_print_run
-from .build import Generated, Generator
-from .errors import InputErrors, PacketError
+from .build import Generated, Generator, make_generator
+from .errors import InputErrors, PacketError, PacketgenError, error_lines
 from .intake import match_content
-from .intake.batch_file import read_batch
+from .intake.batch_file import ReadOptions, read_batch
 from .intake.columns import load_column_map
 from .intake.raw import RawRecord, RecordFailure
-from .library import Library, load_library
+from .library import Library
 from .manifest import Entry, ManifestWriter, previous_entries
 from .models import Content
-from .output import remove_stale_temp_files
-from .render import load_fonts
-from .timing import Site
+from .output import remove_packet, remove_stale_temp_files
+from .pool import Workers
+from .settings import Settings
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ class BatchResult:
     seconds: float = 0.0
     manifest: Path | None = None
     print_run: Path | None = None
-    printable: list[Entry] = field(default_factory=list)
+    printable: dict[str, Entry] = field(default_factory=dict)
+    """The packet of each appointment for the print run: a later event's replaces an earlier one's,
+    a cancellation removes it."""
 
     def summary(self) -> str:
         made = self.ok - self.reused
@@ -79,6 +81,8 @@ class Task:
 
     record: RawRecord
     previous: dict[str, Any] | None
+    after_earlier: bool = False
+    """An earlier record of the run is for the same appointment: this one must run after it."""
 
 
 Report = Callable[[str], None]
@@ -89,31 +93,38 @@ def run_batch(
     report: Report,
     advance: Callable[[], None] = lambda: None,
     library: Library | None = None,
+    settings: Settings | None = None,
 ) -> BatchResult:
     """Run a batch (with the project's content, or `library`); UnusableInput/InputErrors/UsageError
     before anything is written if the input is unusable."""
-    library = library or load_library()
-    default_layout = library.layout(options.layout_name)
-    today = options.today or Site.now(default_layout.facility.timezone).today
-    columns = load_column_map(options.columns)
-    _kind, stream = read_batch(options.source, columns, library.procedure_keys(), options.encoding)
+    generator = make_generator(settings or Settings(), options.out_dir, options.layout_name, library, options.today)
+    library = generator.library
+    site = settings or Settings()
+    read = ReadOptions(
+        is_procedure=lambda name: library.find_procedure(name) is not None,
+        columns=load_column_map(options.columns),
+        encoding=options.encoding,
+        hl7=site.hl7,
+        fhir=site.fhir,
+    )
+    _kind, stream = read_batch(options.source, read)
     first = next(stream, None)  # a bad header or encoding is found here, before any output
     records = _chain(first, stream)
     options.out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     remove_stale_temp_files(options.out_dir)
     previous = previous_entries(options.out_dir) if options.resume else {}
-    generator = Generator(library, options.out_dir, today, options.layout_name)
     result = BatchResult()
     writer = ManifestWriter(options.out_dir)
     started = time.perf_counter()
-    for entry in _execute(_tasks(records, previous), generator, options.workers):
-        writer.write(entry)
-        _tally(entry, result, report, keep_for_print=options.print_run)
-        advance()
+    with Workers(run_task, generator, options.workers) as workers:
+        for entry in workers.run(_tasks(records, previous), _is_task, _in_order):
+            writer.write(entry)
+            _tally(entry, result, report, keep_for_print=options.print_run)
+            advance()
     result.seconds = time.perf_counter() - started
     result.manifest = writer.close()
     if options.print_run:
-        result.print_run = write_print_run(result.printable, options.out_dir)
+        result.print_run = write_print_run(list(result.printable.values()), options.out_dir)
     return result
 
 
@@ -126,26 +137,32 @@ def _chain(
 
 
 def _tasks(records: Iterator[RawRecord | RecordFailure], previous: dict[str, dict[str, Any]]) -> Iterator[Task | Entry]:
-    """Records → tasks for the workers, or entries decided here (unreadable, skipped, duplicate)."""
+    """Records → tasks for the workers, or entries decided here (unreadable, skipped, duplicate).
+
+    A feed's events for one appointment (SIU^S12, then S13 or S15) are taken in order: the later
+    one waits for the earlier and wins. Elsewhere a second record for one appointment is an error."""
     first_place: dict[str, str] = {}
     for record in records:
         if isinstance(record, RecordFailure):
-            message = "\n".join(str(e) for e in record.errors)
-            yield Entry(str(record.place), record.appointment_id, "error", error=message)
+            yield Entry(
+                str(record.place), record.appointment_id, "error", error=error_lines(InputErrors(record.errors))
+            )
             continue
-        appointment_id = record.fields.get("appointment_id")
-        if not record.fields and record.warnings:
-            yield Entry(str(record.place), None, "skipped", warnings=list(record.warnings))
+        appointment_id = record.appointment_id
+        repeated = appointment_id is not None and appointment_id in first_place
+        if repeated and record.event is None:
+            message = f"duplicate of the record at {first_place[appointment_id or '']}"
+            error = PacketError(record.place, record.labels.get("appointment_id", "appointment_id"), message)
+            yield Entry(str(record.place), appointment_id, "error", error=str(error), event=record.event)
             continue
-        if isinstance(appointment_id, str):
-            if appointment_id in first_place:
-                error = PacketError(
-                    record.place, "appointment_id", f"duplicate of the record at {first_place[appointment_id]}"
-                )
-                yield Entry(str(record.place), appointment_id, "error", error=str(error))
-                continue
-            first_place[appointment_id] = str(record.place)
-        yield Task(record, previous.get(appointment_id) if isinstance(appointment_id, str) else None)
+        if appointment_id is not None:
+            first_place.setdefault(appointment_id, str(record.place))
+        if record.skip and not (record.cancels and appointment_id):
+            yield Entry(
+                str(record.place), appointment_id, "skipped", warnings=list(record.warnings), event=record.event
+            )
+            continue
+        yield Task(record, previous.get(appointment_id or ""), after_earlier=repeated)
 
 
 def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bool) -> None:
@@ -155,57 +172,38 @@ def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bo
     if entry.status == "ok":
         result.ok += 1
         result.reused += int(entry.reused)
-        if keep_for_print:  # otherwise a long batch would hold an entry per record
-            result.printable.append(Entry(entry.place, entry.appointment_id, "ok", file=entry.file, start=entry.start))
+        if keep_for_print and entry.appointment_id:  # otherwise a long batch would hold an entry per record
+            kept = Entry(entry.place, entry.appointment_id, "ok", file=entry.file, start=entry.start)
+            result.printable[entry.appointment_id] = kept
     elif entry.status == "skipped":
         result.skipped += 1
+        result.printable.pop(entry.appointment_id or "", None)
     else:
         result.failed += 1
         report(entry.error or f"{entry.place}: failed")
 
 
-# ---- execution: in this process for one worker, else a bounded pool of forked processes ----
-
-_GENERATOR: Generator | None = None
-
-
-def _init_worker(generator: Generator) -> None:
-    """Once per worker: keep the loaded content and register the default layout's fonts."""
-    global _GENERATOR
-    _GENERATOR = generator
-    load_fonts(generator.library.layout(generator.layout_name).fonts)
+def _is_task(item: Task | Entry) -> TypeIs[Task]:
+    return isinstance(item, Task)
 
 
-def _execute(tasks: Iterator[Task | Entry], generator: Generator, workers: int) -> Iterator[Entry]:
-    if workers <= 1:
-        _init_worker(generator)
-        for task in tasks:
-            yield task if isinstance(task, Entry) else run_task(task)
-        return
-    context = multiprocessing.get_context("fork")  # workers inherit the parsed content and models
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(generator,)) as pool:
-        pending: set[Future[Entry]] = set()
-        for task in tasks:
-            if isinstance(task, Entry):
-                yield task
-                continue
-            pending.add(pool.submit(run_task, task))
-            if len(pending) >= workers * 8:  # bounded: a 100,000-row file is never all in memory
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (future.result() for future in done)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            yield from (future.result() for future in done)
+def _in_order(task: Task) -> bool:
+    return task.after_earlier
 
 
-def run_task(task: Task) -> Entry:
+def run_task(task: Task, generator: Generator) -> Entry:
     """Validate, match, and render one record (or reuse its packet); never raises."""
-    assert _GENERATOR is not None, "worker not initialised"
-    generator, record = _GENERATOR, task.record
-    raw_id = record.fields.get("appointment_id")
+    record = task.record
     entry = Entry(
-        str(record.place), raw_id if isinstance(raw_id, str) else None, "error", warnings=list(record.warnings)
+        str(record.place),
+        record.appointment_id,
+        "error",
+        warnings=list(record.warnings),
+        event=record.event,
+        provider_from=record.provider_from,
     )
+    if record.skip:
+        return _cancel(entry, generator.out_dir)
     try:
         appointment = record.appointment(generator.today)
         content = match_content(appointment, generator.library)
@@ -215,16 +213,21 @@ def run_task(task: Task) -> Entry:
         if reused is not None:
             return reused
         made = generator.generate(appointment, content)
-    except InputErrors as exc:
-        entry.error = "\n".join(str(e) for e in exc.errors)
-        return entry
-    except PacketError as exc:
-        entry.error = str(exc)
+    except PacketgenError as exc:
+        entry.error = error_lines(exc)
         return entry
     except Exception as exc:  # a bug must not sink the batch: record it, go on
         entry.error = f"{record.place}: internal error ({type(exc).__name__}); please report it"
         return entry
     return _ok(entry, made, fingerprint)
+
+
+def _cancel(entry: Entry, out_dir: Path) -> Entry:
+    """An appointment that will not happen: its packet, made by an earlier record or run, is removed."""
+    entry.status = "skipped"
+    if entry.appointment_id and remove_packet(out_dir, entry.appointment_id):
+        entry.warnings.append(f"{entry.place}: warning: appointment_id: its packet was removed")
+    return entry
 
 
 def _ok(entry: Entry, made: Generated, fingerprint: str) -> Entry:

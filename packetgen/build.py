@@ -20,6 +20,7 @@ from .models import Appointment, Content, Layout
 from .output import target_path, write_atomic
 from .personalize import personalize
 from .render import load_fonts, render_pdf
+from .settings import Settings
 from .timing import Site
 
 
@@ -42,12 +43,19 @@ class Generated:
 
 @dataclass(frozen=True)
 class Generator:
-    """Everything shared by the packets of one run: content, default layout, clock, output folder."""
+    """Everything shared by the packets of one run: content, default layout, the site's clock, the
+    output folder, font folders. Picklable: worker processes receive it once."""
 
     library: Library
     out_dir: Path
-    today: date
+    site: Site
     layout_name: str | None = None
+    font_dirs: tuple[Path, ...] = ()
+
+    @property
+    def today(self) -> date:
+        """Today at the site (appointments before it are in the past)."""
+        return self.site.today
 
     def layout_for(self, appointment: Appointment) -> Layout:
         """The record's own layout, else the run's; PacketError naming the record's field."""
@@ -55,15 +63,17 @@ class Generator:
             return self.library.layout(self.layout_name)
         if appointment.layout not in self.library.layouts:
             known = ", ".join(sorted(self.library.layouts))
-            raise PacketError(appointment.pos("layout"), "layout", f"unknown layout; expected one of: {known}")
+            raise PacketError(
+                appointment.pos("layout"), appointment.label("layout"), f"unknown layout; expected one of: {known}"
+            )
         return self.library.layouts[appointment.layout]
 
     def generate(self, appointment: Appointment, content: Content) -> Generated:
         """Check, personalize, render and write one packet."""
         layout = self.layout_for(appointment)
-        fonts = load_fonts(layout.fonts)
+        fonts = load_fonts(layout.fonts, self.font_dirs)
         InputErrors.raise_if_any(check_appointment(appointment, fonts))
-        packet = personalize(content, appointment, layout, Site(layout.facility.timezone, self.today))
+        packet = personalize(content, appointment, layout, self.site)
         InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
         path = write_atomic(rendered.data, target_path(self.out_dir, appointment.appointment_id))
@@ -81,6 +91,26 @@ class Generator:
         )
 
 
+def make_generator(
+    settings: Settings,
+    out_dir: Path,
+    layout_name: str | None = None,
+    library: Library | None = None,
+    today: date | None = None,
+) -> Generator:
+    """The generator for a run: the site's content (or `library`), its time zone and today's date there."""
+    library = library or load_library(settings.content_root)
+    timezone = site_timezone(settings, library)
+    site = Site(timezone, today) if today else Site.now(timezone)
+    library.layout(layout_name)  # an unknown name is a usage error before anything is read
+    return Generator(library, out_dir, site, layout_name, settings.font_dirs)
+
+
+def site_timezone(settings: Settings, library: Library) -> str:
+    """The site's time zone: its settings', else the default layout's."""
+    return settings.timezone or library.layout(None).facility.timezone
+
+
 def make_packet(
     appointment_file: Path,
     out_dir: Path,
@@ -88,22 +118,22 @@ def make_packet(
     language: str | None = None,
     library: Library | None = None,
     today: date | None = None,
+    settings: Settings | None = None,
 ) -> Generated:
     """Generate the packet for one YAML/JSON appointment file into `out_dir`."""
-    library = library or load_library()
-    site_today = today or Site.now(library.layout(layout_name).facility.timezone).today
-    appointment, content = read_appointment_file(appointment_file, library, site_today)
+    generator = make_generator(settings or Settings(), out_dir, layout_name, library, today)
+    appointment, content = read_appointment_file(appointment_file, generator.library, generator.today)
     if language:
         appointment = appointment.with_language(language)
-        content = library.in_language(content, language)
-    return Generator(library, out_dir, site_today, layout_name).generate(appointment, content)
+        content = generator.library.in_language(content, language)
+    return generator.generate(appointment, content)
 
 
-def check_library(library: Library) -> list[PacketError]:
+def check_library(library: Library, font_dirs: tuple[Path, ...] = ()) -> list[PacketError]:
     """Every content file's text must be drawable in every layout (for `validate`)."""
     errors = []
     for layout in library.layouts.values():
-        fonts = load_fonts(layout.fonts)
+        fonts = load_fonts(layout.fonts, font_dirs)
         for located in library.sources.values():
             errors += check_content(located, fonts, layout.name)
     return errors

@@ -16,7 +16,7 @@ from .models import Appointment
 from .models.packet import ResolvedPacket
 from .yamlsafe import Located, dotted, walk_strings
 
-_APPOINTMENT_TEXT = ("first_name", "last_name", "mrn", "provider", "location")
+_APPOINTMENT_TEXT = ("first_name", "last_name", "name", "mrn", "provider", "location")
 
 
 class Glyphs(Protocol):
@@ -60,11 +60,12 @@ def check_appointment(appointment: Appointment, glyphs: Glyphs) -> list[PacketEr
         value = getattr(appointment, name)
         problem = value and undrawable(value, glyphs)
         if problem:
-            errors.append(PacketError(appointment.pos(name), name, problem))
+            errors.append(PacketError(appointment.pos(name), appointment.label(name), problem))
     for index, text in enumerate(appointment.instructions):
         problem = undrawable(text, glyphs)
         if problem:
-            errors.append(PacketError(appointment.pos("instructions"), f"instructions[{index}]", problem))
+            label = f"{appointment.label('instructions')}[{index}]"
+            errors.append(PacketError(appointment.pos("instructions"), label, problem))
     return errors
 
 

@@ -11,11 +11,14 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import InputErrors, PacketError, UsageError
-from .intake.raw import UnusableInput
+from .errors import InputErrors, PacketgenError, UsageError
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -82,31 +85,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the exit code."""
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command with the site's settings (read from `environ`, default this process's
+    environment, and the settings file); returns the exit code."""
     args = build_parser().parse_args(argv)
+    debug = False
     try:
-        if args.command == "packet":
-            return _packet(args)
-        if args.command == "batch":
-            return _batch(args)
-        if args.command == "validate":
-            return _validate(args)
-        return _list()
-    except InputErrors as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
-    except PacketError as exc:
-        print(exc, file=sys.stderr)
-    except UnusableInput as exc:
-        print(exc.error, file=sys.stderr)
-    except UsageError as exc:
-        print(f"generate.py: error: {exc}", file=sys.stderr)
+        from .settings import load_settings
+
+        settings = load_settings(os.environ if environ is None else environ)
+        debug = settings.debug
+        commands = {"packet": _packet, "batch": _batch, "validate": _validate, "list": _list}
+        return commands[args.command](args, settings)
+    except PacketgenError as exc:  # every error a user can cause: one line each, exit 2
+        prefix = "generate.py: error: " if isinstance(exc, UsageError) else ""
+        for line in exc.lines():
+            print(f"{prefix}{line}", file=sys.stderr)
     except BrokenPipeError:  # the reader went away (`validate | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13  # killed by SIGPIPE
     except Exception as exc:  # a bug: say so in one line, without values; PACKETGEN_DEBUG shows it
-        if os.environ.get("PACKETGEN_DEBUG"):
+        if debug:
             raise
         print(
             f"generate.py: internal error ({type(exc).__name__}); rerun with PACKETGEN_DEBUG=1 and report it",
@@ -115,19 +114,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_UNUSABLE
 
 
-def _packet(args: argparse.Namespace) -> int:
+def _packet(args: argparse.Namespace, settings: Settings) -> int:
     from .build import make_packet  # imported here so `--help` stays fast
 
     if not args.appointment.is_file():
         raise UsageError(f"{args.appointment}: no such file")
-    result = make_packet(args.appointment, args.out, args.layout, args.language)
+    result = make_packet(args.appointment, args.out, args.layout, args.language, settings=settings)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     print(result.path)
     return EXIT_OK
 
 
-def _batch(args: argparse.Namespace) -> int:
+def _batch(args: argparse.Namespace, settings: Settings) -> int:
     import codecs
 
     from tqdm import tqdm
@@ -144,7 +143,7 @@ def _batch(args: argparse.Namespace) -> int:
     options = BatchOptions(
         source=args.appointments,
         out_dir=args.out,
-        workers=args.workers or default_workers(),
+        workers=args.workers or settings.workers or default_workers(),
         layout_name=args.layout,
         columns=args.columns,
         resume=args.resume,
@@ -156,7 +155,8 @@ def _batch(args: argparse.Namespace) -> int:
         def advance() -> None:
             bar.update()
 
-        result = run_batch(options, report=bar.write if not bar.disable else _to_stderr, advance=advance)
+        report = bar.write if not bar.disable else _to_stderr
+        result = run_batch(options, report=report, advance=advance, settings=settings)
     print(result.summary())
     if result.print_run:
         print(result.print_run)
@@ -167,20 +167,21 @@ def _to_stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from .build import check_library
-    from .library import load_library, pending_review, project_root
+    from .library import load_library, pending_review
     from .readability import above_target, formula, section_grades
 
+    root = settings.content_root
     files = list(args.paths)
     shown = {str(p) for p in files}
     if files:  # check the given content against the project's layouts, and a translation against its source
         given = {p.resolve() for p in files}
-        sources = {project_root() / "packets" / f"{p.name.split('.')[0]}.yaml" for p in files if p.name.count(".") > 1}
-        extra = sorted(sources) + sorted((project_root() / "layouts").glob("*.yaml"))
+        sources = {root / "packets" / f"{p.name.split('.')[0]}.yaml" for p in files if p.name.count(".") > 1}
+        extra = sorted(sources) + sorted((root / "layouts").glob("*.yaml"))
         files += [p for p in extra if p.exists() and p.resolve() not in given]
-    library = load_library(files=files)
-    errors = check_library(library)
+    library = load_library(root, files=files)
+    errors = check_library(library, settings.font_dirs)
     for content, located in library.editions():
         if shown and located.path not in shown:
             continue  # loaded only as the source of a translation that was asked for
@@ -206,10 +207,10 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _list() -> int:
+def _list(_args: argparse.Namespace, settings: Settings) -> int:
     from .library import load_library
 
-    library = load_library()
+    library = load_library(settings.content_root)
     print("Procedures:")
     for content in sorted(library.contents.values(), key=lambda c: c.id):
         codes = ", ".join(f"{k.system} {k.code}" for k in content.codes)

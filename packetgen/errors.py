@@ -1,5 +1,10 @@
 """One exception family for every failure a user can cause.
 
+Every such error is a `PacketgenError` and knows the lines it prints as
+(`lines()`); each door turns it into its own answer in one place: the CLI
+into exit code 2, a batch into a manifest line, the MLLP listener into an
+AE/AR acknowledgement, the web API into a 422.
+
 An error carries where it happened (file and line), which field, and what was
 expected. It never carries the offending value: values may be patient data.
 """
@@ -12,25 +17,34 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SourcePos:
-    """A place in an input file: path as the user gave it, and a 1-based line.
+    """A place in an input: the path as the user gave it, and a 1-based line.
 
     For formats without useful lines, `line` is what identifies the record
     instead: an HL7 message number, or a FHIR resource id (`Patient/p1`).
+    `None` for a place with no lines (an environment variable).
     """
 
     path: str
-    line: int | str = 1
+    line: int | str | None = 1
 
     def sort_key(self) -> tuple[str, int, str]:
         """Orders positions by file, then line, then resource id."""
-        return (self.path, self.line if isinstance(self.line, int) else 0, str(self.line))
+        return (self.path, self.line if isinstance(self.line, int) else 0, str(self.line or ""))
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
-class PacketError(Exception):
-    """Base of every error caused by input; printed as one line, exit code 2."""
+class PacketgenError(Exception):
+    """Base of every error caused by input, settings or the command line (exit code 2)."""
+
+    def lines(self) -> list[str]:
+        """What to tell the user: one line per problem, no values, no traceback."""
+        return [str(self)]
+
+
+class PacketError(PacketgenError):
+    """One problem at one place: `PATH:LINE: field: what was expected`."""
 
     def __init__(self, pos: SourcePos, field: str, message: str) -> None:
         super().__init__(pos, field, message)
@@ -43,12 +57,15 @@ class PacketError(Exception):
         return f"{self.pos}:{field} {self.message}"
 
 
-class InputErrors(Exception):
+class InputErrors(PacketgenError):
     """Several PacketErrors found in one pass, reported together (mkdocs style)."""
 
     def __init__(self, errors: Iterable[PacketError]) -> None:
         self.errors = sorted(errors, key=lambda e: (e.pos.sort_key(), e.field))
         super().__init__("\n".join(str(e) for e in self.errors))
+
+    def lines(self) -> list[str]:
+        return [str(e) for e in self.errors]
 
     @classmethod
     def raise_if_any(cls, errors: list[PacketError]) -> None:
@@ -57,5 +74,18 @@ class InputErrors(Exception):
             raise cls(errors)
 
 
-class UsageError(Exception):
-    """A bad command line (unknown layout name, missing file): exit code 2."""
+class UnusableInput(PacketgenError):
+    """A whole input file cannot be read (unknown format, bad encoding, no header)."""
+
+    def __init__(self, error: PacketError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class UsageError(PacketgenError):
+    """A bad request of the program itself (unknown layout name, missing file, unwritable folder)."""
+
+
+def error_lines(exc: PacketgenError) -> str:
+    """The error as one text (a line per problem), as manifests and acknowledgements hold it."""
+    return "\n".join(exc.lines())

@@ -18,6 +18,7 @@ from babel import negotiate_locale
 from .errors import InputErrors, PacketError, UsageError
 from .markup import STANDARD_VARIABLES, template_problem
 from .models import Content, Layout
+from .settings import project_root
 from .validate import validate
 from .yamlsafe import Key, Located, dotted, load_file, walk_strings
 
@@ -68,10 +69,16 @@ class Library:
         return self.sources[edition_key(content)]
 
     def find_procedure(self, wanted: str) -> Content | None:
-        """The content whose id, or one of whose codes, is `wanted`."""
-        if wanted in self.contents:
-            return self.contents[wanted]
-        return next((c for c in self.contents.values() if any(k.code == wanted for k in c.codes)), None)
+        """The content whose id, code, title (in any of its languages) or alias is `wanted`, in any case."""
+        return self._procedure_index().get(" ".join(wanted.split()).casefold())
+
+    def _procedure_index(self) -> dict[str, Content]:
+        index: dict[str, Content] = {}
+        for content in self.contents.values():
+            titles = [t.title for t in self.translations.get(content.id, {}).values()]
+            for name in (content.id, *(k.code for k in content.codes), content.title, *titles, *content.aliases):
+                index.setdefault(" ".join(name.split()).casefold(), content)
+        return index
 
     def layout(self, name: str | None) -> Layout:
         """The layout called `name` (default: letter); UsageError if unknown."""
@@ -82,17 +89,12 @@ class Library:
         return self.layouts[chosen]
 
     def procedure_keys(self) -> frozenset[str]:
-        """Every id and code an appointment may name its procedure by."""
-        return frozenset(self.contents) | {k.code for c in self.contents.values() for k in c.codes}
+        """Every id, code, title and alias an appointment may name its procedure by (case-folded)."""
+        return frozenset(self._procedure_index())
 
     def procedure_names(self) -> str:
         """Every accepted procedure id and code, for error messages."""
         return ", ".join(sorted(self.contents) + sorted(k.code for c in self.contents.values() for k in c.codes))
-
-
-def project_root() -> Path:
-    """The folder holding packets/ and layouts/ (the package's parent)."""
-    return Path(__file__).resolve().parent.parent
 
 
 def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Library:

@@ -41,6 +41,11 @@ class Entry:
     """True when `--resume` kept a whole, current packet instead of making it again."""
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    event: str | None = None
+    """The scheduling event that sent the record (`SIU^S13`), where the format has events."""
+    provider_from: str | None = None
+    """Which participant the printed provider is (`AIP 2 (AIP-4 PP)`, `Practitioner/dr1 (participant type
+    PPRF)`), where a feed named several people or none was chosen by its role."""
 
 
 class ManifestWriter:

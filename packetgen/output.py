@@ -47,6 +47,18 @@ def write_atomic(data: bytes, target: Path) -> Path:
     return target
 
 
+def remove_packet(out_dir: Path, appointment_id: str) -> bool:
+    """Remove an appointment's packet from the output folder; whether there was one."""
+    try:
+        target_path(out_dir, appointment_id).unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise UsageError(f"cannot remove {out_dir / appointment_id}.pdf: {exc.strerror}") from None
+    _fsync_dir(out_dir)
+    return True
+
+
 def remove_stale_temp_files(folder: Path) -> None:
     """Temp files a killed run left behind are never whole: remove them (ours start with a dot)."""
     for stale in folder.glob(f".*{TEMP_SUFFIX}"):

@@ -35,7 +35,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         "arrival_time": show(
             moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time")), "time", labels, locale
         ),
-        "provider": appointment.provider,
+        "provider": appointment.provider or labels["provider_unknown"],
         "location": appointment.location or facility.name,
         "facility": facility.name,
         "facility_phone": facility.phone,
@@ -44,6 +44,12 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
 
     def texts(items: Iterable[c.Item]) -> tuple[str, ...]:
         return tuple(fill(item.text, values) for item in items)
+
+    # Without a named provider, the consent leaves a line to write the name in before signing.
+    signed = {**values, "provider": appointment.provider or labels["blank_line"]}
+
+    def consent_texts(items: Iterable[c.Item]) -> tuple[str, ...]:
+        return tuple(fill(item.text, signed) for item in items)
 
     risks = tuple(_risk_line(risk) for risk in content.risks)
     visit = p.Visit(
@@ -57,8 +63,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         facility_phone=facility.phone,
     )
     patient = p.Patient(
-        first_name=appointment.first_name,
-        last_name=appointment.last_name,
+        names=appointment.printed_names(),
         date_of_birth=format_date(appointment.date_of_birth, labels["date_medium"], locale=locale),
         mrn=appointment.mrn,
     )
@@ -76,7 +81,9 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         risks=risks,
         closing=texts(content.handout.closing),
     )
-    consent = _consent(content, risks, flags, texts, values, labels, _interpreted(appointment.language, content))
+    consent = _consent(
+        content, risks, flags, consent_texts, signed, labels, _interpreted(appointment.language, content)
+    )
     return p.ResolvedPacket(
         appointment_id=appointment.appointment_id,
         language=content.language,
@@ -196,10 +203,12 @@ def _interpreter_notice(wanted: str, have: str, labels: dict[str, str]) -> str |
 def _warnings(appointment: Appointment, content: Content, day: date, site: Site) -> list[str]:
     warnings = []
     if day < site.today:
-        warnings.append(f"{appointment.pos('start')}: warning: start: the appointment is in the past (printed anyway)")
+        where = f"{appointment.pos('start')}: warning: {appointment.label('start')}"
+        warnings.append(f"{where}: the appointment is in the past (printed anyway)")
     if not _same_language(appointment.language, content.language):
+        where = f"{appointment.pos('language')}: warning: {appointment.label('language')}"
         warnings.append(
-            f"{appointment.pos('language')}: warning: language: no {content.id} packet in '{appointment.language}'; "
+            f"{where}: no {content.id} packet in '{appointment.language}'; "
             f"the {content.language} packet was produced: arrange an interpreter"
         )
     return warnings

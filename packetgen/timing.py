@@ -41,12 +41,14 @@ def local_start(appointment: Appointment, tz_name: str) -> datetime:
     roundtrip = early.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     if roundtrip != start:
         raise PacketError(
-            appointment.pos("start"), "start", f"this clock time does not exist in {tz_name} (clocks go forward)"
+            appointment.pos("start"),
+            appointment.label("start"),
+            f"this clock time does not exist in {tz_name} (clocks go forward)",
         )
     if early.utcoffset() != late.utcoffset():
         raise PacketError(
             appointment.pos("start"),
-            "start",
+            appointment.label("start"),
             f"this clock time happens twice in {tz_name} (clocks go back); give a UTC offset",
         )
     return start

@@ -56,7 +56,9 @@ def test_messy_csv_makes_every_good_row_and_names_every_bad_one(
     err = capsys.readouterr().err.splitlines()
     assert sorted(p.name for p in out.glob("*.pdf")) == ["OK-1.pdf", "OK-2.pdf", "OK-3.pdf", "OK-4.pdf"]
     assert f"{source}:3: date_of_birth: not a real calendar date" in err
-    assert f"{source}:5: procedure: unknown procedure; expected one of: vertebroplasty, 22510, 22511, 22512" in err
+    assert (
+        f"{source}:5: procedure: unknown procedure '99999'; expected one of: vertebroplasty, 22510, 22511, 22512" in err
+    )
     assert f"{source}:8: mrn: required field is missing" in err
     assert f"{source}:9: appointment_id: duplicate of the record at {source}:2" in err
     assert any(line.startswith(f"{source}:10: the row has 14 cells") for line in err)
@@ -109,7 +111,11 @@ def test_fhir_cancelled_is_skipped_and_a_dangling_patient_fails(tmp_path: Path) 
     bundle = json.loads((BATCH / "equivalent.fhir.json").read_text(encoding="utf-8"))
     appointment = bundle["entry"][-1]["resource"]
     cancelled = {**appointment, "id": "EQ-2", "status": "cancelled"}
-    dangling = {**appointment, "id": "EQ-3", "participant": [{"actor": {"reference": "Patient/nobody"}}]}
+    dangling = {
+        **appointment,
+        "id": "EQ-3",
+        "participant": [{"actor": {"reference": "Patient/nobody"}, "status": "accepted"}],
+    }
     bundle["entry"] += [{"resource": cancelled}, {"resource": dangling}]
     source = tmp_path / "bundle.json"
     source.write_text(json.dumps(bundle), encoding="utf-8")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
 from packetgen.cli import main
-from packetgen.intake.batch_file import read_batch
-from packetgen.intake.columns import ColumnMap
+from packetgen.intake.batch_file import ReadOptions, read_batch
 from packetgen.intake.raw import RawRecord, RecordFailure
 from tests.batchdata import HEADER, manifest, row
 
@@ -19,8 +19,8 @@ BATCH = Path(__file__).parent / "data" / "batch"
 KEYS = frozenset({"vertebroplasty", "22510", "22511", "22512"})
 
 
-def records(path: Path) -> list[RawRecord | RecordFailure]:
-    _kind, stream = read_batch(path, ColumnMap(), KEYS)
+def records(path: Path, **options: Any) -> list[RawRecord | RecordFailure]:
+    _kind, stream = read_batch(path, ReadOptions(is_procedure=lambda name: name.casefold() in KEYS, **options))
     return list(stream)
 
 
@@ -43,16 +43,20 @@ def test_tab_separated_export(tmp_path: Path) -> None:
     assert (first.place.line, second.place.line) == (2, 3)
 
 
-@pytest.mark.parametrize("status", ["cancelled", "noshow", "entered-in-error"])
-def test_fhir_appointments_that_will_not_happen_are_skipped(tmp_path: Path, status: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [("cancelled", "cancelled"), ("noshow", "a no-show"), ("entered-in-error", "entered in error")],
+)
+def test_fhir_appointments_that_will_not_happen_are_skipped(tmp_path: Path, status: str, reason: str) -> None:
     bundle = json.loads((BATCH / "equivalent.fhir.json").read_text(encoding="utf-8"))
     bundle["entry"][-1]["resource"]["status"] = status
     source = tmp_path / "bundle.json"
     source.write_text(json.dumps(bundle), encoding="utf-8")
     (record,) = records(source)
     assert isinstance(record, RawRecord)
-    assert record.fields == {}
-    assert record.warnings == (f"{source}:Appointment/EQ-1: warning: status: appointment is {status}; skipped",)
+    assert record.fields == {"appointment_id": "EQ-1"}
+    assert record.cancels
+    assert record.warnings == (f"{source}:Appointment/EQ-1: warning: status: the appointment is {reason}; skipped",)
 
 
 def test_hl7_start_comes_from_ais_4_when_sch_11_is_absent(tmp_path: Path) -> None:

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import PacketError, SourcePos
+from ..errors import PacketError, SourcePos, UnusableInput
+from ..settings import FhirSettings, Hl7Settings
 from .columns import ColumnMap
 from .csv_file import read_csv, sniff_is_csv
 from .fhir import read_fhir
 from .hl7_file import read_hl7
-from .raw import RawRecord, RecordFailure, UnusableInput
+from .raw import RawRecord, RecordFailure
+
+# An HL7 v2 file starts with a message (MSH), a file or batch header (FHS, BHS) or an MLLP
+# start byte, each header followed by the message's own field separator (any character).
+_HL7_START = re.compile(rb"(\x0b\s*)?(MSH|FHS|BHS)[^\sA-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What reading a batch file needs beside the file: the site's ways, and the procedures known."""
+
+    is_procedure: Callable[[str], bool]
+    """Whether a code or name names a procedure the library has (matching is case-insensitive)."""
+    columns: ColumnMap = field(default_factory=ColumnMap)
+    encoding: str | None = None
+    hl7: Hl7Settings = field(default_factory=Hl7Settings)
+    fhir: FhirSettings = field(default_factory=FhirSettings)
 
 
 def detect_format(path: Path, shown: str) -> str:
@@ -23,7 +42,7 @@ def detect_format(path: Path, shown: str) -> str:
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"{"):
         return "fhir"
-    if text.startswith(b"MSH|"):
+    if _HL7_START.match(text):
         return "hl7"
     if text and sniff_is_csv(text):
         return "csv"
@@ -31,14 +50,12 @@ def detect_format(path: Path, shown: str) -> str:
     raise UnusableInput(PacketError(SourcePos(shown, 1), "", problem))
 
 
-def read_batch(
-    path: Path, columns: ColumnMap, procedure_keys: frozenset[str], encoding: str | None = None
-) -> tuple[str, Iterator[RawRecord | RecordFailure]]:
+def read_batch(path: Path, options: ReadOptions) -> tuple[str, Iterator[RawRecord | RecordFailure]]:
     """The file's format and a stream of its records. UnusableInput if the file cannot be used."""
     shown = str(path)
     kind = detect_format(path, shown)
     if kind == "fhir":
-        return kind, read_fhir(path, shown, procedure_keys)
+        return kind, read_fhir(path, shown, options.fhir, options.is_procedure)
     if kind == "hl7":
-        return kind, read_hl7(path, shown, procedure_keys, encoding or "utf-8-sig")
-    return kind, read_csv(path, shown, columns, encoding or "utf-8-sig")
+        return kind, read_hl7(path, shown, options.hl7, options.is_procedure, options.encoding or "utf-8-sig")
+    return kind, read_csv(path, shown, options.columns, options.encoding or "utf-8-sig")

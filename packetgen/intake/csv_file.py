@@ -12,9 +12,9 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import PacketError, SourcePos
+from ..errors import PacketError, SourcePos, UnusableInput
 from .columns import FIELDS, LIST_FIELDS, ColumnMap
-from .raw import RawRecord, RecordFailure, UnusableInput, check_encoding
+from .raw import RawRecord, RecordFailure, check_encoding
 
 REQUIRED = ("appointment_id", "mrn", "first_name", "last_name", "date_of_birth", "procedure", "start", "provider")
 

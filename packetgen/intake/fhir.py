@@ -1,32 +1,71 @@
 """FHIR R4 Bundles: each Appointment with the Patient, Practitioner and Location it references.
 
-Records are named by resource id (`Appointment/a1`, `Patient/p1`) since a
-JSON file's lines say little. Cancelled appointments are skipped with a
-warning. The Bundle is one JSON document, so it is read whole.
+Resources are read through typed R4 models (`fhir.resources`, R4B, whose
+Appointment, Patient, Practitioner and Location are R4's): every valid FHIR
+`instant`, `dateTime` and `date` is accepted and an invalid one is an error
+naming the resource and element, so no hand-written JSON walking decides what
+a date is. Records are named by resource id (`Appointment/a1`, `Patient/p1`).
+
+- Status: booked, arrived, checked-in and fulfilled make a packet; proposed,
+  pending and waitlist are not yet booked and cancelled, noshow and
+  entered-in-error will not happen: those are skipped with the reason.
+- Patient instructions: `patientInstruction` only (never `comment` or `description`).
+- The performing provider: a Practitioner or PractitionerRole actor, preferring
+  participant type PPRF, then ATND, SPRF, PART, then an untyped participant;
+  a display-only actor of no known type (a room) never is (`fhir_people`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import PacketError, SourcePos
-from .raw import RawRecord, RecordFailure, UnusableInput
+from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
-SKIPPED_STATUSES = {"cancelled", "noshow", "entered-in-error"}
+from ..errors import PacketError, SourcePos, UnusableInput
+from ..settings import FhirSettings
+from .fhir_people import Actors, resolve_actors, typed
+from .raw import RawRecord, RecordFailure, instruction_lines
+
+MAKES = {"booked", "arrived", "checked-in", "fulfilled"}
+SKIPS = {
+    "cancelled": "cancelled",
+    "noshow": "a no-show",
+    "entered-in-error": "entered in error",
+    "proposed": "only proposed, not yet booked",
+    "pending": "pending, not yet booked",
+    "waitlist": "on a waiting list, not yet booked",
+}
+CANCELS = {"cancelled", "noshow", "entered-in-error"}
+LABELS = {
+    "appointment_id": "id",
+    "start": "start",
+    "procedure": "serviceType/appointmentType",
+    "instructions": "patientInstruction",
+    "provider": "participant.actor (Practitioner)",
+    "location": "participant.actor (Location)",
+    "mrn": "identifier (of type MR)",
+    "last_name": "name.family",
+    "first_name": "name.given",
+    "name": "name.text",
+    "date_of_birth": "birthDate",
+    "language": "communication.language",
+}
 Resource = dict[str, Any]
 
 
-def read_fhir(path: Path, shown: str, procedure_keys: frozenset[str]) -> Iterator[RawRecord | RecordFailure]:
+def read_fhir(
+    path: Path, shown: str, settings: FhirSettings, is_procedure: Callable[[str], bool]
+) -> Iterator[RawRecord | RecordFailure]:
     """Yield one record per Appointment in the Bundle."""
     bundle = _load(path, shown)
-    resources = [e.get("resource") for e in bundle.get("entry") or [] if isinstance(e, dict)]
     index = _index(bundle)
-    for resource in resources:
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") == "Appointment":
-            yield _appointment(resource, index, shown, procedure_keys)
+            yield _appointment(resource, index, shown, settings, is_procedure)
 
 
 def _load(path: Path, shown: str) -> Resource:
@@ -56,94 +95,71 @@ def _index(bundle: Resource) -> dict[str, Resource]:
 
 
 def _appointment(
-    appt: Resource, index: dict[str, Resource], shown: str, procedure_keys: frozenset[str]
+    resource: Resource,
+    index: dict[str, Resource],
+    shown: str,
+    settings: FhirSettings,
+    is_procedure: Callable[[str], bool],
 ) -> RawRecord | RecordFailure:
-    ref = f"Appointment/{appt.get('id', '?')}"
-    place = SourcePos(shown, ref)
-    if appt.get("status") in SKIPPED_STATUSES:
-        return RawRecord(place, {}, warnings=(f"{place}: warning: status: appointment is {appt['status']}; skipped",))
-    actors = _actors(appt, index)
-    patient = actors.get("Patient")
-    if patient is None:
-        error = PacketError(place, "participant", "no Patient participant found in the Bundle")
-        return RecordFailure(place, (error,), appt.get("id"))
-    patient_ref = f"Patient/{patient.get('id', '?')}"
-    fields: dict[str, Any] = {"appointment_id": appt.get("id"), "start": appt.get("start")}
-    fields["procedure"] = _procedure(appt, procedure_keys)
-    if appt.get("patientInstruction"):
-        fields["instructions"] = [s.strip() for s in str(appt["patientInstruction"]).splitlines() if s.strip()]
-    fields.update(_patient(patient))
-    if "Practitioner" in actors:
-        fields["provider"] = _person_name(actors["Practitioner"])
-    elif actors.get("display"):
-        fields["provider"] = actors["display"]
-    if "Location" in actors:
-        fields["location"] = actors["Location"].get("name")
-    lines: dict[str, int | str] = {
-        k: patient_ref for k in ("mrn", "first_name", "last_name", "date_of_birth", "language")
+    place = SourcePos(shown, f"Appointment/{resource.get('id', '?')}")
+    appt = typed(FhirAppointment, resource, place)
+    if isinstance(appt, RecordFailure):
+        return RecordFailure(place, appt.errors, resource.get("id"))
+    status = str(appt.status or "")
+    if status in SKIPS:
+        warning = f"{place}: warning: status: the appointment is {SKIPS[status]}; skipped"
+        only_id = {"appointment_id": appt.id} if appt.id else {}
+        return RawRecord(place, only_id, warnings=(warning,), skip=SKIPS[status], cancels=status in CANCELS)
+    actors = resolve_actors(appt, index, shown)
+    if isinstance(actors, RecordFailure):
+        return RecordFailure(place, actors.errors, appt.id)
+    return _record(appt, actors, place, settings, is_procedure)
+
+
+def _record(
+    appt: Any, actors: Actors, place: SourcePos, settings: FhirSettings, is_procedure: Callable[[str], bool]
+) -> RawRecord | RecordFailure:
+    patient = actors.patient_fields(settings)
+    if isinstance(patient, RecordFailure):
+        return RecordFailure(place, patient.errors, appt.id)
+    warnings = [*patient.warnings]
+    fields: dict[str, Any] = {
+        "appointment_id": appt.id,
+        "start": appt.start.isoformat(timespec="seconds") if appt.start else None,
+        "procedure": _procedure(appt, is_procedure),
+        "instructions": instruction_lines(appt.patientInstruction or ""),
+        "location": actors.location,
+        **patient.fields,
     }
-    return RawRecord(place, {k: v for k, v in fields.items() if v not in (None, "", [])}, lines)
+    provider_from = None
+    if actors.provider is not None:
+        fields["provider"], provider_from = actors.provider
+    else:
+        warnings.append(
+            f"{place}: warning: participant: no Practitioner or PractitionerRole performs the appointment; "
+            "the consent leaves the provider's name to be written in"
+        )
+    lines: dict[str, int | str] = dict.fromkeys(patient.fields, actors.patient_ref)
+    lines.update(actors.lines)
+    return RawRecord(
+        place,
+        {k: v for k, v in fields.items() if v not in (None, "", [])},
+        lines,
+        warnings=tuple(warnings),
+        labels=LABELS,
+        provider_optional=True,
+        provider_from=provider_from,
+    )
 
 
-def _actors(appt: Resource, index: dict[str, Resource]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for participant in appt.get("participant") or []:
-        actor = participant.get("actor") if isinstance(participant, dict) else None
-        if not isinstance(actor, dict):
-            continue
-        target = index.get(str(actor.get("reference", "")))
-        if target is not None:
-            found.setdefault(str(target.get("resourceType")), target)
-        elif actor.get("display") and not str(actor.get("reference", "")).startswith("Patient"):
-            found.setdefault("display", actor["display"])
-    return found
-
-
-def _procedure(appt: Resource, keys: frozenset[str]) -> str | None:
-    codes = [
-        str(coding.get("code"))
-        for concept in [*(appt.get("serviceType") or []), appt.get("appointmentType") or {}]
-        for coding in (concept.get("coding") or [] if isinstance(concept, dict) else [])
-        if isinstance(coding, dict) and coding.get("code")
-    ]
-    return next((c for c in codes if c in keys), codes[0] if codes else None)
-
-
-def _patient(patient: Resource) -> dict[str, Any]:
-    name = _official(patient.get("name") or [])
-    return {
-        "mrn": _mrn(patient.get("identifier") or []),
-        "last_name": name.get("family"),
-        "first_name": " ".join(name.get("given") or []) or None,
-        "date_of_birth": patient.get("birthDate"),
-        "language": _language(patient.get("communication") or []),
-    }
-
-
-def _official(names: list[Any]) -> dict[str, Any]:
-    usable = [n for n in names if isinstance(n, dict)]
-    return next((n for n in usable if n.get("use") == "official"), usable[0] if usable else {})
-
-
-def _mrn(identifiers: list[Any]) -> str | None:
-    for identifier in identifiers:
-        codings = ((identifier.get("type") or {}).get("coding") or []) if isinstance(identifier, dict) else []
-        if any(isinstance(c, dict) and c.get("code") == "MR" for c in codings):
-            value = identifier.get("value")
-            return None if value is None else str(value)
-    return None
-
-
-def _language(communications: list[Any]) -> str | None:
-    usable = [c for c in communications if isinstance(c, dict)]
-    chosen = next((c for c in usable if c.get("preferred")), usable[0] if usable else None)
-    codings = ((chosen or {}).get("language") or {}).get("coding") or []
-    return next((str(c["code"]) for c in codings if isinstance(c, dict) and c.get("code")), None)
-
-
-def _person_name(person: Resource) -> str | None:
-    name = _official(person.get("name") or [])
-    if name.get("text"):
-        return str(name["text"])
-    parts = [*(name.get("prefix") or []), *(name.get("given") or []), name.get("family"), *(name.get("suffix") or [])]
-    return " ".join(str(p) for p in parts if p) or None
+def _procedure(appt: Any, is_procedure: Callable[[str], bool]) -> str | None:
+    """The first serviceType or appointmentType code (or its display or text) a packet is for,
+    else the first code (for the error to name)."""
+    concepts = [*(appt.serviceType or []), *([appt.appointmentType] if appt.appointmentType else [])]
+    names: list[str] = []
+    for concept in concepts:
+        for coding in concept.coding or []:
+            names += [str(n) for n in (coding.code, coding.display) if n]
+        if concept.text:
+            names.append(str(concept.text))
+    return next((n for n in names if is_procedure(n)), names[0] if names else None)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..errors import PacketError, SourcePos
+from babel import Locale, UnknownLocaleError
+
+from ..errors import PacketError, SourcePos, UnusableInput
 from ..models import Appointment
+from ..models.appointment import canonical_language
 from ..yamlsafe import Key, Located
 from .record import from_located
 
@@ -24,15 +28,32 @@ class RawRecord:
     lines: dict[str, int | str] = field(default_factory=dict)
     """Per field, its own line or resource id where it differs from `place`."""
     warnings: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+    """Per field, the place in the source format it was read from (`AIS-3`), for messages."""
+    event: str | None = None
+    """The scheduling event that sent the record (`SIU^S13`), for formats that have events."""
+    skip: str | None = None
+    """Why no packet is made (`cancelled`); `fields` then holds at most the appointment id."""
+    cancels: bool = False
+    """The appointment will not happen: a packet made for it earlier is removed."""
+    provider_optional: bool = False
+    """A feed may name no performing person: the consent then leaves the name to be written in."""
+    provider_from: str | None = None
+    """Which of several people the provider was chosen from, and why (`AIP 2 (AIP-4 PP)`)."""
+
+    @property
+    def appointment_id(self) -> str | None:
+        value = self.fields.get("appointment_id")
+        return value if isinstance(value, str) else None
 
     def located(self) -> Located:
-        lines: dict[Key, int | str] = {(): self.place.line}
+        lines: dict[Key, int | str] = {(): 1 if self.place.line is None else self.place.line}
         lines.update({(name,): line for name, line in self.lines.items()})
         return Located(self.fields, self.place.path, lines)
 
     def appointment(self, today: date) -> Appointment:
-        """Validate into an Appointment (InputErrors naming each bad field)."""
-        return from_located(self.located(), today)
+        """Validate into an Appointment (InputErrors naming each bad field where it was read)."""
+        return from_located(self.located(), today, self.labels, self.provider_optional)
 
 
 @dataclass(frozen=True)
@@ -42,14 +63,6 @@ class RecordFailure:
     place: SourcePos
     errors: tuple[PacketError, ...]
     appointment_id: str | None = None
-
-
-class UnusableInput(Exception):
-    """The whole file cannot be read (unknown format, bad encoding, no header): exit 2."""
-
-    def __init__(self, error: PacketError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def check_encoding(path: Path, shown: str, encoding: str) -> None:
@@ -68,3 +81,26 @@ def check_encoding(path: Path, shown: str, encoding: str) -> None:
                 raise UnusableInput(PacketError(SourcePos(shown, bad_line), "", f"not {name} text{hint}")) from None
             line += chunk.count(b"\n")
         decoder.decode(b"", final=True)
+
+
+_MARKER = re.compile(r"^\s*(?:[-*•·‣◦]|\d{1,2}[.)])\s+")
+
+
+def instruction_lines(text: str) -> list[str]:
+    """A block of instructions as lines, without the list markers a sender typed (`- `, `• `, `1. `)."""
+    lines = (_MARKER.sub("", line).strip() for line in re.split(r"\r\n|\r|\n", text))
+    return [line for line in lines if line]
+
+
+def usable_language(code: str) -> str | None:
+    """A language code a feed sent (`es`, `SPA`, `es-MX`) as a canonical BCP 47 tag, or None if no
+    language is known by it (a vendor's own code)."""
+    text = code.strip()
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", text):
+        return None
+    tag = canonical_language(text)
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+    return tag

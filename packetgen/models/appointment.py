@@ -65,15 +65,21 @@ class Appointment(Model):
     """Unique within a batch; names the output file."""
     mrn: Text
     """Medical record number, kept exactly as given (leading zeros)."""
-    first_name: Text
-    last_name: Text
+    first_name: Text | None = None
+    """Given name(s). Required with `last_name`, unless the source gives only a whole `name`."""
+    last_name: Text | None = None
+    name: Text | None = None
+    """The whole name as the source gives it, printed as it is, when it has no parts (a FHIR
+    HumanName with only `text`)."""
     date_of_birth: Annotated[date, BeforeValidator(parse_iso_date)]
     procedure: Text
     """A packet id, or one of the codes that packet lists."""
     start: Annotated[datetime, BeforeValidator(parse_start)]
     """Local clock time at the site; an offset, if given, is honoured."""
-    provider: Text
-    """The practitioner performing the procedure, as it should be printed."""
+    provider: Text | None = None
+    """The practitioner performing the procedure, as it should be printed. Required in appointment
+    files and CSV; a feed that names no performing person leaves it out, and the consent then has
+    a line to write the name in by hand."""
     location: Text | None = None
     language: Annotated[LanguageTag, AfterValidator(canonical_language)] = "en"
     flags: Annotated[tuple[Id, ...], BeforeValidator(_as_list)] = ()
@@ -82,6 +88,7 @@ class Appointment(Model):
     layout: Id | None = None
 
     _origin: dict[str, SourcePos] = PrivateAttr(default_factory=dict)
+    _labels: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("date_of_birth")
     @classmethod
@@ -108,11 +115,24 @@ class Appointment(Model):
         """Where `field` was given in the input (the record's start if unknown)."""
         return self._origin.get(field) or self._origin.get("", SourcePos("<appointment>", 1))
 
+    def label(self, field: str) -> str:
+        """How errors name `field`: the place it was read from (`AIS-3`, `PID-3 (an identifier of
+        type MR)`), or our field name for formats whose names are ours."""
+        return self._labels.get(field, field)
+
+    def printed_names(self) -> tuple[str, ...]:
+        """The patient's name as every page prints it: (last, first), or the whole name as given."""
+        if self.first_name and self.last_name:
+            return (self.last_name, self.first_name)
+        return (self.name or self.last_name or self.first_name or "",)
+
     def with_language(self, language: str) -> Appointment:
         """The same appointment in another language (`--language`), keeping its positions."""
-        return self.model_copy(update={"language": language}).with_origin(self._origin)
+        return self.model_copy(update={"language": language}).with_origin(self._origin, self._labels)
 
-    def with_origin(self, origin: dict[str, SourcePos]) -> Appointment:
-        """Attach the input positions of each field (kept out of the schema)."""
+    def with_origin(self, origin: dict[str, SourcePos], labels: dict[str, str] | None = None) -> Appointment:
+        """Attach the input positions of each field, and the names of the places they were read from
+        (kept out of the schema)."""
         self._origin = dict(origin)
+        self._labels = dict(labels or {})
         return self

@@ -156,6 +156,9 @@ class Content(Model):
     owner: Text
     """Who maintains this content and answers questions about it."""
     codes: tuple[Code, ...] = Field(min_length=1)
+    aliases: tuple[Text, ...] = ()
+    """Other names a scheduling system may give the procedure ("VERTEBROPLASTY LUMBAR"); appointments
+    match ids, codes, titles and aliases whatever their case."""
     reading_grade_target: int = Field(default=8, ge=1, le=16)
     arrive_minutes_before: int = Field(ge=0, le=600)
     """How long before the start the patient should arrive."""

@@ -13,10 +13,15 @@ from dataclasses import dataclass, field
 class Patient:
     """The identifiers printed on every page."""
 
-    first_name: str
-    last_name: str
+    names: tuple[str, ...]
+    """As printed, joined by a comma: (last name, first name), or the whole name as a source gave it."""
     date_of_birth: str
     mrn: str
+
+    @property
+    def name(self) -> str:
+        """The name as one line (`Last, First`)."""
+        return ", ".join(self.names)
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,8 @@ class Visit:
     date: str
     time: str
     arrival: str
-    provider: str
+    provider: str | None
+    """None when the source named no performing person: the consent leaves a line to write it in."""
     location: str
     facility: str
     facility_address: tuple[str, ...]

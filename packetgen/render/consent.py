@@ -34,7 +34,7 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
 
 def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:
     v, labels, patient = packet.visit, packet.labels, packet.patient
-    name = f"{patient.last_name}, {patient.first_name}"
+    name = patient.name
     panel = b.box(
         [
             b.labelled(labels["patient"], name, b.s.bullet, recurring=False),
@@ -46,7 +46,7 @@ def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:
                 b.s.bullet,
                 recurring=False,
             ),
-            b.labelled(labels["consent_provider"], v.provider, b.s.bullet),
+            b.labelled(labels["consent_provider"], v.provider or labels["blank_line"], b.s.bullet),
             b.labelled(labels["consent_facility"], v.facility, b.s.bullet),
         ]
     )

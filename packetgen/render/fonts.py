@@ -3,7 +3,7 @@
 Fonts come from system packages (Debian's fonts-dejavu-core and
 fonts-wqy-microhei), from Python font packages on PyPI that declare a
 `fontpkg.family` entry point (fontpkg-atkinson-hyperlegible), or from folders
-named in PACKETGEN_FONT_DIRS; they are registered once per process, and their
+named in the site's settings (`font_dirs`, PACKETGEN_FONT_DIRS); they are registered once per process, and their
 character maps answer "can this character be drawn, and by which font?" before
 anything is drawn. `FontSet.draw` draws a line of plain text on a canvas with
 the same per-character fallback that Paragraph markup gets from `markup.to_markup`.
@@ -38,11 +38,12 @@ class FontSet:
     character first needs them, so most packets never pay for them.
     """
 
-    def __init__(self, faces: dict[str, str], fallback_files: tuple[str, ...]) -> None:
+    def __init__(self, faces: dict[str, str], fallback_files: tuple[str, ...], dirs: tuple[Path, ...] = ()) -> None:
         self.regular, self.bold = faces["regular"], faces["bold"]
         self.italic, self.bold_italic = faces["italic"], faces["bold_italic"]
         self._main = _coverage(self.regular)
         self._fallback_files = fallback_files
+        self._dirs = dirs
         self._fallbacks: list[tuple[str, frozenset[int]]] | None = None
 
     def covers_all(self, text: str) -> bool:
@@ -91,14 +92,15 @@ class FontSet:
     def fallbacks(self) -> list[tuple[str, frozenset[int]]]:
         """(name, coverage) of each fallback font, registering them on first use."""
         if self._fallbacks is None:
-            self._fallbacks = [(name, _coverage(name)) for name in map(_register_fallback, self._fallback_files)]
+            names = [_register_fallback(filename, self._dirs) for filename in self._fallback_files]
+            self._fallbacks = [(name, _coverage(name)) for name in names]
         return self._fallbacks
 
 
-def font_dirs() -> list[Path]:
-    """Folders searched for font files: PACKETGEN_FONT_DIRS, the system's, then installed font packages."""
-    extra = [Path(p) for p in os.environ.get("PACKETGEN_FONT_DIRS", "").split(os.pathsep) if p]
-    return extra + [Path(p) for p in SYSTEM_FONT_DIRS] + [Path.home() / ".local/share/fonts"] + _package_dirs()
+def font_dirs(extra: tuple[Path, ...] = ()) -> list[Path]:
+    """Folders searched for font files: the site's own (settings `font_dirs`), the system's, then
+    installed font packages."""
+    return [*extra, *map(Path, SYSTEM_FONT_DIRS), Path.home() / ".local/share/fonts", *_package_dirs()]
 
 
 def _package_dirs() -> list[Path]:
@@ -114,10 +116,10 @@ def _package_dirs() -> list[Path]:
     return folders
 
 
-@lru_cache(maxsize=1)
-def _index() -> dict[str, Path]:
+@lru_cache(maxsize=4)
+def _index(extra: tuple[Path, ...]) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for folder in font_dirs():
+    for folder in font_dirs(extra):
         for path in _walk(folder):
             found.setdefault(path.name, path)
     return found
@@ -131,48 +133,50 @@ def _walk(folder: Path) -> Iterator[Path]:
                     yield Path(dirpath) / name
 
 
-def find_font(filename: str) -> Path:
+def find_font(filename: str, extra: tuple[Path, ...] = ()) -> Path:
     """The path of a font file by its name; UsageError naming the set-up step if missing."""
-    path = _index().get(filename)
+    path = _index(extra).get(filename)
     if path is None:
-        raise UsageError(f"font file {filename} not found in {', '.join(map(str, font_dirs()))}; run `make setup`")
+        folders = ", ".join(map(str, font_dirs(extra)))
+        raise UsageError(f"font file {filename} not found in {folders}; run `make setup`")
     return path
 
 
 @lru_cache(maxsize=16)
-def load_fonts(fonts: Fonts) -> FontSet:
-    """Register the layout's main fonts as one family (once per process)."""
+def load_fonts(fonts: Fonts, extra_dirs: tuple[Path, ...] = ()) -> FontSet:
+    """Register the layout's main fonts as one family (once per process); `extra_dirs` are searched
+    before the system's font folders."""
     faces = {
         "regular": fonts.regular,
         "bold": fonts.bold,
         "italic": fonts.italic,
         "bold_italic": fonts.bold_italic,
     }
-    names = {role: _register(filename) for role, filename in faces.items()}
+    names = {role: _register(filename, extra_dirs) for role, filename in faces.items()}
     family = names["regular"]
     addMapping(family, 0, 0, names["regular"])
     addMapping(family, 1, 0, names["bold"])
     addMapping(family, 0, 1, names["italic"])
     addMapping(family, 1, 1, names["bold_italic"])
-    return FontSet(names, fonts.fallback)
+    return FontSet(names, fonts.fallback, extra_dirs)
 
 
-def _register_fallback(filename: str) -> str:
+def _register_fallback(filename: str, extra: tuple[Path, ...]) -> str:
     # Registered under a name of its own: the same file may be another layout's main font, whose
     # family maps bold to a bold face; a fallback has one face for every style, whichever
     # layouts a process has drawn before (the output must not depend on that).
-    name = _register(filename, f"{Path(filename).stem}-fallback")
+    name = _register(filename, extra, f"{Path(filename).stem}-fallback")
     for bold in (0, 1):
         for italic in (0, 1):
             addMapping(name, bold, italic, name)
     return name
 
 
-def _register(filename: str, name: str | None = None) -> str:
+def _register(filename: str, extra: tuple[Path, ...], name: str | None = None) -> str:
     name = name or Path(filename).stem
     if name in pdfmetrics.getRegisteredFontNames():
         return name
-    path = find_font(filename)
+    path = find_font(filename, extra)
     try:
         pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
     except TTFError as exc:

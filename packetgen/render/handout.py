@@ -46,7 +46,7 @@ def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
         b.para(labels["appointment"], b.s.callout_label),
         b.labelled(labels["date"], v.date, b.s.bullet, recurring=False),
         b.labelled(labels["time_label"], time_line, b.s.bullet, recurring=False),
-        b.labelled(labels["provider"], v.provider, b.s.bullet),
+        *([b.labelled(labels["provider"], v.provider, b.s.bullet)] if v.provider else []),
         b.labelled(labels["location"], v.location, b.s.bullet),
         b.labelled(labels["phone"], f"{v.facility}, {v.facility_phone}", b.s.bullet),
     ]

@@ -86,7 +86,7 @@ class Decorator:
         def kept(text: str) -> str:  # a line may break between the three parts, not inside a label or a date
             return mark(text).replace(" ", "&nbsp;")
 
-        name = f"{mark(patient.last_name)}, {mark(patient.first_name)}"  # a long name may wrap
+        name = ", ".join(mark(part) for part in patient.names)  # a long name may wrap
         text = (
             f"<b>{kept(labels['patient'])}:</b> {name}&nbsp;&nbsp;&nbsp; "
             f"<b>{kept(labels['date_of_birth'])}:</b>&nbsp;{kept(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "

@@ -1,0 +1,237 @@
+"""The people and places an FHIR Appointment references: patient, performing provider, location.
+
+Each referenced resource is read through its typed R4 model. The provider is
+always a person: a Practitioner, or a PractitionerRole's practitioner, chosen
+by participant type (PPRF, then ATND/SPRF/PART, then untyped; a referrer or
+admitter never). A display-only actor counts only when its reference says it is
+a Practitioner; "Endoscopy Rooms" with no reference is never printed as one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhir.resources.R4B.location import Location
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resources.R4B.practitionerrole import PractitionerRole
+from pydantic import BaseModel, ValidationError
+
+from ..errors import PacketError, SourcePos
+from ..settings import FhirSettings
+from .raw import RecordFailure, usable_language
+
+Resource = dict[str, Any]
+PEOPLE = ("Practitioner", "PractitionerRole")
+# participant.type codes (v3 ParticipationType) by preference for the performing provider
+_RANK = {"PPRF": 0, "ATND": 1, "SPRF": 1, "PART": 1, "": 2}
+_MR_TEXTS = {"MR", "MRN", "MEDICAL RECORD NUMBER", "MEDICAL RECORD"}
+_LANGUAGE_SYSTEMS = {"urn:ietf:bcp:47", "urn:iso:std:iso:639-1", "urn:iso:std:iso:639-2", "urn:iso:std:iso:639-3"}
+
+
+def typed(model: type[BaseModel], resource: Resource, place: SourcePos) -> Any:
+    """The resource as its R4 model, or a RecordFailure naming each invalid element."""
+    try:
+        return model.model_validate(resource)
+    except ValidationError as exc:
+        errors = tuple(PacketError(place, _element(e["loc"]), _fhir_message(e)) for e in exc.errors())
+        return RecordFailure(place, errors)
+
+
+def _element(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def _fhir_message(error: Any) -> str:
+    """Pydantic's message about a FHIR element, without the value it was given."""
+    kind, text = error["type"], str(error.get("msg", ""))
+    if kind == "extra_forbidden":
+        return "not an element of this resource in FHIR R4"
+    if kind == "missing" or text.endswith("is required."):
+        return "required field is missing"
+    if "Instant" in text:
+        return "expected a FHIR instant: a date and a time with seconds and a time zone (2026-12-07T07:30:00-06:00)"
+    if "DateTime" in text or kind.startswith("datetime"):
+        return "expected a FHIR dateTime (2026-12-07T07:30:00-06:00)"
+    if "Date" in text or kind.startswith("date"):
+        return "expected a FHIR date (YYYY-MM-DD)"
+    value = error.get("input")
+    text = text.removeprefix("Value error, ")
+    return text if value is None or str(value) not in text else "not a valid value for this element"
+
+
+@dataclass(frozen=True)
+class PatientFields:
+    """The patient's part of a record, and warnings about it."""
+
+    fields: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Actors:
+    """What an Appointment's participants resolved to."""
+
+    shown: str
+    patient: Resource
+    patient_ref: str
+    provider: tuple[str, str] | None = None
+    """(name as printed, which participant and why)."""
+    location: str | None = None
+    lines: dict[str, str] = field(default_factory=dict)
+
+    def patient_fields(self, settings: FhirSettings) -> PatientFields | RecordFailure:
+        """Our patient fields from the Patient resource (typed), or why it cannot give them."""
+        place = SourcePos(self.shown, self.patient_ref)
+        patient = typed(Patient, self.patient, place)
+        if isinstance(patient, RecordFailure):
+            return patient
+        warnings: list[str] = []
+        fields = {
+            "mrn": _mrn(patient, settings),
+            **_name(patient),
+            "date_of_birth": str(patient.birthDate) if patient.birthDate else None,
+            "language": _language(patient, place, warnings),
+        }
+        return PatientFields({k: v for k, v in fields.items() if v}, tuple(warnings))
+
+
+def resolve_actors(appt: Any, index: dict[str, Resource], shown: str) -> Actors | RecordFailure:
+    """The patient, the performing provider and the location among the participants."""
+    place = SourcePos(shown, f"Appointment/{appt.id}")
+    patient: tuple[str, Resource] | None = None
+    people: list[tuple[int, int, str, str]] = []
+    location: tuple[str, str] | None = None
+    for order, participant in enumerate(appt.participant or []):
+        actor = participant.actor
+        if actor is None:
+            continue
+        reference = str(actor.reference or "")
+        target = index.get(reference)
+        kind = str(target.get("resourceType")) if target else (reference.split("/")[0] if "/" in reference else "")
+        kind = kind or str(actor.type or "")
+        if kind == "Patient" and target is not None and patient is None:
+            patient = (f"Patient/{target.get('id', '?')}", target)
+        elif kind in PEOPLE:
+            found = _person(kind, target, actor, index, shown)
+            rank = _rank(participant)
+            if isinstance(found, RecordFailure):
+                return found
+            if found and rank is not None:
+                name, ref = found
+                people.append((rank, order, name, f"{ref} (participant type {_code(participant) or 'none'})"))
+        elif kind == "Location" and location is None:
+            place_name = _location_name(target, actor)
+            if place_name:
+                location = (place_name, f"Location/{target.get('id', '?')}" if target else reference)
+    if patient is None:
+        return RecordFailure(place, (PacketError(place, "participant", "no Patient participant found in the Bundle"),))
+    actors = Actors(shown, patient[1], patient[0])
+    if people:
+        _, _, name, chosen = min(people)
+        actors.provider = (name, chosen)
+        actors.lines["provider"] = chosen.split(" ")[0]
+    if location:
+        actors.location, actors.lines["location"] = location
+    return actors
+
+
+def _code(participant: Any) -> str:
+    codes = [str(c.code) for concept in participant.type or [] for c in concept.coding or [] if c.code]
+    return next((c for c in codes if c in _RANK), codes[0] if codes else "")
+
+
+def _rank(participant: Any) -> int | None:
+    """Preference of a participant as the performing provider; None for a role that never is."""
+    return _RANK.get(_code(participant))
+
+
+def _person(
+    kind: str, target: Resource | None, actor: Any, index: dict[str, Resource], shown: str
+) -> tuple[str, str] | RecordFailure | None:
+    """(printed name, reference) of a Practitioner or a PractitionerRole's practitioner."""
+    if target is None:  # not in the Bundle: its reference says what it is; print its display
+        return (str(actor.display), str(actor.reference or kind)) if actor.display else None
+    ref = f"{kind}/{target.get('id', '?')}"
+    model = typed(Practitioner if kind == "Practitioner" else PractitionerRole, target, SourcePos(shown, ref))
+    if isinstance(model, RecordFailure):
+        return model
+    if kind == "PractitionerRole":
+        practitioner = model.practitioner
+        if practitioner is None:
+            return None
+        inner = index.get(str(practitioner.reference or ""))
+        if inner is None:
+            return (str(practitioner.display), ref) if practitioner.display else None
+        return _person("Practitioner", inner, practitioner, index, shown)
+    name = person_name(model.name or [])
+    return (name, ref) if name else None
+
+
+def person_name(names: list[Any]) -> str | None:
+    """A HumanName as printed: its text, else prefix, given, family, suffix (`Dr. Pat Granite, MD`)."""
+    chosen = _preferred(names)
+    if chosen is None:
+        return None
+    if chosen.text:
+        return str(chosen.text)
+    prefix = " ".join(chosen.prefix or [])
+    core = " ".join(str(p) for p in (prefix, *(chosen.given or []), chosen.family) if p)
+    suffix = ", ".join(chosen.suffix or [])
+    return f"{core}, {suffix}" if core and suffix else core or None
+
+
+def _preferred(names: list[Any]) -> Any:
+    """The official name, else the usual one, else the first (old names and nicknames last)."""
+    usable = [n for n in names if n.use not in ("old", "nickname", "anonymous")] or list(names)
+    for use in ("official", "usual"):
+        found = next((n for n in usable if n.use == use), None)
+        if found is not None:
+            return found
+    return usable[0] if usable else None
+
+
+def _location_name(target: Resource | None, actor: Any) -> str | None:
+    if target is None:
+        return str(actor.display) if actor.display else None
+    model = typed(Location, target, SourcePos("", ""))
+    if isinstance(model, RecordFailure):
+        return str(target.get("name")) if target.get("name") else None
+    return str(model.name) if model.name else (str(actor.display) if actor.display else None)
+
+
+def _mrn(patient: Any, settings: FhirSettings) -> str | None:
+    """The identifier typed MR (v2-0203), or typed only by text ("MRN"), or in a system the site names."""
+    for identifier in patient.identifier or []:
+        concept = identifier.type
+        codes = {str(c.code) for c in (concept.coding or [])} if concept else set()
+        text = str(concept.text or "").strip().upper() if concept else ""
+        if "MR" in codes or (not codes and text in _MR_TEXTS) or identifier.system in settings.mrn_systems:
+            return str(identifier.value) if identifier.value else None
+    return None
+
+
+def _name(patient: Any) -> dict[str, str | None]:
+    chosen = _preferred(patient.name or [])
+    if chosen is None:
+        return {}
+    if chosen.family or chosen.given:
+        return {"last_name": chosen.family, "first_name": " ".join(chosen.given or []) or None}
+    return {"name": chosen.text}  # only text: printed as given
+
+
+def _language(patient: Any, place: SourcePos, warnings: list[str]) -> str | None:
+    """The preferred communication language coded in BCP 47 (or ISO 639); others are ignored."""
+    communications = sorted(patient.communication or [], key=lambda c: not c.preferred)
+    for communication in communications:
+        for coding in communication.language.coding or []:
+            if coding.code and (coding.system in _LANGUAGE_SYSTEMS or coding.system is None):
+                tag = usable_language(str(coding.code))
+                if tag:
+                    return tag
+    if communications:
+        warnings.append(
+            f"{place}: warning: communication.language: no language coded in BCP 47 or ISO 639; English was used"
+        )
+    return None

@@ -1,0 +1,258 @@
+"""One HL7 v2 SIU message → a record: where each of our fields lives (HL7 v2.5.1, chapter 10).
+
+- Event (MSH-9.2): S12 booked, S13 rescheduled and S14 modified make a packet;
+  S15 cancelled, S16 discontinued, S17 deleted and S26 no-show skip it (and remove
+  an earlier one); other SIU events change resources, not the appointment.
+- Start: the service's own start AIS-4, then TQ1-7, then SCH-11.4 (deprecated
+  since v2.5); when those present disagree, a warning names both fields.
+- Patient instructions: only NTEs whose comment type NTE-4 is `PI` (table 0364,
+  or the site's `hl7.patient_note_types`), or NTEs under segments the site names;
+  every other NTE is a staff note and never prints.
+- Provider: only a person (AIP), preferring AIP-4 roles that mean performing;
+  rooms (AIL) and equipment (AIG) never are.
+- Errors and warnings name the segment-field read (`AIS-3`, `PID-3 (an identifier of type MR)`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from ..errors import PacketError, SourcePos
+from ..settings import Hl7Settings
+from .raw import RawRecord, RecordFailure, instruction_lines, usable_language
+
+MAKES = {"S12": "booked", "S13": "rescheduled", "S14": "modified"}
+SKIPS = {"S15": "cancelled", "S16": "discontinued", "S17": "deleted", "S26": "a no-show"}
+_DTM = re.compile(r"(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(?:\.\d+)?([+-]\d{4})?")
+_DEGREES = {"MD", "DO", "PHD", "NP", "PA", "PA-C", "RN", "CRNA", "DDS", "DPM", "MBBS", "FRCR", "FACR"}
+
+LABELS = {
+    "appointment_id": "SCH-1",
+    "procedure": "AIS-3",
+    "mrn": "PID-3 (an identifier of type MR)",
+    "last_name": "PID-5.1",
+    "first_name": "PID-5.2",
+    "date_of_birth": "PID-7",
+    "language": "PID-15",
+    "provider": "AIP-3",
+    "location": "AIL-3",
+    "instructions": "NTE-3",
+}
+
+
+def read_siu(message: Any, place: SourcePos, settings: Hl7Settings, is_procedure: Any) -> RawRecord | RecordFailure:
+    """The record one parsed message holds (or why it holds none)."""
+    kind, event = _get(message, "MSH", 9, 1).upper(), _get(message, "MSH", 9, 2).upper()
+    name = f"{kind}^{event}"
+    appointment_id = _get(message, "SCH", 1, 1) or _get(message, "SCH", 2, 1)
+    if kind != "SIU":
+        return RecordFailure(place, (PacketError(place, "MSH-9", f"expected an SIU message, got {name}"),))
+    if event in SKIPS or event not in MAKES:
+        reason = (
+            f"the appointment was {SKIPS[event]}" if event in SKIPS else "it changes resources, not the appointment"
+        )
+        warning = f"{place}: warning: MSH-9: {name}: {reason}; skipped"
+        only_id = {"appointment_id": appointment_id} if appointment_id else {}
+        return RawRecord(
+            place, only_id, warnings=(warning,), event=name, skip=SKIPS.get(event, "not read"), cancels=event in SKIPS
+        )
+    warnings: list[str] = []
+    labels = dict(LABELS, appointment_id="SCH-1" if _get(message, "SCH", 1, 1) else "SCH-2")
+    ais = _procedure_service(message, is_procedure)
+    start, labels["start"] = _start(message, ais, place, warnings)
+    provider, provider_from = _provider(message, settings, place, warnings)
+    language = _get(message, "PID", 15, 1) or _get(message, "PID", 15, 2)
+    fields: dict[str, Any] = {
+        "appointment_id": appointment_id,
+        "start": start,
+        "procedure": _get(message, "AIS", 3, 1, ais) or _get(message, "AIS", 3, 2, ais),
+        "mrn": _mrn(message),
+        **_patient_name(message),
+        "date_of_birth": _date(_get(message, "PID", 7, 1)),
+        "language": _language(language, place, warnings),
+        "provider": provider,
+        "location": _location(message),
+        "instructions": list(_patient_notes(message, settings)),
+    }
+    kept = {k: v for k, v in fields.items() if v not in (None, "", [])}
+    return RawRecord(
+        place,
+        kept,
+        warnings=tuple(warnings),
+        labels=labels,
+        event=name,
+        provider_optional=True,
+        provider_from=provider_from,
+    )
+
+
+def _get(message: Any, segment: str, field: int, component: int, occurrence: int = 1, repetition: int = 1) -> str:
+    """One component of one field, unescaped by python-hl7; '' when absent."""
+    try:
+        return str(message.extract_field(segment, occurrence, field, repetition, component)).strip()
+    except (KeyError, IndexError):
+        return ""
+
+
+def _count(message: Any, segment: str) -> int:
+    try:
+        return len(message.segments(segment))
+    except KeyError:
+        return 0
+
+
+def _repetitions(message: Any, segment: str, field: int, occurrence: int = 1) -> int:
+    try:
+        value = message.segments(segment)[occurrence - 1][field]
+    except (KeyError, IndexError):
+        return 0
+    return len(value) if value and isinstance(value[0], list) else 1
+
+
+def _procedure_service(message: Any, is_procedure: Any) -> int:
+    """The AIS occurrence (1-based) whose service a packet describes, else the first."""
+    for n in range(1, _count(message, "AIS") + 1):
+        if any(is_procedure(_get(message, "AIS", 3, c, n)) for c in (1, 2)):
+            return n
+    return 1
+
+
+def _start(message: Any, ais: int, place: SourcePos, warnings: list[str]) -> tuple[str | None, str]:
+    found = [
+        (label, value)
+        for label, value in (
+            ("AIS-4", _get(message, "AIS", 4, 1, ais)),
+            ("TQ1-7", _get(message, "TQ1", 7, 1)),
+            ("SCH-11.4", _get(message, "SCH", 11, 4)),
+        )
+        if value
+    ]
+    if not found:
+        return None, "AIS-4"
+    (used, value), *others = found
+    for label, other in others:
+        if not _same_moment(value, other):
+            warnings.append(f"{place}: warning: {used}: {used} and {label} give different start times; {used} was used")
+    return _timestamp(value), used
+
+
+def _same_moment(a: str, b: str) -> bool:
+    first, second = _parse(a), _parse(b)
+    if first is None or second is None:
+        return a == b
+    if (first.tzinfo is None) != (second.tzinfo is None):
+        return first.replace(tzinfo=None) == second.replace(tzinfo=None)
+    return first == second
+
+
+def _parse(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(_timestamp(value))
+    except ValueError:
+        return None
+
+
+def _timestamp(value: str) -> str:
+    """HL7 DTM `YYYYMMDDHHMM[SS[.S]][+ZZZZ]` → ISO; anything else is left for validation to refuse."""
+    match = _DTM.fullmatch(value)
+    if not match or match.group(4) is None:
+        return value
+    y, mo, d, h, mi, s, offset = match.groups()
+    text = f"{y}-{mo}-{d}T{h}:{mi}:{s or '00'}"
+    return text + (f"{offset[:3]}:{offset[3:]}" if offset else "")
+
+
+def _date(value: str) -> str:
+    match = _DTM.fullmatch(value)
+    return f"{match.group(1)}-{match.group(2)}-{match.group(3)}" if match else value
+
+
+def _mrn(message: Any) -> str:
+    """PID-3's identifier of type MR (PID-3.5); a lone untyped identifier is taken as the MRN."""
+    count = _repetitions(message, "PID", 3)
+    for repetition in range(1, count + 1):
+        if _get(message, "PID", 3, 5, repetition=repetition).upper() in ("MR", "MRN"):
+            return _get(message, "PID", 3, 1, repetition=repetition)
+    if count == 1 and not _get(message, "PID", 3, 5):
+        return _get(message, "PID", 3, 1)
+    return ""
+
+
+def _patient_name(message: Any) -> dict[str, str]:
+    """PID-5, the legal name (XPN.7 = L) where several are given."""
+    count = _repetitions(message, "PID", 5)
+    chosen = next((r for r in range(1, count + 1) if _get(message, "PID", 5, 7, repetition=r) == "L"), 1)
+    given = " ".join(p for p in (_get(message, "PID", 5, c, repetition=chosen) for c in (2, 3)) if p)
+    return {"last_name": _get(message, "PID", 5, 1, repetition=chosen), "first_name": given}
+
+
+def _language(code: str, place: SourcePos, warnings: list[str]) -> str | None:
+    if not code:
+        return None
+    tag = usable_language(code)
+    if tag is None:
+        warnings.append(f"{place}: warning: PID-15: not a language code the packets know; English was used")
+    return tag
+
+
+def _provider(
+    message: Any, settings: Hl7Settings, place: SourcePos, warnings: list[str]
+) -> tuple[str | None, str | None]:
+    """The performing person from AIP: by AIP-4 role; a lone AIP without a role; else none."""
+    people = []
+    for n in range(1, _count(message, "AIP") + 1):
+        name = _person(message, n)
+        role = (_get(message, "AIP", 4, 1, n) or _get(message, "AIP", 4, 2, n)).upper()
+        if name:
+            people.append((n, name, role))
+    roles = [r.upper() for r in settings.performing_roles]
+    performing = sorted((roles.index(role), n, name, role) for n, name, role in people if role in roles)
+    if performing:
+        _rank, n, name, role = performing[0]
+        return name, f"AIP {n} (AIP-4 {role})"
+    if len(people) == 1 and not people[0][2]:
+        return people[0][1], "AIP 1 (no AIP-4 role)"
+    why = "no AIP segment names a person" if not people else "no AIP-4 role marks who performs the procedure"
+    warnings.append(f"{place}: warning: AIP-3: {why}; the consent leaves the provider's name to be written in")
+    return None, None
+
+
+def _person(message: Any, occurrence: int) -> str:
+    """AIP-3 (XCN) as printed: prefix, given, middle, family, suffix, then the degree."""
+    part = {c: _get(message, "AIP", 3, c, occurrence) for c in (2, 3, 4, 5, 6, 7)}
+    prefix, degree = part[6], part[7]
+    if prefix.upper().replace(".", "") in _DEGREES and not degree:
+        prefix, degree = "", prefix  # a degree sent as the prefix is still a degree
+    name = " ".join(p for p in (prefix, part[3], part[4], part[2], part[5]) if p)
+    return f"{name}, {degree}" if name and degree else name
+
+
+def _location(message: Any) -> str:
+    """AIL-3 (PL): its description (AIL-3.9), else point of care, room and bed."""
+    for n in range(1, _count(message, "AIL") + 1):
+        description = _get(message, "AIL", 3, 9, n)
+        parts = [p for p in (_get(message, "AIL", 3, c, n) for c in (1, 2, 3)) if p]
+        if description or parts:
+            return description or ", ".join(parts)
+    return ""
+
+
+def _patient_notes(message: Any, settings: Hl7Settings) -> Iterator[str]:
+    """NTE-3 lines of the notes meant for the patient (by NTE-4 type, or the segment they follow)."""
+    types = {t.upper() for t in settings.patient_note_types}
+    segments = {s.upper() for s in settings.patient_note_segments}
+    parent, occurrence = "", 0
+    for segment in message:
+        name = str(segment[0]).strip()
+        if name != "NTE":
+            parent = name
+            continue
+        occurrence += 1
+        kind = (_get(message, "NTE", 4, 1, occurrence) or "").upper()
+        if kind not in types and parent not in segments:
+            continue
+        for repetition in range(1, _repetitions(message, "NTE", 3, occurrence) + 1):
+            yield from instruction_lines(_get(message, "NTE", 3, 1, occurrence, repetition))

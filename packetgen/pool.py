@@ -1,0 +1,121 @@
+"""Rendering in worker processes, safe to start from a threaded, long-lived process.
+
+Workers come from a fork server (`multiprocessing`'s "forkserver" start
+method): a clean process that has imported the pipeline and forks each worker,
+so a worker never inherits the threads, sockets or locks of the process that
+asked for it (the MLLP listener, the web service). Each worker receives the
+run's `Generator` once, when it starts, and keeps it for every task.
+
+With one worker, tasks run in the calling thread: no processes at all.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from types import TracebackType
+from typing import Generic, TypeVar
+
+from typing_extensions import TypeIs
+
+from .build import Generator
+from .render import load_fonts
+
+T = TypeVar("T")
+R = TypeVar("R")
+Job = Callable[[T, Generator], R]
+"""A module-level function (workers receive it by name): one task, with the worker's generator."""
+
+_PRELOAD = ["packetgen.batch"]
+_WINDOW = 8
+"""Tasks in flight per worker: enough to keep workers busy, few enough that a 100,000-record
+file is never all in memory."""
+
+# Set only inside a worker process, by `_start_worker`; never in the process that owns the pool.
+_worker_generator: Generator | None = None
+
+
+def _start_worker(generator: Generator) -> None:
+    """Once per worker: keep the generator and register the default layout's fonts."""
+    global _worker_generator
+    _worker_generator = generator
+    prepare(generator)
+
+
+def _in_worker(job: Job[T, R], task: T) -> R:
+    assert _worker_generator is not None, "worker not started"
+    return job(task, _worker_generator)
+
+
+def prepare(generator: Generator) -> None:
+    """Load what every packet of a run needs (the default layout's fonts) before the first one."""
+    load_fonts(generator.library.layout(generator.layout_name).fonts, generator.font_dirs)
+
+
+class Workers(Generic[T, R]):
+    """Runs `job` on tasks, in `workers` processes or (one worker) in this thread."""
+
+    def __init__(self, job: Job[T, R], generator: Generator, workers: int) -> None:
+        self.job, self.generator, self.workers = job, generator, workers
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+            self._pool = ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_start_worker, initargs=(generator,)
+            )
+        else:
+            prepare(generator)
+
+    def __enter__(self) -> Workers[T, R]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Wait for the workers to finish what they hold, then stop them."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def submit(self, task: T) -> Future[R]:
+        """Start one task; in-process, it has run by the time this returns."""
+        if self._pool is not None:
+            return self._pool.submit(_in_worker, self.job, task)
+        future: Future[R] = Future()
+        try:
+            future.set_result(self.job(task, self.generator))
+        except BaseException as exc:  # handed to whoever reads the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+    def run(
+        self,
+        items: Iterable[T | R],
+        is_task: Callable[[T | R], TypeIs[T]],
+        in_order: Callable[[T], bool] = lambda _task: False,
+    ) -> Iterator[R]:
+        """Results in the order they finish. Items that are not tasks (`is_task`) are results
+        decided already and pass straight through; tasks run a bounded number at a time. A task
+        that must come `in_order` starts only after every earlier task has finished."""
+        pending: set[Future[R]] = set()
+        for item in items:
+            if not is_task(item):
+                yield item
+                continue
+            if in_order(item) and pending:
+                yield from (future.result() for future in _all_done(pending))
+                pending = set()
+            pending.add(self.submit(item))
+            if len(pending) >= self.workers * _WINDOW:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in finished)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from (future.result() for future in finished)
+
+
+def _all_done(pending: set[Future[R]]) -> list[Future[R]]:
+    finished, _ = wait(pending)
+    return list(finished)
