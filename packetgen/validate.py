@@ -51,8 +51,8 @@ def validate(located: Located, model: type[M], context: Mapping[str, Any] | None
 def _translate(err: ErrorDetails, located: Located, model: type[BaseModel]) -> PacketError:
     loc: Key = tuple(part for part in err["loc"] if isinstance(part, (str, int)))
     kind = err["type"]
-    if kind == "missing":
-        return PacketError(located.pos(loc[:-1]), dotted(loc), _MESSAGES[kind])
+    if kind == "missing":  # named where the record says the field belongs (a FHIR Patient), else at its parent
+        return PacketError(located.pos(loc), dotted(loc), _MESSAGES[kind])
     if kind == "extra_forbidden":
         return PacketError(located.pos(loc), dotted(loc), _unknown_field(loc, model))
     return PacketError(located.pos(loc), dotted(loc), _message(err))

@@ -38,6 +38,7 @@ SKIPS = {
     "pending": "pending, not yet booked",
     "waitlist": "on a waiting list, not yet booked",
 }
+PATIENT_FIELDS = ("mrn", "first_name", "last_name", "name", "date_of_birth", "language")
 CANCELS = {"cancelled", "noshow", "entered-in-error"}
 LABELS = {
     "appointment_id": "id",
@@ -139,7 +140,7 @@ def _record(
             f"{place}: warning: participant: no Practitioner or PractitionerRole performs the appointment; "
             "the consent leaves the provider's name to be written in"
         )
-    lines: dict[str, int | str] = dict.fromkeys(patient.fields, actors.patient_ref)
+    lines: dict[str, int | str] = dict.fromkeys(PATIENT_FIELDS, actors.patient_ref)
     lines.update(actors.lines)
     return RawRecord(
         place,

@@ -27,7 +27,7 @@ def from_located(
     segment-field or element each was read from, `labels`). Every problem is reported at once."""
     labels = labels or {}
     errors = [
-        PacketError(located.pos(), labels.get(name, name), "required field is missing")
+        PacketError(located.pos((name,)), labels.get(name, name), "required field is missing")
         for name in _missing(located.data, provider_optional)
     ]
     try:

@@ -1,0 +1,65 @@
+"""The feed corpus: HL7 v2 and FHIR R4 in the shapes interface engines and EHRs send, each file
+with the manifest and packets it must give (`tests/data/feeds/<file>.expected.yaml`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from packetgen.batch import BatchOptions, run_batch
+from packetgen.library import Library
+from packetgen.settings import load_settings
+from tests.conftest import TODAY, normalize
+from tests.pdftext import page_texts
+
+FEEDS = Path(__file__).parent / "data" / "feeds"
+CASES = sorted(p for p in FEEDS.iterdir() if p.suffix in (".hl7", ".json"))
+KEYS = ("place", "appointment_id", "status", "event", "start", "language", "provider_from", "warnings", "error")
+
+
+def _order(entry: dict[str, Any]) -> tuple[int, int, str]:
+    place = str(entry["place"])
+    return (0, int(place), "") if place.isdigit() else (1, 0, place)
+
+
+def _as_expected(entry: dict[str, Any], source: Path) -> dict[str, Any]:
+    shown = str(source)
+    found: dict[str, Any] = {}
+    for key in KEYS:
+        value = entry.get(key)
+        if value in (None, [], ""):
+            continue
+        if key == "place":
+            value = value.removeprefix(f"{shown}:")
+        elif isinstance(value, str):
+            value = value.replace(shown, "{path}")
+        elif isinstance(value, list):
+            value = [v.replace(shown, "{path}") for v in value]
+        found[key] = value
+    return found
+
+
+@pytest.mark.parametrize("source", CASES, ids=lambda p: p.name)
+def test_each_feed_gives_its_expected_manifest_and_packets(source: Path, tmp_path: Path, library: Library) -> None:
+    expected = yaml.safe_load((FEEDS / f"{source.name}.expected.yaml").read_text(encoding="utf-8"))
+    settings = load_settings({"PACKETGEN_SETTINGS": str(FEEDS / "site-settings.yaml")})
+    out = tmp_path / "out"
+    run_batch(BatchOptions(source, out, workers=1, today=TODAY), lambda _line: None, library=library, settings=settings)
+    lines = (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    entries = sorted((_as_expected(json.loads(line), source) for line in lines), key=_order)
+    wanted = [{k: str(v) if k in ("place", "start") else v for k, v in r.items()} for r in expected["records"]]
+    assert entries == wanted
+    for appointment_id, checks in (expected.get("packets") or {}).items():
+        pdf = out / f"{appointment_id}.pdf"
+        if checks.get("absent"):
+            assert not pdf.exists(), f"{appointment_id} was cancelled: its packet must be gone"
+            continue
+        text = normalize(" ".join(page_texts(pdf)))
+        for shown in checks.get("shows", []):
+            assert normalize(shown) in text, (appointment_id, shown)
+        for hidden in checks.get("hides", []):
+            assert hidden not in text, (appointment_id, hidden)
