@@ -104,6 +104,9 @@ class Workers(Generic[T, R]):
             if not is_task(item):
                 yield item
                 continue
+            if self._pool is None:  # in this thread: each result as soon as it is made, in input order
+                yield self.job(item, self.generator)
+                continue
             if in_order(item) and pending:
                 yield from (future.result() for future in _all_done(pending))
                 pending = set()

@@ -8,8 +8,10 @@ Each record is named by its physical line, the header being line 1.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PacketError, SourcePos, UnusableInput
@@ -29,13 +31,13 @@ def read_csv(
         handle.seek(0)
         reader = csv.reader(handle, dialect=_dialect(first, shown))
         header = [h.strip() for h in next(reader, [])]
-        index = _header_index(header, columns, shown)
+        layout = _header_index(header, columns, shown)
         last_line = reader.line_num
         for cells in reader:
             start, last_line = last_line + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue  # blank rows (Excel leaves them at the end) are not records
-            yield _record(cells, header, index, columns, SourcePos(shown, start))
+            yield _record(cells, header, layout, columns, SourcePos(shown, start))
 
 
 def _dialect(first_line: str, shown: str) -> type[csv.Dialect]:
@@ -53,33 +55,84 @@ def _dialect(first_line: str, shown: str) -> type[csv.Dialect]:
     return Dialect
 
 
-def _header_index(header: list[str], columns: ColumnMap, shown: str) -> dict[str, int]:
+@dataclass(frozen=True)
+class _Layout:
+    """Where each of our fields is in the rows: column positions (several are joined)."""
+
+    fields: dict[str, tuple[int, ...]]
+    name: int | None
+    status: int | None
+
+
+def _header_index(header: list[str], columns: ColumnMap, shown: str) -> _Layout:
     position = {name: i for i, name in enumerate(header)}
-    index = {f: position[columns.header_for(f)] for f in FIELDS if columns.header_for(f) in position}
-    missing = [columns.header_for(f) for f in REQUIRED if f not in index]
+    found = {f: columns.headers_for(f) for f in FIELDS}
+    index = {f: tuple(position[h] for h in heads) for f, heads in found.items() if all(h in position for h in heads)}
+    name = position.get(columns.name_column) if columns.name_column else None
+    status = position.get(columns.status.column) if columns.status else None
+    given = set(index) | set(columns.constants) | ({"first_name", "last_name"} if name is not None else set())
+    missing = [" + ".join(found[f]) for f in REQUIRED if f not in given]
+    missing += [h for h in (columns.name_column, columns.status and columns.status.column) if h and h not in position]
     if missing:
-        found = ", ".join(h for h in header if h) or "nothing"
-        message = f"missing columns: {', '.join(missing)} (found: {found}); map a site's own names with --columns"
+        listed = ", ".join(h for h in header if h) or "nothing"
+        message = f"missing columns: {', '.join(missing)} (found: {listed}); map a site's own names with --columns"
         raise UnusableInput(PacketError(SourcePos(shown, 1), "header", message))
-    return index
+    return _Layout(index, name, status)
 
 
 def _record(
-    cells: list[str], header: list[str], index: dict[str, int], columns: ColumnMap, place: SourcePos
+    cells: list[str], header: list[str], layout: _Layout, columns: ColumnMap, place: SourcePos
 ) -> RawRecord | RecordFailure:
     if len(cells) > len(header):
         problem = f"the row has {len(cells)} cells but the header has {len(header)} columns (an unquoted comma?)"
         return RecordFailure(place, (PacketError(place, "", problem),))
+
+    def cell(column: int | None) -> str:
+        return cells[column].strip() if column is not None and column < len(cells) else ""
+
     fields: dict[str, object] = {}
-    for name, column in index.items():
-        value = cells[column] if column < len(cells) else ""
-        if not value.strip():
-            continue  # an empty optional cell is no value; an empty required one is "missing"
-        if name in LIST_FIELDS:
-            fields[name] = [part.strip() for part in value.split(columns.separator(name)) if part.strip()]
-        else:
-            fields[name] = columns.convert(name, value)
+    errors = []
+    for name, positions in layout.fields.items():
+        value = " ".join(v for v in (cell(p) for p in positions) if v)
+        if value:  # an empty optional cell is no value; an empty required one is "missing"
+            fields[name] = _value(name, value, columns)
+            if fields[name] is None:
+                errors.append(PacketError(place, name, f"expected the site's format {columns.formats.get(name)}"))
+    if layout.name is not None and cell(layout.name):
+        fields.update(_split_name(cell(layout.name)))
+    for name, value in columns.constants.items():
+        fields.setdefault(name, value)
+    raw_id = fields.get("appointment_id")
+    appointment_id = raw_id if isinstance(raw_id, str) else None
+    skipped = _skipped(cell(layout.status), columns, place)
+    if skipped:
+        return dataclasses.replace(skipped, fields={"appointment_id": appointment_id} if appointment_id else {})
+    if errors:
+        return RecordFailure(place, tuple(errors), appointment_id)
     return RawRecord(place, fields)
+
+
+def _value(name: str, value: str, columns: ColumnMap) -> object:
+    """A cell as our field's value: a list for list fields, mapped and converted; None if unreadable."""
+    if name in LIST_FIELDS:
+        parts = (part.strip() for part in value.split(columns.separator(name)))
+        return [columns.mapped(name, part) for part in parts if part]
+    return columns.convert(name, columns.mapped(name, value))
+
+
+def _skipped(status: str, columns: ColumnMap, place: SourcePos) -> RawRecord | None:
+    if not status or columns.status is None or status.casefold() not in {s.casefold() for s in columns.status.skip}:
+        return None
+    warning = f"{place}: warning: {columns.status.column}: the appointment is {status}; skipped"
+    return RawRecord(place, {}, warnings=(warning,), skip=status, cancels=True)
+
+
+def _split_name(text: str) -> dict[str, str]:
+    """ "Last, First" → last_name and first_name; a name without a comma is printed as it is."""
+    last, comma, first = text.partition(",")
+    if comma and last.strip() and first.strip():
+        return {"last_name": last.strip(), "first_name": first.strip()}
+    return {"name": text}
 
 
 def sniff_is_csv(head: bytes) -> bool:
