@@ -14,7 +14,7 @@ from .output import write_atomic
 NAME = "print-run.pdf"
 
 
-def write_print_run(entries: Sequence[Entry], out_dir: Path) -> Path:
+def write_print_run(entries: Sequence[Entry], out_dir: Path, name: str = NAME) -> Path:
     """Merge the `ok` packets in appointment-time order; a blank back keeps patients on separate sheets."""
     writer = PdfWriter()
     ordered = sorted(
@@ -31,4 +31,4 @@ def write_print_run(entries: Sequence[Entry], out_dir: Path) -> Path:
     writer.add_metadata({"/Title": f"Print run: {len(ordered)} packets", "/Producer": "packetgen"})
     buffer = io.BytesIO()
     writer.write(buffer)
-    return write_atomic(buffer.getvalue(), out_dir / NAME)
+    return write_atomic(buffer.getvalue(), out_dir / name)

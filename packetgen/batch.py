@@ -7,6 +7,7 @@ reused by `--resume`), `error` (with its `PATH:LINE` messages), or `skipped`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -33,6 +34,7 @@ from .models import Content
 from .output import remove_packet, remove_stale_temp_files
 from .pool import Workers
 from .settings import Settings
+from .timing import Site
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Task:
     previous: dict[str, Any] | None
     after_earlier: bool = False
     """An earlier record of the run is for the same appointment: this one must run after it."""
+    today: date | None = None
+    """Today at the site, for a long-lived process whose generator was made on an earlier day."""
 
 
 Report = Callable[[str], None]
@@ -204,6 +208,8 @@ def run_task(task: Task, generator: Generator) -> Entry:
     )
     if record.skip:
         return _cancel(entry, generator.out_dir)
+    if task.today is not None and task.today != generator.today:
+        generator = dataclasses.replace(generator, site=Site(generator.site.timezone, task.today))
     try:
         appointment = record.appointment(generator.today)
         content = match_content(appointment, generator.library)

@@ -31,6 +31,7 @@ EPILOG = """examples:
   generate.py validate
   generate.py validate packets/vertebroplasty.yaml
   generate.py list
+  generate.py listen --out /srv/packets --port 2575
 """
 
 
@@ -44,6 +45,12 @@ class _Parser(argparse.ArgumentParser):
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError("expected a whole number of at least 1")
+    return int(value)
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError("expected a port number from 0 to 65535")
     return int(value)
 
 
@@ -82,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check content and layouts; exit 0 when clean")
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     commands.add_parser("list", help="show the procedures and layouts available")
+    listen = commands.add_parser("listen", help="an MLLP listener for SIU messages: store, acknowledge, make packets")
+    listen.add_argument("--host", metavar="ADDRESS", help="address to listen on (default: 127.0.0.1, loopback)")
+    listen.add_argument("--port", type=_port, metavar="PORT", help="TCP port (default: 2575; 0 picks a free one)")
+    listen.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder for packets")
+    listen.add_argument(
+        "--workers", type=_positive, metavar="N", help="worker processes (default: the machine's cores)"
+    )
+    listen.add_argument("--layout", metavar="NAME", help="layout for records without their own (default: letter)")
     return parser
 
 
@@ -95,7 +110,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         settings = load_settings(os.environ if environ is None else environ)
         debug = settings.debug
-        commands = {"packet": _packet, "batch": _batch, "validate": _validate, "list": _list}
+        commands = {"packet": _packet, "batch": _batch, "validate": _validate, "list": _list, "listen": _listen}
         return commands[args.command](args, settings)
     except PacketgenError as exc:  # every error a user can cause: one line each, exit 2
         prefix = "generate.py: error: " if isinstance(exc, UsageError) else ""
@@ -161,6 +176,33 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
     if result.print_run:
         print(result.print_run)
     return EXIT_SOME_FAILED if result.failed else EXIT_OK
+
+
+def _listen(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+
+    from .batch import default_workers
+    from .feeds.listener import Listener
+    from .store import open_store
+
+    host = args.host or settings.listener.host
+    port = settings.listener.port if args.port is None else args.port
+    store = open_store(settings)
+    listener = Listener(settings, store, args.out, args.workers or settings.workers or default_workers(), args.layout)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: listener.stop())
+
+    def ready(bound_host: str, bound_port: int) -> None:
+        print(f"listening on {bound_host}:{bound_port}; packets into {args.out}", flush=True)
+
+    try:
+        listener.serve(host, port, ready)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    finally:
+        store.close()
+    print("stopped", flush=True)
+    return EXIT_OK
 
 
 def _to_stderr(line: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -72,6 +73,25 @@ class ManifestWriter:
         final = self.out_dir / NAME
         os.replace(self.out_dir / PARTIAL, final)
         return final
+
+
+class ManifestAppender:
+    """Appends entries to `manifest.jsonl` as a long-lived listener makes them, each line on disk
+    before the next (safe to call from several threads)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        fd = os.open(out_dir / NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._handle: IO[str] = os.fdopen(fd, "a", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def write(self, entry: Entry) -> None:
+        with self._lock:
+            self._handle.write(json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True) + "\n")
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        self._handle.close()
 
 
 def previous_entries(out_dir: Path) -> dict[str, dict[str, Any]]:

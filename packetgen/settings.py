@@ -121,9 +121,8 @@ class _Sources(Located):
         return super().pos(key)
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """The settings from `environ` (default: this process's) and the settings file; InputErrors if bad."""
-    environ = os.environ if environ is None else environ
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """The settings from `environ` (the CLI passes its process's) and the settings file; InputErrors if bad."""
     named = environ.get("PACKETGEN_SETTINGS")
     path = Path(named) if named else project_root() / SETTINGS_FILE
     located = load_file(path) if named or path.is_file() else Located({}, SETTINGS_FILE)

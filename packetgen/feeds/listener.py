@@ -1,0 +1,197 @@
+"""The MLLP listener: store each message durably, then acknowledge it, then make its packet.
+
+Layers, bottom up:
+- framing: python-hl7's MLLP stream reader (`readblock`, size-capped), one
+  acknowledgement per frame;
+- `receive` (one frame → one ACK): parse, read the SIU fields, check the record
+  as `batch` would before drawing anything, store the message with the state
+  its ACK will report, commit (SQLite WAL with full sync), and only then
+  answer AA, AE (the errors in MSA-3 and ERR) or AR (not a message we take);
+- `Processor` (a thread): makes the packets of stored messages with the batch
+  machinery (`batch.run_task` in a `pool.Workers`), events for one appointment
+  in order, appends the manifest, and keeps each day's print run current.
+
+`kill -9` at any moment loses nothing acknowledged: a message is ACKed only
+after its commit, and on start every stored message not yet done is made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import hl7
+from hl7.mllp import InvalidBlockError, start_hl7_server
+
+from ..build import Generator, make_generator
+from ..checks import check_appointment
+from ..errors import InputErrors, PacketgenError, SourcePos
+from ..intake import match_content
+from ..intake.hl7_framing import split_messages
+from ..intake.raw import RawRecord, RecordFailure
+from ..intake.siu import read_siu
+from ..manifest import Entry, ManifestAppender
+from ..render import load_fonts
+from ..settings import Settings
+from ..store import Store
+from ..timing import local_start
+from . import inbox
+from .ack import ACCEPT, ERROR, REJECT, acknowledge
+from .processor import Processor
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a received frame is: its ACK code, errors, and what to store."""
+
+    code: str
+    errors: tuple[str, ...] = ()
+    message: Any = None
+    control_id: str = ""
+    message_type: str = ""
+    appointment_id: str | None = None
+
+
+class Listener:
+    """An MLLP server for SIU messages, writing packets into `out_dir`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        out_dir: Path,
+        workers: int,
+        layout_name: str | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.settings, self.store, self.out_dir = settings, store, out_dir
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.generator: Generator = make_generator(settings, out_dir, layout_name, today=today)
+        self.manifest = ManifestAppender(out_dir)
+        self.processor = Processor(self.generator, settings.hl7, store, self.manifest, workers, today)
+        self._server: Any = None  # an asyncio Server once listening
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # ---- one frame in, one acknowledgement out ----
+
+    def receive(self, block: bytes) -> bytes:
+        """Judge a frame, store it, then return its ACK (the order that makes an ACK a promise)."""
+        verdict = self._judge(block)
+        state = {ACCEPT: inbox.STORED, ERROR: inbox.ERROR}.get(verdict.code, inbox.REJECTED)
+        with self.store.session() as session:  # committed, and on disk, when the block ends
+            row = inbox.store_message(
+                session, block, verdict.control_id, verdict.message_type, verdict.appointment_id, state, verdict.code
+            )
+            message_id = row.id
+        if verdict.code != ACCEPT:
+            place = f"mllp:{verdict.control_id or message_id}"
+            self.manifest.write(Entry(place, verdict.appointment_id, "error", error="\n".join(verdict.errors)))
+        else:
+            self.processor.wake()
+        return acknowledge(verdict.message, verdict.code, verdict.errors, verdict.control_id or str(message_id))
+
+    def _judge(self, block: bytes) -> Verdict:
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError:
+            return Verdict(REJECT, ("mllp: not UTF-8 text",))
+        pieces = list(split_messages(text))
+        if len(pieces) != 1 or pieces[0].problem:
+            return Verdict(REJECT, ("mllp: expected one HL7 message in the frame",))
+        try:
+            message = hl7.parse(pieces[0].text)
+            control_id = str(message.segment("MSH")(10))
+        except Exception:  # python-hl7 raises several kinds for text that is not HL7
+            return Verdict(REJECT, ("mllp: MSH: not a readable HL7 message",))
+        kind = f"{message.extract_field('MSH', 1, 9, 1, 1)}^{message.extract_field('MSH', 1, 9, 1, 2)}"
+        place = SourcePos("mllp", control_id or "?")
+        if not kind.startswith("SIU^"):
+            return Verdict(REJECT, (f"{place}: MSH-9: expected an SIU message, got {kind}",), message, control_id, kind)
+        record = read_siu(message, place, self.settings.hl7, self._is_procedure)
+        errors = self._check(record)
+        appointment_id = record.appointment_id
+        return Verdict(ERROR if errors else ACCEPT, errors, message, control_id, kind, appointment_id)
+
+    def _is_procedure(self, name: str) -> bool:
+        return self.generator.library.find_procedure(name) is not None
+
+    def _check(self, record: RawRecord | RecordFailure) -> tuple[str, ...]:
+        """Every problem `batch` would report for this record before drawing: none means AA."""
+        if isinstance(record, RecordFailure):
+            return tuple(str(e) for e in record.errors)
+        if record.skip:
+            return ()
+        try:
+            appointment = record.appointment(self.processor.today())
+            match_content(appointment, self.generator.library)
+            layout = self.generator.layout_for(appointment)
+            local_start(appointment, self.generator.site.timezone)
+            InputErrors.raise_if_any(check_appointment(appointment, load_fonts(layout.fonts, self.settings.font_dirs)))
+        except PacketgenError as exc:
+            return tuple(exc.lines())
+        return ()
+
+    # ---- the server ----
+
+    async def _client(self, reader: Any, writer: Any) -> None:
+        try:
+            while True:
+                try:
+                    block = await reader.readblock()
+                except asyncio.IncompleteReadError:
+                    return  # the sender closed the connection
+                except (ValueError, InvalidBlockError) as exc:  # too large, or not MLLP: answer, then hang up
+                    problem = "frame too large" if isinstance(exc, ValueError) else "expected an MLLP start byte"
+                    writer.writeblock(acknowledge(None, REJECT, (f"mllp: {problem}",)))
+                    await writer.drain()
+                    return
+                writer.writeblock(await asyncio.to_thread(self.receive, block))
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def _serve(self, host: str, port: int, ready: Callable[[str, int], None]) -> None:
+        self._loop = asyncio.get_running_loop()
+        limit = self.settings.listener.max_message_bytes
+        self._server = await start_hl7_server(self._client, host, port, limit=limit)
+        bound = self._server.sockets[0].getsockname()
+        ready(str(bound[0]), int(bound[1]))
+        async with self._server:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._server.serve_forever()
+
+    def serve(self, host: str, port: int, ready: Callable[[str, int], None]) -> None:
+        """Listen until `stop()`; finish the packets in hand before returning."""
+        self.processor.start()
+        try:
+            asyncio.run(self._serve(host, port, ready))
+        finally:
+            self.processor.stop()
+            self.manifest.close()
+
+    def stop(self) -> None:
+        """Stop accepting (safe from any thread or a signal handler)."""
+        if self._loop is not None and self._server is not None:
+            self._loop.call_soon_threadsafe(self._server.close)
+
+
+def start_in_thread(listener: Listener, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int, threading.Thread]:
+    """Run a listener in a thread (tests, embedding); returns where it listens."""
+    bound: list[tuple[str, int]] = []
+    ready = threading.Event()
+
+    def on_ready(h: str, p: int) -> None:
+        bound.append((h, p))
+        ready.set()
+
+    thread = threading.Thread(target=listener.serve, args=(host, port, on_ready), daemon=True)
+    thread.start()
+    if not ready.wait(30):
+        raise RuntimeError("the listener did not start")
+    return (*bound[0], thread)

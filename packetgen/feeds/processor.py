@@ -1,0 +1,164 @@
+"""Making the packets of acknowledged messages, in the background, with the batch machinery.
+
+A thread takes stored messages oldest first and hands them to `pool.Workers`
+running `batch.run_task`, as `generate.py batch` does. Messages for one
+appointment run one after another in arrival order (a later SIU^S13 wins, an
+S15 removes the packet); different appointments run side by side. Each result
+becomes a manifest line, then the message is marked done in the same
+transaction that records the appointment's packet; when the queue is empty,
+each touched day's print run (`print-run-YYYY-MM-DD.pdf`) is written again
+from the packets the appointments have now.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from ..assemble import write_print_run
+from ..batch import Task, run_task
+from ..build import Generator
+from ..errors import SourcePos
+from ..intake.hl7_file import read_message
+from ..intake.raw import RecordFailure
+from ..manifest import Entry, ManifestAppender
+from ..output import remove_packet
+from ..pool import Workers
+from ..settings import Hl7Settings
+from ..store import Store
+from ..timing import Site
+from . import inbox
+
+_WINDOW = 8
+"""Messages in flight per worker."""
+
+
+class Processor:
+    """The background thread that turns stored messages into packets."""
+
+    def __init__(
+        self,
+        generator: Generator,
+        hl7: Hl7Settings,
+        store: Store,
+        manifest: ManifestAppender,
+        workers: int,
+        today: date | None,
+    ) -> None:
+        self.generator, self.hl7, self.store, self.manifest, self.workers = generator, hl7, store, manifest, workers
+        self.out_dir = generator.out_dir
+        self._fixed_today = today
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="packet-maker", daemon=True)
+        self._idle = threading.Event()
+
+    def today(self) -> date:
+        """Today at the site (fixed in tests)."""
+        return self._fixed_today or Site.now(self.generator.site.timezone).today
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A message was stored: look for work now."""
+        self._idle.clear()
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish what is in hand, then end the thread."""
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until every stored message is done (for tests and benchmarks)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        out_dir = str(self.generator.out_dir)
+        days: set[str] = set()
+        with Workers(run_task, self.generator, self.workers) as workers:
+            flight: dict[Future[Entry], tuple[int, str | None]] = {}
+            while True:
+                self._claim(workers, flight)
+                if flight:
+                    finished, _ = wait(set(flight), timeout=0.5, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        message_id, _appointment = flight.pop(future)
+                        days |= self._record(future.result(), message_id, out_dir)
+                    continue
+                if days:
+                    self._print_runs(days, out_dir)
+                    days = set()
+                if self._stopping.is_set():
+                    return
+                self._idle.set()
+                self._wake.wait(1.0)
+                self._wake.clear()
+
+    def _claim(self, workers: Workers[Task, Entry], flight: dict[Future[Entry], tuple[int, str | None]]) -> None:
+        room = self.workers * _WINDOW - len(flight)
+        if room <= 0 or self._stopping.is_set():
+            return
+        busy = {appointment for _id, appointment in flight.values()}
+        taken = {message_id for message_id, _ in flight.values()}
+        with self.store.session() as session:
+            rows = [(r.id, r.appointment_id, r.raw, r.control_id) for r in inbox.waiting(session, limit=room * 4)]
+        for message_id, appointment_id, raw, control_id in rows:
+            if message_id in taken:
+                continue
+            if appointment_id is not None and appointment_id in busy:
+                continue  # an earlier message of this appointment is in hand: keep their order
+            busy.add(appointment_id)
+            place = SourcePos("mllp", control_id or str(message_id))
+            record = read_message(raw.decode("utf-8"), place, self.hl7, self._is_procedure)
+            if isinstance(record, RecordFailure):  # judged at receipt; the content may have changed since
+                error = "\n".join(str(e) for e in record.errors)
+                self._record(Entry(str(place), appointment_id, "error", error=error), message_id, str(self.out_dir))
+                continue
+            flight[workers.submit(Task(record, None, today=self.today()))] = (message_id, appointment_id)
+            room -= 1
+            if room <= 0:
+                return
+
+    def _is_procedure(self, name: str) -> bool:
+        return self.generator.library.find_procedure(name) is not None
+
+    def _record(self, entry: Entry, message_id: int, out_dir: str) -> set[str]:
+        """The manifest line, then the message done and the appointment's packet, in one commit."""
+        self.manifest.write(entry)
+        days = {entry.start[:10]} if entry.start else set()
+        with self.store.session() as session:
+            state = inbox.DONE if entry.status != "error" else inbox.ERROR
+            inbox.finish(session, message_id, state, json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True))
+            if entry.appointment_id and entry.status in ("ok", "skipped"):
+                ok = entry.status == "ok"
+                before = inbox.set_packet(
+                    session,
+                    out_dir,
+                    entry.appointment_id,
+                    entry.start if ok else None,
+                    entry.file if ok else None,
+                    message_id,
+                )
+                days |= {before} if before else set()
+        return days
+
+    def _print_runs(self, days: set[str], out_dir: str) -> None:
+        folder = Path(out_dir)
+        for day in sorted(days):
+            with self.store.session() as session:
+                packets = [
+                    Entry("", p.appointment_id, "ok", file=p.file, start=p.local_start)
+                    for p in inbox.packets_on(session, out_dir, day)
+                ]
+            name = f"print-run-{day}"
+            if packets:
+                write_print_run(packets, folder, f"{name}.pdf")
+            else:
+                remove_packet(folder, name)

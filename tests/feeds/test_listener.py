@@ -1,0 +1,162 @@
+"""The MLLP listener over real TCP on loopback: acknowledgements, packets, order, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from packetgen.feeds.listener import Listener, start_in_thread
+from packetgen.settings import Settings
+from packetgen.store import open_store
+from tests.conftest import ROOT, TODAY
+from tests.mllp import Sender, ack_fields, messages_of
+
+FEEDS = ROOT / "tests" / "data" / "feeds"
+GOOD = messages_of(FEEDS / "siu-staff-notes.hl7")[0]
+
+
+def siu(appointment_id: str, event: str = "S12", start: str = "20261214073000-0600", control: str = "") -> str:
+    """The staff-notes message for another appointment, event and start."""
+    return (
+        GOOD.replace("NOTES-1", appointment_id)
+        .replace("SIU^S12^", f"SIU^{event}^")
+        .replace("|C3001|", f"|{control or appointment_id}|")
+        .replace("20261214073000-0600", start)
+    )
+
+
+def manifest(out: Path) -> list[dict[str, object]]:
+    path = out / "manifest.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def listening(tmp_path: Path) -> Iterator[tuple[Listener, str, int, Path]]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store = open_store(settings)
+    listener = Listener(settings, store, tmp_path / "out", workers=1, today=TODAY)
+    host, port, thread = start_in_thread(listener)
+    yield listener, host, port, tmp_path / "out"
+    listener.stop()
+    thread.join(30)
+    store.close()
+
+
+def test_acknowledgements_aa_ae_ar(listening: tuple[Listener, str, int, Path]) -> None:
+    listener, host, port, out = listening
+    with Sender(host, port) as sender:
+        accepted = ack_fields(sender.send(GOOD))
+        missing = ack_fields(sender.send(messages_of(FEEDS / "siu-errors.hl7")[0]))
+        adt = ack_fields(sender.send("MSH|^~\\&|A|B|C|D|2026||ADT^A01|X1|P|2.5\rPID|1"))
+        batch = ack_fields(sender.send(f"BHS|^~\\&\r{GOOD}{siu('B-2')}BTS|2\r"))  # one message per frame
+    assert (accepted["code"], accepted["control"]) == ("AA", "C3001")
+    assert missing["code"] == "AE"
+    assert missing["text"] == "AIS-3: required field is missing"
+    assert missing["errors"].splitlines() == [
+        "AIS-3: required field is missing",
+        "PID-3 (an identifier of type MR): required field is missing",
+    ]
+    assert (adt["code"], adt["control"]) == ("AR", "X1")
+    assert adt["text"] == "MSH-9: expected an SIU message, got ADT\\S\\A01"
+    assert batch["code"] == "AR"
+    assert listener.processor.wait_idle(60)
+    entries = {e["place"]: e for e in manifest(out)}
+    assert entries["mllp:C3001"]["status"] == "ok"
+    assert entries["mllp:C6001"]["status"] == "error"
+    assert entries["mllp:X1"]["error"] == "mllp:X1: MSH-9: expected an SIU message, got ADT^A01"
+    assert (out / "NOTES-1.pdf").is_file()
+
+
+def test_bytes_that_are_not_mllp_or_too_large_are_refused(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    settings = settings.model_copy(
+        update={"listener": settings.listener.model_copy(update={"max_message_bytes": 2000})}
+    )
+    store = open_store(settings)
+    listener = Listener(settings, store, tmp_path / "out", workers=1, today=TODAY)
+    host, port, thread = start_in_thread(listener)
+    try:
+        with Sender(host, port) as sender:
+            assert ack_fields(sender.send(b"MSH|no start byte\x1c\r", framed=False))["code"] == "AR"
+        with Sender(host, port) as sender:
+            assert ack_fields(sender.send(GOOD + "NTE|1||" + "x" * 3000 + "\r"))["text"] == "mllp: frame too large"
+        with Sender(host, port) as sender:  # a new connection is served as before
+            assert ack_fields(sender.send(GOOD))["code"] == "AA"
+    finally:
+        listener.stop()
+        thread.join(30)
+        store.close()
+
+
+def test_events_in_order_and_a_cancellation_leaves_the_days_print_run(
+    listening: tuple[Listener, str, int, Path],
+) -> None:
+    listener, host, port, out = listening
+    with Sender(host, port) as sender:
+        for message in (
+            siu("EV-1", start="20261214080000-0600"),
+            siu("EV-2", start="20261214090000-0600"),
+            siu("EV-1", "S13", start="20261214150000-0600", control="EV-1-b"),
+            siu("EV-2", "S15", control="EV-2-b"),
+        ):
+            assert ack_fields(sender.send(message))["code"] == "AA"
+    assert listener.processor.wait_idle(60)
+    assert not (out / "EV-2.pdf").exists()
+    text = " ".join(PdfReader(out / "EV-1.pdf").pages[0].extract_text().split())
+    assert "Time: 3:00 PM." in text
+    run = PdfReader(out / "print-run-2026-12-14.pdf")
+    assert [o["/Title"] for o in run.outline] == ["2026-12-14 15:00 EV-1"]
+    events = [(e["appointment_id"], e["event"], e["status"]) for e in manifest(out)]
+    assert events.index(("EV-1", "SIU^S12", "ok")) < events.index(("EV-1", "SIU^S13", "ok"))
+    assert ("EV-2", "SIU^S15", "skipped") in events
+
+
+def _start(out: Path, database: Path, *extra: str) -> tuple[subprocess.Popen[str], int]:
+    command = [sys.executable, "generate.py", "listen", "--out", str(out), "--port", "0", *extra]
+    env = {**os.environ, "PACKETGEN_DATABASE_URL": f"sqlite:///{database}"}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("listening on 127.0.0.1:"), line  # loopback unless told otherwise
+    return process, int(line.split(":")[1].split(";")[0])
+
+
+def test_kill_9_loses_no_acknowledged_message(tmp_path: Path) -> None:
+    out, database = tmp_path / "out", tmp_path / "db.sqlite"
+    process, port = _start(out, database, "--workers", "2")
+    accepted = []
+    with Sender("127.0.0.1", port) as sender:
+        for n in range(24):
+            ack = ack_fields(sender.send(siu(f"K-{n:02d}", start=f"202612{10 + n % 8}0{n % 8}3000-0600")))
+            if ack["code"] == "AA":
+                accepted.append(f"K-{n:02d}")
+    os.killpg(process.pid, signal.SIGKILL)  # at once: most packets are not made yet
+    process.wait()
+    assert process.stdout is not None
+    process.stdout.close()
+    made_before = {e["appointment_id"] for e in manifest(out)}
+    assert len(accepted) == 24
+    assert len(made_before) < 24, "the kill should land while packets are being made"
+
+    process, _port = _start(out, database, "--workers", "1")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not set(accepted) <= {e["appointment_id"] for e in manifest(out)}:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0
+    assert process.stdout is not None
+    assert process.stdout.read() == "stopped\n"
+    process.stdout.close()
+    for appointment_id in accepted:
+        assert len(PdfReader(out / f"{appointment_id}.pdf").pages) >= 6
+    assert not list(out.glob(".*.part"))
+    assert database.stat().st_mode & 0o077 == 0

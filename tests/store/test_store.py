@@ -1,0 +1,43 @@
+"""The store: migrations own the schema, the file is private, helpers never commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select
+
+from packetgen.feeds import inbox
+from packetgen.settings import Settings
+from packetgen.store import open_store
+from packetgen.store.tables import InboxMessage
+
+
+def test_migrations_make_the_schema_once_and_the_file_is_private(tmp_path: Path) -> None:
+    database = tmp_path / "var" / "packetgen.sqlite"
+    settings = Settings(database_url=f"sqlite:///{database}")
+    first = open_store(settings)
+    assert set(inspect(first.engine).get_table_names()) == {"alembic_version", "inbox_message", "packet"}
+    first.close()
+    again = open_store(settings)  # already at head: nothing to do, nothing lost
+    again.close()
+    assert database.stat().st_mode & 0o777 == 0o600
+    assert database.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_the_caller_owns_the_transaction(tmp_path: Path) -> None:
+    store = open_store(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}"))
+
+    def store_then_fail() -> None:
+        with store.session() as session:
+            inbox.store_message(session, b"MSH|", "C1", "SIU^S12", "A-1", inbox.STORED, "AA")
+            raise RuntimeError("the ACK could not be sent")  # nothing half-done stays behind
+
+    with pytest.raises(RuntimeError):
+        store_then_fail()
+    with store.session() as session:
+        assert session.scalars(select(InboxMessage)).all() == []
+        inbox.store_message(session, b"MSH|", "C2", "SIU^S12", "A-2", inbox.STORED, "AA")
+    with store.session() as session:
+        assert [m.control_id for m in inbox.waiting(session)] == ["C2"]
+    store.close()
