@@ -6,12 +6,16 @@ so a worker never inherits the threads, sockets or locks of the process that
 asked for it (the MLLP listener, the web service). Each worker receives the
 run's `Generator` once, when it starts, and keeps it for every task.
 
-With one worker, tasks run in the calling thread: no processes at all.
+With one worker, tasks run in the calling thread (no processes at all), unless
+the caller must stay responsive (`processes=True`: the listener answers
+acknowledgements while packets render, and rendering in its own process keeps
+it from holding the listener's interpreter).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
@@ -36,10 +40,13 @@ file is never all in memory."""
 _worker_generator: Generator | None = None
 
 
-def _start_worker(generator: Generator) -> None:
-    """Once per worker: keep the generator and register the default layout's fonts."""
+def _start_worker(generator: Generator, niceness: int) -> None:
+    """Once per worker: keep the generator and register the default layout's fonts; background
+    workers step back so the process that owns them gets the CPU when it needs it."""
     global _worker_generator
     _worker_generator = generator
+    if niceness:
+        os.nice(niceness)
     prepare(generator)
 
 
@@ -56,14 +63,16 @@ def prepare(generator: Generator) -> None:
 class Workers(Generic[T, R]):
     """Runs `job` on tasks, in `workers` processes or (one worker) in this thread."""
 
-    def __init__(self, job: Job[T, R], generator: Generator, workers: int) -> None:
+    def __init__(
+        self, job: Job[T, R], generator: Generator, workers: int, processes: bool = False, background: bool = False
+    ) -> None:
         self.job, self.generator, self.workers = job, generator, workers
         self._pool: ProcessPoolExecutor | None = None
-        if workers > 1:
+        if workers > 1 or processes:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_start_worker, initargs=(generator,)
+                workers, mp_context=context, initializer=_start_worker, initargs=(generator, 10 if background else 0)
             )
         else:
             prepare(generator)
@@ -87,6 +96,17 @@ class Workers(Generic[T, R]):
         try:
             future.set_result(self.job(task, self.generator))
         except BaseException as exc:  # handed to whoever reads the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+    def call(self, function: Callable[..., object], *args: object) -> Future[object]:
+        """Run another module-level function in a worker (in-process: here and now)."""
+        if self._pool is not None:
+            return self._pool.submit(function, *args)
+        future: Future[object] = Future()
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:
             future.set_exception(exc)
         return future
 

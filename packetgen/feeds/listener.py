@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,15 @@ class Verdict:
     appointment_id: str | None = None
 
 
+_WARM_UP = (
+    b"MSH|^~\\&|PACKETGEN|SELF|PACKETGEN|SELF|20260101000000||SIU^S12^SIU_S12|WARMUP|P|2.5.1\r"
+    b"SCH|WARMUP-1||||||||||^^60^20300107090000\r"
+    b"PID|1||0^^^SELF^MR||Warm^Up||19500101\r"
+    b"AIS|1|A|vertebroplasty|20300107090000\r"
+    b"AIP|1|A|1^Doe^Jan|PP\r"
+)
+
+
 class Listener:
     """An MLLP server for SIU messages, writing packets into `out_dir`."""
 
@@ -75,6 +85,15 @@ class Listener:
         self.generator: Generator = make_generator(settings, out_dir, layout_name, today=today)
         self.manifest = ManifestAppender(out_dir)
         self.processor = Processor(self.generator, settings.hl7, store, self.manifest, workers, today)
+        # Ready before the first message: its acknowledgement must not wait for fonts, locale data
+        # and time zones to load, so one made-up message is judged (and nothing stored) now.
+        load_fonts(self.generator.library.layout(layout_name).fonts, settings.font_dirs)
+        self._judge(_WARM_UP)
+        store.checkpoint()  # and a database connection is open
+        # What start-up loaded (content, fonts, models) lives as long as the process: leave it out of
+        # the garbage collector's full passes, which would otherwise pause acknowledgements for it.
+        gc.collect()
+        gc.freeze()
         self._server: Any = None  # an asyncio Server once listening
         self._loop: asyncio.AbstractEventLoop | None = None
 

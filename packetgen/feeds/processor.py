@@ -35,6 +35,7 @@ from . import inbox
 
 _WINDOW = 8
 """Messages in flight per worker."""
+_CHECKPOINT_EVERY = 200
 
 
 class Processor:
@@ -82,7 +83,9 @@ class Processor:
     def _run(self) -> None:
         out_dir = str(self.generator.out_dir)
         days: set[str] = set()
-        with Workers(run_task, self.generator, self.workers) as workers:
+        done = 0
+        # Rendering in processes of their own, at a lower priority: acknowledgements come first.
+        with Workers(run_task, self.generator, self.workers, processes=True, background=True) as workers:
             flight: dict[Future[Entry], tuple[int, str | None]] = {}
             while True:
                 self._claim(workers, flight)
@@ -91,10 +94,15 @@ class Processor:
                     for future in finished:
                         message_id, _appointment = flight.pop(future)
                         days |= self._record(future.result(), message_id, out_dir)
+                        done += 1
+                    if done >= _CHECKPOINT_EVERY:  # a long busy spell: keep the write-ahead log short
+                        self.store.checkpoint()
+                        done = 0
                     continue
                 if days:
-                    self._print_runs(days, out_dir)
+                    self._print_runs(workers, days, out_dir)
                     days = set()
+                self.store.checkpoint()
                 if self._stopping.is_set():
                     return
                 self._idle.set()
@@ -107,7 +115,7 @@ class Processor:
             return
         busy = {appointment for _id, appointment in flight.values()}
         taken = {message_id for message_id, _ in flight.values()}
-        with self.store.session() as session:
+        with self.store.reading() as session:
             rows = [(r.id, r.appointment_id, r.raw, r.control_id) for r in inbox.waiting(session, limit=room * 4)]
         for message_id, appointment_id, raw, control_id in rows:
             if message_id in taken:
@@ -149,16 +157,25 @@ class Processor:
                 days |= {before} if before else set()
         return days
 
-    def _print_runs(self, days: set[str], out_dir: str) -> None:
-        folder = Path(out_dir)
+    def _print_runs(self, workers: Workers[Task, Entry], days: set[str], out_dir: str) -> None:
+        """Each day's print run again, from the packets its appointments have now (in a worker:
+        merging a day's packets is work the listener's own process should not do)."""
+        runs = []
         for day in sorted(days):
-            with self.store.session() as session:
+            with self.store.reading() as session:
                 packets = [
                     Entry("", p.appointment_id, "ok", file=p.file, start=p.local_start)
                     for p in inbox.packets_on(session, out_dir, day)
                 ]
-            name = f"print-run-{day}"
-            if packets:
-                write_print_run(packets, folder, f"{name}.pdf")
-            else:
-                remove_packet(folder, name)
+            runs.append(workers.call(write_day, packets, Path(out_dir), day))
+        for run in runs:
+            run.result()
+
+
+def write_day(packets: list[Entry], folder: Path, day: str) -> None:
+    """Write a day's print run, or remove it when the day has no packet left."""
+    name = f"print-run-{day}"
+    if packets:
+        write_print_run(packets, folder, f"{name}.pdf")
+    else:
+        remove_packet(folder, name)

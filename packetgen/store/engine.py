@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,14 +28,32 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite lets one writer in at a time and makes the others sleep and retry (up to 100 ms a
+        # try): this process's own writers queue here instead, and go in the moment it is free.
+        self._one_writer = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose transaction commits when the block ends without an error."""
-        with self._sessions.begin() as session:
+        with self._one_writer, self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reading only: it never waits for this process's writers."""
+        with self._sessions() as session:
+            yield session
+
+    def checkpoint(self) -> None:
+        """Move SQLite's write-ahead log into the database file. Automatic checkpoints are off (they
+        would run inside whichever commit crossed the threshold: an acknowledgement would wait for
+        them); the listener's background thread calls this between messages instead."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
     def close(self) -> None:
+        self.checkpoint()
         self.engine.dispose()
 
 
@@ -71,6 +91,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL with FULL sync: a committed transaction survives a crash or power loss (the inbox
     # acknowledges a message only after its commit), and readers do not block the writer.
     cursor = connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000"):
+    pragmas = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000", "wal_autocheckpoint=0")
+    for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
