@@ -105,15 +105,15 @@ def in_process(source: Path, repeats: int = 3) -> dict[str, tuple[float, float]]
     batch's waits for fsync). Alternated and the best of `repeats` kept."""
     from packetgen.batch import BatchOptions
     from packetgen.batch import run_batch as run_in_process
-    from packetgen.intake.batch_file import read_batch
-    from packetgen.intake.columns import ColumnMap
+    from packetgen.intake.batch_file import ReadOptions, read_batch
 
     library = load_library()
     layout = library.layout(None)
     fonts = load_fonts(layout.fonts)
     site = Site(layout.facility.timezone, TODAY)
     packets = []
-    for record in read_batch(source, ColumnMap(), library.procedure_keys())[1]:
+    options = ReadOptions(is_procedure=lambda name: library.find_procedure(name) is not None)
+    for record in read_batch(source, options)[1]:
         appointment = record.appointment(TODAY)
         packets.append(personalize(library.find_procedure(appointment.procedure), appointment, layout, site))
     clocks = {"wall": time.perf_counter, "CPU": time.process_time}

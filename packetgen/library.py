@@ -7,6 +7,7 @@ and collects every error before raising, so an editor sees them all at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,8 +71,9 @@ class Library:
 
     def find_procedure(self, wanted: str) -> Content | None:
         """The content whose id, code, title (in any of its languages) or alias is `wanted`, in any case."""
-        return self._procedure_index().get(" ".join(wanted.split()).casefold())
+        return self._procedure_index.get(" ".join(wanted.split()).casefold())
 
+    @functools.cached_property
     def _procedure_index(self) -> dict[str, Content]:
         index: dict[str, Content] = {}
         for content in self.contents.values():
@@ -90,7 +92,7 @@ class Library:
 
     def procedure_keys(self) -> frozenset[str]:
         """Every id, code, title and alias an appointment may name its procedure by (case-folded)."""
-        return frozenset(self._procedure_index())
+        return frozenset(self._procedure_index)
 
     def procedure_names(self) -> str:
         """Every accepted procedure id and code, for error messages."""

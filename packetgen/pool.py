@@ -14,6 +14,7 @@ it from holding the listener's interpreter).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -56,8 +57,12 @@ def _in_worker(job: Job[T, R], task: T) -> R:
 
 
 def prepare(generator: Generator) -> None:
-    """Load what every packet of a run needs (the default layout's fonts) before the first one."""
+    """Load what every packet of a run needs (the default layout's fonts) before the first one, and
+    leave what is loaded for good out of the garbage collector's full passes (they would scan it
+    again and again while packets are made)."""
     load_fonts(generator.library.layout(generator.layout_name).fonts, generator.font_dirs)
+    gc.collect()
+    gc.freeze()
 
 
 class Workers(Generic[T, R]):

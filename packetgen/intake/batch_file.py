@@ -11,7 +11,6 @@ from ..errors import PacketError, SourcePos, UnusableInput
 from ..settings import FhirSettings, Hl7Settings
 from .columns import ColumnMap
 from .csv_file import read_csv, sniff_is_csv
-from .fhir import read_fhir
 from .hl7_file import read_hl7
 from .raw import RawRecord, RecordFailure
 
@@ -55,6 +54,8 @@ def read_batch(path: Path, options: ReadOptions) -> tuple[str, Iterator[RawRecor
     shown = str(path)
     kind = detect_format(path, shown)
     if kind == "fhir":
+        from .fhir import read_fhir  # the typed FHIR models take half a second to import: only when needed
+
         return kind, read_fhir(path, shown, options.fhir, options.is_procedure)
     if kind == "hl7":
         return kind, read_hl7(path, shown, options.hl7, options.is_procedure, options.encoding or "utf-8-sig")
