@@ -207,6 +207,7 @@ def test_print_run_orders_by_time_and_starts_each_packet_on_a_front_page(tmp_pat
     assert sizes["EARLY"] % 2 == 0 or blank_back.extract_text().strip() == ""
 
 
+@pytest.mark.process  # starts `generate.py` as a program
 def test_resume_after_sigkill_leaves_every_packet_whole(tmp_path: Path) -> None:
     source = tmp_path / "big.csv"
     source.write_text("\n".join([HEADER, *(row(f"K-{i:03d}") for i in range(40))]) + "\n", encoding="utf-8")

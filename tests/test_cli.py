@@ -89,6 +89,7 @@ def test_validate_is_clean_and_reports_review_items(capsys: pytest.CaptureFixtur
     assert "layout letter: ok" in out
 
 
+@pytest.mark.process  # starts `generate.py` as a program
 def test_generate_script_runs_as_a_program(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "generate.py", "packet", str(BAD / "duplicate_key.yaml"), "--out", str(tmp_path)],

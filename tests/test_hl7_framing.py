@@ -79,3 +79,38 @@ def test_however_messages_are_wrapped_each_comes_back_once(count: int, wrapping:
     elif wrapping == "mllp-batch":
         text = f"\x0b{text}\x1c\r"
     assert list(split_messages(text)) == [Piece(n, m) for n, m in enumerate(messages, start=1)]
+
+
+def test_bytes_after_the_last_frame_are_named() -> None:
+    text = f"\x0b{message(1)}\x1c\r  \n\x0b{message(2)}\x1c\rtrailing words\n"
+    assert list(split_messages(text)) == [
+        Piece(1, message(1)),
+        Piece(2, message(2)),
+        Piece(3, problem="bytes after the last MLLP frame (0x1C 0x0D) are not in a frame"),
+    ]
+
+
+def test_a_frame_that_never_ends_is_named() -> None:
+    (piece,) = split_messages(f"\x0b{message(1)}")
+    assert piece == Piece(1, problem="this MLLP frame has no end (0x1C 0x0D) before the next start")
+
+
+def test_frame_ends_with_or_without_the_carriage_return() -> None:
+    text = f"\x0b{message(1)}\x1c\x0b{message(2)}\x1c\r\n\x0b{message(3)}\x1c"
+    assert list(split_messages(text)) == [Piece(n, message(n)) for n in (1, 2, 3)]
+
+
+def test_a_batch_trailer_without_a_count_or_with_the_right_one_is_no_error() -> None:
+    for trailer in ("BTS", "BTS|", "BTS|2|note", "BTS|x"):
+        text = "\r".join(["BHS|^~\\&", message(1), message(2), trailer])
+        assert list(split_messages(text)) == [Piece(1, message(1)), Piece(2, message(2))], trailer
+
+
+def test_counts_are_per_batch() -> None:
+    text = "\r".join(["FHS|^~\\&", "BHS|^~\\&", message(1), "BTS|1", "BHS|^~\\&", message(2), message(3), "BTS|3"])
+    assert list(split_messages(text)) == [
+        Piece(1, message(1)),
+        Piece(2, message(2)),
+        Piece(3, message(3)),
+        Piece("BTS 2", problem="the batch trailer counts 3 messages, but the batch holds 2", field="BTS-1"),
+    ]

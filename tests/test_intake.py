@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from packetgen.cli import main
-from packetgen.errors import SourcePos
+from packetgen.errors import SourcePos, UnusableInput
 from packetgen.intake.batch_file import ReadOptions, read_batch
 from packetgen.intake.hl7_file import read_message
 from packetgen.intake.raw import RawRecord, RecordFailure
@@ -179,3 +179,226 @@ def test_any_siu_text_gives_a_record_or_a_named_failure(body: str) -> None:
         assert all(str(e).startswith("f.hl7:7: ") for e in result.errors)
     else:
         assert all(isinstance(v, (str, list)) for v in result.fields.values())
+
+
+def test_fhir_validation_errors_name_the_element_and_never_the_value() -> None:
+    from fhir.resources.R4B.patient import Patient
+
+    from packetgen.intake.fhir_people import typed
+
+    resource = {
+        "resourceType": "Patient",
+        "id": "p1",
+        "birthDate": "1990-13-01",
+        "deceasedDateTime": "2020-02-30T10:00:00Z",
+        "favouriteColour": "blue",
+        "active": "maybe",
+        "name": [{"given": ["Ann"], "period": {"start": "yesterday"}}],
+    }
+    failure = typed(Patient, resource, SourcePos("b.json", "Patient/p1"))
+    assert isinstance(failure, RecordFailure)
+    assert sorted(str(e) for e in failure.errors) == [
+        "b.json:Patient/p1: active: Input should be a valid boolean, unable to interpret input",
+        "b.json:Patient/p1: birthDate: expected a FHIR date (YYYY-MM-DD)",
+        "b.json:Patient/p1: deceasedDateTime: expected a FHIR dateTime (2026-12-07T07:30:00-06:00)",
+        "b.json:Patient/p1: favouriteColour: not an element of this resource in FHIR R4",
+        "b.json:Patient/p1: name[0].period.start: expected a FHIR dateTime (2026-12-07T07:30:00-06:00)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("segments", "expected"),
+    [
+        (("SCH||F-9^FILLER", "PID|1||1^^^H^MR", "AIS|1|A|22511"), {"appointment_id": "F-9"}),  # SCH-2 if no SCH-1
+        (("SCH|P-1^P|F-9^F", "AIS|1|A|22511"), {"appointment_id": "P-1"}),
+        (("SCH|A-1", "AIS|1|A|^Vertebroplasty"), {"procedure": "Vertebroplasty"}),  # AIS-3.2 text
+        (  # the AIS whose service has a packet gives the procedure and the start
+            ("SCH|A-1", "AIS|1|A|76000^Fluoroscopy|20261210070000", "AIS|2|A|22511^VP|20261210081500"),
+            {"procedure": "22511", "start": "2026-12-10T08:15:00"},
+        ),
+        (("SCH|A-1", "AIS|1|A|22511|202612100815"), {"start": "2026-12-10T08:15:00"}),
+        (("SCH|A-1", "AIS|1|A|22511|20261210081530.250-0500"), {"start": "2026-12-10T08:15:30-05:00"}),
+        (("SCH|A-1", "AIS|1|A|22511|20261210"), {"start": "20261210"}),  # no time: left for validation to refuse
+        (("SCH|A-1", "PID|1||1^^^H^MR||Alias^Al~Legal^Lee^Q^^^^L", "AIS|1|A|22511"), {"last_name": "Legal"}),
+        (("SCH|A-1", "PID|1||1^^^H^MR||Legal^Lee^Q", "AIS|1|A|22511"), {"first_name": "Lee Q"}),
+        (("SCH|A-1", "PID|1||1^^^H^MR||||19480314", "AIS|1|A|22511"), {"date_of_birth": "1948-03-14"}),
+        (("SCH|A-1", "PID|1||1^^^H^MRN", "AIS|1|A|22511"), {"mrn": "1"}),
+    ],
+)
+def test_siu_fields_come_from_their_places(segments: tuple[str, ...], expected: dict[str, str]) -> None:
+    record = _siu(*segments)
+    assert isinstance(record, RawRecord)
+    assert {k: record.fields.get(k) for k in expected} == expected
+
+
+def test_siu_labels_name_the_field_read() -> None:
+    record = _siu("SCH||F 9", "AIS|1|A|22511")
+    assert isinstance(record, RawRecord)
+    assert record.labels["appointment_id"] == "SCH-2"
+    assert _siu("SCH|A-1", "AIS|1|A|22511").labels["appointment_id"] == "SCH-1"  # type: ignore[union-attr]
+    tq1 = _siu("SCH|A-1", "TQ1|1||||||20261210081500", "AIS|1|A|22511")
+    assert isinstance(tq1, RawRecord)
+    assert (tq1.labels["start"], tq1.fields["start"]) == ("TQ1-7", "2026-12-10T08:15:00")
+
+
+@pytest.mark.parametrize(
+    ("times", "warned"),
+    [
+        (("20261210081500-0600", "20261210081500-0600", "20261210081500-0600"), False),
+        (("20261210081500-0600", "20261210091500-0500", ""), False),  # the same moment, another offset
+        (("20261210081500", "20261210081500-0600", ""), False),  # one without an offset: the clock time
+        (("20261210081500-0600", "", "20251210081500-0600"), True),
+        (("", "20261210081500-0600", "20261210091500-0600"), True),
+    ],
+)
+def test_start_sources_that_disagree_are_named(times: tuple[str, str, str], warned: bool) -> None:
+    ais, tq1, sch = times
+    record = _siu(f"SCH|A-1||||||||||^^60^{sch}", f"TQ1|1||||||{tq1}", f"AIS|1|A|22511|{ais}")
+    assert isinstance(record, RawRecord)
+    used, other = ("AIS-4", "SCH-11.4") if ais and sch else ("AIS-4", "TQ1-7") if ais else ("TQ1-7", "SCH-11.4")
+    expected = (f"f.hl7:1: warning: {used}: {used} and {other} give different start times; {used} was used",)
+    assert (tuple(w for w in record.warnings if "start times" in w) == expected) is warned
+
+
+@pytest.mark.parametrize(
+    ("event", "skip", "cancels", "reason"),
+    [
+        ("S15", "cancelled", True, "the appointment was cancelled"),
+        ("S16", "discontinued", True, "the appointment was discontinued"),
+        ("S18", "not read", False, "it changes resources, not the appointment"),
+    ],
+)
+def test_siu_events_that_make_no_packet(event: str, skip: str, cancels: bool, reason: str) -> None:
+    text = f"MSH|^~\\&|S|H|P|H|2026||SIU^{event}|C1|P|2.5\rSCH|A-1\rAIS|1|A|22511"
+    record = read_message(text, SourcePos("f.hl7", 2), Hl7Settings(), bool)
+    assert isinstance(record, RawRecord)
+    assert (record.skip, record.cancels, record.event) == (skip, cancels, f"SIU^{event}")
+    assert record.fields == {"appointment_id": "A-1"}
+    assert record.warnings == (f"f.hl7:2: warning: MSH-9: SIU^{event}: {reason}; skipped",)
+    no_id = read_message(text.replace("SCH|A-1", "SCH|"), SourcePos("f.hl7", 2), Hl7Settings(), bool)
+    assert isinstance(no_id, RawRecord)
+    assert no_id.fields == {}
+
+
+def test_a_message_that_is_not_siu_or_not_hl7_is_named() -> None:
+    adt = read_message("MSH|^~\\&|S|H|P|H|2026||ADT^A04|C1|P|2.5\rPID|1", SourcePos("f.hl7", 4), Hl7Settings(), bool)
+    assert isinstance(adt, RecordFailure)
+    assert [str(e) for e in adt.errors] == ["f.hl7:4: MSH-9: expected an SIU message, got ADT^A04"]
+    junk = read_message("not hl7 at all", SourcePos("f.hl7", 5), Hl7Settings(), bool)
+    assert isinstance(junk, RecordFailure)
+    assert [str(e) for e in junk.errors] == ["f.hl7:5: MSH: not a readable HL7 message"]
+
+
+def _bundle(tmp_path: Path, *resources: dict[str, Any]) -> Path:
+    path = tmp_path / "bundle.json"
+    entries = [{"fullUrl": f"urn:uuid:{r['resourceType']}-{r['id']}", "resource": r} for r in resources]
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}), encoding="utf-8")
+    return path
+
+
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "p1",
+    "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": "0042"}],
+    "name": [{"use": "old", "family": "Before", "given": ["Old"]}, {"family": "Okafor", "given": ["Ada", "N"]}],
+    "birthDate": "1950-05-06",
+}
+
+
+def _appointment(*participants: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    actors = [{"actor": {"reference": "Patient/p1"}, "status": "accepted"}, *participants]
+    return {
+        "resourceType": "Appointment",
+        "id": "a1",
+        "status": "booked",
+        "start": "2026-12-10T08:15:00-06:00",
+        "serviceType": [{"coding": [{"code": "22511"}]}],
+        "participant": actors,
+        **extra,
+    }
+
+
+def _actor(reference: str | None = None, display: str | None = None, kind: str | None = None) -> dict[str, Any]:
+    actor = {k: v for k, v in (("reference", reference), ("display", display)) if v}
+    typed = {"type": [{"coding": [{"code": kind}]}]} if kind else {}
+    return {"actor": actor, "status": "accepted", **typed}
+
+
+@pytest.mark.parametrize(
+    ("participants", "others", "provider", "chosen"),
+    [
+        ([_actor("Practitioner/d1", kind="ATND"), _actor("Practitioner/d2", kind="PPRF")], [], "Dr Two", "d2"),
+        ([_actor("Practitioner/d1", kind="SPRF"), _actor("Practitioner/d2")], [], "Dr One", "d1"),
+        ([_actor("Practitioner/d1", kind="REF")], [], None, None),  # a referrer never performs
+        (
+            [_actor("PractitionerRole/r1", kind="PPRF")],
+            [{"practitioner": {"reference": "Practitioner/d2"}}],
+            "Dr Two",
+            "d2",
+        ),
+        ([_actor("PractitionerRole/r1")], [{"practitioner": {"display": "Dr Role"}}], "Dr Role", "r1"),
+        ([_actor("PractitionerRole/r1")], [{}], None, None),  # a role with no practitioner names no one
+        ([_actor("Practitioner/elsewhere", "Dr Away", "PPRF")], [], "Dr Away", "Practitioner/elsewhere"),
+        ([_actor(display="Endoscopy Rooms", kind="PPRF")], [], None, None),  # not a person
+    ],
+)
+def test_the_fhir_provider_is_a_person_chosen_by_participant_type(
+    tmp_path: Path,
+    participants: list[dict[str, Any]],
+    others: list[dict[str, Any]],
+    provider: str | None,
+    chosen: str | None,
+) -> None:
+    people = [
+        {"resourceType": "Practitioner", "id": "d1", "name": [{"text": "Dr One"}]},
+        {"resourceType": "Practitioner", "id": "d2", "name": [{"prefix": ["Dr"], "given": ["Two"]}]},
+        *({"resourceType": "PractitionerRole", "id": "r1", **o} for o in others),
+    ]
+    (record,) = records(_bundle(tmp_path, PATIENT, *people, _appointment(*participants)))
+    assert isinstance(record, RawRecord)
+    assert record.fields.get("provider") == provider
+    assert (chosen is None) == (record.provider_from is None)
+    assert chosen is None or chosen in (record.provider_from or "")
+    assert record.provider_optional
+    assert (provider is None) == any("no Practitioner or PractitionerRole" in w for w in record.warnings)
+
+
+def test_fhir_patient_location_and_instructions(tmp_path: Path) -> None:
+    location = {"resourceType": "Location", "id": "l1", "name": "IR Suite 2"}
+    appointment = _appointment(
+        {"actor": {"reference": "Location/l1"}, "status": "accepted"},
+        patientInstruction="1. Fast from midnight.\n\n* Bring your pills",
+        comment="Staff: C-arm booked",
+    )
+    (record,) = records(_bundle(tmp_path, PATIENT, location, appointment))
+    assert isinstance(record, RawRecord)
+    assert {k: record.fields.get(k) for k in ("last_name", "first_name", "mrn", "date_of_birth", "location")} == {
+        "last_name": "Okafor",
+        "first_name": "Ada N",
+        "mrn": "0042",
+        "date_of_birth": "1950-05-06",
+        "location": "IR Suite 2",
+    }
+    assert record.fields["instructions"] == ["Fast from midnight.", "Bring your pills"]
+    assert record.lines["mrn"] == "Patient/p1"
+    assert record.lines["location"] == "Location/l1"
+    display_only = _appointment({"actor": {"reference": "Location/x", "display": "Clinic B"}, "status": "accepted"})
+    (other,) = records(_bundle(tmp_path, PATIENT, display_only))
+    assert isinstance(other, RawRecord)
+    assert other.fields["location"] == "Clinic B"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"resourceType": "Bundle", "id": "\xff"}', ":1: not UTF-8 text"),
+        (b'{"resourceType": "Bundle",\n "entry": [}', ":2: JSON syntax error: Expecting value"),
+        (b'{"resourceType": "Patient"}', ":1: resourceType: expected a FHIR Bundle"),
+    ],
+)
+def test_an_unusable_fhir_file_is_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_bytes(content)
+    with pytest.raises(UnusableInput) as info:
+        records(path)
+    assert str(info.value) == f"{path}{message}"

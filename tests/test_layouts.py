@@ -158,6 +158,7 @@ def test_the_risk_table_splits_across_pages_with_its_header_row_repeated(
         assert normalize(risk.text) in consent
 
 
+@pytest.mark.process  # starts `generate.py` as a program
 def test_font_folders_from_the_environment_come_first(tmp_path: Path) -> None:
     # A file called DejaVuSans.ttf in PACKETGEN_FONT_DIRS is used before the system's: here it
     # is really DejaVu Sans Mono, which the PDF names.

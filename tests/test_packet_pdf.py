@@ -143,6 +143,7 @@ def test_signature_blocks_for_every_signer(generate: Make) -> None:
     assert "☐ In person ☐ By phone ☐ By video" in consent
 
 
+@pytest.mark.process  # starts `generate.py` as a program
 def test_same_inputs_give_identical_bytes_across_processes(tmp_path: Path) -> None:
     outputs = []
     for seed in ("1", "2"):
@@ -158,6 +159,7 @@ def test_same_inputs_give_identical_bytes_across_processes(tmp_path: Path) -> No
     assert outputs[0] == outputs[1]
 
 
+@pytest.mark.process  # starts `generate.py` as a program
 def test_caches_do_not_leak_between_packets_in_one_process(tmp_path: Path, library: Library) -> None:
     # Parsed paragraphs, styles and fonts are reused across packets: output must not depend on order.
     # Large print draws with DejaVu Sans as a fallback, which letter uses as its main font.

@@ -64,7 +64,7 @@ def read_siu(message: Any, place: SourcePos, settings: Hl7Settings, is_procedure
     ais = _procedure_service(message, is_procedure)
     start, labels["start"] = _start(message, ais, place, warnings)
     provider, provider_from = _provider(message, settings, place, warnings)
-    language = _get(message, "PID", 15, 1) or _get(message, "PID", 15, 2)
+    language = _get(message, "PID", 15, 1)
     fields: dict[str, Any] = {
         "appointment_id": appointment_id,
         "start": start,

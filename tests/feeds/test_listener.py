@@ -130,6 +130,7 @@ def _start(out: Path, database: Path, *extra: str) -> tuple[subprocess.Popen[str
     return process, int(line.split(":")[1].split(";")[0])
 
 
+@pytest.mark.process  # starts `generate.py` as a program
 def test_kill_9_loses_no_acknowledged_message(tmp_path: Path) -> None:
     out, database = tmp_path / "out", tmp_path / "db.sqlite"
     process, port = _start(out, database, "--workers", "2")
