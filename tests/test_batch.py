@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from packetgen.cli import main
+from packetgen.errors import SourcePos
 from tests.batchdata import HEADER, manifest, row
 from tests.conftest import ROOT
 from tests.hypothesis_profiles import RENDERING
@@ -288,3 +289,27 @@ def test_arbitrary_records_never_crash_the_batch(
             assert "internal error" not in entry["error"]
         else:
             assert (folder / "out" / entry["file"]).is_file()
+
+
+def test_a_task_is_judged_on_its_own_day_and_a_bug_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from packetgen.batch import Task, run_task
+    from packetgen.build import Generator, make_generator
+    from packetgen.intake.raw import RawRecord
+    from packetgen.settings import Settings
+    from tests.conftest import BASE_APPOINTMENT, TODAY
+
+    generator = make_generator(Settings(), tmp_path, today=TODAY)
+    record = RawRecord(SourcePos("f", 2), dict(BASE_APPOINTMENT))  # starts 2026-12-07
+    assert run_task(Task(record, None), generator).warnings == []
+    later = run_task(Task(record, None, today=date(2026, 12, 8)), generator)  # a listener running on
+    assert later.status == "ok"
+    assert later.warnings == ["f:2: warning: start: the appointment is in the past (printed anyway)"]
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Generator, "generate", broken)
+    failed = run_task(Task(record, None), generator)
+    assert (failed.status, failed.error) == ("error", "f:2: internal error (RuntimeError); please report it")

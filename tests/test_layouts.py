@@ -181,3 +181,20 @@ def test_font_folders_from_the_environment_come_first(tmp_path: Path) -> None:
     assert "DejaVuSansMono" not in fonts["plain"]
     assert "DejaVuSansMono" in fonts["site"]
     assert "DejaVuSans" not in fonts["site"]
+
+
+def test_a_footer_note_may_be_one_text_for_every_language(
+    tmp_path: Path, write_appointment: Callable[..., Path]
+) -> None:
+    for folder in ("packets", "layouts"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "layouts" / "plain.yaml").write_text(
+        'name: plain\nextends: letter\ndescription: one footer note\nfooter_note: "Bring this packet with you."\n',
+        encoding="utf-8",
+    )
+    library = load_library(root=tmp_path)
+    for language in ("en", "es"):
+        made = make_packet(
+            write_appointment(language=language, layout="plain"), tmp_path / language, library=library, today=TODAY
+        )
+        assert all("Bring this packet with you." in text for text in page_texts(made.path)), language

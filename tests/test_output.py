@@ -9,7 +9,7 @@ import pytest
 
 from packetgen.cli import main
 from packetgen.errors import UsageError
-from packetgen.output import target_path, write_atomic
+from packetgen.output import remove_packet, target_path, write_atomic
 from tests.batchdata import HEADER, manifest, row
 
 DATA = b"%PDF-1.7 new packet"
@@ -106,3 +106,37 @@ def test_a_killed_runs_temp_files_are_removed_by_the_next_batch(tmp_path: Path) 
     assert not any(path.exists() for path in stale)
     assert keep.exists()
     assert sorted(p.name for p in out.iterdir()) == ["S-1.pdf", "manifest.jsonl", "notes.part"]
+
+
+def test_a_new_output_folder_is_private(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "deeper" / "A-1.pdf"
+    write_atomic(DATA, target)
+    assert (tmp_path / "new" / "deeper").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_folder_that_cannot_take_a_temp_file_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(UsageError) as info:
+        write_atomic(DATA, tmp_path / "A-1.pdf")
+    assert str(info.value) == f"cannot write {tmp_path / 'A-1.pdf'}: Read-only file system"
+
+
+def test_removing_a_packet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_atomic(DATA, tmp_path / "A-1.pdf")
+    assert remove_packet(tmp_path, "A-1") is True
+    assert not (tmp_path / "A-1.pdf").exists()
+    assert remove_packet(tmp_path, "A-1") is False
+    write_atomic(DATA, tmp_path / "A-2.pdf")
+
+    def refuse(_self: Path, missing_ok: bool = False) -> None:
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    with pytest.raises(UsageError) as info:
+        remove_packet(tmp_path, "A-2")
+    assert str(info.value) == f"cannot remove {tmp_path / 'A-2'}.pdf: Operation not permitted"

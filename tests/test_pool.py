@@ -47,3 +47,13 @@ def test_one_worker_runs_in_this_thread_and_hands_errors_back(tmp_path: Path) ->
         error = workers.submit(4).exception()
     assert isinstance(error, ValueError)
     assert str(error) == "task 4"
+
+
+def test_a_background_worker_is_a_process_even_alone(tmp_path: Path) -> None:
+    generator = make_generator(Settings(), tmp_path, today=TODAY)
+    with Workers(_whose_child, generator, 1, processes=True, background=True) as workers:
+        results = list(workers.run(range(3), lambda item: isinstance(item, int)))
+        _task, parent, _layout = workers.submit(9).result()
+    assert parent != os.getpid()
+    assert sorted(task for task, _p, _l in results) == [0, 1, 2]
+    assert all(p != os.getpid() for _t, p, _l in results)
