@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from packetgen.checks import check_packet, undrawable
+from packetgen.checks import check_appointment, check_packet, undrawable
 from packetgen.errors import SourcePos
 from packetgen.library import Library
 from packetgen.models import Appointment
@@ -47,3 +47,13 @@ def test_right_to_left_scripts_other_than_arabic_and_hebrew_are_named() -> None:
         undrawable("Zoë", Without("ë"))
         == "character U+00EB (LATIN SMALL LETTER E WITH DIAERESIS) has no glyph in this layout's fonts"
     )
+
+
+def test_an_instruction_no_font_can_draw_is_named_by_its_index() -> None:
+    appointment = Appointment.model_validate(
+        {**BASE_APPOINTMENT, "instructions": ["Fast from midnight.", "Bring ∰ form"]}
+    ).with_origin({"instructions": SourcePos("a.yaml", 12), "": SourcePos("a.yaml", 1)})
+    errors = [str(e) for e in check_appointment(appointment, Without("∰"))]
+    assert errors == [
+        "a.yaml:12: instructions[1]: character U+2230 (VOLUME INTEGRAL) has no glyph in this layout's fonts"
+    ]

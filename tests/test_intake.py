@@ -402,3 +402,32 @@ def test_an_unusable_fhir_file_is_one_line(tmp_path: Path, content: bytes, messa
     with pytest.raises(UnusableInput) as info:
         records(path)
     assert str(info.value) == f"{path}{message}"
+
+
+def test_fhir_names_official_then_usual_never_old_or_anonymous(tmp_path: Path) -> None:
+    patient = {
+        **PATIENT,
+        "name": [
+            {"use": "anonymous", "family": "Doe", "given": ["J"]},
+            {"use": "usual", "family": "Okafor", "given": ["Ada"]},
+            {"use": "old", "family": "Before", "given": ["Old"]},
+        ],
+    }
+    doctor = {
+        "resourceType": "Practitioner",
+        "id": "d1",
+        "name": [{"family": "Granite", "given": ["Pat"], "suffix": ["MD", "PhD"]}],
+    }
+    (record,) = records(_bundle(tmp_path, patient, doctor, _appointment(_actor("Practitioner/d1", kind="PPRF"))))
+    assert isinstance(record, RawRecord)
+    assert (record.fields["last_name"], record.fields["first_name"]) == ("Okafor", "Ada")
+    assert record.fields["provider"] == "Pat Granite, MD, PhD"
+
+
+def test_an_invalid_practitioner_is_named_where_it_is(tmp_path: Path) -> None:
+    doctor = {"resourceType": "Practitioner", "id": "d1", "name": [{"family": "Granite"}], "birthDate": "1970-02-30"}
+    (record,) = records(_bundle(tmp_path, PATIENT, doctor, _appointment(_actor("Practitioner/d1", kind="PPRF"))))
+    assert isinstance(record, RecordFailure)
+    assert [str(e) for e in record.errors] == [
+        f"{tmp_path / 'bundle.json'}:Practitioner/d1: birthDate: expected a FHIR date (YYYY-MM-DD)"
+    ]

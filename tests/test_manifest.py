@@ -16,8 +16,8 @@ from packetgen.timing import Site
 from tests.batchdata import HEADER, manifest, row
 
 
-@pytest.fixture
-def day(tmp_path: Path) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A small day's batch (records with warnings, other languages and layouts, an error), run once."""
     today = Site.now("America/Chicago").today  # the CLI's clock, at the site
     past = (today - timedelta(days=1)).isoformat()
@@ -29,6 +29,7 @@ def day(tmp_path: Path) -> tuple[Path, Path]:
         row("M-VI") + ",vi,large-print",
         row("M-BAD", procedure="99999") + ",en,",
     ]
+    tmp_path = tmp_path_factory.mktemp("day")
     source = tmp_path / "day.csv"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
