@@ -112,7 +112,7 @@ def in_process(source: Path, repeats: int = 3) -> dict[str, tuple[float, float]]
     fonts = load_fonts(layout.fonts)
     site = Site(layout.facility.timezone, TODAY)
     packets = []
-    options = ReadOptions(is_procedure=lambda name: library.find_procedure(name) is not None)
+    options = ReadOptions(is_procedure=library.is_procedure)
     for record in read_batch(source, options)[1]:
         appointment = record.appointment(TODAY)
         packets.append(personalize(library.find_procedure(appointment.procedure), appointment, layout, site))

@@ -31,7 +31,7 @@ from .intake.raw import RawRecord, RecordFailure
 from .library import Library
 from .manifest import Entry, ManifestWriter, previous_entries
 from .models import Content
-from .output import remove_packet, remove_stale_temp_files
+from .output import remove_pdf, remove_stale_temp_files
 from .pool import Workers
 from .settings import Settings
 from .timing import Site
@@ -101,15 +101,14 @@ def run_batch(
 ) -> BatchResult:
     """Run a batch (with the project's content, or `library`); UnusableInput/InputErrors/UsageError
     before anything is written if the input is unusable."""
-    generator = make_generator(settings or Settings(), options.out_dir, options.layout_name, library, options.today)
-    library = generator.library
-    site = settings or Settings()
+    settings = settings or Settings()
+    generator = make_generator(settings, options.out_dir, options.layout_name, library, options.today)
     read = ReadOptions(
-        is_procedure=lambda name: library.find_procedure(name) is not None,
+        is_procedure=generator.library.is_procedure,
         columns=load_column_map(options.columns),
         encoding=options.encoding,
-        hl7=site.hl7,
-        fhir=site.fhir,
+        hl7=settings.hl7,
+        fhir=settings.fhir,
     )
     _kind, stream = read_batch(options.source, read)
     first = next(stream, None)  # a bad header or encoding is found here, before any output
@@ -231,7 +230,7 @@ def run_task(task: Task, generator: Generator) -> Entry:
 def _cancel(entry: Entry, out_dir: Path) -> Entry:
     """An appointment that will not happen: its packet, made by an earlier record or run, is removed."""
     entry.status = "skipped"
-    if entry.appointment_id and remove_packet(out_dir, entry.appointment_id):
+    if entry.appointment_id and remove_pdf(out_dir, entry.appointment_id):
         entry.warnings.append(f"{entry.place}: warning: appointment_id: its packet was removed")
     return entry
 

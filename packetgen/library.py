@@ -73,6 +73,10 @@ class Library:
         """The content whose id, code, title (in any of its languages) or alias is `wanted`, in any case."""
         return self._procedure_index.get(" ".join(wanted.split()).casefold())
 
+    def is_procedure(self, name: str) -> bool:
+        """Whether `name` names a procedure (for readers choosing among a record's codes)."""
+        return self.find_procedure(name) is not None
+
     @functools.cached_property
     def _procedure_index(self) -> dict[str, Content]:
         index: dict[str, Content] = {}

@@ -48,6 +48,10 @@ class Entry:
     """Which participant the printed provider is (`AIP 2 (AIP-4 PP)`, `Practitioner/dr1 (participant type
     PPRF)`), where a feed named several people or none was chosen by its role."""
 
+    def to_json(self) -> str:
+        """The entry as its manifest line (without the line end)."""
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
 
 class ManifestWriter:
     """Appends entries to the partial manifest; `close()` makes it the manifest."""
@@ -59,7 +63,7 @@ class ManifestWriter:
         self._since_sync = 0
 
     def write(self, entry: Entry) -> None:
-        self._handle.write(json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True) + "\n")
+        self._handle.write(entry.to_json() + "\n")
         self._handle.flush()
         self._since_sync += 1
         if self._since_sync >= _FSYNC_EVERY:
@@ -86,7 +90,7 @@ class ManifestAppender:
 
     def write(self, entry: Entry) -> None:
         with self._lock:
-            self._handle.write(json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True) + "\n")
+            self._handle.write(entry.to_json() + "\n")
             self._handle.flush()
             os.fsync(self._handle.fileno())
 

@@ -47,14 +47,15 @@ def write_atomic(data: bytes, target: Path) -> Path:
     return target
 
 
-def remove_packet(out_dir: Path, appointment_id: str) -> bool:
-    """Remove an appointment's packet from the output folder; whether there was one."""
+def remove_pdf(out_dir: Path, stem: str) -> bool:
+    """Remove `out_dir/<stem>.pdf` (an appointment's packet, a day's print run); whether there was one."""
+    target = target_path(out_dir, stem)
     try:
-        target_path(out_dir, appointment_id).unlink()
+        target.unlink()
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise UsageError(f"cannot remove {out_dir / appointment_id}.pdf: {exc.strerror}") from None
+        raise UsageError(f"cannot remove {target}: {exc.strerror}") from None
     _fsync_dir(out_dir)
     return True
 

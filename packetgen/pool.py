@@ -97,23 +97,13 @@ class Workers(Generic[T, R]):
         """Start one task; in-process, it has run by the time this returns."""
         if self._pool is not None:
             return self._pool.submit(_in_worker, self.job, task)
-        future: Future[R] = Future()
-        try:
-            future.set_result(self.job(task, self.generator))
-        except BaseException as exc:  # handed to whoever reads the future, as a pool would
-            future.set_exception(exc)
-        return future
+        return _here(self.job, task, self.generator)
 
     def call(self, function: Callable[..., object], *args: object) -> Future[object]:
         """Run another module-level function in a worker (in-process: here and now)."""
         if self._pool is not None:
             return self._pool.submit(function, *args)
-        future: Future[object] = Future()
-        try:
-            future.set_result(function(*args))
-        except BaseException as exc:
-            future.set_exception(exc)
-        return future
+        return _here(function, *args)
 
     def run(
         self,
@@ -142,6 +132,16 @@ class Workers(Generic[T, R]):
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             yield from (future.result() for future in finished)
+
+
+def _here(function: Callable[..., R], *args: object) -> Future[R]:
+    """Run now, in this thread, with the outcome in a future as a pool would hand it back."""
+    future: Future[R] = Future()
+    try:
+        future.set_result(function(*args))
+    except BaseException as exc:  # handed to whoever reads the future
+        future.set_exception(exc)
+    return future
 
 
 def _all_done(pending: set[Future[R]]) -> list[Future[R]]:

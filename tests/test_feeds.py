@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pypdf import PdfReader
 
 from packetgen.batch import BatchOptions, run_batch
 from packetgen.library import Library
@@ -48,8 +49,11 @@ def test_each_feed_gives_its_expected_manifest_and_packets(source: Path, tmp_pat
     expected = yaml.safe_load((FEEDS / f"{source.name}.expected.yaml").read_text(encoding="utf-8"))
     settings = load_settings({"PACKETGEN_SETTINGS": str(FEEDS / "site-settings.yaml")})
     out = tmp_path / "out"
-    run_batch(BatchOptions(source, out, workers=1, today=TODAY), lambda _line: None, library=library, settings=settings)
+    reported: list[str] = []
+    run_batch(BatchOptions(source, out, workers=1, today=TODAY), reported.append, library=library, settings=settings)
     lines = (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    for entry in map(json.loads, lines):  # what the manifest says, the user was told (stderr)
+        assert all(line in reported for line in [*entry["warnings"], *([entry["error"]] if entry["error"] else [])])
     entries = sorted((_as_expected(json.loads(line), source) for line in lines), key=_order)
     wanted = [{k: str(v) if k in ("place", "start") else v for k, v in r.items()} for r in expected["records"]]
     assert entries == wanted
@@ -63,3 +67,12 @@ def test_each_feed_gives_its_expected_manifest_and_packets(source: Path, tmp_pat
             assert normalize(shown) in text, (appointment_id, shown)
         for hidden in checks.get("hides", []):
             assert hidden not in text, (appointment_id, hidden)
+
+
+def test_the_print_run_holds_each_appointments_last_event_and_no_cancelled_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    options = BatchOptions(FEEDS / "siu-events.hl7", out, workers=2, print_run=True, today=TODAY)
+    result = run_batch(options, lambda _line: None)
+    assert result.print_run == out / "print-run.pdf"
+    titles = [o["/Title"] for o in PdfReader(out / "print-run.pdf").outline]
+    assert titles == ["2026-12-17 10:00 EV-2", "2026-12-18 13:00 EV-1"]  # EV-1 rescheduled; EV-3 cancelled

@@ -9,7 +9,7 @@ import pytest
 
 from packetgen.cli import main
 from packetgen.errors import UsageError
-from packetgen.output import remove_packet, target_path, write_atomic
+from packetgen.output import remove_pdf, target_path, write_atomic
 from tests.batchdata import HEADER, manifest, row
 
 DATA = b"%PDF-1.7 new packet"
@@ -128,9 +128,9 @@ def test_a_folder_that_cannot_take_a_temp_file_is_one_line(tmp_path: Path, monke
 
 def test_removing_a_packet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_atomic(DATA, tmp_path / "A-1.pdf")
-    assert remove_packet(tmp_path, "A-1") is True
+    assert remove_pdf(tmp_path, "A-1") is True
     assert not (tmp_path / "A-1.pdf").exists()
-    assert remove_packet(tmp_path, "A-1") is False
+    assert remove_pdf(tmp_path, "A-1") is False
     write_atomic(DATA, tmp_path / "A-2.pdf")
 
     def refuse(_self: Path, missing_ok: bool = False) -> None:
@@ -138,5 +138,5 @@ def test_removing_a_packet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(Path, "unlink", refuse)
     with pytest.raises(UsageError) as info:
-        remove_packet(tmp_path, "A-2")
+        remove_pdf(tmp_path, "A-2")
     assert str(info.value) == f"cannot remove {tmp_path / 'A-2'}.pdf: Operation not permitted"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from ..intake.hl7_framing import split_messages
 from ..intake.raw import RawRecord, RecordFailure
 from ..intake.siu import read_siu
 from ..manifest import Entry, ManifestAppender
+from ..pool import prepare
 from ..render import load_fonts
 from ..settings import Settings
 from ..store import Store
@@ -86,14 +86,13 @@ class Listener:
         self.manifest = ManifestAppender(out_dir)
         self.processor = Processor(self.generator, settings.hl7, store, self.manifest, workers, today)
         # Ready before the first message: its acknowledgement must not wait for fonts, locale data
-        # and time zones to load, so one made-up message is judged (and nothing stored) now.
-        load_fonts(self.generator.library.layout(layout_name).fonts, settings.font_dirs)
+        # and time zones to load, so one made-up message is judged (and nothing stored) now, and a
+        # database connection opened. What start-up loaded then lives as long as the process:
+        # `prepare` leaves it out of the garbage collector's full passes, which would pause
+        # acknowledgements to scan it.
         self._judge(_WARM_UP)
-        store.checkpoint()  # and a database connection is open
-        # What start-up loaded (content, fonts, models) lives as long as the process: leave it out of
-        # the garbage collector's full passes, which would otherwise pause acknowledgements for it.
-        gc.collect()
-        gc.freeze()
+        store.checkpoint()
+        prepare(self.generator)
         self._server: Any = None  # an asyncio Server once listening
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -132,13 +131,10 @@ class Listener:
         place = SourcePos("mllp", control_id or "?")
         if not kind.startswith("SIU^"):
             return Verdict(REJECT, (f"{place}: MSH-9: expected an SIU message, got {kind}",), message, control_id, kind)
-        record = read_siu(message, place, self.settings.hl7, self._is_procedure)
+        record = read_siu(message, place, self.settings.hl7, self.generator.library.is_procedure)
         errors = self._check(record)
         appointment_id = record.appointment_id
         return Verdict(ERROR if errors else ACCEPT, errors, message, control_id, kind, appointment_id)
-
-    def _is_procedure(self, name: str) -> bool:
-        return self.generator.library.find_procedure(name) is not None
 
     def _check(self, record: RawRecord | RecordFailure) -> tuple[str, ...]:
         """Every problem `batch` would report for this record before drawing: none means AA."""

@@ -12,10 +12,8 @@ from the packets the appointments have now.
 
 from __future__ import annotations
 
-import json
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from ..errors import SourcePos
 from ..intake.hl7_file import read_message
 from ..intake.raw import RecordFailure
 from ..manifest import Entry, ManifestAppender
-from ..output import remove_packet
+from ..output import remove_pdf
 from ..pool import Workers
 from ..settings import Hl7Settings
 from ..store import Store
@@ -51,7 +49,8 @@ class Processor:
         today: date | None,
     ) -> None:
         self.generator, self.hl7, self.store, self.manifest, self.workers = generator, hl7, store, manifest, workers
-        self.out_dir = generator.out_dir
+        self._out = str(generator.out_dir)
+        """The output folder, as the packet table names it."""
         self._fixed_today = today
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -81,7 +80,6 @@ class Processor:
         return self._idle.wait(timeout)
 
     def _run(self) -> None:
-        out_dir = str(self.generator.out_dir)
         days: set[str] = set()
         done = 0
         # Rendering in processes of their own, at a lower priority: acknowledgements come first.
@@ -93,14 +91,14 @@ class Processor:
                     finished, _ = wait(set(flight), timeout=0.5, return_when=FIRST_COMPLETED)
                     for future in finished:
                         message_id, _appointment = flight.pop(future)
-                        days |= self._record(future.result(), message_id, out_dir)
+                        days |= self._record(future.result(), message_id)
                         done += 1
                     if done >= _CHECKPOINT_EVERY:  # a long busy spell: keep the write-ahead log short
                         self.store.checkpoint()
                         done = 0
                     continue
                 if days:
-                    self._print_runs(workers, days, out_dir)
+                    self._print_runs(workers, days)
                     days = set()
                 self.store.checkpoint()
                 if self._stopping.is_set():
@@ -124,31 +122,28 @@ class Processor:
                 continue  # an earlier message of this appointment is in hand: keep their order
             busy.add(appointment_id)
             place = SourcePos("mllp", control_id or str(message_id))
-            record = read_message(raw.decode("utf-8"), place, self.hl7, self._is_procedure)
+            record = read_message(raw.decode("utf-8"), place, self.hl7, self.generator.library.is_procedure)
             if isinstance(record, RecordFailure):  # judged at receipt; the content may have changed since
                 error = "\n".join(str(e) for e in record.errors)
-                self._record(Entry(str(place), appointment_id, "error", error=error), message_id, str(self.out_dir))
+                self._record(Entry(str(place), appointment_id, "error", error=error), message_id)
                 continue
             flight[workers.submit(Task(record, None, today=self.today()))] = (message_id, appointment_id)
             room -= 1
             if room <= 0:
                 return
 
-    def _is_procedure(self, name: str) -> bool:
-        return self.generator.library.find_procedure(name) is not None
-
-    def _record(self, entry: Entry, message_id: int, out_dir: str) -> set[str]:
+    def _record(self, entry: Entry, message_id: int) -> set[str]:
         """The manifest line, then the message done and the appointment's packet, in one commit."""
         self.manifest.write(entry)
         days = {entry.start[:10]} if entry.start else set()
         with self.store.session() as session:
             state = inbox.DONE if entry.status != "error" else inbox.ERROR
-            inbox.finish(session, message_id, state, json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True))
+            inbox.finish(session, message_id, state, entry.to_json())
             if entry.appointment_id and entry.status in ("ok", "skipped"):
                 ok = entry.status == "ok"
                 before = inbox.set_packet(
                     session,
-                    out_dir,
+                    self._out,
                     entry.appointment_id,
                     entry.start if ok else None,
                     entry.file if ok else None,
@@ -157,7 +152,7 @@ class Processor:
                 days |= {before} if before else set()
         return days
 
-    def _print_runs(self, workers: Workers[Task, Entry], days: set[str], out_dir: str) -> None:
+    def _print_runs(self, workers: Workers[Task, Entry], days: set[str]) -> None:
         """Each day's print run again, from the packets its appointments have now (in a worker:
         merging a day's packets is work the listener's own process should not do)."""
         runs = []
@@ -165,9 +160,9 @@ class Processor:
             with self.store.reading() as session:
                 packets = [
                     Entry("", p.appointment_id, "ok", file=p.file, start=p.local_start)
-                    for p in inbox.packets_on(session, out_dir, day)
+                    for p in inbox.packets_on(session, self._out, day)
                 ]
-            runs.append(workers.call(write_day, packets, Path(out_dir), day))
+            runs.append(workers.call(write_day, packets, self.generator.out_dir, day))
         for run in runs:
             run.result()
 
@@ -178,4 +173,4 @@ def write_day(packets: list[Entry], folder: Path, day: str) -> None:
     if packets:
         write_print_run(packets, folder, f"{name}.pdf")
     else:
-        remove_packet(folder, name)
+        remove_pdf(folder, name)

@@ -101,7 +101,7 @@ def resolve_actors(appt: Any, index: dict[str, Resource], shown: str) -> Actors 
     """The patient, the performing provider and the location among the participants."""
     place = SourcePos(shown, f"Appointment/{appt.id}")
     patient: tuple[str, Resource] | None = None
-    people: list[tuple[int, int, str, str]] = []
+    people: list[tuple[int, int, str, str, str]] = []  # (rank, order, name, reference, participant type)
     location: tuple[str, str] | None = None
     for order, participant in enumerate(appt.participant or []):
         actor = participant.actor
@@ -113,14 +113,12 @@ def resolve_actors(appt: Any, index: dict[str, Resource], shown: str) -> Actors 
         kind = kind or str(actor.type or "")
         if kind == "Patient" and target is not None and patient is None:
             patient = (f"Patient/{target.get('id', '?')}", target)
-        elif kind in PEOPLE:
+        elif kind in PEOPLE and (rank := _rank(participant)) is not None:  # a referrer is never read
             found = _person(kind, target, actor, index, shown)
-            rank = _rank(participant)
             if isinstance(found, RecordFailure):
                 return found
-            if found and rank is not None:
-                name, ref = found
-                people.append((rank, order, name, f"{ref} (participant type {_code(participant) or 'none'})"))
+            if found:
+                people.append((rank, order, *found, _code(participant) or "none"))
         elif kind == "Location" and location is None:
             place_name = _location_name(target, actor)
             if place_name:
@@ -129,9 +127,9 @@ def resolve_actors(appt: Any, index: dict[str, Resource], shown: str) -> Actors 
         return RecordFailure(place, (PacketError(place, "participant", "no Patient participant found in the Bundle"),))
     actors = Actors(shown, patient[1], patient[0])
     if people:
-        _, _, name, chosen = min(people)
-        actors.provider = (name, chosen)
-        actors.lines["provider"] = chosen.split(" ")[0]
+        _, _, name, ref, role = min(people)
+        actors.provider = (name, f"{ref} (participant type {role})")
+        actors.lines["provider"] = ref
     if location:
         actors.location, actors.lines["location"] = location
     return actors

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -43,11 +43,14 @@ LABELS = {
 }
 
 
-def read_siu(message: Any, place: SourcePos, settings: Hl7Settings, is_procedure: Any) -> RawRecord | RecordFailure:
+def read_siu(
+    message: Any, place: SourcePos, settings: Hl7Settings, is_procedure: Callable[[str], bool]
+) -> RawRecord | RecordFailure:
     """The record one parsed message holds (or why it holds none)."""
     kind, event = _get(message, "MSH", 9, 1).upper(), _get(message, "MSH", 9, 2).upper()
     name = f"{kind}^{event}"
-    appointment_id = _get(message, "SCH", 1, 1) or _get(message, "SCH", 2, 1)
+    placer = _get(message, "SCH", 1, 1)
+    appointment_id = placer or _get(message, "SCH", 2, 1)
     if kind != "SIU":
         return RecordFailure(place, (PacketError(place, "MSH-9", f"expected an SIU message, got {name}"),))
     if event in SKIPS or event not in MAKES:
@@ -60,7 +63,7 @@ def read_siu(message: Any, place: SourcePos, settings: Hl7Settings, is_procedure
             place, only_id, warnings=(warning,), event=name, skip=SKIPS.get(event, "not read"), cancels=event in SKIPS
         )
     warnings: list[str] = []
-    labels = dict(LABELS, appointment_id="SCH-1" if _get(message, "SCH", 1, 1) else "SCH-2")
+    labels = dict(LABELS, appointment_id="SCH-1" if placer else "SCH-2")
     ais = _procedure_service(message, is_procedure)
     start, labels["start"] = _start(message, ais, place, warnings)
     provider, provider_from = _provider(message, settings, place, warnings)
@@ -112,7 +115,7 @@ def _repetitions(message: Any, segment: str, field: int, occurrence: int = 1) ->
     return len(value) if value and isinstance(value[0], list) else 1
 
 
-def _procedure_service(message: Any, is_procedure: Any) -> int:
+def _procedure_service(message: Any, is_procedure: Callable[[str], bool]) -> int:
     """The AIS occurrence (1-based) whose service a packet describes, else the first."""
     for n in range(1, _count(message, "AIS") + 1):
         if any(is_procedure(_get(message, "AIS", 3, c, n)) for c in (1, 2)):
