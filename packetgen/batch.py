@@ -50,6 +50,8 @@ class BatchOptions:
     print_run: bool = False
     encoding: str | None = None
     today: date | None = None
+    allow_overdue: bool = False
+    """Print from content past its review date, marked overdue, instead of refusing those records."""
 
 
 @dataclass
@@ -102,7 +104,9 @@ def run_batch(
     """Run a batch (with the project's content, or `library`); UnusableInput/InputErrors/UsageError
     before anything is written if the input is unusable."""
     settings = settings or Settings()
-    generator = make_generator(settings, options.out_dir, options.layout_name, library, options.today)
+    generator = make_generator(
+        settings, options.out_dir, options.layout_name, library, options.today, options.allow_overdue
+    )
     read = ReadOptions(
         is_procedure=generator.library.is_procedure,
         columns=load_column_map(options.columns),
@@ -213,7 +217,8 @@ def run_task(task: Task, generator: Generator) -> Entry:
         appointment = record.appointment(generator.today)
         content = match_content(appointment, generator.library)
         layout = generator.layout_for(appointment)
-        fingerprint = _fingerprint(record, generator.library, content, layout.name)
+        approval = generator.approval(content)  # overdue content refuses before a packet is reused
+        fingerprint = _fingerprint(record, generator.library, content, layout.name, approval.state)
         reused = _reusable(task.previous, fingerprint, generator.out_dir)
         if reused is not None:
             return reused
@@ -242,17 +247,19 @@ def _ok(entry: Entry, made: Generated, fingerprint: str) -> Entry:
     entry.procedure, entry.content_version = made.content_id, made.content_version
     entry.language, entry.layout = made.language, made.layout
     entry.input_sha256 = fingerprint
+    entry.approval = made.approval
     entry.warnings += list(made.warnings)
     return entry
 
 
-def _fingerprint(record: RawRecord, library: Library, content: Content, layout_name: str) -> str:
+def _fingerprint(record: RawRecord, library: Library, content: Content, layout_name: str, approval: str) -> str:
     """Everything a packet's bytes depend on: the record, its content (in its language) and layout
     files, this program."""
     basis = {
         "record": record.fields,
         "content": [content.id, content.language, content.version, library.source_of(content).digest],
         "layout": [layout_name, library.layout_digests.get(layout_name, "")],
+        "approval": approval,  # a content that becomes overdue is marked so
         "packetgen": __version__,
     }
     return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from .approval import Approval, approval_of
 from .checks import check_appointment, check_content, check_packet
 from .errors import InputErrors, PacketError
 from .intake import read_appointment_file
@@ -39,6 +40,8 @@ class Generated:
     start: str
     """The local start, ISO `YYYY-MM-DDTHH:MM` (orders print runs)."""
     warnings: tuple[str, ...]
+    approval: str = "approved"
+    """The content's approval state the packet was marked with (`draft`, `overdue`, ...)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Generator:
     site: Site
     layout_name: str | None = None
     font_dirs: tuple[Path, ...] = ()
+    allow_overdue: bool = False
+    """Print content past its `review_due` (marked overdue on every page) instead of refusing it."""
 
     @property
     def today(self) -> date:
@@ -68,8 +73,28 @@ class Generator:
             )
         return self.library.layouts[appointment.layout]
 
+    def approval(self, content: Content) -> Approval:
+        """The content's approval state today; PacketError (naming its file and due date) when it is
+        overdue for review and this run does not allow that."""
+        approval = approval_of(content, self.today)
+        if approval.overdue and not self.allow_overdue:
+            message = (
+                f"overdue for review since {approval.review_due.isoformat()}: packets are not printed from it "
+                "until it is reviewed (--allow-overdue prints them marked overdue)"
+            )
+            raise PacketError(self.library.source_of(content).pos(("review_due",)), "review_due", message)
+        return approval
+
+    def _overdue_warning(self, approval: Approval, content: Content) -> tuple[str, ...]:
+        if not approval.overdue:
+            return ()
+        where = self.library.source_of(content).pos(("review_due",))
+        due = approval.review_due.isoformat()
+        return (f"{where}: warning: review_due: overdue for review since {due}; printed marked overdue",)
+
     def generate(self, appointment: Appointment, content: Content) -> Generated:
         """Check, personalize, render and write one packet."""
+        approval = self.approval(content)
         layout = self.layout_for(appointment)
         fonts = load_fonts(layout.fonts, self.font_dirs)
         InputErrors.raise_if_any(check_appointment(appointment, fonts))
@@ -87,7 +112,8 @@ class Generator:
             language=packet.language,
             layout=layout.name,
             start=packet.local_start,
-            warnings=packet.warnings,
+            warnings=packet.warnings + self._overdue_warning(approval, content),
+            approval=packet.approval,
         )
 
 
@@ -97,13 +123,14 @@ def make_generator(
     layout_name: str | None = None,
     library: Library | None = None,
     today: date | None = None,
+    allow_overdue: bool = False,
 ) -> Generator:
     """The generator for a run: the site's content (or `library`), its time zone and today's date there."""
     library = library or load_library(settings.content_root)
     timezone = site_timezone(settings, library)
     site = Site(timezone, today) if today else Site.now(timezone)
     library.layout(layout_name)  # an unknown name is a usage error before anything is read
-    return Generator(library, out_dir, site, layout_name, settings.font_dirs)
+    return Generator(library, out_dir, site, layout_name, settings.font_dirs, allow_overdue)
 
 
 def site_timezone(settings: Settings, library: Library) -> str:
@@ -119,9 +146,10 @@ def make_packet(
     library: Library | None = None,
     today: date | None = None,
     settings: Settings | None = None,
+    allow_overdue: bool = False,
 ) -> Generated:
     """Generate the packet for one YAML/JSON appointment file into `out_dir`."""
-    generator = make_generator(settings or Settings(), out_dir, layout_name, library, today)
+    generator = make_generator(settings or Settings(), out_dir, layout_name, library, today, allow_overdue)
     appointment, content = read_appointment_file(appointment_file, generator.library, generator.today)
     if language:
         appointment = appointment.with_language(language)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .errors import InputErrors, PacketgenError, UsageError
 
 if TYPE_CHECKING:
+    from .approval import Approval
     from .settings import Settings
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -75,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     packet.add_argument("--layout", metavar="NAME", help="layout name (default: letter)")
     packet.add_argument("--language", type=_language, metavar="TAG", help="override the appointment's language")
+    packet.add_argument(
+        "--allow-overdue",
+        action="store_true",
+        help="print from content past its review_due date, each page marked overdue (default: refuse)",
+    )
     batch = commands.add_parser("batch", help="a CSV, FHIR Bundle or HL7 SIU file → one PDF per appointment + manifest")
     batch.add_argument("appointments", type=Path, metavar="APPOINTMENTS")
     batch.add_argument(
@@ -86,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--encoding", metavar="NAME", help="text encoding of the file, e.g. cp1252 (default: UTF-8)")
     batch.add_argument("--resume", action="store_true", help="keep packets that are whole and current; make the rest")
     batch.add_argument("--print-run", action="store_true", help="also write DIR/print-run.pdf for duplex printing")
+    batch.add_argument(
+        "--allow-overdue",
+        action="store_true",
+        help="print from content past its review_due date, each page marked overdue (default: refuse)",
+    )
     validate = commands.add_parser("validate", help="check content and layouts; exit 0 when clean")
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     commands.add_parser("list", help="show the procedures and layouts available")
@@ -97,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_positive, metavar="N", help="worker processes (default: the machine's cores)"
     )
     listen.add_argument("--layout", metavar="NAME", help="layout for records without their own (default: letter)")
+    listen.add_argument(
+        "--allow-overdue",
+        action="store_true",
+        help="print from content past its review_due date, each page marked overdue (default: refuse)",
+    )
     return parser
 
 
@@ -134,7 +150,9 @@ def _packet(args: argparse.Namespace, settings: Settings) -> int:
 
     if not args.appointment.is_file():
         raise UsageError(f"{args.appointment}: no such file")
-    result = make_packet(args.appointment, args.out, args.layout, args.language, settings=settings)
+    result = make_packet(
+        args.appointment, args.out, args.layout, args.language, settings=settings, allow_overdue=args.allow_overdue
+    )
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     print(result.path)
@@ -164,6 +182,7 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
         resume=args.resume,
         print_run=args.print_run,
         encoding=args.encoding,
+        allow_overdue=args.allow_overdue,
     )
     with tqdm(unit=" packets", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
 
@@ -188,7 +207,8 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.listener.host
     port = settings.listener.port if args.port is None else args.port
     store = open_store(settings)
-    listener = Listener(settings, store, args.out, args.workers or settings.workers or default_workers(), args.layout)
+    workers = args.workers or settings.workers or default_workers()
+    listener = Listener(settings, store, args.out, workers, args.layout, allow_overdue=args.allow_overdue)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: listener.stop())
 
@@ -210,9 +230,11 @@ def _to_stderr(line: str) -> None:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import check_library
+    from .approval import approval_of
+    from .build import check_library, site_timezone
     from .library import load_library, pending_review
     from .readability import above_target, formula, section_grades
+    from .timing import Site
 
     root = settings.content_root
     files = list(args.paths)
@@ -224,6 +246,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         files += [p for p in extra if p.exists() and p.resolve() not in given]
     library = load_library(root, files=files)
     errors = check_library(library, settings.font_dirs)
+    today = Site.now(site_timezone(settings, library)).today
     for content, located in library.editions():
         if shown and located.path not in shown:
             continue  # loaded only as the source of a translation that was asked for
@@ -239,6 +262,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
             mark = "  ABOVE TARGET" if g.grade > target else ""
             print(f"  {g.grade:5.1f}  {g.words:4d} words  {g.title}{mark}")
         errors += above_target(content, located, grades)
+        print(f"  approval: {_approval_line(approval_of(content, today))}")
         pending = pending_review(located.data)
         print(f"  {len(pending)} items await clinical review:")
         for key in pending:
@@ -249,10 +273,22 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _approval_line(approval: Approval) -> str:
+    """`draft (why)`, or who approved it, and when review is due."""
+    due = f"review due {approval.review_due.isoformat()}"
+    if approval.draft or approval.overdue:
+        return f"{approval.state.upper()} ({'; '.join(approval.reasons())}); {due}"
+    return f"approved by {approval.approved_by} on {approval.approved_on}; {due}"
+
+
 def _list(_args: argparse.Namespace, settings: Settings) -> int:
+    from .approval import approval_of
+    from .build import site_timezone
     from .library import load_library
+    from .timing import Site
 
     library = load_library(settings.content_root)
+    today = Site.now(site_timezone(settings, library)).today
     print("Procedures:")
     for content in sorted(library.contents.values(), key=lambda c: c.id):
         codes = ", ".join(f"{k.system} {k.code}" for k in content.codes)
@@ -260,6 +296,8 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
             f"  {content.id:<18} {content.title} | version {content.version} | "
             f"languages: {', '.join(library.languages(content.id))} | {codes}"
         )
+        for edition in library.editions_of(content.id):
+            print(f"    {edition.language}: {_approval_line(approval_of(edition, today))}")
     print("Layouts:")
     for layout in sorted(library.layouts.values(), key=lambda lay: lay.name):
         print(f"  {layout.name:<18} {layout.description} | {layout.page.size}")

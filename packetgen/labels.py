@@ -65,6 +65,11 @@ LABELS: dict[str, dict[str, str]] = {
         "figure_fracture": "fracture",
         "figure_nerve": "Nerve",
         "figure_cord": "Spinal cord",
+        "draft_mark": "DRAFT — not approved for clinical use",
+        "overdue_mark": "Overdue for review: review was due {date}",
+        "handout_copy": "Patient copy",
+        "consent_copy": "Chart copy",
+        "label_box": "Place patient label here",
     },
     # Spanish: a draft, like the Spanish content; a qualified medical translator must review it.
     "es": {
@@ -125,6 +130,11 @@ LABELS: dict[str, dict[str, str]] = {
         "figure_fracture": "compresión",
         "figure_nerve": "Nervio",
         "figure_cord": "Médula espinal",
+        "draft_mark": "BORRADOR — no aprobado para uso clínico (DRAFT — not approved for clinical use)",
+        "overdue_mark": "Revisión vencida: debía revisarse el {date} (overdue for review)",
+        "handout_copy": "Copia del paciente",
+        "consent_copy": "Copia para el expediente",
+        "label_box": "Coloque aquí la etiqueta del paciente",
     },
 }
 

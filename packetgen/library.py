@@ -57,6 +57,11 @@ class Library:
         """Every language a content is available in, its source language first."""
         return [self.contents[content_id].language, *sorted(self.translations.get(content_id, {}))]
 
+    def editions_of(self, content_id: str) -> list[Content]:
+        """A content in every language, its source language first (as `languages`)."""
+        by_language = self.translations.get(content_id, {})
+        return [self.contents[content_id], *(by_language[tag] for tag in sorted(by_language))]
+
     def editions(self) -> list[tuple[Content, Located]]:
         """Every content and translation with the file it came from, in file-name order."""
         every = [

@@ -44,6 +44,9 @@ class Entry:
     error: str | None = None
     event: str | None = None
     """The scheduling event that sent the record (`SIU^S13`), where the format has events."""
+    approval: str | None = None
+    """The content's approval state the packet was marked with: `approved`, `draft` (DRAFT on every page),
+    `overdue` or `draft, overdue` (printed with --allow-overdue)."""
     provider_from: str | None = None
     """Which participant the printed provider is (`AIP 2 (AIP-4 PP)`, `Practitioner/dr1 (participant type
     PPRF)`), where a feed named several people or none was chosen by its role."""

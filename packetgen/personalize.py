@@ -12,6 +12,7 @@ from datetime import date
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date
 
+from .approval import Approval, approval_of
 from .labels import labels_for
 from .markup import fill
 from .models import Appointment, Content, Layout
@@ -84,6 +85,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     consent = _consent(
         content, risks, flags, consent_texts, signed, labels, _interpreted(appointment.language, content)
     )
+    approval = approval_of(content, site.today)
     return p.ResolvedPacket(
         appointment_id=appointment.appointment_id,
         language=content.language,
@@ -99,7 +101,36 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         warnings=tuple(_warnings(appointment, content, start.date(), site)),
         interpreter_notice=_interpreter_notice(appointment.language, content.language, labels),
         footer_note=_footer_note(layout, content.language),
+        approval=approval.state,
+        marks=_marks(approval, labels, locale),
+        scan=_scan(appointment, content, layout),
+        label_box=(layout.label_box.width, layout.label_box.height),
     )
+
+
+def _scan(appointment: Appointment, content: Content, layout: Layout) -> p.ScanBack:
+    """The consent's scan-back fields: patient, encounter, document type, form and version, packet."""
+    code = layout.scan_code
+    fields = [("MRN", appointment.mrn)]
+    if appointment.encounter:
+        fields.append(("ENC", appointment.encounter))
+    fields += [
+        ("DOC", code.document_type),
+        ("FORM", content.consent.form_id),
+        ("VER", content.version),
+        ("PKT", appointment.appointment_id),
+    ]
+    return p.ScanBack(code.symbology, code.module, tuple(fields))
+
+
+def _marks(approval: Approval, labels: dict[str, str], locale: str) -> tuple[str, ...]:
+    """The warnings printed on every page of a packet made from content not (or no longer) approved."""
+    marks = [labels["draft_mark"]] if approval.draft else []
+    if approval.overdue:
+        marks.append(
+            labels["overdue_mark"].format(date=format_date(approval.review_due, labels["date_long"], locale=locale))
+        )
+    return tuple(marks)
 
 
 def _footer_note(layout: Layout, language: str) -> str | None:

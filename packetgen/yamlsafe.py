@@ -133,8 +133,15 @@ def _check_json(text: str, shown: str) -> None:
 
 
 def _is_forbidden_char(c: str) -> bool:
+    """Characters YAML 1.1 may not hold (outside its printable set): C0 and C1 controls but tab, line
+    ends and NEL, DEL, surrogates, U+FFFE and U+FFFF."""
     code = ord(c)
-    return (code < 0x20 and c not in "\t\n\r") or code == 0x7F or 0xD800 <= code <= 0xDFFF
+    return (
+        (code < 0x20 and c not in "\t\n\r")
+        or (0x7F <= code <= 0x9F and code != 0x85)
+        or 0xD800 <= code <= 0xDFFF
+        or code in (0xFFFE, 0xFFFF)
+    )
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, shown: str) -> PacketError:

@@ -3,6 +3,9 @@
 #   fonts-dejavu-core   DejaVu Sans: Latin (incl. Vietnamese), Greek, Cyrillic, check boxes
 #   fonts-wqy-microhei  WenQuanYi Micro Hei (TrueType): the CJK fallback for names
 #   poppler-utils       pdftotext/pdftoppm/pdffonts, used by tests and for looking at pages
+#   libdmtx0b           libdmtx, which draws the consent's Data Matrix scan-back codes (via pylibdmtx)
+#   dmtx-utils          dmtxread: the tests decode Data Matrix codes with libdmtx
+#   zbar-tools          zbarimg: the tests decode QR and Code 128 codes with zbar
 # Fonts are never committed to the repository; they come from these packages.
 set -euo pipefail
 
@@ -10,6 +13,9 @@ need=()
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+compgen -G '/usr/lib/*/libdmtx.so.0*' >/dev/null || need+=(libdmtx0b)
+command -v dmtxread >/dev/null 2>&1 || need+=(dmtx-utils)
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing Debian packages: ${need[*]}"

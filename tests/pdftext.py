@@ -10,8 +10,13 @@ from pypdf import PdfReader
 from tests.conftest import normalize
 
 _FOOTER = re.compile(
+    r"(MRN \S+ · .*? · PG \d+/\d+ )?"  # a consent page's scan-back data, in small print
     r"(Form \S+, version \S+, effective \S+( .*?)? Page \d+ of \d+"
     r"|Formulario \S+, versión \S+, vigente desde \S+( .*?)? Página \d+ de \d+)$"
+)
+_MARKS = re.compile(
+    r"^(DRAFT — not approved for clinical use|BORRADOR — no aprobado para uso clínico \(DRAFT — not approved for "
+    r"clinical use\))( (Overdue for review|Revisión vencida)[^)]*?\d{4}( \(overdue for review\))?)? "
 )
 _MRN = re.compile(r" (MRN|N\.º de expediente): \S+ ")
 CONSENT_BOOKMARKS = ("Consent form", "Formulario de consentimiento")
@@ -26,7 +31,7 @@ def body(page_text: str) -> str:
     mrn = _MRN.search(page_text)
     assert mrn is not None, page_text[:200]
     after_header = page_text[mrn.end() :].removeprefix("Riverside General Hospital ")
-    return _FOOTER.sub("", after_header).strip()
+    return _FOOTER.sub("", _MARKS.sub("", after_header)).strip()
 
 
 def consent_start(pdf: Path) -> int:
@@ -34,6 +39,13 @@ def consent_start(pdf: Path) -> int:
     reader = PdfReader(pdf)
     (entry,) = [o for o in reader.outline if o["/Title"] in CONSENT_BOOKMARKS]
     return reader.get_destination_page_number(entry)
+
+
+def numbering(pdf: Path) -> list[tuple[int, int]]:
+    """The (N, M) of `Page N of M` each page should show: the handout and the consent form are
+    numbered each on its own (the consent is scanned back into the chart without the handout)."""
+    split, total = consent_start(pdf), len(PdfReader(pdf).pages)
+    return [(n, split) for n in range(1, split + 1)] + [(n, total - split) for n in range(1, total - split + 1)]
 
 
 def section_text(pdf: Path) -> tuple[str, str]:

@@ -203,9 +203,36 @@ def test_print_run_orders_by_time_and_starts_each_packet_on_a_front_page(tmp_pat
     for name in ("EARLY", "NOON", "LATE"):
         expected_total += expected_total % 2 + sizes[name]
     assert len(reader.pages) == expected_total
-    assert expected_total > sum(sizes.values()), "odd-length packets must get blank backs"
     blank_back = reader.pages[sizes["EARLY"]]  # the back of EARLY's last sheet
     assert sizes["EARLY"] % 2 == 0 or blank_back.extract_text().strip() == ""
+
+
+def test_print_run_gives_odd_length_packets_a_blank_back(tmp_path: Path) -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    from packetgen.assemble import write_print_run
+    from packetgen.manifest import Entry
+
+    entries = []
+    for name, pages, start in (
+        ("B", 2, "2026-12-07T09:00"),
+        ("A", 3, "2026-12-07T08:00"),
+        ("C", 1, "2026-12-07T10:00"),
+    ):
+        canvas = Canvas(str(tmp_path / f"{name}.pdf"), pagesize=(612, 792))
+        for n in range(pages):
+            canvas.drawString(72, 720, f"{name} page {n + 1}")
+            canvas.showPage()
+        canvas.save()
+        entries.append(Entry(f"x.csv:{name}", name, "ok", file=f"{name}.pdf", start=start))
+    reader = PdfReader(write_print_run(entries, tmp_path))
+    texts = [page.extract_text().strip() for page in reader.pages]
+    assert texts == ["A page 1", "A page 2", "A page 3", "", "B page 1", "B page 2", "C page 1"]
+    assert [(o["/Title"], reader.get_destination_page_number(o)) for o in reader.outline] == [
+        ("2026-12-07 08:00 A", 0),
+        ("2026-12-07 09:00 B", 4),
+        ("2026-12-07 10:00 C", 6),
+    ]
 
 
 @pytest.mark.process  # starts `generate.py` as a program

@@ -231,6 +231,51 @@ def test_siu_fields_come_from_their_places(segments: tuple[str, ...], expected: 
     assert {k: record.fields.get(k) for k in expected} == expected
 
 
+@pytest.mark.parametrize(
+    ("pid_13", "email"),
+    [
+        ("^PRN^PH^^^217^5550199~^NET^Internet^a@example.org", "a@example.org"),
+        ("^WPN^PH^^^217^5550100~^PRN^X.400^b@example.org", "b@example.org"),
+        ("^PRN^PH^^^217^5550199", None),
+        ("^^^c@example.org", "c@example.org"),  # an untyped address is still an address
+    ],
+)
+def test_siu_email_is_pid_13s_internet_address(pid_13: str, email: str | None) -> None:
+    record = _siu("SCH|A-1", f"PID|1||1^^^H^MR||||||||||{pid_13}", "AIS|1|A|22511")
+    assert isinstance(record, RawRecord)
+    assert record.fields.get("email") == email
+
+
+@pytest.mark.parametrize("name", ["equivalent.csv", "equivalent.fhir.json", "equivalent.hl7"])
+def test_encounter_and_email_come_from_every_format(name: str) -> None:
+    (record,) = records(BATCH / name)
+    assert isinstance(record, RawRecord)
+    assert record.fields["encounter"] == "V-20261208-0042"  # FHIR: the official identifier, not the secondary
+    assert record.fields["email"] == "sean.obrien@example.org"  # FHIR: rank 1, never an `old` address
+    labels = {"equivalent.fhir.json": "Encounter.identifier", "equivalent.hl7": "PV1-19"}
+    assert record.labels.get("encounter") == labels.get(name)
+
+
+def test_an_encounter_naming_no_appointment_of_the_bundle_gives_none(tmp_path: Path) -> None:
+    bundle = json.loads((BATCH / "equivalent.fhir.json").read_text(encoding="utf-8"))
+    encounter = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Encounter")
+    encounter["appointment"] = [{"reference": "Appointment/elsewhere"}]
+    source = tmp_path / "bundle.json"
+    source.write_text(json.dumps(bundle), encoding="utf-8")
+    (record,) = records(source)
+    assert isinstance(record, RawRecord)
+    assert "encounter" not in record.fields
+
+
+def test_a_bad_email_is_named_by_where_it_was_read(tmp_path: Path) -> None:
+    source = tmp_path / "day.csv"
+    source.write_text(HEADER + ",email\n" + row("E-1") + ",not-an-address\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out", str(out), "--workers", "1"], {}) == 1
+    (entry,) = manifest(out)
+    assert entry["error"] == f"{source}:2: email: expected an email address such as name@example.org"
+
+
 def test_siu_labels_name_the_field_read() -> None:
     record = _siu("SCH||F 9", "AIS|1|A|22511")
     assert isinstance(record, RawRecord)

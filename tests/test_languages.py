@@ -18,7 +18,7 @@ from packetgen.library import Library, load_library
 from packetgen.yamlsafe import walk_strings
 from tests.conftest import ROOT, normalize
 from tests.pdfimage import words
-from tests.pdftext import body, page_texts, section_text
+from tests.pdftext import body, numbering, page_texts, section_text
 
 Make = Callable[..., Generated]
 ALL_FLAGS = ["sedation", "anticoagulant", "contrast_allergy"]
@@ -36,8 +36,8 @@ def test_spanish_tags_get_the_spanish_packet(generate: Make, tag: str) -> None:
     assert result.language == "es"
     assert not result.warnings
     texts = page_texts(result.path)
-    for number, text in enumerate(texts, start=1):  # identifiers and the page count, in Spanish, on every page
-        assert f"Página {number} de {len(texts)}" in text
+    for text, (number, count) in zip(texts, numbering(result.path), strict=True):  # all in Spanish, every page
+        assert f"Página {number} de {count}" in text
         assert "Paciente: Nguyễn, Thị Ánh" in text
         assert "Fecha de nacimiento: 14 mar 1948" in text
         assert "N.º de expediente: 00012345" in text

@@ -40,6 +40,9 @@ def test_dates_times_and_leading_zeros_are_not_guessed() -> None:
         (b"ok: 1\nname: \xff\xfe\n", "f.yaml:2: the file is not UTF-8 text"),
         (b"a: 1\n--- \nb: 2\n", "f.yaml:2: YAML syntax error: more than one YAML document; expected one"),
         (b"a: x\x07y\n", "f.yaml:1: control character U+0007 is not allowed"),
+        # C1 controls and non-characters YAML refuses: one clean line, never the parser's exception.
+        (b"a: 1\nb: Th\xc2\x81nh\n", "f.yaml:2: control character U+0081 is not allowed"),
+        (b"a: \xef\xbf\xbe\n", "f.yaml:1: control character U+FFFE is not allowed"),
     ],
 )
 def test_refusals(source: bytes, expected: str) -> None:

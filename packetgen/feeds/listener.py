@@ -79,10 +79,13 @@ class Listener:
         workers: int,
         layout_name: str | None = None,
         today: date | None = None,
+        allow_overdue: bool = False,
     ) -> None:
         self.settings, self.store, self.out_dir = settings, store, out_dir
         out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.generator: Generator = make_generator(settings, out_dir, layout_name, today=today)
+        self.generator: Generator = make_generator(
+            settings, out_dir, layout_name, today=today, allow_overdue=allow_overdue
+        )
         self.manifest = ManifestAppender(out_dir)
         self.processor = Processor(self.generator, settings.hl7, store, self.manifest, workers, today)
         # Ready before the first message: its acknowledgement must not wait for fonts, locale data

@@ -38,7 +38,7 @@ SKIPS = {
     "pending": "pending, not yet booked",
     "waitlist": "on a waiting list, not yet booked",
 }
-PATIENT_FIELDS = ("mrn", "first_name", "last_name", "name", "date_of_birth", "language")
+PATIENT_FIELDS = ("mrn", "first_name", "last_name", "name", "date_of_birth", "language", "email")
 CANCELS = {"cancelled", "noshow", "entered-in-error"}
 LABELS = {
     "appointment_id": "id",
@@ -53,6 +53,8 @@ LABELS = {
     "name": "name.text",
     "date_of_birth": "birthDate",
     "language": "communication.language",
+    "email": "telecom (system email)",
+    "encounter": "Encounter.identifier",
 }
 Resource = dict[str, Any]
 
@@ -63,10 +65,15 @@ def read_fhir(
     """Yield one record per Appointment in the Bundle."""
     bundle = _load(path, shown)
     index = _index(bundle)
+    encounters = _encounters(index)
     for entry in bundle.get("entry") or []:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") == "Appointment":
-            yield _appointment(resource, index, shown, settings, is_procedure)
+            record = _appointment(resource, index, shown, settings, is_procedure)
+            found = encounters.get(id(resource))
+            if isinstance(record, RawRecord) and not record.skip and found:
+                record.fields["encounter"], record.lines["encounter"] = found
+            yield record
 
 
 def _load(path: Path, shown: str) -> Resource:
@@ -93,6 +100,22 @@ def _index(bundle: Resource) -> dict[str, Resource]:
         if resource.get("id"):
             index[f"{resource.get('resourceType')}/{resource['id']}"] = resource
     return index
+
+
+def _encounters(index: dict[str, Resource]) -> dict[int, tuple[str, str]]:
+    """The visit number of each Appointment an Encounter in the Bundle names (`Encounter.appointment`):
+    its official identifier (else its first), by the Appointment resource it references."""
+    found: dict[int, tuple[str, str]] = {}
+    for resource in {id(r): r for r in index.values() if r.get("resourceType") == "Encounter"}.values():
+        identifiers = [i for i in resource.get("identifier") or [] if isinstance(i, dict) and i.get("value")]
+        identifiers.sort(key=lambda i: i.get("use") != "official")
+        if not identifiers:
+            continue
+        for reference in resource.get("appointment") or []:
+            target = index.get(str(reference.get("reference", ""))) if isinstance(reference, dict) else None
+            if target is not None:
+                found.setdefault(id(target), (str(identifiers[0]["value"]), f"Encounter/{resource.get('id', '?')}"))
+    return found
 
 
 def _appointment(

@@ -93,6 +93,7 @@ class Actors:
             **_name(patient),
             "date_of_birth": str(patient.birthDate) if patient.birthDate else None,
             "language": _language(patient, place, warnings),
+            "email": _email(patient),
         }
         return PatientFields({k: v for k, v in fields.items() if v}, tuple(warnings))
 
@@ -197,6 +198,13 @@ def _location_name(target: Resource | None, actor: Any) -> str | None:
     if isinstance(model, RecordFailure):
         return str(target.get("name")) if target.get("name") else None
     return str(model.name) if model.name else (str(actor.display) if actor.display else None)
+
+
+def _email(patient: Any) -> str | None:
+    """The patient's email address (`telecom` of system `email`), preferring rank 1 and not `old`."""
+    emails = [t for t in patient.telecom or [] if t.system == "email" and t.value and t.use != "old"]
+    emails.sort(key=lambda t: t.rank or 1_000_000)
+    return str(emails[0].value) if emails else None
 
 
 def _mrn(patient: Any, settings: FhirSettings) -> str | None:

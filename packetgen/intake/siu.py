@@ -40,6 +40,8 @@ LABELS = {
     "provider": "AIP-3",
     "location": "AIL-3",
     "instructions": "NTE-3",
+    "encounter": "PV1-19",
+    "email": "PID-13 (XTN-4)",
 }
 
 
@@ -79,6 +81,8 @@ def read_siu(
         "provider": provider,
         "location": _location(message),
         "instructions": list(_patient_notes(message, settings)),
+        "encounter": _get(message, "PV1", 19, 1),
+        "email": _email(message),
     }
     kept = {k: v for k, v in fields.items() if v not in (None, "", [])}
     return RawRecord(
@@ -182,6 +186,18 @@ def _mrn(message: Any) -> str:
     if count == 1 and not _get(message, "PID", 3, 5):
         return _get(message, "PID", 3, 1)
     return ""
+
+
+def _email(message: Any) -> str:
+    """PID-13's Internet address (XTN-4), in the repetition whose equipment type (XTN-3) is `Internet`
+    or use code (XTN-2) `NET`, else the first repetition that has one."""
+    count = _repetitions(message, "PID", 13)
+    found = [r for r in range(1, count + 1) if _get(message, "PID", 13, 4, repetition=r)]
+    for repetition in found:
+        kind = (_get(message, "PID", 13, 2, repetition=repetition), _get(message, "PID", 13, 3, repetition=repetition))
+        if kind[0].upper() == "NET" or kind[1].upper() in ("INTERNET", "X.400"):
+            return _get(message, "PID", 13, 4, repetition=repetition)
+    return _get(message, "PID", 13, 4, repetition=found[0]) if found else ""
 
 
 def _patient_name(message: Any) -> dict[str, str]:

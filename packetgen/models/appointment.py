@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from babel.core import get_global
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -53,6 +54,13 @@ def canonical_language(tag: str) -> str:
     return "-".join([primary.split("_")[0], *rest])
 
 
+def _check_email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise PydanticCustomError("email", "expected an email address such as name@example.org") from None
+
+
 def _as_list(value: Any) -> Any:
     """A single value where a list is expected is taken as a list of one."""
     return [value] if isinstance(value, str) else value
@@ -86,6 +94,14 @@ class Appointment(Model):
     instructions: Annotated[tuple[Text, ...], BeforeValidator(_as_list)] = Field(default=(), max_length=50)
     """The patient's own preparation instructions, printed verbatim."""
     layout: Id | None = None
+    site: Annotated[Text, Field(max_length=80)] | None = None
+    """The body site and levels as the consent prints them ("T12 and L1"); without it the consent
+    leaves a line to complete by hand before signing."""
+    encounter: Annotated[Text, Field(max_length=40)] | None = None
+    """The visit or account number (HL7 PV1-19, a FHIR Encounter's identifier): printed on the consent
+    and in its scan-back code."""
+    email: Annotated[Text, AfterValidator(_check_email)] | None = None
+    """Where the patient receives packets by email."""
 
     _origin: dict[str, SourcePos] = PrivateAttr(default_factory=dict)
     _labels: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -6,6 +6,7 @@ Written by clinical educators. Text fields may hold placeholders such as
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from typing import Literal
 
@@ -131,8 +132,15 @@ class Translation(Model):
     """The version of that content it was made from: `validate` fails once the source moves on."""
     review: Review
     """`pending` until a qualified medical translator has reviewed the whole translation."""
-    translator: Text | None = None
-    """Who translated or reviewed it."""
+    translator: Text | None = Field(default=None, validate_default=True)
+    """Who translated or reviewed it; required once `review` is `approved`."""
+
+    @field_validator("translator")
+    @classmethod
+    def _reviewer_named(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("review") == "approved":
+            raise ValueError("expected the name of the translator who reviewed it (review is approved)")
+        return value
 
 
 class Content(Model):
@@ -151,8 +159,13 @@ class Content(Model):
     version: Version
     effective: IsoDate
     """The date from which this version may be used."""
+    approved_by: Text | None = None
+    """Who approved this content for clinical use (name and role). Without it every packet is a draft."""
+    approved_on: IsoDate | None = Field(default=None, validate_default=True)
+    """When it was approved; given with `approved_by`."""
     review_due: IsoDate
-    """The date by which the content must be reviewed again."""
+    """The date by which the content must be reviewed again: at most 24 months after its approval (or,
+    before approval, its effective date). Past it, packets refuse to print unless a run allows it."""
     owner: Text
     """Who maintains this content and answers questions about it."""
     codes: tuple[Code, ...] = Field(min_length=1)
@@ -169,10 +182,35 @@ class Content(Model):
     risks: tuple[Risk, ...] = Field(min_length=1)
     consent: Consent
 
+    @field_validator("approved_on")
+    @classmethod
+    def _approval_complete(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if ("approved_by" in info.data and info.data["approved_by"] is None) != (value is None):
+            raise ValueError("approved_by and approved_on go together: who approved the content, and when")
+        return value
+
     @field_validator("review_due")
     @classmethod
-    def _review_after_effective(cls, value: date, info: ValidationInfo) -> date:
+    def _review_in_cycle(cls, value: date, info: ValidationInfo) -> date:
         effective = info.data.get("effective")
         if effective is not None and value <= effective:
             raise ValueError("review_due must come after effective")
+        since, name = info.data.get("approved_on"), "approved_on"
+        if since is None:
+            since, name = effective, "effective"
+        if since is not None and value > months_later(since, REVIEW_CYCLE_MONTHS):
+            latest = months_later(since, REVIEW_CYCLE_MONTHS).isoformat()
+            raise ValueError(f"expected at most {REVIEW_CYCLE_MONTHS} months after {name} ({latest} at the latest)")
         return value
+
+
+REVIEW_CYCLE_MONTHS = 24
+"""The longest a content may go between reviews (the usual cycle of patient-education libraries)."""
+
+
+def months_later(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day where it is shorter: Feb 29 → Feb 28)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last))

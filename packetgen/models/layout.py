@@ -65,6 +65,9 @@ class Colours(Model):
     muted: Colour
     """Header, footer and captions."""
     callout_background: Colour
+    warning: Colour = "#9b1c1c"
+    """The DRAFT / overdue banner's border and text."""
+    warning_background: Colour = "#fdeeee"
 
 
 class Facility(Model):
@@ -75,6 +78,26 @@ class Facility(Model):
     phone: Text
     timezone: Annotated[Text, AfterValidator(_known_zone)]
     """IANA time zone of the site's clock, e.g. `America/Chicago`."""
+
+
+class ScanCode(Model):
+    """The machine-readable code on every consent page, for scanning signed pages back into the chart."""
+
+    symbology: Literal["qr", "datamatrix", "code128", "pdf417"] = "qr"
+    """`qr` or `datamatrix` (square, small); `code128` or `pdf417` where a site's imaging system needs them."""
+    document_type: Annotated[Text, Field(pattern=r"^[A-Za-z0-9_.-]{1,24}$")] = "CONSENT"
+    """The document-type code the imaging system files these pages under."""
+    module: float = Field(default=1.5, ge=1.0, le=4.0)
+    """Width of one module (cell or narrowest bar) in points: 1.5 pt is 6 pixels at 300 dpi."""
+
+
+class LabelBox(Model):
+    """Where a chart label (patient sticker) goes on the consent's first page, in points."""
+
+    width: float = Field(default=189.0, ge=72, le=288)
+    """Default 2 5/8 inch, the common chart-label width."""
+    height: float = Field(default=72.0, ge=36, le=144)
+    """Default 1 inch."""
 
 
 def _pairs(value: Any) -> Any:
@@ -91,6 +114,8 @@ class Layout(Model):
     sizes: Sizes
     colours: Colours
     facility: Facility
+    scan_code: ScanCode = ScanCode()
+    label_box: LabelBox = LabelBox()
     footer_note: Text | Annotated[tuple[tuple[LanguageTag, Text], ...], BeforeValidator(_pairs)] | None = None
     """A short line printed in every footer, e.g. a help line: one text, or one per language
     (`{en: ..., es: ...}`; a packet in another language prints the `en` one). Kept as

@@ -133,6 +133,17 @@ class Consent:
 
 
 @dataclass(frozen=True)
+class ScanBack:
+    """What each consent page's scan-back code holds (the page and page count are added per page)."""
+
+    symbology: str
+    module: float
+    """Module width in points."""
+    fields: tuple[tuple[str, str], ...]
+    """(key, value): MRN, ENC (when known), DOC, FORM, VER, PKT; see `render.scan.payload`."""
+
+
+@dataclass(frozen=True)
 class ResolvedPacket:
     """Everything the renderer draws for one appointment, in final form."""
 
@@ -154,3 +165,11 @@ class ResolvedPacket:
     """Printed first when the patient's language has no packet: ask for an interpreter."""
     footer_note: str | None = None
     """The layout's footer line in the packet's language."""
+    approval: str = "approved"
+    """The content's approval state (`approval.Approval.state`): `approved`, `draft`, `overdue`, `draft, overdue`."""
+    marks: tuple[str, ...] = ()
+    """Printed on every page when the content is not approved or overdue for review (DRAFT)."""
+    scan: ScanBack | None = None
+    """The consent pages' scan-back code; None draws none."""
+    label_box: tuple[float, float] | None = None
+    """(width, height) of the chart-label box on the consent's first page, in points."""

@@ -6,19 +6,18 @@ from reportlab.platypus import Flowable, Table
 
 from ..models.packet import ResolvedPacket, Signer
 from .blocks import Blocks
-from .flowables import SignatureBlock, Together
+from .flowables import LabelBox, SignatureBlock, Together
 
 
 def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     """Flowables for the consent form, in reading order."""
     c, labels = packet.consent, packet.labels
     title = b.para(c.title, b.s.title)
-    title._bookmark = ("consent", labels["consent_bookmark"])
     story: list[Flowable] = [
-        *b.facility(packet.visit.facility, packet.visit.facility_address),
-        title,
-        _who_and_what(packet, b),
+        _top(packet, b, [*b.facility(packet.visit.facility, packet.visit.facility_address), title])
     ]
+    story[0]._bookmark = ("consent", labels["consent_bookmark"])
+    story.append(_who_and_what(packet, b))
     story += [b.para(text) for text in c.statement]
     story += [b.heading(labels["benefits"]), b.bullets(c.benefits)]
     story += [b.heading(labels["risks"]), b.para(c.risks_lead, b.s.lead), _risk_table(packet, b)]
@@ -30,6 +29,29 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     # The acknowledgement must not be parted from the first signature block.
     story += [Together([b.heading(labels["signatures"]), b.para(c.acknowledgement), blocks[0]]), *blocks[1:]]
     return story
+
+
+def _top(packet: ResolvedPacket, b: Blocks, heading: list[Flowable]) -> Flowable:
+    """The facility and the title, with the chart-label box beside them at the top right."""
+    if packet.label_box is None:
+        return Together(heading)
+    width, height = packet.label_box
+    box = LabelBox(width, height, packet.labels["label_box"], b.s)
+    gap = b.s.body.fontSize
+    table = Table([[heading, box]], colWidths=[b.width - width - gap, width + gap], hAlign="LEFT")
+    table.setStyle(
+        b.table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
 
 
 def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LEGAL, LETTER
-from reportlab.platypus import ActionFlowable, BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
+from reportlab.platypus import (
+    ActionFlowable,
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+)
 
 from .. import __version__
 from ..models import Layout
@@ -29,7 +37,9 @@ rl_config.useA85 = 0
 class PacketDoc(BaseDocTemplate):
     """A doc template that knows sections, odd-page starts and bookmarks."""
 
-    def __init__(self, buffer: io.BytesIO, layout: Layout, packet: ResolvedPacket, fonts: FontSet) -> None:
+    def __init__(
+        self, buffer: io.BytesIO, layout: Layout, packet: ResolvedPacket, fonts: FontSet, log: PageLog, scan_zone: float
+    ) -> None:
         page = layout.page
         super().__init__(
             buffer,
@@ -51,20 +61,28 @@ class PacketDoc(BaseDocTemplate):
             displayDocTitle=1,
             keepTogetherClass=Together,  # what platypus wraps each heading and its next flowable in
         )
-        self.log = PageLog()
+        self.log = log
         self.section = "handout"
-        frame = Frame(
-            self.leftMargin,
-            self.bottomMargin,
-            self.width,
-            self.height,
-            id="body",
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )  # no padding: the body lines up with the header and footer rules
-        self.addPageTemplates([PageTemplate("page", frames=[frame], onPage=self._on_page)])
+
+        def body(raised: float) -> Frame:  # no padding: the body lines up with the header and footer rules
+            return Frame(
+                self.leftMargin,
+                self.bottomMargin + raised,
+                self.width,
+                self.height - raised,
+                id="body",
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
+            )
+
+        self.addPageTemplates(
+            [
+                PageTemplate("page", frames=[body(0)], onPage=self._on_page),
+                PageTemplate("consent", frames=[body(scan_zone)], onPage=self._on_page),  # room for the code
+            ]
+        )
 
     def _on_page(self, canv: object, doc: object) -> None:
         self.log.sections[self.page] = self.section
@@ -110,12 +128,18 @@ class Rendered:
 def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Rendered:
     """The packet as deterministic PDF bytes."""
     buffer = io.BytesIO()
-    doc = PacketDoc(buffer, layout, packet, fonts)
     styles = make_styles(layout, fonts)
+    decorator = Decorator(packet, layout, styles, PageLog())
+    width = PAGE_SIZES[layout.page.size][0] - layout.page.margin_left - layout.page.margin_right
+    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, decorator.scan_zone(width))
     blocks = Blocks(styles, doc.width, doc.height)
     story = handout_story(packet, blocks)
-    story += [PageBreak(), ActionFlowable(("oddPage",)), ActionFlowable(("section", "consent"))]
+    story += [
+        NextPageTemplate("consent"),
+        PageBreak(),
+        ActionFlowable(("oddPage",)),
+        ActionFlowable(("section", "consent")),
+    ]
     story += consent_story(packet, blocks)
-    decorator = Decorator(packet, layout, styles, doc.log)
     doc.build(story, canvasmaker=deferred_canvas(decorator))
     return Rendered(buffer.getvalue(), doc.page)

@@ -250,3 +250,25 @@ class SignatureBlock(Flowable):
             canv.line(x, line_y, x + width - 12, line_y)
             s.fonts.draw(canv, x, line_y - self.label_size - 1, label, s.fonts.regular, self.label_size)
         return line_y - self.label_size - 4
+
+
+class LabelBox(Flowable):
+    """An empty dashed box the size of a chart label (patient sticker), its purpose in small print."""
+
+    def __init__(self, width: float, height: float, caption: str, styles: Styles) -> None:
+        super().__init__()
+        self.width, self.height, self.caption, self.styles = width, height, caption, styles
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        s, canv = self.styles, self.canv
+        canv.setStrokeColor(s.muted)
+        canv.setLineWidth(0.6)
+        canv.setDash(3, 2)
+        canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+        canv.setDash()
+        canv.setFillColor(s.muted)
+        size = s.small.fontSize
+        s.fonts.draw(canv, self.width / 2, self.height / 2 - size / 3, self.caption, s.fonts.regular, size, "middle")

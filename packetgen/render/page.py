@@ -17,6 +17,7 @@ from reportlab.platypus import Paragraph
 from ..markup import to_markup
 from ..models import Layout
 from ..models.packet import FormStamp, ResolvedPacket
+from .scan import QUIET, Symbol, payload, symbol
 from .styles import Styles
 
 _HEADER_TOP = 28.0
@@ -24,6 +25,10 @@ _HEADER_TOP = 28.0
 _HEADER_GAP = 9.0
 """From the bottom of the patient line to the body: the rule and a little air."""
 _HEADER_MIN_SIZE = 6.0
+_MARK_PAD = 3.0
+"""Padding inside the DRAFT banner."""
+_SCAN_GAP = 12.0
+"""Between the scan-back code's zone and the body above it, plus the zone's 6 pt above the footer rule."""
 
 
 @dataclass
@@ -45,6 +50,17 @@ class Decorator:
     styles: Styles
     log: PageLog
 
+    def section(self, page: int) -> str:
+        """`handout` or `consent`: the document a page belongs to (a blank back: the one before it)."""
+        return self.log.sections.get(page, "handout")
+
+    def numbering(self, page: int, total: int) -> tuple[int, int]:
+        """(N, M) for `Page N of M`: each document is numbered on its own, so a consent scanned back
+        into the chart is whole without the handout."""
+        section = self.section(page)
+        mine = [p for p in range(1, total + 1) if self.section(p) == section]
+        return mine.index(page) + 1, len(mine)
+
     def before(self, canv: Canvas, page: int, total: int) -> None:
         """Drawn ahead of the page's body, so it comes first in reading order."""
         width, height = canv._pagesize
@@ -52,17 +68,25 @@ class Decorator:
         for key, title in self.log.bookmarks.get(page, ()):
             canv.bookmarkPage(key)
             canv.addOutlineEntry(title, key, level=0)
+        copy = self.packet.labels["consent_copy" if self.section(page) == "consent" else "handout_copy"]
+        s = self.styles
+        canv.setFillColor(s.text)
+        s.fonts.draw(canv, left, height - _HEADER_TOP + 6, copy, s.fonts.bold, s.small.fontSize)
         self._header(canv, left, right, height - _HEADER_TOP)
         if page in self.log.blank:
             self._centred(canv, width / 2, height / 2, self.packet.labels["blank_page"])
 
     def after(self, canv: Canvas, page: int, total: int) -> None:
-        """Drawn after the body: the footer with the form stamp and `Page N of M`."""
+        """Drawn after the body: the scan-back code on consent pages, the footer with the form stamp
+        and `Page N of M`."""
         width = canv._pagesize[0]
         left, right = self.layout.page.margin_left, width - self.layout.page.margin_right
-        section = self.log.sections.get(page, "handout")
-        stamp = self.packet.consent.stamp if section == "consent" else self.packet.handout.stamp
-        self._footer(canv, left, right, stamp, page, total)
+        number, count = self.numbering(page, total)
+        consent = self.section(page) == "consent"
+        stamp = self.packet.consent.stamp if consent else self.packet.handout.stamp
+        if consent and self.packet.scan is not None:
+            self._scan_code(canv, left, right, number, count)
+        self._footer(canv, left, right, stamp, number, count)
 
     def _header(self, canv: Canvas, left: float, right: float, top: float) -> None:
         """The same on every page: drawn once per document as a form, placed on each page."""
@@ -71,6 +95,7 @@ class Decorator:
             canv.beginForm(name)
             para, h = self._patient_line(right - left)  # once per document: the form is reused
             para.drawOn(canv, left, top - h)
+            self._marks(canv, left, right, top - h - 9)
             s = self.styles
             canv.setFillColor(s.muted)
             s.fonts.draw(canv, right, top + 6, self.packet.visit.facility, s.fonts.regular, s.small.fontSize, "end")
@@ -94,7 +119,7 @@ class Decorator:
         )
         # Above the body there is room for a few lines; a name long enough to need more is set
         # smaller, never cut: every page must identify the patient in full.
-        room = self.layout.page.margin_top - _HEADER_TOP - _HEADER_GAP
+        room = self.layout.page.margin_top - _HEADER_TOP - _HEADER_GAP - self.marks_height(width)
         style = self.styles.header
         para = Paragraph(text, style)
         _w, h = para.wrap(width, room)
@@ -105,15 +130,91 @@ class Decorator:
             _w, h = para.wrap(width, room)
         return para, h
 
+    def _marks_paragraph(self, width: float) -> tuple[Paragraph | None, float]:
+        if not self.packet.marks:
+            return None, 0.0
+        text = "<br/>".join(self._mark(mark) for mark in self.packet.marks)
+        para = Paragraph(text, self.styles.mark)
+        _w, h = para.wrap(width - 2 * _MARK_PAD, 1000)
+        return para, h
+
+    def marks_height(self, width: float) -> float:
+        """Room the DRAFT / overdue banner takes under the header rule (0 when there is none)."""
+        para, h = self._marks_paragraph(width)
+        return float(h + 2 * _MARK_PAD + 4) if para else 0.0
+
+    def _marks(self, canv: Canvas, left: float, right: float, top: float) -> None:
+        """The banner saying the content is not approved (DRAFT) or is overdue for review."""
+        para, h = self._marks_paragraph(right - left)
+        if para is None:
+            return
+        s = self.styles
+        canv.setStrokeColor(s.warning)
+        canv.setFillColor(s.warning_background)
+        canv.setLineWidth(1.2)
+        canv.rect(left, top - h - 2 * _MARK_PAD, right - left, h + 2 * _MARK_PAD, stroke=1, fill=1)
+        para.drawOn(canv, left + _MARK_PAD, top - h - _MARK_PAD)
+
+    def scan_zone(self, width: float) -> float:
+        """Height the scan-back code takes above the footer on consent pages (0 without one): room
+        for the largest code and data line a page of the packet can have."""
+        if self.packet.scan is None:
+            return 0.0
+        widest = self._symbol(width, 999, 999)
+        text = self._readable(999, 999).wrap(self._readable_width(width, widest), 1000)[1]
+        if widest.symbology == "code128":
+            return float(widest.height + 3 + text + _SCAN_GAP)
+        return float(max(widest.height, text) + _SCAN_GAP)
+
+    def _symbol(self, width: float, page: int, count: int) -> Symbol:
+        scan = self.packet.scan
+        assert scan is not None
+        value = payload(scan, page, count)
+        made = symbol(scan.symbology, value, scan.module)
+        if scan.symbology == "code128" and made.width > width:  # narrower bars, never off the page
+            made = symbol(scan.symbology, value, scan.module * width / made.width)
+        return made
+
+    def _readable(self, page: int, count: int) -> Paragraph:
+        """The code's data for a person: `MRN 00012345 · ENC … · PG 1/3`."""
+        scan = self.packet.scan
+        assert scan is not None
+        parts = [*(f"{key} {value}" for key, value in scan.fields), f"PG {page}/{count}"]
+        return Paragraph(self._mark(" · ".join(parts)), self.styles.scan_text)
+
+    @staticmethod
+    def _readable_width(width: float, made: Symbol) -> float:
+        """Beside a 2D code; under a linear one, the whole width."""
+        return width if made.symbology == "code128" else width - made.width - QUIET * made.module - 6
+
+    def _scan_code(self, canv: Canvas, left: float, right: float, page: int, count: int) -> None:
+        """The page's code at the bottom left, above the footer rule, and the same data in small print
+        beside it (under it, for a linear code)."""
+        width = right - left
+        made = self._symbol(width, page, count)
+        bottom = self._footer_rule_y() + 6
+        para = self._readable(page, count)
+        _w, h = para.wrap(self._readable_width(width, made), 1000)
+        canv.setFillColor(self.styles.muted)
+        if made.symbology == "code128":
+            para.drawOn(canv, left, bottom)
+            made.draw(canv, left, bottom + h + 3)
+        else:
+            made.draw(canv, left, bottom)
+            para.drawOn(canv, left + made.width + QUIET * made.module + 6, bottom)
+
+    def _footer_rule_y(self) -> float:
+        return float(self.layout.page.margin_bottom - 30 + self.styles.small.fontSize + 6)
+
     def _footer(self, canv: Canvas, left: float, right: float, stamp: FormStamp, page: int, total: int) -> None:
         labels, s = self.packet.labels, self.styles
-        base = self.layout.page.margin_bottom - 30
+        base = self._footer_rule_y() - s.small.fontSize - 6
         name = f"packet-footer-{stamp.form_id}-{right - left:g}"
         if not canv.hasForm(name):  # the rule, form stamp and note: the same on every page of a part
             canv.beginForm(name)
             canv.setStrokeColor(s.accent)
             canv.setLineWidth(0.5)
-            canv.line(left, base + s.small.fontSize + 6, right, base + s.small.fontSize + 6)
+            canv.line(left, self._footer_rule_y(), right, self._footer_rule_y())
             canv.setFillColor(s.muted)
             small = s.small.fontSize
             s.fonts.draw(canv, left, base, labels["form"].format(**vars(stamp)), s.fonts.regular, small)

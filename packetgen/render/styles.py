@@ -29,11 +29,17 @@ class Styles:
     caption: ParagraphStyle
     header: ParagraphStyle
     callout_label: ParagraphStyle
+    mark: ParagraphStyle
+    """The DRAFT / overdue banner."""
+    scan_text: ParagraphStyle
+    """The scan-back code's data in small print."""
     text: Color
     heading_colour: Color
     accent: Color
     muted: Color
     callout: Color
+    warning: Color
+    warning_background: Color
     fonts: FontSet
 
 
@@ -74,10 +80,14 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
         callout_label=style(
             "callout_label", size.body, fontName=fonts.bold, textColor=heading, spaceAfter=size.body * 0.3
         ),
+        mark=style("mark", size.small + 1, fontName=fonts.bold, textColor=HexColor(colours.warning), alignment=1),
+        scan_text=style("scan_text", size.small, textColor=muted),
         text=text,
         heading_colour=heading,
         accent=accent,
         muted=muted,
         callout=HexColor(colours.callout_background),
+        warning=HexColor(colours.warning),
+        warning_background=HexColor(colours.warning_background),
         fonts=fonts,
     )

@@ -1,0 +1,140 @@
+"""Scan-back codes: what a consent page says about itself, as a symbol an imaging system reads.
+
+A signed consent is scanned back into the chart, often page by page and out of order, so each
+page carries the patient, the encounter, the document type, the form and its version, the page
+and the page count, and the packet's id. The payload is a URL query string (`MRN=…&ENC=…`),
+written and read by the standard library on both sides. Symbols are drawn as filled rectangles
+from a module matrix made by a well-kept encoder: ReportLab's QR encoder, libdmtx (Data Matrix;
+ReportLab's own ECC 200 encoder mis-encodes `=`), pdf417gen (PDF417), ReportLab's Code 128.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote, urlencode
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.pdfgen.canvas import Canvas
+
+from ..models.packet import ScanBack
+
+QUIET = 2
+"""Modules of white space the layout keeps around a 2D symbol (and 10 beside a linear one)."""
+
+_PDF417_COLUMNS = 6
+_PDF417_ROW_HEIGHT = 3
+"""PDF417 rows are drawn three modules high, the usual aspect."""
+
+
+LINEAR_FIELDS = ("MRN", "ENC", "DOC", "FORM", "VER", "PKT", "PG")
+"""The order of the values in a Code 128 payload (`|`-separated, ENC empty when unknown)."""
+
+
+def payload(scan: ScanBack, page: int, count: int) -> str:
+    """The ASCII text a page's code holds: the packet's fields, then `PG=page/count`.
+
+    2D symbols hold a URL query string, `MRN=00012345&ENC=…&DOC=CONSENT&FORM=vp-consent&VER=1.0.0&PKT=…&PG=1/3`
+    (read it with `urllib.parse.parse_qsl`); Code 128, narrow in capacity, holds the values alone in
+    `LINEAR_FIELDS` order, `|`-separated, each percent-encoded like a query value."""
+    fields = [*scan.fields, ("PG", f"{page}/{count}")]
+    if scan.symbology == "code128":
+        values = dict(fields)
+        return "|".join(quote(values.get(key, ""), safe="/") for key in LINEAR_FIELDS)
+    return urlencode(fields, safe="/")
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A symbol ready to draw: its size in points and how to draw it at a point."""
+
+    symbology: str
+    width: float
+    height: float
+    rows: tuple[tuple[tuple[int, int], ...], ...] = ()
+    """For 2D symbols: each row's dark runs as (first module, length), top row first."""
+    module_height: float = 0.0
+    value: str = ""
+    module: float = 1.0
+
+    def draw(self, canv: Canvas, x: float, y: float) -> None:
+        """Draw with its lower-left corner at (x, y), in black."""
+        canv.setFillColorRGB(0, 0, 0)
+        if self.symbology == "code128":
+            _code128(self.value, self.module, self.height).drawOn(canv, x, y)
+            return
+        path = canv.beginPath()
+        top = y + self.height
+        for r, runs in enumerate(self.rows):
+            row_y = top - (r + 1) * self.module_height
+            for start, length in runs:
+                path.rect(x + start * self.module, row_y, length * self.module, self.module_height)
+        canv.drawPath(path, stroke=0, fill=1)
+
+
+def symbol(symbology: str, value: str, module: float) -> Symbol:
+    """The symbol for `value` with modules `module` points wide."""
+    if symbology == "code128":
+        bars = _code128(value, module, module * 30)
+        return Symbol(symbology, bars.width, bars.height, value=value, module=module)
+    matrix, row_height = _matrix(symbology, value)
+    width = max((len(row) for row in matrix), default=0) * module
+    rows = tuple(_runs(row) for row in matrix)
+    return Symbol(symbology, width, len(matrix) * module * row_height, rows, module * row_height, value, module)
+
+
+def _code128(value: str, module: float, height: float) -> Code128:
+    return Code128(value, barWidth=module, barHeight=height, quiet=0, lquiet=0, rquiet=0)
+
+
+@lru_cache(maxsize=256)
+def _matrix(symbology: str, value: str) -> tuple[tuple[tuple[bool, ...], ...], int]:
+    """The symbol's modules (dark = True), top row first, and each row's height in modules."""
+    if symbology == "qr":
+        return _qr(value), 1
+    if symbology == "datamatrix":
+        return _datamatrix(value), 1
+    if symbology == "pdf417":
+        return _pdf417(value), _PDF417_ROW_HEIGHT
+    raise ValueError(f"unknown symbology {symbology!r}")
+
+
+def _qr(value: str) -> tuple[tuple[bool, ...], ...]:
+    from reportlab.graphics.barcode import qrencoder
+
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(value)
+    code.make()
+    n = code.getModuleCount()
+    return tuple(tuple(bool(code.isDark(r, c)) for c in range(n)) for r in range(n))
+
+
+def _datamatrix(value: str) -> tuple[tuple[bool, ...], ...]:
+    from pylibdmtx import pylibdmtx
+
+    encoded = pylibdmtx.encode(value.encode("utf-8"))
+    cell, border, bpp = 5, 10, 3  # libdmtx's image: 5 pixels a module, a 2-module margin, RGB
+    rows = []
+    for y in range(border, encoded.height - border, cell):
+        line = encoded.pixels[y * encoded.width * bpp : (y + 1) * encoded.width * bpp]
+        rows.append(tuple(line[x * bpp] < 128 for x in range(border, encoded.width - border, cell)))
+    return tuple(rows)
+
+
+def _pdf417(value: str) -> tuple[tuple[bool, ...], ...]:
+    from pdf417gen import encode
+
+    codes = encode(value, columns=_PDF417_COLUMNS, security_level=3)
+    return tuple(tuple(bit == "1" for word in row for bit in format(word, "b")) for row in codes)
+
+
+def _runs(row: Sequence[bool]) -> tuple[tuple[int, int], ...]:
+    runs, start = [], None
+    for i, dark in enumerate([*row, False]):
+        if dark and start is None:
+            start = i
+        elif not dark and start is not None:
+            runs.append((start, i - start))
+            start = None
+    return tuple(runs)
