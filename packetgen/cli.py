@@ -233,7 +233,14 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from .approval import approval_of
     from .build import check_library, site_timezone
     from .library import load_library, pending_review
-    from .readability import above_target, formula, section_grades
+    from .readability import (
+        NEW_TEXT_TARGET,
+        above_target,
+        formula,
+        new_text_above_target,
+        new_text_grades,
+        section_grades,
+    )
     from .timing import Site
 
     root = settings.content_root
@@ -262,6 +269,12 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
             mark = "  ABOVE TARGET" if g.grade > target else ""
             print(f"  {g.grade:5.1f}  {g.words:4d} words  {g.title}{mark}")
         errors += above_target(content, located, grades)
+        new = new_text_grades(content)
+        print(f"  reading grade of the new text (review: pending) of each part; target {NEW_TEXT_TARGET}:")
+        for g in new:
+            mark = "  ABOVE TARGET" if g.grade > NEW_TEXT_TARGET else ""
+            print(f"  {g.grade:5.1f}  {g.words:4d} words  {g.title}{mark}")
+        errors += new_text_above_target(located, new)
         print(f"  approval: {_approval_line(approval_of(content, today))}")
         pending = pending_review(located.data)
         print(f"  {len(pending)} items await clinical review:")

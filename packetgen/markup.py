@@ -32,6 +32,9 @@ STANDARD_VARIABLES = frozenset(
         "location",
         "facility",
         "facility_phone",
+        "after_hours_phone",
+        "site",
+        "interpreted_language",
     }
 )
 """Placeholders every content file may use; `times:` names add to these."""

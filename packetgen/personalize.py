@@ -30,18 +30,22 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     locale = content.language.replace("-", "_")
     start = local_start(appointment, site.timezone)
     facility = layout.facility
+    interpreted = _interpreted(appointment.language, content)
     values = {
-        "procedure_date": format_date(start.date(), labels["date_long"], locale=locale),
-        "procedure_time": show(start, "time", labels, locale),
-        "arrival_time": show(
-            moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time")), "time", labels, locale
+        "procedure_date": unbroken(format_date(start.date(), labels["date_long"], locale=locale)),
+        "procedure_time": unbroken(show(start, "time", labels, locale)),
+        "arrival_time": unbroken(
+            show(moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time")), "time", labels, locale)
         ),
         "provider": appointment.provider or labels["provider_unknown"],
         "location": appointment.location or facility.name,
         "facility": facility.name,
         "facility_phone": facility.phone,
+        "after_hours_phone": facility.after_hours_phone or facility.phone,
+        "site": appointment.site or labels["blank_line"],
+        "interpreted_language": interpreted or labels["blank_line"],
     }
-    values.update({name: show(moment(start, t), t.show, labels, locale) for name, t in content.times.items()})
+    values.update({name: unbroken(show(moment(start, t), t.show, labels, locale)) for name, t in content.times.items()})
 
     def texts(items: Iterable[c.Item]) -> tuple[str, ...]:
         return tuple(fill(item.text, values) for item in items)
@@ -65,7 +69,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     )
     patient = p.Patient(
         names=appointment.printed_names(),
-        date_of_birth=format_date(appointment.date_of_birth, labels["date_medium"], locale=locale),
+        date_of_birth=unbroken(format_date(appointment.date_of_birth, labels["date_medium"], locale=locale)),
         mrn=appointment.mrn,
     )
     flags = [(name, content.flags[name]) for name in appointment.flags]
@@ -81,10 +85,14 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         risks_lead=fill(content.handout.risks_lead, values),
         risks=risks,
         closing=texts(content.handout.closing),
+        checklist=_checklist(content.handout.checklist, texts, values),
+        introduction_heading=fill(content.handout.introduction_heading, values)
+        if content.handout.introduction_heading
+        else None,
+        when_to_call=_when_to_call(content.handout.when_to_call, texts, values),
+        questions=_questions(content.handout.questions, values),
     )
-    consent = _consent(
-        content, risks, flags, consent_texts, signed, labels, _interpreted(appointment.language, content)
-    )
+    consent = _consent(content, risks, flags, consent_texts, signed, labels, interpreted, appointment)
     approval = approval_of(content, site.today)
     return p.ResolvedPacket(
         appointment_id=appointment.appointment_id,
@@ -165,6 +173,25 @@ def _section(section: c.Section, flags: Flags, texts: Texts, values: dict[str, s
     return p.Section(section.id, fill(section.heading, values), lead, texts(section.bullets), callouts)
 
 
+def _checklist(checklist: c.Checklist | None, texts: Texts, values: dict[str, str]) -> p.Checklist | None:
+    if checklist is None:
+        return None
+    return p.Checklist(fill(checklist.heading, values), texts(checklist.items))
+
+
+def _when_to_call(when: c.WhenToCall | None, texts: Texts, values: dict[str, str]) -> p.WhenToCall | None:
+    if when is None:
+        return None
+    (emergency, after_hours) = texts((when.emergency, when.after_hours))
+    return p.WhenToCall(fill(when.heading, values), fill(when.lead, values), texts(when.signs), emergency, after_hours)
+
+
+def _questions(questions: c.Questions | None, values: dict[str, str]) -> p.Questions | None:
+    if questions is None:
+        return None
+    return p.Questions(fill(questions.heading, values), fill(questions.lead, values), questions.lines)
+
+
 def _consent(
     content: Content,
     risks: tuple[str, ...],
@@ -173,20 +200,46 @@ def _consent(
     values: dict[str, str],
     labels: dict[str, str],
     interpreted: str,
+    appointment: Appointment,
 ) -> p.Consent:
     form = content.consent
-    signers = (
+    said = form.attestations
+
+    def attested(item: c.Item | None) -> str | None:
+        return texts((item,))[0] if item is not None else None
+
+    # The interpreter must sign when the patient's language is not the care team's (named in `interpreted`).
+    required = bool(interpreted)
+    signers: tuple[p.Signer, ...] = (
         p.Signer(
-            labels["signer_patient"], tuple(labels["patient_choices"].split("|")), (p.Line(labels["relationship"]),)
+            labels["signer_patient"],
+            tuple(labels["patient_choices"].split("|")),
+            (p.Line(labels["relationship"]), p.Line(labels["representative_reason"])),
         ),
-        p.Signer(labels["signer_provider"]),
-        p.Signer(labels["signer_witness"]),
+        p.Signer(labels["signer_provider"], attestation=attested(said.provider if said else None)),
+        p.Signer(labels["signer_witness"], attestation=attested(said.witness if said else None)),
         p.Signer(  # always present: whoever interprets signs here, for the language named
-            labels["signer_interpreter"],
+            labels["signer_interpreter_required" if required else "signer_interpreter"],
             tuple(labels["interpreter_choices"].split("|")),
             (p.Line(labels["interpreted_language"], interpreted), p.Line(labels["interpreter_id"])),
+            attestation=attested(said.interpreter if said else None),
         ),
     )
+    if said is not None:  # consent by telephone, heard by a second witness who signs here
+        signers += (
+            p.Signer(
+                labels["signer_telephone"],
+                extra=(
+                    p.Line(labels["telephone_person"]),
+                    p.Line(labels["relationship_to_patient"]),
+                    p.Line(labels["telephone_number"]),
+                ),
+                attestation=attested(said.telephone),
+            ),
+        )
+    by_section: dict[str, list[str]] = {"conditions": [], "anesthesia": []}
+    for _, flag in flags:
+        by_section[flag.consent_section] += texts(flag.consent)
     return p.Consent(
         stamp=_stamp(form.form_id, content),
         title=fill(form.title, values),
@@ -195,12 +248,24 @@ def _consent(
         benefits=texts(form.benefits),
         risks_lead=fill(form.risks_lead, values),
         risks=risks,
-        flag_clauses=tuple(clause for _, flag in flags for clause in texts(flag.consent)),
+        flag_clauses=tuple(by_section["conditions"]),
         alternatives=texts(form.alternatives),
         rights=texts(form.rights),
         acknowledgement=fill(form.acknowledgement, values),
         signers=signers,
+        site=appointment.site,
+        encounter=appointment.encounter,
+        procedure_clauses=texts(form.procedure),
+        additional_levels=attested(form.additional_levels),
+        guarantee=texts(form.guarantee),
+        anesthesia=(*texts(form.anesthesia), *by_section["anesthesia"]),
     )
+
+
+def unbroken(text: str) -> str:
+    """A date or time that never breaks across lines ("December | 7", "9:15 | AM"): its spaces made
+    no-break spaces (they print and extract as spaces)."""
+    return text.replace(" ", "\u00a0").replace("\u202f", "\u00a0")
 
 
 def _interpreted(patient_language: str, content: Content) -> str:

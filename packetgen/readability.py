@@ -19,7 +19,7 @@ import textstat
 
 from .errors import PacketError
 from .models import Content
-from .models.content import Item
+from .models.content import Item, Risk
 from .yamlsafe import Key, Located, dotted
 
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
@@ -81,12 +81,29 @@ def _primary(language: str) -> str:
     return language.split("-")[0].lower()
 
 
+NEW_TEXT_TARGET = 8
+"""The grade that text written for the packet (items marked `review: pending`) may not exceed, whatever
+the content's own target, which may record the level of approved source text kept as given."""
+
+
 def section_grades(content: Content) -> list[SectionGrade]:
     """Every part a patient reads as one block: introduction, each section, risks, consent parts."""
     return [
-        SectionGrade(key, title, grade(text, content.language), len(text.split()))
-        for key, title, text in _parts(content)
+        SectionGrade(key, title, grade(_join(items, *extra), content.language), len(_join(items, *extra).split()))
+        for key, title, items, extra in _parts(content)
     ]
+
+
+def new_text_grades(content: Content) -> list[SectionGrade]:
+    """The grade of the text written for the packet in each part: its items awaiting review (for a part
+    that has any), without the approved source text beside them."""
+    grades = []
+    for key, title, items, _extra in _parts(content):
+        new = [item for item in items if item.review == "pending"]
+        if new:
+            text = _join(new)
+            grades.append(SectionGrade(key, title, grade(text, content.language), len(text.split())))
+    return grades
 
 
 def above_target(content: Content, located: Located, grades: list[SectionGrade]) -> list[PacketError]:
@@ -99,20 +116,61 @@ def above_target(content: Content, located: Located, grades: list[SectionGrade])
     ]
 
 
-def _join(items: Iterable[Item], *extra: str | None) -> str:
+def new_text_above_target(located: Located, grades: list[SectionGrade]) -> list[PacketError]:
+    """An error for each part whose new text reads above grade `NEW_TEXT_TARGET`."""
+    return [
+        PacketError(
+            located.pos(g.key),
+            dotted(g.key),
+            f"the new text (review: pending) reads at grade {g.grade:.1f}, above {NEW_TEXT_TARGET}",
+        )
+        for g in grades
+        if g.grade > NEW_TEXT_TARGET
+    ]
+
+
+class _Risk:
+    """A risk as it reads in a list: a sentence of its own."""
+
+    def __init__(self, risk: Risk) -> None:
+        self.text, self.review = f"{risk.text}.", risk.review
+
+
+Readable = Item | _Risk
+
+
+def _join(items: Iterable[Readable], *extra: str | None) -> str:
     return " ".join([*(e for e in extra if e), *(item.text for item in items)])
 
 
-def _parts(content: Content) -> Iterator[tuple[Key, str, str]]:
+def _parts(content: Content) -> Iterator[tuple[Key, str, list[Readable], tuple[str | None, ...]]]:
+    """(where, title, the items, headings and lead lines read with them) of every part."""
     handout, consent = content.handout, content.consent
-    yield ("handout", "introduction"), "Introduction", _join(handout.introduction)
+    if handout.checklist:
+        yield ("handout", "checklist"), handout.checklist.heading, list(handout.checklist.items), ()
+    yield ("handout", "introduction"), "Introduction", list(handout.introduction), ()
     for index, section in enumerate(handout.sections):
-        yield ("handout", "sections", index), section.heading, _join(section.bullets, section.lead)
-    risks = " ".join(f"{r.text}." for r in content.risks)
-    yield ("risks",), handout.risks_heading, f"{handout.risks_lead} {risks}"
+        yield ("handout", "sections", index), section.heading, list(section.bullets), (section.lead,)
+    yield ("risks",), handout.risks_heading, [_Risk(r) for r in content.risks], (handout.risks_lead,)
+    if handout.when_to_call:
+        when = handout.when_to_call
+        yield ("handout", "when_to_call"), when.heading, [*when.signs, when.emergency, when.after_hours], (when.lead,)
     if handout.closing:
-        yield ("handout", "closing"), "Closing", _join(handout.closing)
+        yield ("handout", "closing"), "Closing", list(handout.closing), ()
     for name, flag in content.flags.items():
-        yield ("flags", name), flag.label, _join(flag.handout)
-    for part in ("statement", "benefits", "alternatives", "rights"):
-        yield ("consent", part), f"Consent: {part}", _join(getattr(consent, part))
+        yield ("flags", name), flag.label, [*flag.handout, *flag.consent], ()
+    parts: list[tuple[str, list[Readable]]] = [
+        ("statement", list(consent.statement)),
+        ("procedure", [*consent.procedure, *([consent.additional_levels] if consent.additional_levels else [])]),
+        ("benefits", list(consent.benefits)),
+        ("guarantee", list(consent.guarantee)),
+        ("anesthesia", list(consent.anesthesia)),
+        ("alternatives", list(consent.alternatives)),
+        ("rights", list(consent.rights)),
+    ]
+    if consent.attestations:
+        said = consent.attestations
+        parts.append(("attestations", [said.provider, said.witness, said.interpreter, said.telephone]))
+    for part, items in parts:
+        if items:
+            yield ("consent", part), f"Consent: {part}", items, ()

@@ -17,6 +17,7 @@ from packetgen.labels import LABELS
 from packetgen.library import Library, load_library
 from packetgen.yamlsafe import walk_strings
 from tests.conftest import ROOT, normalize
+from tests.contentdata import every_item
 from tests.pdfimage import words
 from tests.pdftext import body, numbering, page_texts, section_text
 
@@ -57,16 +58,10 @@ def test_every_spanish_item_and_risk_reaches_the_packet(generate: Make, library:
         line = normalize(f"{risk.text} ({risk.detail})" if risk.detail else risk.text)
         assert line in handout
         assert line in consent
-    h, c = spanish.handout, spanish.consent
-    handout_items = [*h.introduction, *h.closing, *(i for s in h.sections for i in s.bullets)]
-    handout_items += [i for flag in spanish.flags.values() for i in flag.handout]
-    for item in handout_items:
-        assert normalize(item.text.split("{{")[0]) in handout, item.id
-    consent_items = [*c.statement, *c.benefits, *c.alternatives, *c.rights]
-    consent_items += [i for flag in spanish.flags.values() for i in flag.consent]
-    for item in consent_items:
-        assert normalize(item.text.split("{{")[0]) in consent or item.text.startswith("{{"), item.id
-    for label in ("Riesgos y complicaciones", "Iniciales", "Firma", "Testigo", "Intérprete (si se usó)"):
+    everything = normalize(handout + " " + consent)
+    for item in every_item(spanish):  # every paragraph, bullet, clause and attestation of the content
+        assert normalize(item.text.split("{{")[0]) in everything or item.text.startswith("{{"), item.id
+    for label in ("Riesgos y complicaciones", "Iniciales", "Firma", "Testigo", "Intérprete (obligatorio)"):
         assert label in consent
 
 
@@ -166,7 +161,9 @@ def test_the_interpreter_block_is_always_there_and_names_the_language(
     generate: Make, language: str, interpreted: str | None
 ) -> None:
     _, consent = section_text(generate(language=language).path)
-    assert "Interpreter (if one was used)" in consent or "Intérprete (si se usó)" in consent
+    # Required when the patient's language is not the care team's; "if one was used" otherwise.
+    assert ("Interpreter (if one was used)" in consent) == (language == "en")
+    assert ("Interpreter (required)" in consent or "Intérprete (obligatorio)" in consent) == (language != "en")
     if interpreted is None:  # an English speaker: the line is left to write in
         assert "Language interpreted Interpreter ID" in consent
     else:

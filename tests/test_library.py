@@ -97,13 +97,11 @@ def test_all_errors_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
 
 def test_validate_command_fails_on_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(CONTENT.replace("{{ night_before }}", "{{ nite }}"), encoding="utf-8")
+    wrong = "(after midnight on {{ night_before }})"
+    bad.write_text(CONTENT.replace(wrong, "(after midnight on {{ nite }})"), encoding="utf-8")
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert (
-        f"{bad}:{line_of(CONTENT, '{{ night_before }}')}: handout.sections[0].bullets[0].text: unknown placeholder"
-        in err
-    )
+    assert f"{bad}:{line_of(CONTENT, wrong)}: handout.sections[0].bullets[0].text: unknown placeholder" in err
 
 
 def test_validate_checks_content_glyphs_against_every_layout(

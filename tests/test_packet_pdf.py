@@ -17,6 +17,7 @@ from packetgen.build import Generated, make_packet
 from packetgen.labels import LABELS
 from packetgen.library import Library
 from tests.conftest import DATA, ROOT, normalize
+from tests.contentdata import every_item
 from tests.pdfimage import Word, render, words
 from tests.pdftext import consent_start, page_texts, section_text
 
@@ -126,10 +127,11 @@ def test_consent_starts_on_an_odd_page_with_a_blank_back_when_needed(generate: M
 def test_flags_add_marked_instructions_and_consent_clauses(generate: Make) -> None:
     handout, consent = section_text(generate(flags=["contrast_allergy"]).path)
     assert "You told us you are allergic to contrast medium (X-ray dye)" in handout
-    assert "I have told my care team that I am allergic to contrast medium" in consent
+    clause = "I told my care team that I am allergic to contrast medium (X-ray dye)."
+    assert clause in consent
     plain_handout, plain_consent = section_text(generate().path)
     assert "You told us you are allergic" not in plain_handout
-    assert "allergic to contrast medium (X-ray dye). I understand" not in plain_consent
+    assert clause not in plain_consent
 
 
 def test_signature_blocks_for_every_signer(generate: Make) -> None:
@@ -141,12 +143,56 @@ def test_signature_blocks_for_every_signer(generate: Make) -> None:
         "Interpreter (if one was used)",
     ):
         assert role in consent
-    assert consent.count("Signature Date Time") == 4
-    assert consent.count("Printed name") == 4
-    assert "relationship to patient" in consent
+    assert "Consent by telephone: second witness" in consent
+    # Patient, provider, witness, interpreter and the telephone consent's second witness.
+    assert consent.count("Signature Printed name Date Time") == 5
+    assert "Representative's relationship to patient Why the patient cannot sign" in consent
     assert "Language interpreted" in consent
     assert "☐ Patient ☐ Legal representative" in consent
     assert "☐ In person ☐ By phone ☐ By video" in consent
+    assert "Person who gave consent Relationship to patient Telephone number called" in consent
+    # What each signer attests to, in the content's words.
+    assert "I explained the procedure, its risks, benefits, and alternatives to the patient" in consent
+    assert "I am a witness to the signature only." in consent
+    assert "I interpreted this form and the talk about it into" in consent  # English patient: a line to fill in
+
+
+def test_every_item_of_the_content_reaches_the_packet(generate: Make, library: Library) -> None:
+    handout, consent = section_text(generate(flags=["sedation", "contrast_allergy", "anticoagulant"]).path)
+    everything = normalize(handout + " " + consent)
+    items = list(every_item(library.contents["vertebroplasty"]))
+    assert len(items) > 50
+    for item in items:
+        assert normalize(item.text.split("{{")[0]) in everything, item.id
+    when = "When to call After you go home, call your care team right away if you have:"
+    assert when in handout
+    assert "Your checklist ☐ Stop eating and drinking at midnight on Sunday, December 6. ☐ Arrive by 6:30 AM" in handout
+    assert "What is vertebroplasty? Fractures in the bones of the spine" in handout
+    assert "Questions for my doctor Write your questions here" in handout
+    assert "At night or on weekends, call (217) 555-0100." in handout  # the layout's after-hours number
+
+
+def test_the_interpreter_is_required_when_the_patients_language_is_not_the_care_teams(generate: Make) -> None:
+    _, consent = section_text(generate(language="vi").path)
+    assert "Interpreter (required)" in consent
+    assert "Interpreter (if one was used)" not in consent
+    assert "I interpreted this form and the talk about it into Vietnamese." in consent
+    _, spanish = section_text(generate(language="es").path)
+    assert "Intérprete (obligatorio)" in spanish
+    assert "Interpreté este formulario y la conversación sobre él al español." in spanish
+
+
+def test_the_consent_names_the_site_and_levels_or_leaves_a_line(generate: Make) -> None:
+    _, consent = section_text(generate(site="T12 and L1", encounter="V-778812").path)
+    assert "Site and levels: T12 and L1" in consent
+    assert "The procedure will treat these levels of my spine: T12 and L1." in consent
+    assert "Encounter: V-778812" in consent
+    _, blank = section_text(generate().path)
+    assert "Site and levels: ______________________________" in blank
+    assert "The procedure will treat these levels of my spine: ______________________________." in blank
+    assert "Encounter:" not in blank
+    # Treating levels found during the procedure has its own initials box.
+    assert "I agree that they may be treated too. Initials" in blank
 
 
 @pytest.mark.process  # starts `generate.py` as a program
@@ -233,7 +279,8 @@ def test_letter_pages_and_all_but_the_small_print_at_least_12_pt(generate: Make,
         *(en[k] for k in ("signature", "printed_name", "signed_date", "signed_time", "relationship")),
         *(en[k] for k in ("interpreter_id", "interpreted_language")),
         *(f"Page {n} of {m}" for m in range(1, len(reader.pages)) for n in range(1, m + 1)),
-        *(en[k] for k in ("handout_copy", "consent_copy", "label_box", "draft_mark")),
+        *(en[k] for k in ("handout_copy", "consent_copy", "label_box", "draft_mark", "initials")),
+        *(en[k] for k in ("representative_reason", "telephone_person", "relationship_to_patient", "telephone_number")),
     }
     address = ", ".join(layout.facility.address)
     scan_data = re.compile(r"MRN 00012345 · DOC CONSENT · FORM vp-consent · VER 1\.0\.0 · PKT T-0001 · PG \d+/\d+")

@@ -29,20 +29,22 @@ def bullets(packet: ResolvedPacket, section: str) -> tuple[str, ...]:
 
 def test_night_before_becomes_the_real_weekday_and_date(library: Library) -> None:
     packet = resolve(library, start="2027-03-01T08:00")  # a Monday; the night before is in February
-    assert bullets(packet, "before")[0].endswith("(after midnight on Sunday, February 28).")
-    assert packet.visit.date == "Monday, March 1, 2027"
-    assert packet.visit.arrival == "7:00 AM"
+    # Dates and times hold no-break spaces: never "February | 28" or "7:00 | AM" across two lines.
+    assert bullets(packet, "before")[0].endswith("(after midnight on Sunday,\u00a0February\u00a028).")
+    assert packet.visit.date == "Monday,\u00a0March\u00a01,\u00a02027"
+    assert packet.visit.arrival == "7:00\u00a0AM"
+    assert packet.patient.date_of_birth == "Mar\u00a014,\u00a01948"
 
 
 def test_arrival_uses_wall_clock_on_the_day_clocks_change(library: Library) -> None:
     packet = resolve(library, start="2027-03-14T03:30")  # America/Chicago springs forward at 02:00
-    assert packet.visit.time == "3:30 AM"
-    assert packet.visit.arrival == "2:30 AM"
+    assert packet.visit.time == "3:30\u00a0AM"
+    assert packet.visit.arrival == "2:30\u00a0AM"
 
 
 def test_offset_is_converted_to_the_site_clock(library: Library) -> None:
     packet = resolve(library, start="2026-12-07T13:30:00Z")
-    assert packet.visit.time == "7:30 AM"  # 13:30 UTC is 07:30 in Chicago in December
+    assert packet.visit.time == "7:30\u00a0AM"  # 13:30 UTC is 07:30 in Chicago in December
 
 
 @pytest.mark.parametrize(
@@ -64,14 +66,21 @@ def test_flags_add_callouts_to_their_section_and_clauses_to_the_consent(library:
         "You will be given medicine to help you relax and feel sleepy (sedation)",
         "You take a medicine that thins your blood (anticoagulant)",
     ]
-    assert len(packet.consent.flag_clauses) == 2
-    assert resolve(library).consent.flag_clauses == ()
+    # The sedation details go with the consent to anesthesia and sedation; others with the conditions.
+    assert packet.consent.flag_clauses == (
+        "I understand that taking a blood thinner can increase the risk of bleeding from this procedure.",
+    )
+    assert packet.consent.anesthesia[-1].startswith("I agree to receive sedation.")
+    plain = resolve(library)
+    assert plain.consent.flag_clauses == ()
+    assert plain.consent.anesthesia == packet.consent.anesthesia[:-1]
+    assert len(plain.consent.anesthesia) == 3  # local anesthetic, IV sedation and the ride home, for everyone
 
 
 def test_every_risk_reaches_handout_and_consent(library: Library) -> None:
     packet = resolve(library)
     content = library.contents["vertebroplasty"]
-    assert len(packet.handout.risks) == len(content.risks) == 9
+    assert len(packet.handout.risks) == len(content.risks) == 14
     assert packet.handout.risks == packet.consent.risks
 
 

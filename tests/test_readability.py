@@ -8,7 +8,7 @@ import pytest
 
 from packetgen.cli import main
 from packetgen.library import Library
-from packetgen.readability import ease_to_grade, grade, section_grades
+from packetgen.readability import NEW_TEXT_TARGET, ease_to_grade, grade, new_text_grades, section_grades
 from tests.conftest import ROOT
 
 CONTENT = (ROOT / "packets/vertebroplasty.yaml").read_text(encoding="utf-8")
@@ -37,8 +37,16 @@ def test_grades_order_plain_and_hard_text() -> None:
 def test_every_part_is_graded(library: Library) -> None:
     grades = section_grades(library.contents["vertebroplasty"])
     titles = [g.title for g in grades]
-    assert titles[:4] == ["Introduction", "Before the procedure", "During the procedure", "After the procedure"]
-    assert "Consent: statement" in titles
+    assert titles[:5] == [
+        "Your checklist",
+        "Introduction",
+        "Before the procedure",
+        "During the procedure",
+        "After the procedure",
+    ]
+    for part in ("statement", "procedure", "guarantee", "anesthesia", "attestations"):
+        assert f"Consent: {part}" in titles
+    assert "When to call" in titles
     assert all(g.words > 0 for g in grades)
 
 
@@ -82,3 +90,23 @@ def test_validate_fails_on_a_hard_spanish_section(tmp_path: Path, capsys: pytest
     assert f"{hard}:" in captured.err
     assert "handout.sections[2]: reading grade" in captured.err
     assert "packets/vertebroplasty.yaml" not in captured.out  # loaded as the source, not reported
+
+
+def test_new_text_must_read_at_grade_8_while_the_seeds_lines_stay_as_given(
+    library: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for content in (library.contents["vertebroplasty"], library.translations["vertebroplasty"]["es"]):
+        new = new_text_grades(content)
+        assert new
+        assert all(g.grade <= NEW_TEXT_TARGET for g in new), [(g.title, g.grade) for g in new]
+        # The approved introduction (the seed's own words, grade 12.8) is not new text: it is not held to 8.
+        assert "Introduction" not in [g.title for g in new]
+    hard = tmp_path / "hard.yaml"
+    old = 'text: "Bring an adult who will drive you home."'
+    assert old in CONTENT
+    hard.write_text(CONTENT.replace(old, f'text: "{HARD}"'), encoding="utf-8")
+    assert main(["validate", str(hard)]) == 2
+    captured = capsys.readouterr()
+    line = CONTENT[: CONTENT.index("  checklist:\n")].count("\n") + 1
+    assert f"{hard}:{line}: handout.checklist: the new text (review: pending) reads at grade" in captured.err
+    assert "Your checklist  ABOVE TARGET" in captured.out

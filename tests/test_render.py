@@ -53,7 +53,9 @@ def test_lists_and_headings_break_across_pages_cleanly(
     texts = page_texts(generate(layout=layout, flags=ALL_FLAGS).path)
     h, c, labels = packet.handout, packet.consent, packet.labels
     # One bullet per item, just before it, even when an item breaks across pages (its rest has none).
-    items = [*h.own_instructions, *h.risks, *c.benefits, *c.flag_clauses, *c.alternatives, *c.rights]
+    items = [*h.own_instructions, *h.risks, *c.benefits, *c.flag_clauses, *c.alternatives, *c.rights, *c.anesthesia]
+    assert h.when_to_call is not None
+    items += h.when_to_call.signs
     for section in h.sections:
         items += [*section.bullets, *(item for callout in section.callouts for item in callout.items)]
     assert sum(text.count("\u2022") for text in texts) == len(items)
@@ -63,6 +65,7 @@ def test_lists_and_headings_break_across_pages_cleanly(
     # A heading or a list's lead line stays with what follows it: it never ends a page.
     keep = {h.risks_heading, h.risks_lead, c.risks_lead}
     keep |= {labels[k] for k in ("benefits", "risks", "flag_clauses", "alternatives", "rights", "signatures")}
+    keep |= {labels["anesthesia"], labels["procedure_heading"], labels["own_risks"]}
     for section in h.sections:
         keep |= {section.heading, *([section.lead] if section.lead else [])}
     for number, text in enumerate(texts, start=1):

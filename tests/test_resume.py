@@ -30,15 +30,15 @@ def _edit(path: Path, old: str, new: str) -> None:
 EDITS = [
     (
         "packets/vertebroplasty.yaml",
-        "Call 911 right away if you have sudden chest pain",
-        "Call 911 at once if you have sudden chest pain",
+        "Call 911 if you have chest pain or trouble breathing.",
+        "Call 911 at once if you have chest pain or trouble breathing.",
         {},
-        "Call 911 at once if you have sudden chest pain",
+        "Call 911 at once if you have chest pain",
     ),
     (
         "packets/vertebroplasty.es.yaml",
-        "Llame al 911 de inmediato si tiene dolor",
-        "Llame al 911 enseguida si tiene dolor",
+        "Llame al 911 si tiene dolor en el pecho",
+        "Llame al 911 enseguida si tiene dolor en el pecho",
         {"language": "es"},
         "Llame al 911 enseguida si tiene dolor",
     ),
@@ -67,7 +67,11 @@ def test_editing_content_or_layout_without_a_new_version_remakes_the_packet(
     assert _batch(root, source, out, resume=False) == [False]
     assert _batch(root, source, out, resume=True) == [True], "nothing changed: the packet is kept"
     if "language" in record:
-        _edit(root / "packets/vertebroplasty.yaml", "Call 911 right away", "Call 911 now")
+        _edit(
+            root / "packets/vertebroplasty.yaml",
+            "Call 911 if you have chest pain",
+            "Call 911 now if you have chest pain",
+        )
         assert _batch(root, source, out, resume=True) == [True], "an edit to another edition changes nothing"
     _edit(root / edited, old, new)
     assert _batch(root, source, out, resume=True) == [False]

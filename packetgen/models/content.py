@@ -83,6 +83,9 @@ class FlagText(Model):
     handout: tuple[Item, ...] = Field(min_length=1)
     consent: tuple[Item, ...] = ()
     """Clauses added to the consent form, if any."""
+    consent_section: Literal["conditions", "anesthesia"] = "conditions"
+    """Where on the consent they go: with the patient's health conditions, or with the consent to
+    anesthesia and sedation (the `sedation` flag's details)."""
 
 
 class Code(Model):
@@ -92,35 +95,94 @@ class Code(Model):
     code: Text
 
 
+class Checklist(Model):
+    """A short list of what to do before the appointment, with a check box each, at the top of the handout."""
+
+    heading: Text
+    items: tuple[Item, ...] = Field(min_length=1)
+
+
+class WhenToCall(Model):
+    """Warning signs after the procedure and whom to call, in a box styled apart from the appointment."""
+
+    heading: Text
+    lead: Text
+    signs: tuple[Item, ...] = Field(min_length=1)
+    """What should make the patient call the care team."""
+    emergency: Item
+    """When to call 911 instead."""
+    after_hours: Item
+    """Whom to call at night and at weekends (placeholder `{{ after_hours_phone }}`)."""
+
+
+class Questions(Model):
+    """Ruled space for the patient to write questions for the doctor."""
+
+    heading: Text
+    lead: Text
+    lines: int = Field(default=5, ge=1, le=12)
+
+
 class Handout(Model):
     """The patient handout: what the procedure is and how to prepare."""
 
     form_id: Id
     title: Text
     subtitle: Text
+    checklist: Checklist | None = None
+    introduction_heading: Text | None = None
+    """A heading for the introduction, so it does not read as part of the instructions above it."""
     introduction: tuple[Item, ...] = Field(min_length=1)
     figure: Figure | None = None
     sections: tuple[Section, ...] = Field(min_length=1)
     risks_heading: Text
     risks_lead: Text
+    when_to_call: WhenToCall | None = None
+    questions: Questions | None = None
     closing: tuple[Item, ...] = ()
     """Closing lines, e.g. whom to call with questions."""
 
 
+class Attestations(Model):
+    """What each signer other than the patient attests to, printed above their signature."""
+
+    provider: Item
+    """The practitioner explained the procedure, its risks, benefits and alternatives, and answered questions."""
+    witness: Item
+    """The witness saw the signature (and attests to nothing else)."""
+    interpreter: Item
+    """Interpreted the form and the discussion into the language named (`{{ interpreted_language }}`)."""
+    telephone: Item
+    """Consent given by telephone, heard by the person obtaining consent and a second witness."""
+
+
 class Consent(Model):
-    """The consent form: what the patient agrees to, and its signature blocks."""
+    """The consent form: what the patient agrees to, and its signature blocks.
+
+    Printed in the order of CMS's interpretive guidance (42 CFR 482.51(b)(2)) and AHRQ's informed
+    consent guide: who and what, the statement, the procedure and levels, benefits, risks (and no
+    guarantee), anesthesia and sedation, conditions, alternatives, rights, signatures."""
 
     form_id: Id
     title: Text
     statement: tuple[Item, ...] = Field(min_length=1)
     """The statement of understanding."""
+    procedure: tuple[Item, ...] = ()
+    """What will be done and where (placeholder `{{ site }}`: the levels, or a line to write them on)."""
+    additional_levels: Item | None = None
+    """Consent to treat further levels found during the procedure; printed with its own initials box."""
     benefits: tuple[Item, ...] = Field(min_length=1)
     risks_lead: Text
+    guarantee: tuple[Item, ...] = ()
+    """That no result can be promised."""
+    anesthesia: tuple[Item, ...] = ()
+    """Consent to local anesthesia and sedation, and the ride home, for every patient."""
     alternatives: tuple[Item, ...] = Field(min_length=1)
     rights: tuple[Item, ...] = Field(min_length=1)
     """The right to ask questions and to refuse or withdraw."""
     acknowledgement: Text
     """The sentence printed just above the signature blocks."""
+    attestations: Attestations | None = None
 
 
 class Translation(Model):

@@ -76,6 +76,8 @@ class Facility(Model):
     name: Text
     address: tuple[Text, ...] = Field(min_length=1)
     phone: Text
+    after_hours_phone: Text | None = None
+    """Whom patients call at night and at weekends (the handout's "When to call" box); default `phone`."""
     timezone: Annotated[Text, AfterValidator(_known_zone)]
     """IANA time zone of the site's clock, e.g. `America/Chicago`."""
 
@@ -87,8 +89,8 @@ class ScanCode(Model):
     """`qr` or `datamatrix` (square, small); `code128` or `pdf417` where a site's imaging system needs them."""
     document_type: Annotated[Text, Field(pattern=r"^[A-Za-z0-9_.-]{1,24}$")] = "CONSENT"
     """The document-type code the imaging system files these pages under."""
-    module: float = Field(default=1.5, ge=1.0, le=4.0)
-    """Width of one module (cell or narrowest bar) in points: 1.5 pt is 6 pixels at 300 dpi."""
+    module: float = Field(default=1.3, ge=1.0, le=4.0)
+    """Width of one module (cell or narrowest bar) in points: 1.3 pt is 5.4 pixels at 300 dpi."""
 
 
 class LabelBox(Model):

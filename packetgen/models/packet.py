@@ -78,6 +78,34 @@ class FormStamp:
 
 
 @dataclass(frozen=True)
+class Checklist:
+    """What to do before the appointment, each with a check box."""
+
+    heading: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WhenToCall:
+    """Warning signs and whom to call, in a box of its own."""
+
+    heading: str
+    lead: str
+    signs: tuple[str, ...]
+    emergency: str
+    after_hours: str
+
+
+@dataclass(frozen=True)
+class Questions:
+    """Ruled lines for the patient's questions."""
+
+    heading: str
+    lead: str
+    lines: int
+
+
+@dataclass(frozen=True)
 class Handout:
     """The patient handout."""
 
@@ -92,6 +120,10 @@ class Handout:
     risks_lead: str
     risks: tuple[str, ...]
     closing: tuple[str, ...]
+    checklist: Checklist | None = None
+    introduction_heading: str | None = None
+    when_to_call: WhenToCall | None = None
+    questions: Questions | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +144,8 @@ class Signer:
     """Options to tick, each printed with a check box (e.g. in person / by phone)."""
     extra: tuple[Line, ...] = ()
     """Further lines to fill in, e.g. relationship or language."""
+    attestation: str | None = None
+    """What the signer attests to, printed above the signature line."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +164,17 @@ class Consent:
     rights: tuple[str, ...]
     acknowledgement: str
     signers: tuple[Signer, ...]
+    site: str | None = None
+    """The body site and levels, or None: a line to write them on."""
+    encounter: str | None = None
+    procedure_clauses: tuple[str, ...] = ()
+    additional_levels: str | None = None
+    """Consent to treat further levels, with its own initials box."""
+    guarantee: tuple[str, ...] = ()
+    anesthesia: tuple[str, ...] = ()
+    """Anesthesia and sedation for every patient, then the sedation flag's details."""
+    own_risks_lines: int = 3
+    """Ruled lines where the physician writes risks specific to this patient."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ Every string goes through `markup.to_markup` here, exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -13,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, TableStyle
 
 from ..markup import to_markup
-from .flowables import BulletList, BulletMark, Panel
+from .flowables import BulletList, BulletMark, Panel, RuledLines
 from .styles import Styles
 
 
@@ -29,6 +30,15 @@ class _Paragraph(Paragraph):
     cacheable = False
     """Set by `paragraph()` only: the pieces ReportLab makes when it splits a paragraph across
     pages are also _Paragraphs, but hold only part of the text and must be laid out afresh."""
+    breakable: Breakable | None = None
+    """Set by `Blocks.para`: where this paragraph may break across pages."""
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        if self.breakable is not None:
+            parts = self.breakable.split(self, avail_width, avail_height)
+            if parts is not None:
+                return parts
+        return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         if not self.cacheable:
@@ -48,6 +58,47 @@ class _Paragraph(Paragraph):
 
 _CACHE_SIZE = 2048
 _LINES: dict[tuple[str, ParagraphStyle, float], tuple[Any, float, list[float]]] = {}
+
+_SENTENCE_END = re.compile(
+    r"(?<!\bDr)(?<!\bDra)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bSt)(?<!\be\.g)(?<!\bi\.e)(?<=[.!?:;])\s+"
+)
+"""Where a paragraph may break across pages: after a sentence (or a clause ended by `:` or `;`), never
+after a title such as `Dr.`."""
+
+
+class Breakable:
+    """How a paragraph may be split across pages: only between sentences, keeping at least two lines
+    on each page (no widow, no orphan); `whole`: never (consent text, signature captions)."""
+
+    def __init__(self, text: str, mark: Callable[[str], str], whole: bool, max_height: float) -> None:
+        self.sentences = [part for part in _SENTENCE_END.split(text) if part]
+        self.mark, self.whole, self.max_height = mark, whole, max_height
+
+    def split(self, para: Paragraph, avail_width: float, avail_height: float) -> list[Flowable] | None:
+        """The two paragraphs to put on this page and the next, [] to move it whole, or None: a
+        paragraph taller than a page must be split by ReportLab, wherever it can."""
+        height = para.wrap(avail_width, self.max_height)[1]
+        if self.whole or len(self.sentences) < 2:
+            return None if height > self.max_height else []
+        for cut in range(len(self.sentences) - 1, 0, -1):
+            head = _Paragraph(self.mark(" ".join(self.sentences[:cut])), para.style)
+            if head.wrap(avail_width, avail_height)[1] > avail_height or _lines(head) < 2:
+                continue
+            tail = _Paragraph(self.mark(" ".join(self.sentences[cut:])), para.style)
+            tail.wrap(avail_width, self.max_height)
+            if _lines(tail) >= 2:
+                head.style = _no_space_after(para.style)
+                return [head, tail]
+        return None if height > self.max_height else []
+
+
+def _lines(para: Paragraph) -> int:
+    return len(getattr(para.blPara, "lines", ()))
+
+
+@lru_cache(maxsize=64)
+def _no_space_after(style: ParagraphStyle) -> ParagraphStyle:
+    return ParagraphStyle(f"{style.name}-head", parent=style, spaceAfter=0)
 
 
 def paragraph(markup: str, style: ParagraphStyle, recurring: bool = True) -> Paragraph:
@@ -74,10 +125,12 @@ def _parsed(markup: str, style: ParagraphStyle) -> tuple[list[Any], Any]:
 class Blocks:
     """Builds paragraphs, lists and boxes in one layout's styles."""
 
-    def __init__(self, styles: Styles, width: float, max_height: float) -> None:
+    def __init__(self, styles: Styles, width: float, max_height: float, whole: bool = False) -> None:
         self.s = styles
         self.width = width
         self.max_height = max_height
+        self.whole = whole
+        """Paragraphs never break across pages (the consent form); else only between sentences."""
 
     def mark(self, text: str) -> str:
         """Plain text as escaped Paragraph markup with font fallback."""
@@ -85,7 +138,9 @@ class Blocks:
 
     def para(self, text: str, style: ParagraphStyle | None = None, recurring: bool = True) -> Paragraph:
         """A paragraph of plain text; `recurring=False` for a patient's own text (see `paragraph`)."""
-        return paragraph(self.mark(text), style or self.s.body, recurring)
+        para = paragraph(self.mark(text), style or self.s.body, recurring)
+        para.breakable = Breakable(text, self.mark, self.whole, self.max_height)
+        return para
 
     def labelled(self, label: str, text: str, style: ParagraphStyle | None = None, recurring: bool = True) -> Paragraph:
         """`Label: text` with the label in bold."""
@@ -101,11 +156,20 @@ class Blocks:
             para._bookmark = bookmark  # read by PacketDoc.afterFlowable
         return para
 
-    def bullets(self, items: Sequence[str], style: ParagraphStyle | None = None, recurring: bool = True) -> BulletList:
-        """A bulleted list, each item its own paragraph."""
+    def bullets(
+        self,
+        items: Sequence[str],
+        style: ParagraphStyle | None = None,
+        recurring: bool = True,
+        mark_text: str = "\u2022",
+    ) -> BulletList:
+        """A bulleted list, each item its own paragraph (`mark_text` "\u2610": a check box each)."""
         body = style or self.s.bullet
-        mark = BulletMark("\u2022", self.s.fonts.regular, body.fontSize, self.s.accent, 18, self.s.fonts)
-        return BulletList([self.para(item, body, recurring) for item in items], mark, space_after=body.fontSize * 0.4)
+        indent = 18 if mark_text == "\u2022" else body.fontSize * 1.6
+        mark = BulletMark(mark_text, self.s.fonts.regular, body.fontSize, self.s.accent, indent, self.s.fonts)
+        return BulletList(
+            [self.para(item, body, recurring) for item in items], mark, body.fontSize * 0.4, max_height=self.max_height
+        )
 
     def table_style(self, commands: list[tuple[object, ...]]) -> TableStyle:
         """A TableStyle in the layout's font (ReportLab's default would pull in Helvetica)."""
@@ -114,3 +178,11 @@ class Blocks:
     def box(self, children: Sequence[Flowable]) -> Panel:
         """Content in a tinted box with an accent border (callouts, the appointment panel)."""
         return Panel(children, self.s.callout, self.s.accent, self.max_height)
+
+    def warning_box(self, children: Sequence[Flowable]) -> Panel:
+        """Content in a box of the warning colours, set apart from the appointment and callouts."""
+        return Panel(children, self.s.warning_background, self.s.warning, self.max_height)
+
+    def ruled(self, count: int) -> RuledLines:
+        """`count` lines to write on, spaced for handwriting at this layout's size."""
+        return RuledLines(count, max(24.0, self.s.body.fontSize * 2.2), self.s.muted)

@@ -131,15 +131,15 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Render
     styles = make_styles(layout, fonts)
     decorator = Decorator(packet, layout, styles, PageLog())
     width = PAGE_SIZES[layout.page.size][0] - layout.page.margin_left - layout.page.margin_right
-    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, decorator.scan_zone(width))
-    blocks = Blocks(styles, doc.width, doc.height)
-    story = handout_story(packet, blocks)
+    zone = decorator.scan_zone(width)
+    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zone)
+    story = handout_story(packet, Blocks(styles, doc.width, doc.height))
     story += [
         NextPageTemplate("consent"),
         PageBreak(),
         ActionFlowable(("oddPage",)),
         ActionFlowable(("section", "consent")),
     ]
-    story += consent_story(packet, blocks)
+    story += consent_story(packet, Blocks(styles, doc.width, doc.height - zone, whole=True))  # no paragraph split
     doc.build(story, canvasmaker=deferred_canvas(decorator))
     return Rendered(buffer.getvalue(), doc.page)

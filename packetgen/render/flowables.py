@@ -20,7 +20,8 @@ from .styles import Styles
 
 
 class Together(KeepTogether):
-    """KeepTogether, measured without ReportLab's deep copy of the frame.
+    """KeepTogether, measured without ReportLab's deep copy of the frame, that may nest, and that
+    lets a heading take the start of a breakable paragraph, list or table with it.
 
     KeepTogether copies the current frame on every measurement, for flowables
     that add generated content to it while measured (CondPageBreak and the like).
@@ -29,15 +30,47 @@ class Together(KeepTogether):
     """
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        doc = getattr(self.canv, "_doctemplate", None)
-        frame = getattr(doc, "frame", None)
-        if doc is None or frame is None:
-            return super().wrap(avail_width, avail_height)  # type: ignore[no-any-return]
-        doc.frame = None
-        try:
-            return super().wrap(avail_width, avail_height)  # type: ignore[no-any-return]
-        finally:
-            doc.frame = frame
+        """Measures the content as KeepTogether does (spaces merged, none before the first), except
+        that a Together inside counts its real height, not the impossible one KeepTogether reports
+        to force its own split."""
+        total, after = 0.0, 0.0
+        heights = []
+        for index, flowable in enumerate(self._content):
+            _w, h = flowable.wrapOn(self.canv, avail_width, 0xFFFFFFF)
+            if isinstance(flowable, KeepTogether):
+                h = flowable._H
+            heights.append(h)
+            if index:
+                total += max(flowable.getSpaceBefore() - after, 0)
+            after = flowable.getSpaceAfter()
+            total += h + after
+        self._H = total - after
+        self._H0 = heights[0] if heights else 0
+        self._wrapInfo = avail_width, avail_height
+        return avail_width, 0xFFFFFF  # as KeepTogether: force `split`, which decides
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        """What does not fit here: a heading (and lead line) stays with the start of what follows it,
+        which breaks as it allows (a paragraph between sentences, a list after two items, a table
+        between rows); when it will not break, all of it moves on, as KeepTogether does."""
+        *lead, last = self._content
+        if isinstance(last, KeepTogether):  # a group that must stay whole: all here, or all on
+            return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
+        used = 0.0
+        for index, flowable in enumerate(lead):
+            used += flowable.wrapOn(self.canv, avail_width, avail_height)[1] + flowable.getSpaceAfter()
+            if index:
+                used += flowable.getSpaceBefore()
+        room = avail_height - used - last.getSpaceBefore()
+        if lead and room > 0:
+            parts = last.splitOn(self.canv, avail_width, room)
+            if len(parts) >= 2:
+                return [*lead, *parts]
+        return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
+
+
+MIN_ITEMS = 2
+"""A list never leaves fewer items than this alone on a page (nor its heading with fewer)."""
 
 
 class BulletList(Flowable):
@@ -55,20 +88,27 @@ class BulletList(Flowable):
         mark: BulletMark,
         space_after: float,
         bulleted: Sequence[bool] | None = None,
+        max_height: float = 1e6,
     ) -> None:
         super().__init__()
         self.items = list(items)
         self.mark = mark
         self.bulleted = list(bulleted) if bulleted is not None else [True] * len(self.items)
         self.spaceAfter = space_after
+        self.max_height = max_height
+        """A page's body height: a list taller than that must break wherever it can."""
         self._heights: list[float] = []
 
-    def detach_first(self) -> tuple[BulletList, BulletList] | None:
-        """The first item and the rest as two lists that lay out exactly as this one."""
-        if len(self.items) < 2:
+    def _part(self, start: int, end: int, space_after: float) -> BulletList:
+        return BulletList(self.items[start:end], self.mark, space_after, self.bulleted[start:end], self.max_height)
+
+    def detach_first(self, count: int = MIN_ITEMS) -> tuple[BulletList, BulletList] | None:
+        """The first `count` items and the rest as two lists that lay out exactly as this one."""
+        if len(self.items) <= count:
             return None
-        first = BulletList(self.items[:1], self.mark, self._gap(self.items[0]), self.bulleted[:1])
-        return first, BulletList(self.items[1:], self.mark, self.spaceAfter, self.bulleted[1:])
+        return self._part(0, count, self._gap(self.items[count - 1])), self._part(
+            count, len(self.items), self.spaceAfter
+        )
 
     def _gap(self, item: Flowable) -> float:
         return float(item.getSpaceAfter())
@@ -81,15 +121,30 @@ class BulletList(Flowable):
         return self.width, self.height
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        """Between items only, at least `MIN_ITEMS` on each page; a list taller than a page breaks
+        wherever it must."""
         self.wrap(avail_width, avail_height)
+        used, fit = self._fitting(avail_height)
+        if fit == len(self.items):
+            return [self]
+        kept = min(fit, len(self.items) - MIN_ITEMS)
+        if kept >= MIN_ITEMS:
+            return [self._part(0, kept, 0.0), self._part(kept, len(self.items), self.spaceAfter)]
+        if self.height <= self.max_height:
+            return []  # the whole list moves on
+        return self._split_anywhere(avail_width, avail_height, used, fit)
+
+    def _fitting(self, avail_height: float) -> tuple[float, int]:
+        """The height of the items that fit in `avail_height`, and how many they are."""
         used, fit = 0.0, 0
         for item, h in zip(self.items, self._heights, strict=True):
             if used + h > avail_height:
                 break
             used += h + self._gap(item)
             fit += 1
-        if fit == len(self.items):
-            return [self]
+        return used, fit
+
+    def _split_anywhere(self, avail_width: float, avail_height: float, used: float, fit: int) -> list[Flowable]:
         head, head_marks = self.items[:fit], self.bulleted[:fit]
         tail, tail_marks = self.items[fit:], self.bulleted[fit:]
         parts = tail[0].splitOn(self.canv, avail_width - self.mark.indent, avail_height - used)
@@ -98,7 +153,10 @@ class BulletList(Flowable):
             tail, tail_marks = [*parts[1:], *tail[1:]], [False] * (len(parts) - 1) + tail_marks[1:]
         if not head:
             return []
-        return [BulletList(head, self.mark, 0.0, head_marks), BulletList(tail, self.mark, self.spaceAfter, tail_marks)]
+        return [
+            BulletList(head, self.mark, 0.0, head_marks, self.max_height),
+            BulletList(tail, self.mark, self.spaceAfter, tail_marks, self.max_height),
+        ]
 
     def draw(self) -> None:
         canv, mark = self.canv, self.mark
@@ -177,16 +235,49 @@ class Panel(Flowable):
 
 
 class SignatureBlock(Flowable):
-    """Signature, date and time lines, printed name, check-box choices and extra lines for one signer."""
+    """One signer's block: role and check-box choices, what they attest to, then lines to write on,
+    each with its caption below: signature, printed name, date and time on one row, and the
+    signer's further lines (relationship, language, ...) on the next, up to three a row."""
 
-    def __init__(self, signer: Signer, labels: dict[str, str], styles: Styles) -> None:
+    def __init__(
+        self, signer: Signer, labels: dict[str, str], styles: Styles, attestation: Flowable | None = None
+    ) -> None:
         super().__init__()
         self.signer, self.labels, self.s = signer, labels, styles
-        self.gap: float = styles.body.fontSize * 2.0  # room to write above each line
+        self.attestation = attestation
+        """What the signer attests to, between the heading and the lines."""
+        self._attestation_height = 0.0
+        self.gap: float = max(18.0, styles.body.fontSize * 1.5)  # room to write above each line (1/4 inch)
         self.label_size: float = styles.small.fontSize
-        self.row_height = self.gap + self.label_size + 4
-        self.spaceAfter = styles.body.fontSize * 1.2
+        self.row_height = self.gap + self.label_size + 3
+        self.spaceAfter = styles.body.fontSize * 0.4
+        self.keepWithNext = False
         self.heading_lines: list[list[str]] = []
+
+    def rows(self, width: float) -> list[list[tuple[float, float, str, str]]]:
+        """Each row's cells: (x, width, caption, value already written)."""
+        labels = self.labels
+        rows = [
+            _cells(
+                width,
+                [
+                    (0.42, labels["signature"], ""),
+                    (0.32, labels["printed_name"], ""),
+                    (0.14, labels["signed_date"], ""),
+                    (0.12, labels["signed_time"], ""),
+                ],
+            )
+        ]
+        extra = list(self.signer.extra)
+        while extra:
+            for count in (3, 2, 1):  # as many to a row as leave each caption room
+                chunk = extra[:count]
+                widest = max(self.s.fonts.width(line.label, self.s.fonts.regular, self.label_size) for line in chunk)
+                if widest + 12 <= width / len(chunk) or count == 1:
+                    break
+            extra = extra[len(chunk) :]
+            rows.append(_cells(width, [(1 / len(chunk), line.label, line.value) for line in chunk]))
+        return rows
 
     def heading_layout(self, width: float) -> list[list[str]]:
         """The role, then each check-box choice, flowed into lines that fit `width`."""
@@ -206,9 +297,10 @@ class SignatureBlock(Flowable):
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
         self.heading_lines = self.heading_layout(avail_width)
-        rows = 2 + len(self.signer.extra)
         self.height = len(self.heading_lines) * self.s.label.fontSize * 1.3 + self.s.label.fontSize * 0.3
-        self.height += rows * self.row_height
+        if self.attestation is not None:
+            self._attestation_height = self.attestation.wrapOn(self.canv, avail_width, avail_height)[1] + 2
+        self.height += self._attestation_height + len(self.rows(avail_width)) * self.row_height
         return avail_width, self.height
 
     def draw(self) -> None:
@@ -223,33 +315,35 @@ class SignatureBlock(Flowable):
                 x += s.fonts.width(part, s.fonts.bold, size) + 14
             y -= size * 1.3
         y += size * 0.7
-        wide, narrow = self.width * 0.56, self.width * 0.22
-        y = self._row(
-            y,
-            [
-                (0, wide, self.labels["signature"]),
-                (wide, narrow, self.labels["signed_date"]),
-                (wide + narrow, narrow, self.labels["signed_time"]),
-            ],
-        )
-        y = self._row(y, [(0, self.width, self.labels["printed_name"])])
-        for extra in self.signer.extra:
-            y = self._row(y, [(0, self.width, extra.label)], extra.value)
+        if self.attestation is not None:
+            y -= size * 0.3
+            self.attestation.drawOn(canv, 0, y - self._attestation_height + 2)
+            y -= self._attestation_height - size * 0.3
+        for row in self.rows(self.width):
+            y = self._row(y, row)
 
-    def _row(self, y: float, cells: list[tuple[float, float, str]], value: str = "") -> float:
-        """A row of lines to write on, each with its label below; `value` already written on the first."""
+    def _row(self, y: float, cells: list[tuple[float, float, str, str]]) -> float:
+        """A row of lines to write on, each with its caption below (and any value already written on it)."""
         canv, s = self.canv, self.s
         line_y = y - self.gap
-        if value:
-            canv.setFillColor(s.text)
-            s.fonts.draw(canv, cells[0][0] + 2, line_y + 3, value, s.fonts.regular, s.body.fontSize)
-        canv.setStrokeColor(s.text)
-        canv.setLineWidth(0.8)
-        canv.setFillColor(s.muted)
-        for x, width, label in cells:
-            canv.line(x, line_y, x + width - 12, line_y)
+        for x, width, label, value in cells:
+            if value:
+                canv.setFillColor(s.text)
+                s.fonts.draw(canv, x + 2, line_y + 3, value, s.fonts.regular, s.body.fontSize)
+            canv.setStrokeColor(s.text)
+            canv.setLineWidth(0.8)
+            canv.line(x, line_y, x + width - 10, line_y)
+            canv.setFillColor(s.muted)
             s.fonts.draw(canv, x, line_y - self.label_size - 1, label, s.fonts.regular, self.label_size)
-        return line_y - self.label_size - 4
+        return line_y - self.label_size - 3
+
+
+def _cells(width: float, parts: list[tuple[float, str, str]]) -> list[tuple[float, float, str, str]]:
+    x, cells = 0.0, []
+    for share, label, value in parts:
+        cells.append((x, width * share, label, value))
+        x += width * share
+    return cells
 
 
 class LabelBox(Flowable):
@@ -272,3 +366,24 @@ class LabelBox(Flowable):
         canv.setFillColor(s.muted)
         size = s.small.fontSize
         s.fonts.draw(canv, self.width / 2, self.height / 2 - size / 3, self.caption, s.fonts.regular, size, "middle")
+
+
+class RuledLines(Flowable):
+    """Lines to write on by hand (questions, a physician's notes), `gap` apart."""
+
+    def __init__(self, count: int, gap: float, colour: Color) -> None:
+        super().__init__()
+        self.count, self.gap, self.colour = count, gap, colour
+        self.spaceAfter = gap / 2
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, self.count * self.gap
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.setStrokeColor(self.colour)
+        canv.setLineWidth(0.6)
+        for n in range(self.count):
+            y = self.height - (n + 1) * self.gap
+            canv.line(0, y, self.width, y)

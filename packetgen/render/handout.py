@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, Spacer
 
-from ..models.packet import Callout, ResolvedPacket, Section
+from ..models.packet import Callout, ResolvedPacket, Section, WhenToCall
 from .blocks import Blocks
 from .figures import Figure
 from .flowables import Together
@@ -25,8 +25,16 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         notice.spaceAfter = b.s.body.fontSize
         story.append(notice)
     story.append(_appointment(packet, b))
+    if h.checklist is not None:
+        checklist = b.box(
+            [b.para(h.checklist.heading, b.s.callout_label), b.bullets(h.checklist.items, mark_text="\u2610")]
+        )
+        checklist.spaceAfter = b.s.body.fontSize
+        story.append(checklist)
     if h.own_instructions:
         story += [b.heading(labels["your_instructions"]), b.bullets(h.own_instructions, recurring=False)]
+    if h.introduction_heading:
+        story.append(b.heading(h.introduction_heading))
     story += [b.para(text) for text in h.introduction]
     if h.figure is not None:
         words = tuple((k, v) for k, v in sorted(labels.items()) if k.startswith("figure_"))
@@ -35,8 +43,30 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     for section in h.sections:
         story += _section(section, b)
     story += [b.heading(h.risks_heading), b.para(h.risks_lead, b.s.lead), b.bullets(h.risks)]
+    if h.when_to_call is not None:
+        story.append(_when_to_call(h.when_to_call, b))
     story += [b.para(text) for text in h.closing]
+    if h.questions is not None:
+        q = h.questions
+        story.append(Together([b.heading(q.heading), b.para(q.lead), b.ruled(q.lines)]))
     return story
+
+
+def _when_to_call(when: WhenToCall, b: Blocks) -> Flowable:
+    """Warning signs in a box of the warning colours: not to be mistaken for the appointment."""
+    title = b.para(when.heading, b.s.warning_label)
+    panel = b.warning_box(
+        [
+            title,
+            b.para(when.lead, b.s.lead),
+            b.bullets(when.signs),
+            b.para(when.emergency, b.s.label),
+            b.para(when.after_hours, b.s.bullet),
+        ]
+    )
+    panel.spaceBefore = b.s.body.fontSize * 0.6
+    panel.spaceAfter = b.s.body.fontSize
+    return panel
 
 
 def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:

@@ -31,6 +31,8 @@ class Styles:
     callout_label: ParagraphStyle
     mark: ParagraphStyle
     """The DRAFT / overdue banner."""
+    warning_label: ParagraphStyle
+    """The heading inside the "When to call" box."""
     scan_text: ParagraphStyle
     """The scan-back code's data in small print."""
     text: Color
@@ -82,6 +84,13 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
         ),
         mark=style("mark", size.small + 1, fontName=fonts.bold, textColor=HexColor(colours.warning), alignment=1),
         scan_text=style("scan_text", size.small, textColor=muted),
+        warning_label=style(
+            "warning_label",
+            size.heading,
+            fontName=fonts.bold,
+            textColor=HexColor(colours.warning),
+            spaceAfter=size.body * 0.3,
+        ),
         text=text,
         heading_colour=heading,
         accent=accent,
