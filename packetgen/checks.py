@@ -27,12 +27,13 @@ class Glyphs(Protocol):
     def covers_all(self, text: str) -> bool: ...
 
 
-def undrawable(text: str, glyphs: Glyphs) -> str | None:
+def undrawable(text: str, glyphs: Glyphs, shaped: bool = False) -> str | None:
     """A description of the first character of `text` that cannot be printed correctly, or None.
 
     Right-to-left text is checked as it will be drawn (`direction.visual`): Arabic letters as
     their joined forms. Other right-to-left scripts (Syriac, N'Ko, Thaana) need joining that
-    packets cannot do, so they are refused even where a font has their glyphs."""
+    packets cannot do, so they are refused even where a font has their glyphs; so are scripts whose
+    letters combine (Devanagari and the other Indic scripts), except in text drawn `shaped`."""
     if text.isascii() and glyphs.covers_all(text):
         return None  # the common case, decided at C speed
     for ch in text:
@@ -41,6 +42,11 @@ def undrawable(text: str, glyphs: Glyphs) -> str | None:
             return (
                 f"character U+{ord(ch):04X} ({name}) is right-to-left text in a script packets cannot print "
                 f"yet (only {' and '.join(s.title() for s in RTL_SCRIPTS)})"
+            )
+        if not shaped and name.startswith(SHAPED_SCRIPTS):
+            return (
+                f"character U+{ord(ch):04X} ({name}) is in a script whose letters combine, which packets "
+                "cannot print in this text yet"
             )
     for ch in visual(text):
         if not glyphs.can_draw(ch):
@@ -51,6 +57,24 @@ def undrawable(text: str, glyphs: Glyphs) -> str | None:
 
 RTL_SCRIPTS = ("ARABIC", "HEBREW")
 """Right-to-left scripts printed correctly: see direction.py."""
+
+SHAPED_SCRIPTS = (
+    "DEVANAGARI",
+    "BENGALI",
+    "GURMUKHI",
+    "GUJARATI",
+    "ORIYA",
+    "TAMIL",
+    "TELUGU",
+    "KANNADA",
+    "MALAYALAM",
+    "SINHALA",
+    "TIBETAN",
+    "MYANMAR",
+    "KHMER",
+)
+"""Scripts whose letters combine into other shapes: drawn correctly only through HarfBuzz shaping,
+which packets use for their interpreter taglines (`taglines.SHAPED`) and nowhere else yet."""
 
 
 def check_appointment(appointment: Appointment, glyphs: Glyphs) -> list[PacketError]:
@@ -83,7 +107,9 @@ def check_packet(packet: ResolvedPacket, glyphs: Glyphs, where: SourcePos) -> li
     """Every string the packet will draw (content and labels too) must be drawable."""
     errors = []
     for path, text in _packet_strings(packet, ""):
-        problem = undrawable(text, glyphs)
+        problem = undrawable(
+            text, glyphs, shaped=path == "tagline.text" and bool(packet.tagline and packet.tagline.shaped)
+        )
         if problem:
             errors.append(PacketError(where, path, problem))
     return errors

@@ -130,7 +130,7 @@ LABELS: dict[str, dict[str, str]] = {
         "interpreter_choices": "En persona|Por teléfono|Por video",
         "handout_bookmark": "Información para el paciente",
         "consent_bookmark": "Formulario de consentimiento",
-        "title": "{procedure}: información para el paciente y consentimiento",
+        "title": "{procedure}: información para pacientes y consentimiento",
         "interpreter_notice": (
             "Su idioma preferido es {language}. Este paquete está en español. Tiene derecho a un intérprete "
             "gratuito: pídalo a su equipo de atención antes de leer o firmar cualquier documento."
@@ -159,6 +159,13 @@ LABELS: dict[str, dict[str, str]] = {
         "own_risks": "Otros riesgos para este paciente (los escribe el médico)",
     },
 }
+
+
+TITLE_ARTICLES: dict[str, dict[str, str]] = {
+    # In Spanish a title before a name takes its article in a sentence: "Pido que la Dra. Ana Beltrán ...".
+    "es": {"Dr.": "el", "Dra.": "la", "Doctor": "el", "Doctora": "la", "Lic.": "el", "Lcda.": "la"},
+}
+"""Per language, the article each title takes before a name in running text (none in English)."""
 
 
 def labels_for(language: str) -> dict[str, str]:

@@ -6,20 +6,24 @@ Patient values are inserted as data (see `markup.fill`), never compiled.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import TypeVar
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date
 
 from .approval import Approval, approval_of
-from .labels import labels_for
+from .labels import TITLE_ARTICLES, labels_for
 from .markup import fill
 from .models import Appointment, Content, Layout
 from .models import content as c
 from .models import packet as p
+from .taglines import RIGHT_TO_LEFT, SHAPED, tagline_for
 from .timing import Site, local_start, moment, show
 
+T = TypeVar("T")
 Texts = Callable[[Iterable[c.Item]], tuple[str, ...]]
 Flags = list[tuple[str, c.FlagText]]
 
@@ -37,7 +41,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         "arrival_time": unbroken(
             show(moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time")), "time", labels, locale)
         ),
-        "provider": appointment.provider or labels["provider_unknown"],
+        "provider": _with_article(appointment.provider, content.language) or labels["provider_unknown"],
         "location": appointment.location or facility.name,
         "facility": facility.name,
         "facility_phone": facility.phone,
@@ -48,13 +52,13 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     values.update({name: unbroken(show(moment(start, t), t.show, labels, locale)) for name, t in content.times.items()})
 
     def texts(items: Iterable[c.Item]) -> tuple[str, ...]:
-        return tuple(fill(item.text, values) for item in items)
+        return tuple(_sentence_case(fill(item.text, values), content.language) for item in items)
 
     # Without a named provider, the consent leaves a line to write the name in before signing.
-    signed = {**values, "provider": appointment.provider or labels["blank_line"]}
+    signed = {**values, "provider": _with_article(appointment.provider, content.language) or labels["blank_line"]}
 
     def consent_texts(items: Iterable[c.Item]) -> tuple[str, ...]:
-        return tuple(fill(item.text, signed) for item in items)
+        return tuple(_sentence_case(fill(item.text, signed), content.language) for item in items)
 
     risks = tuple(_risk_line(risk) for risk in content.risks)
     visit = p.Visit(
@@ -64,7 +68,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         provider=appointment.provider,
         location=values["location"],
         facility=facility.name,
-        facility_address=facility.address,
+        facility_address=_address(layout, content.language),
         facility_phone=facility.phone,
     )
     patient = p.Patient(
@@ -108,6 +112,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         labels=labels,
         warnings=tuple(_warnings(appointment, content, start.date(), site)),
         interpreter_notice=_interpreter_notice(appointment.language, content.language, labels),
+        tagline=_tagline(appointment.language, content.language),
         footer_note=_footer_note(layout, content.language),
         approval=approval.state,
         marks=_marks(approval, labels, locale),
@@ -145,8 +150,21 @@ def _footer_note(layout: Layout, language: str) -> str | None:
     note = layout.footer_note
     if note is None or isinstance(note, str):
         return note
-    by_language = dict(note)  # matched as content is (Library.in_language), else the English
-    return by_language.get(negotiate_locale([language], list(by_language), sep="-") or "en")
+    return _in_language(note, language)
+
+
+def _address(layout: Layout, language: str) -> tuple[str, ...]:
+    address = layout.facility.address
+    if address and isinstance(address[0], str):
+        return tuple(str(line) for line in address)
+    return tuple(_in_language(address, language))  # type: ignore[arg-type]
+
+
+def _in_language(pairs: Iterable[tuple[str, T]], language: str) -> T:
+    """The value for `language` among (language, value) pairs, matched as content is
+    (Library.in_language), else the English one."""
+    by_language = dict(pairs)
+    return by_language[negotiate_locale([language], list(by_language), sep="-") or "en"]
 
 
 def _risk_line(risk: c.Risk) -> str:
@@ -262,6 +280,26 @@ def _consent(
     )
 
 
+def _with_article(provider: str | None, language: str) -> str | None:
+    """The provider as a sentence names them: in Spanish a title takes its article ("la Dra. Ana
+    Beltrán", "el Dr. James Okafor"); as given in a language without (`labels.TITLE_ARTICLES`)."""
+    articles = TITLE_ARTICLES.get(language.split("-")[0], {})
+    if not provider or " " not in provider:
+        return provider
+    title = provider.split(" ", 1)[0]
+    return f"{articles[title]} {provider}" if title in articles else provider
+
+
+_ARTICLE_AT_START = re.compile(r"(^|[.!?]\s+)(el|la) (?=\w+\.? )")
+
+
+def _sentence_case(text: str, language: str) -> str:
+    """An article `_with_article` put at the start of a sentence is capitalised ("La Dra. ...")."""
+    if language.split("-")[0] not in TITLE_ARTICLES:
+        return text
+    return _ARTICLE_AT_START.sub(lambda m: m.group(1) + m.group(2).capitalize() + " ", text)
+
+
 def unbroken(text: str) -> str:
     """A date or time that never breaks across lines ("December | 7", "9:15 | AM"): its spaces made
     no-break spaces (they print and extract as spaces)."""
@@ -287,6 +325,15 @@ def _language_name(tag: str, in_language: str) -> str:
 
 def _same_language(wanted: str, have: str) -> bool:
     return wanted.split("-")[0].lower() == have.split("-")[0].lower()
+
+
+def _tagline(wanted: str, have: str) -> p.Tagline | None:
+    """For a patient whose language has no packet: the interpreter notice in their language."""
+    found = None if _same_language(wanted, have) else tagline_for(wanted)
+    if found is None:
+        return None
+    tag, text = found
+    return p.Tagline(tag, text, tag in RIGHT_TO_LEFT, tag in SHAPED)
 
 
 def _interpreter_notice(wanted: str, have: str, labels: dict[str, str]) -> str | None:

@@ -2,6 +2,8 @@
 # Installs the Debian packages the packets and tests need, if they are missing:
 #   fonts-dejavu-core   DejaVu Sans: Latin (incl. Vietnamese), Greek, Cyrillic, check boxes
 #   fonts-wqy-microhei  WenQuanYi Micro Hei (TrueType): the CJK fallback for names
+#   fonts-lohit-deva    Lohit Devanagari: the Hindi interpreter tagline (shaped with uharfbuzz)
+#   fonts-hosny-amiri   Amiri: the Arabic-script letters DejaVu Sans lacks (Urdu's final yeh barree)
 #   poppler-utils       pdftotext/pdftoppm/pdffonts, used by tests and for looking at pages
 #   libdmtx0b           libdmtx, which draws the consent's Data Matrix scan-back codes (via pylibdmtx)
 #   dmtx-utils          dmtxread: the tests decode Data Matrix codes with libdmtx
@@ -12,6 +14,8 @@ set -euo pipefail
 need=()
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+[ -f /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf ] || need+=(fonts-lohit-deva)
+[ -f /usr/share/fonts/opentype/fonts-hosny-amiri/Amiri-Regular.ttf ] || need+=(fonts-hosny-amiri)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 compgen -G '/usr/lib/*/libdmtx.so.0*' >/dev/null || need+=(libdmtx0b)
 command -v dmtxread >/dev/null 2>&1 || need+=(dmtx-utils)

@@ -215,3 +215,37 @@ def test_right_to_left_scripts_without_joining_support_are_refused(generate: Mak
     assert "is right-to-left text in a script packets cannot print yet (only Arabic and Hebrew)" in str(
         info.value.errors[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("provider", "request_line", "explained"),
+    [
+        ("Dra. Ana Beltrán", "Pido que la Dra. Ana Beltrán y el equipo", "La Dra. Ana Beltrán o un miembro"),
+        ("Dr. James Okafor", "Pido que el Dr. James Okafor y el equipo", "El Dr. James Okafor o un miembro"),
+        ("Ana Beltrán", "Pido que Ana Beltrán y el equipo", "Ana Beltrán o un miembro"),
+    ],
+)
+def test_spanish_puts_the_article_before_a_title(
+    generate: Make, provider: str, request_line: str, explained: str
+) -> None:
+    _, consent = section_text(generate(language="es", provider=provider).path)
+    assert request_line in consent
+    assert explained in consent
+    assert f"Profesional que realiza el procedimiento: {provider}" in consent  # a label's value: no article
+
+
+def test_the_facility_address_is_in_the_packets_language(generate: Make) -> None:
+    spanish, _ = section_text(generate(language="es").path)
+    assert "Radiología Intervencionista, 2.º piso, 1200 River Road" in spanish
+    english, _ = section_text(generate().path)
+    assert "Interventional Radiology, 2nd floor, 1200 River Road" in english
+
+
+def test_the_spanish_never_assumes_the_patients_gender(library: Library) -> None:
+    from tests.contentdata import every_item
+
+    spanish = library.translations["vertebroplasty"]["es"]
+    texts = [item.text for item in every_item(spanish)] + [flag.label for flag in spanish.flags.values()]
+    for text in texts:  # forms that agree with a man or a woman, said to the patient
+        for word in ("es alérgic", "soy alérgic", "acostado", "acostada", "lo lleve", "la lleve", "listo"):
+            assert word not in text, (word, text)

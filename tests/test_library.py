@@ -108,6 +108,12 @@ def test_validate_checks_content_glyphs_against_every_layout(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(CONTENT.replace("text: Bleeding", "text: Bleeding देव"), encoding="utf-8")
+    bad.write_text(CONTENT.replace("text: Bleeding", "text: Bleeding ሀ"), encoding="utf-8")
     assert main(["validate", str(bad)]) == 2
-    assert "risks[0].text: character U+0926 (DEVANAGARI LETTER DA) has no glyph" in capsys.readouterr().err
+    assert "risks[0].text: character U+1200 (ETHIOPIC SYLLABLE HA) has no glyph" in capsys.readouterr().err
+    # Devanagari has a font, but its letters combine: content text is not shaped, so it is refused.
+    bad.write_text(CONTENT.replace("text: Bleeding", "text: Bleeding किशोर"), encoding="utf-8")
+    assert main(["validate", str(bad)]) == 2
+    assert "risks[0].text: character U+0915 (DEVANAGARI LETTER KA) is in a script whose letters combine" in (
+        capsys.readouterr().err
+    )

@@ -70,11 +70,20 @@ class Colours(Model):
     warning_background: Colour = "#fdeeee"
 
 
+def _pairs(value: Any) -> Any:
+    return tuple(value.items()) if isinstance(value, dict) else value
+
+
 class Facility(Model):
     """The site printed on every packet."""
 
     name: Text
-    address: tuple[Text, ...] = Field(min_length=1)
+    address: (
+        Annotated[tuple[Text, ...], Field(min_length=1)]
+        | Annotated[tuple[tuple[LanguageTag, tuple[Text, ...]], ...], BeforeValidator(_pairs)]
+    )
+    """Lines of the address: one list, or one list per language (`{en: [...], es: [...]}`; a packet in
+    another language prints the `en` one), as (language, lines) pairs."""
     phone: Text
     after_hours_phone: Text | None = None
     """Whom patients call at night and at weekends (the handout's "When to call" box); default `phone`."""
@@ -100,10 +109,6 @@ class LabelBox(Model):
     """Default 2 5/8 inch, the common chart-label width."""
     height: float = Field(default=72.0, ge=36, le=144)
     """Default 1 inch."""
-
-
-def _pairs(value: Any) -> Any:
-    return tuple(value.items()) if isinstance(value, dict) else value
 
 
 class Layout(Model):

@@ -189,6 +189,18 @@ class ScanBack:
 
 
 @dataclass(frozen=True)
+class Tagline:
+    """The interpreter notice in the patient's language."""
+
+    language: str
+    """BCP 47 tag (the PDF marks the text with it)."""
+    text: str
+    right_to_left: bool
+    shaped: bool = False
+    """Letters that combine (Devanagari): drawn through HarfBuzz shaping."""
+
+
+@dataclass(frozen=True)
 class ResolvedPacket:
     """Everything the renderer draws for one appointment, in final form."""
 
@@ -208,6 +220,8 @@ class ResolvedPacket:
     warnings: tuple[str, ...] = field(default=())
     interpreter_notice: str | None = None
     """Printed first when the patient's language has no packet: ask for an interpreter."""
+    tagline: Tagline | None = None
+    """The same notice in the patient's own language, where we have one (`taglines.py`)."""
     footer_note: str | None = None
     """The layout's footer line in the packet's language."""
     approval: str = "approved"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from reportlab.lib.colors import Color
 from reportlab.platypus import Flowable, KeepTogether
 
+from ..direction import visual
 from ..models.packet import Signer
 from .fonts import FontSet
 from .styles import Styles
@@ -387,3 +388,34 @@ class RuledLines(Flowable):
         for n in range(self.count):
             y = self.height - (n + 1) * self.gap
             canv.line(0, y, self.width, y)
+
+
+class RightToLeft(Flowable):
+    """A right-to-left paragraph (an Arabic, Urdu or Persian tagline): broken into lines in reading
+    order first, then each line put in drawing order (`direction.visual`, via `FontSet.draw`) and
+    set flush right, so a wrapped sentence reads from the top line down."""
+
+    def __init__(self, text: str, font: str, size: float, leading: float, colour: Color, fonts: FontSet) -> None:
+        super().__init__()
+        self.words = text.split()
+        self.font, self.size, self.leading, self.colour, self.fonts = font, size, leading, colour, fonts
+        self.lines: list[str] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.lines, line = [], ""
+        for word in self.words:
+            longer = f"{line} {word}" if line else word
+            if line and self.fonts.width(visual(longer), self.font, self.size) > avail_width:
+                self.lines.append(line)
+                longer = word
+            line = longer
+        if line:
+            self.lines.append(line)
+        self.width, self.height = avail_width, len(self.lines) * self.leading
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.setFillColor(self.colour)
+        for n, line in enumerate(self.lines):
+            baseline = self.height - n * self.leading - self.size
+            self.fonts.draw(self.canv, self.width, baseline, line, self.font, self.size, "end")

@@ -7,7 +7,7 @@ from reportlab.platypus import Flowable, Spacer
 from ..models.packet import Callout, ResolvedPacket, Section, WhenToCall
 from .blocks import Blocks
 from .figures import Figure
-from .flowables import Together
+from .flowables import RightToLeft, Together
 
 
 def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
@@ -21,7 +21,7 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         b.para(h.subtitle, b.s.subtitle),
     ]
     if packet.interpreter_notice:
-        notice = b.box([b.para(packet.interpreter_notice, b.s.callout_label)])
+        notice = b.box([b.para(packet.interpreter_notice, b.s.callout_label), *_tagline(packet, b)])
         notice.spaceAfter = b.s.body.fontSize
         story.append(notice)
     story.append(_appointment(packet, b))
@@ -99,3 +99,14 @@ def _callout(callout: Callout, b: Blocks) -> Flowable:
     panel = b.box([b.para(callout.label, b.s.callout_label), b.bullets(callout.items)])
     panel.spaceAfter = b.s.body.fontSize * 0.6
     return panel
+
+
+def _tagline(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
+    """The notice again in the patient's own language (shaped, for scripts such as Devanagari)."""
+    tagline = packet.tagline
+    if tagline is None:
+        return []
+    style = b.s.shaped_tagline if tagline.shaped else b.s.tagline
+    if tagline.right_to_left:
+        return [RightToLeft(tagline.text, style.fontName, style.fontSize, style.leading, style.textColor, b.s.fonts)]
+    return [b.para(tagline.text, style)]

@@ -33,6 +33,10 @@ class Styles:
     """The DRAFT / overdue banner."""
     warning_label: ParagraphStyle
     """The heading inside the "When to call" box."""
+    tagline: ParagraphStyle
+    """The interpreter notice in the patient's language."""
+    shaped_tagline: ParagraphStyle
+    """The same, shaped by HarfBuzz (uharfbuzz), in the regular weight: Devanagari's conjuncts and vowel signs."""
     scan_text: ParagraphStyle
     """The scan-back code's data in small print."""
     text: Color
@@ -84,6 +88,8 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
         ),
         mark=style("mark", size.small + 1, fontName=fonts.bold, textColor=HexColor(colours.warning), alignment=1),
         scan_text=style("scan_text", size.small, textColor=muted),
+        tagline=style("tagline", size.body, fontName=fonts.bold, textColor=heading, spaceBefore=4),
+        shaped_tagline=style("shaped_tagline", size.body, textColor=heading, shaping=1, spaceBefore=4),
         warning_label=style(
             "warning_label",
             size.heading,
