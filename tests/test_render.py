@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from reportlab.graphics.shapes import Line, String
 
 from packetgen.build import Generated
 from packetgen.labels import LABELS
@@ -12,12 +14,12 @@ from packetgen.library import Library
 from packetgen.models import Appointment
 from packetgen.models.packet import ResolvedPacket
 from packetgen.personalize import personalize
-from packetgen.render.figures import DRAWINGS, _prepared
+from packetgen.render.figures import _LEADER, DRAWINGS, _prepared
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
 from packetgen.timing import Site
 from tests.conftest import BASE_APPOINTMENT, TODAY, normalize
-from tests.pdftext import body, page_texts
+from tests.pdftext import body, page_texts, section_text
 
 
 @pytest.mark.parametrize("name", sorted(DRAWINGS))
@@ -71,3 +73,60 @@ def test_lists_and_headings_break_across_pages_cleanly(
     for number, text in enumerate(texts, start=1):
         ending = [k for k in keep if body(text).endswith(normalize(k))]
         assert not ending, f"page {number} ends with {ending}"
+
+
+def _label_boxes(drawing: Any, fonts: Any) -> list[tuple[str, tuple[float, float, float, float]]]:
+    boxes = []
+    for node in drawing.contents:
+        if isinstance(node, String):
+            width = fonts.width(node.text, node.fontName, node.fontSize)
+            x0 = node.x - {"start": 0, "middle": width / 2, "end": width}[node.textAnchor]
+            boxes.append((node.text, (x0, node.y - node.fontSize * 0.25, x0 + width, node.y + node.fontSize * 0.8)))
+    return boxes
+
+
+@pytest.mark.parametrize("layout_name", ["letter", "a4", "large-print"])
+@pytest.mark.parametrize("language", sorted(LABELS))
+def test_figure_labels_never_cross_a_shape_and_fill_the_text_column(
+    library: Library, layout_name: str, language: str
+) -> None:
+    layout = library.layout(layout_name)
+    fonts = load_fonts(layout.fonts)
+    styles = make_styles(layout, fonts)
+    column = {"letter": 612.0, "a4": 595.2755905511812}.get(layout.page.size, 612.0)
+    column -= layout.page.margin_left + layout.page.margin_right
+    words = tuple((k, v) for k, v in sorted(LABELS[language].items()) if k.startswith("figure_"))
+    drawing, _shapes = _prepared("vertebral_compression", column, styles, words)
+    assert drawing.width == pytest.approx(column)  # the width of the text column, in every layout
+    labels = _label_boxes(drawing, fonts)
+    shown = {text for text, _ in labels}
+    for key in ("figure_vertebra", "figure_disk", "figure_cord", "figure_nerve", "figure_needle", "figure_cement"):
+        assert LABELS[language][key] in shown
+    shapes = [
+        node.getBounds()
+        for node in drawing.contents
+        if not isinstance(node, String) and not (isinstance(node, Line) and node.strokeWidth == _LEADER)
+    ]
+    assert len(shapes) > 20
+    for text, (x0, y0, x1, y1) in labels:
+        assert x0 >= 0, text
+        assert x1 <= drawing.width + 0.01, text
+        assert y0 >= 0, text
+        assert y1 <= drawing.height, text
+        for sx0, sy0, sx1, sy1 in shapes:
+            overlap = min(x1, sx1) - max(x0, sx0) > 0.5 and min(y1, sy1) - max(y0, sy0) > 0.5
+            assert not overlap, (text, (x0, y0, x1, y1), (sx0, sy0, sx1, sy1))
+        for other, box in labels:  # nor each other
+            if other != text:
+                assert min(x1, box[2]) <= max(x0, box[0]) or min(y1, box[3]) <= max(y0, box[1]), (text, other)
+    # Large print: its labels are large print too.
+    assert all(node.fontSize >= styles.small.fontSize for node in drawing.contents if isinstance(node, String))
+
+
+def test_the_figure_shows_both_views_with_their_labels_in_the_packet(generate: Callable[..., Generated]) -> None:
+    handout, _ = section_text(generate().path)
+    for label in ("A compression fracture", "Vertebroplasty: cement fills", "Needle", "Cement", "Spinal cord", "Nerve"):
+        assert label in handout
+    spanish, _ = section_text(generate(language="es").path)
+    for label in ("Una fractura por compresión", "Aguja", "Cemento", "Médula espinal", "Nervio"):
+        assert label in spanish

@@ -38,7 +38,7 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     story += [b.para(text) for text in h.introduction]
     if h.figure is not None:
         words = tuple((k, v) for k, v in sorted(labels.items()) if k.startswith("figure_"))
-        drawing = Figure(h.figure.drawing, min(b.width, 300), b.s, words)
+        drawing = Figure(h.figure.drawing, b.width, b.s, words)  # the width of the text column
         story.append(Together([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
     for section in h.sections:
         story += _section(section, b)
