@@ -71,20 +71,25 @@ class Breakable:
     on each page (no widow, no orphan); `whole`: never (consent text, signature captions)."""
 
     def __init__(self, text: str, mark: Callable[[str], str], whole: bool, max_height: float) -> None:
-        self.sentences = [part for part in _SENTENCE_END.split(text) if part]
-        self.mark, self.whole, self.max_height = mark, whole, max_height
+        self.text, self.mark, self.whole, self.max_height = text, mark, whole, max_height
+
+    @property
+    def sentences(self) -> list[str]:
+        """The text's sentences (found only for the few paragraphs that reach a page's foot)."""
+        return [part for part in _SENTENCE_END.split(self.text) if part]
 
     def split(self, para: Paragraph, avail_width: float, avail_height: float) -> list[Flowable] | None:
         """The two paragraphs to put on this page and the next, [] to move it whole, or None: a
         paragraph taller than a page must be split by ReportLab, wherever it can."""
         height = para.wrap(avail_width, self.max_height)[1]
-        if self.whole or len(self.sentences) < 2:
+        sentences = [] if self.whole else self.sentences
+        if len(sentences) < 2:
             return None if height > self.max_height else []
-        for cut in range(len(self.sentences) - 1, 0, -1):
-            head = _Paragraph(self.mark(" ".join(self.sentences[:cut])), para.style)
+        for cut in range(len(sentences) - 1, 0, -1):
+            head = _Paragraph(self.mark(" ".join(sentences[:cut])), para.style)
             if head.wrap(avail_width, avail_height)[1] > avail_height or _lines(head) < 2:
                 continue
-            tail = _Paragraph(self.mark(" ".join(self.sentences[cut:])), para.style)
+            tail = _Paragraph(self.mark(" ".join(sentences[cut:])), para.style)
             tail.wrap(avail_width, self.max_height)
             if _lines(tail) >= 2:
                 head.style = _no_space_after(para.style)

@@ -17,7 +17,7 @@ from reportlab.platypus import Paragraph
 from ..markup import to_markup
 from ..models import Layout
 from ..models.packet import FormStamp, ResolvedPacket
-from .scan import QUIET, Symbol, payload, symbol
+from .scan import QUIET, Symbol, payload, size_for, symbol
 from .styles import Styles
 
 _HEADER_TOP = 28.0
@@ -158,13 +158,19 @@ class Decorator:
     def scan_zone(self, width: float) -> float:
         """Height the scan-back code takes above the footer on consent pages (0 without one): room
         for the largest code and data line a page of the packet can have."""
-        if self.packet.scan is None:
+        scan = self.packet.scan
+        if scan is None:
             return 0.0
-        widest = self._symbol(width, 999, 999)
-        text = self._readable(999, 999).wrap(self._readable_width(width, widest), 1000)[1]
-        if widest.symbology == "code128":
-            return float(widest.height + 3 + text + _SCAN_GAP)
-        return float(max(widest.height, text) + _SCAN_GAP)
+        if scan.symbology in ("code128", "pdf417"):  # their size depends on the characters too
+            widest = self._symbol(width, 999, 999)
+            text = self._readable(999, 999).wrap(self._readable_width(width, widest), 1000)[1]
+            if widest.symbology == "code128":
+                return float(widest.height + 3 + text + _SCAN_GAP)
+            return float(max(widest.height, text) + _SCAN_GAP)
+        # A square code's size depends on its payload's length only (not on this patient's data).
+        code_w, code_h = size_for(scan.symbology, len(payload(scan, 999, 999)), scan.module)
+        text = self._readable(999, 999).wrap(width - code_w - QUIET * scan.module - 6, 1000)[1]
+        return float(max(code_h, text) + _SCAN_GAP)
 
     def _symbol(self, width: float, page: int, count: int) -> Symbol:
         scan = self.packet.scan

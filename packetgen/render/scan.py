@@ -4,7 +4,7 @@ A signed consent is scanned back into the chart, often page by page and out of o
 page carries the patient, the encounter, the document type, the form and its version, the page
 and the page count, and the packet's id. The payload is a URL query string (`MRN=…&ENC=…`),
 written and read by the standard library on both sides. Symbols are drawn as filled rectangles
-from a module matrix made by a well-kept encoder: ReportLab's QR encoder, libdmtx (Data Matrix;
+from a module matrix made by a well-kept encoder: segno (QR), libdmtx (Data Matrix;
 ReportLab's own ECC 200 encoder mis-encodes `=`), pdf417gen (PDF417), ReportLab's Code 128.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, urlencode
 
-from reportlab.graphics.barcode.code128 import Code128
 from reportlab.pdfgen.canvas import Canvas
 
 from ..models.packet import ScanBack
@@ -64,13 +64,23 @@ class Symbol:
         if self.symbology == "code128":
             _code128(self.value, self.module, self.height).drawOn(canv, x, y)
             return
-        path = canv.beginPath()
-        top = y + self.height
-        for r, runs in enumerate(self.rows):
-            row_y = top - (r + 1) * self.module_height
-            for start, length in runs:
-                path.rect(x + start * self.module, row_y, length * self.module, self.module_height)
-        canv.drawPath(path, stroke=0, fill=1)
+        # One filled path of rectangles, written as PDF operators directly: a symbol has hundreds of
+        # runs, and ReportLab's path API formats each number through its general-purpose routine.
+        top, m, mh = y + self.height, self.module, self.module_height
+        ops = [
+            f"{x + start * m:.3f} {top - (r + 1) * mh:.3f} {length * m:.3f} {mh:.3f} re"
+            for r, runs in enumerate(self.rows)
+            for start, length in runs
+        ]
+        canv._code.append("\n".join([*ops, "f"]))
+
+
+@lru_cache(maxsize=64)
+def size_for(symbology: str, length: int, module: float) -> tuple[float, float]:
+    """(width, height) of the symbol for any ASCII payload of `length` characters (as the symbology
+    encodes our payloads: bytes): the room a layout keeps for it, found without the page's own data."""
+    made = symbol(symbology, "x" * length, module)
+    return made.width, made.height
 
 
 def symbol(symbology: str, value: str, module: float) -> Symbol:
@@ -84,7 +94,10 @@ def symbol(symbology: str, value: str, module: float) -> Symbol:
     return Symbol(symbology, width, len(matrix) * module * row_height, rows, module * row_height, value, module)
 
 
-def _code128(value: str, module: float, height: float) -> Code128:
+def _code128(value: str, module: float, height: float) -> Any:
+    # Imported here: ReportLab's barcode package loads every symbology, pylibdmtx's with a slow import.
+    from reportlab.graphics.barcode.code128 import Code128
+
     return Code128(value, barWidth=module, barHeight=height, quiet=0, lquiet=0, rquiet=0)
 
 
@@ -101,13 +114,15 @@ def _matrix(symbology: str, value: str) -> tuple[tuple[tuple[bool, ...], ...], i
 
 
 def _qr(value: str) -> tuple[tuple[bool, ...], ...]:
-    from reportlab.graphics.barcode import qrencoder
+    """QR, error correction M, by segno. The mask is fixed (pattern 2, valid for every reader):
+    choosing the best of eight by penalty scoring costs four times the encoding, on every page."""
+    import segno
 
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(value)
-    code.make()
-    n = code.getModuleCount()
-    return tuple(tuple(bool(code.isDark(r, c)) for c in range(n)) for r in range(n))
+    code = segno.make(value, error="m", micro=False, boost_error=False, mask=_QR_MASK)
+    return tuple(tuple(bool(cell) for cell in row) for row in code.matrix)
+
+
+_QR_MASK = 2
 
 
 def _datamatrix(value: str) -> tuple[tuple[bool, ...], ...]:
