@@ -56,6 +56,9 @@ class Processor:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="packet-maker", daemon=True)
         self._idle = threading.Event()
+        self._signals = threading.Lock()
+        """Orders `wake` against the loop's going idle: a message stored as the loop finds no work
+        must not leave it looking idle (wait_idle would return with the message not yet made)."""
 
     def today(self) -> date:
         """Today at the site (fixed in tests)."""
@@ -66,8 +69,9 @@ class Processor:
 
     def wake(self) -> None:
         """A message was stored: look for work now."""
-        self._idle.clear()
-        self._wake.set()
+        with self._signals:
+            self._idle.clear()
+            self._wake.set()
 
     def stop(self) -> None:
         """Finish what is in hand, then end the thread."""
@@ -103,7 +107,9 @@ class Processor:
                 self.store.checkpoint()
                 if self._stopping.is_set():
                     return
-                self._idle.set()
+                with self._signals:
+                    if not self._wake.is_set():  # nothing stored since this pass looked for work
+                        self._idle.set()
                 self._wake.wait(1.0)
                 self._wake.clear()
 
