@@ -6,14 +6,10 @@ content past its `review_due` date refuses to print unless the run allows it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import BaseModel
-
 from .models import Content
-from .models.content import Translation
 
 
 @dataclass(frozen=True)
@@ -58,21 +54,10 @@ class Approval:
 def approval_of(content: Content, today: date) -> Approval:
     """The state of `content` on `today` (the site's date)."""
     return Approval(
-        pending_items=sum(1 for model in _models(content) if getattr(model, "review", None) == "pending"),
+        pending_items=content.pending_reviews,
         translation_pending=content.translation is not None and content.translation.review != "approved",
         approved_by=content.approved_by,
         approved_on=content.approved_on,
         review_due=content.review_due,
         overdue=today > content.review_due,
     )
-
-
-def _models(model: BaseModel) -> Iterator[BaseModel]:
-    """Every model inside `model` (items, risks, sections, flags), except the translation block."""
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        values = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else (value,)
-        for inner in values:
-            if isinstance(inner, BaseModel) and not isinstance(inner, Translation):
-                yield inner
-                yield from _models(inner)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .approval import Approval, approval_of
 from .checks import check_appointment, check_content, check_packet
-from .errors import InputErrors, PacketError
+from .errors import InputErrors, PacketError, SourcePos
 from .intake import read_appointment_file
 from .library import Library, load_library
 from .models import Appointment, Content, Layout
@@ -82,14 +82,17 @@ class Generator:
                 f"overdue for review since {approval.review_due.isoformat()}: packets are not printed from it "
                 "until it is reviewed (--allow-overdue prints them marked overdue)"
             )
-            raise PacketError(self.library.source_of(content).pos(("review_due",)), "review_due", message)
+            raise PacketError(self._review_due_at(content), "review_due", message)
         return approval
+
+    def _review_due_at(self, content: Content) -> SourcePos:
+        return self.library.source_of(content).pos(("review_due",))
 
     def _overdue_warning(self, approval: Approval, content: Content) -> tuple[str, ...]:
         if not approval.overdue:
             return ()
-        where = self.library.source_of(content).pos(("review_due",))
         due = approval.review_due.isoformat()
+        where = self._review_due_at(content)
         return (f"{where}: warning: review_due: overdue for review since {due}; printed marked overdue",)
 
     def generate(self, appointment: Appointment, content: Content) -> Generated:
@@ -136,6 +139,11 @@ def make_generator(
 def site_timezone(settings: Settings, library: Library) -> str:
     """The site's time zone: its settings', else the default layout's."""
     return settings.timezone or library.layout(None).facility.timezone
+
+
+def site_today(settings: Settings, library: Library) -> date:
+    """Today's date at the site (whether content is overdue for review, for `validate` and `list`)."""
+    return Site.now(site_timezone(settings, library)).today
 
 
 def make_packet(

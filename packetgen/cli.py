@@ -19,6 +19,7 @@ from .errors import InputErrors, PacketgenError, UsageError
 
 if TYPE_CHECKING:
     from .approval import Approval
+    from .readability import SectionGrade
     from .settings import Settings
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -61,6 +62,14 @@ def _language(value: str) -> str:
     return value
 
 
+def _allow_overdue(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--allow-overdue",
+        action="store_true",
+        help="print from content past its review_due date, each page marked overdue (default: refuse)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="generate.py",
@@ -76,11 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     packet.add_argument("--layout", metavar="NAME", help="layout name (default: letter)")
     packet.add_argument("--language", type=_language, metavar="TAG", help="override the appointment's language")
-    packet.add_argument(
-        "--allow-overdue",
-        action="store_true",
-        help="print from content past its review_due date, each page marked overdue (default: refuse)",
-    )
+    _allow_overdue(packet)
     batch = commands.add_parser("batch", help="a CSV, FHIR Bundle or HL7 SIU file → one PDF per appointment + manifest")
     batch.add_argument("appointments", type=Path, metavar="APPOINTMENTS")
     batch.add_argument(
@@ -92,11 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--encoding", metavar="NAME", help="text encoding of the file, e.g. cp1252 (default: UTF-8)")
     batch.add_argument("--resume", action="store_true", help="keep packets that are whole and current; make the rest")
     batch.add_argument("--print-run", action="store_true", help="also write DIR/print-run.pdf for duplex printing")
-    batch.add_argument(
-        "--allow-overdue",
-        action="store_true",
-        help="print from content past its review_due date, each page marked overdue (default: refuse)",
-    )
+    _allow_overdue(batch)
     validate = commands.add_parser("validate", help="check content and layouts; exit 0 when clean")
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     commands.add_parser("list", help="show the procedures and layouts available")
@@ -108,11 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_positive, metavar="N", help="worker processes (default: the machine's cores)"
     )
     listen.add_argument("--layout", metavar="NAME", help="layout for records without their own (default: letter)")
-    listen.add_argument(
-        "--allow-overdue",
-        action="store_true",
-        help="print from content past its review_due date, each page marked overdue (default: refuse)",
-    )
+    _allow_overdue(listen)
     return parser
 
 
@@ -231,7 +228,7 @@ def _to_stderr(line: str) -> None:
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from .approval import approval_of
-    from .build import check_library, site_timezone
+    from .build import check_library, site_today
     from .library import load_library, pending_review
     from .readability import (
         NEW_TEXT_TARGET,
@@ -241,7 +238,6 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         new_text_grades,
         section_grades,
     )
-    from .timing import Site
 
     root = settings.content_root
     files = list(args.paths)
@@ -253,7 +249,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         files += [p for p in extra if p.exists() and p.resolve() not in given]
     library = load_library(root, files=files)
     errors = check_library(library, settings.font_dirs)
-    today = Site.now(site_timezone(settings, library)).today
+    today = site_today(settings, library)
     for content, located in library.editions():
         if shown and located.path not in shown:
             continue  # loaded only as the source of a translation that was asked for
@@ -264,16 +260,10 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
             made_from = content.translation
             state = "reviewed" if made_from.review == "approved" else "AWAITS review by a qualified medical translator"
             print(f"  translation of the {made_from.source_language} version {made_from.source_version}: {state}")
-        print(f"  reading grade ({formula(content.language)}) of each part; target {target}:")
-        for g in grades:
-            mark = "  ABOVE TARGET" if g.grade > target else ""
-            print(f"  {g.grade:5.1f}  {g.words:4d} words  {g.title}{mark}")
+        _print_grades(f"reading grade ({formula(content.language)}) of each part", grades, target)
         errors += above_target(content, located, grades)
         new = new_text_grades(content)
-        print(f"  reading grade of the new text (review: pending) of each part; target {NEW_TEXT_TARGET}:")
-        for g in new:
-            mark = "  ABOVE TARGET" if g.grade > NEW_TEXT_TARGET else ""
-            print(f"  {g.grade:5.1f}  {g.words:4d} words  {g.title}{mark}")
+        _print_grades("reading grade of the new text (review: pending) of each part", new, NEW_TEXT_TARGET)
         errors += new_text_above_target(located, new)
         print(f"  approval: {_approval_line(approval_of(content, today))}")
         pending = pending_review(located.data)
@@ -286,6 +276,13 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _print_grades(title: str, grades: list[SectionGrade], target: float) -> None:
+    print(f"  {title}; target {target}:")
+    for g in grades:
+        mark = "  ABOVE TARGET" if g.grade > target else ""
+        print(f"  {g.grade:5.1f}  {g.words:4d} words  {g.title}{mark}")
+
+
 def _approval_line(approval: Approval) -> str:
     """`draft (why)`, or who approved it, and when review is due."""
     due = f"review due {approval.review_due.isoformat()}"
@@ -296,12 +293,11 @@ def _approval_line(approval: Approval) -> str:
 
 def _list(_args: argparse.Namespace, settings: Settings) -> int:
     from .approval import approval_of
-    from .build import site_timezone
+    from .build import site_today
     from .library import load_library
-    from .timing import Site
 
     library = load_library(settings.content_root)
-    today = Site.now(site_timezone(settings, library)).today
+    today = site_today(settings, library)
     print("Procedures:")
     for content in sorted(library.contents.values(), key=lambda c: c.id):
         codes = ", ".join(f"{k.system} {k.code}" for k in content.codes)

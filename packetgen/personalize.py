@@ -35,13 +35,14 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     start = local_start(appointment, site.timezone)
     facility = layout.facility
     interpreted = _interpreted(appointment.language, content)
+    named = _with_article(appointment.provider, content.language)
     values = {
         "procedure_date": unbroken(format_date(start.date(), labels["date_long"], locale=locale)),
         "procedure_time": unbroken(show(start, "time", labels, locale)),
         "arrival_time": unbroken(
             show(moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time")), "time", labels, locale)
         ),
-        "provider": _with_article(appointment.provider, content.language) or labels["provider_unknown"],
+        "provider": named or labels["provider_unknown"],
         "location": appointment.location or facility.name,
         "facility": facility.name,
         "facility_phone": facility.phone,
@@ -55,7 +56,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         return tuple(_sentence_case(fill(item.text, values), content.language) for item in items)
 
     # Without a named provider, the consent leaves a line to write the name in before signing.
-    signed = {**values, "provider": _with_article(appointment.provider, content.language) or labels["blank_line"]}
+    signed = {**values, "provider": named or labels["blank_line"]}
 
     def consent_texts(items: Iterable[c.Item]) -> tuple[str, ...]:
         return tuple(_sentence_case(fill(item.text, signed), content.language) for item in items)
@@ -68,7 +69,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         provider=appointment.provider,
         location=values["location"],
         facility=facility.name,
-        facility_address=_address(layout, content.language),
+        facility_address=_in_language(facility.address, content.language),
         facility_phone=facility.phone,
     )
     patient = p.Patient(
@@ -151,13 +152,6 @@ def _footer_note(layout: Layout, language: str) -> str | None:
     if note is None or isinstance(note, str):
         return note
     return _in_language(note, language)
-
-
-def _address(layout: Layout, language: str) -> tuple[str, ...]:
-    address = layout.facility.address
-    if address and isinstance(address[0], str):
-        return tuple(str(line) for line in address)
-    return tuple(_in_language(address, language))  # type: ignore[arg-type]
 
 
 def _in_language(pairs: Iterable[tuple[str, T]], language: str) -> T:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,13 @@ BASE_APPOINTMENT: dict[str, Any] = {
     "provider": "Dr. Maria Alvarez, MD",
     "location": "Interventional Radiology, Room 214",
 }
+
+
+def copy_site(root: Path) -> Path:
+    """A copy of the project's content and layouts under `root`, to edit in a test; returns `root`."""
+    for folder in ("packets", "layouts"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
 
 
 def normalize(text: str) -> str:

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import BaseModel
-
-from packetgen.models.content import Content, Item
+from packetgen.models.content import Content, Item, submodels
 
 
 def every_item(content: Content) -> Iterator[Item]:
     """Every Item anywhere in the content, in file order."""
-
-    def walk(model: BaseModel) -> Iterator[Item]:
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            values = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else (value,)
-            for inner in values:
-                if isinstance(inner, Item):
-                    yield inner
-                elif isinstance(inner, BaseModel):
-                    yield from walk(inner)
-
-    return walk(content)
+    return (model for model in submodels(content) if isinstance(model, Item))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from packetgen.library import load_library, pending_review
 from packetgen.models.content import months_later
 from packetgen.settings import Settings
 from tests.batchdata import HEADER, manifest, row
-from tests.conftest import ROOT, TODAY
+from tests.conftest import ROOT, TODAY, copy_site
 from tests.pdftext import page_texts
 
 DRAFT = "DRAFT — not approved for clinical use"
@@ -31,9 +30,7 @@ OVERDUE = {"effective": "2024-11-01", "review_due": "2025-11-20"}
 
 def _site(tmp_path: Path, approved: bool, review_due: str = "2028-11-01", effective: str = "2026-11-01") -> Path:
     """A copy of the project's content and layouts; `approved`: every item approved and signed off."""
-    root = tmp_path / "site"
-    for folder in ("packets", "layouts"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = copy_site(tmp_path / "site")
     for path in (root / "packets").glob("*.yaml"):
         text = path.read_text(encoding="utf-8").replace('review_due: "2028-11-01"', f'review_due: "{review_due}"')
         text = text.replace('effective: "2026-11-01"', f'effective: "{effective}"')

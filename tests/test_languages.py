@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ from packetgen.errors import InputErrors
 from packetgen.labels import LABELS
 from packetgen.library import Library, load_library
 from packetgen.yamlsafe import walk_strings
-from tests.conftest import ROOT, normalize
+from tests.conftest import copy_site, normalize
 from tests.contentdata import every_item
 from tests.pdfimage import words
 from tests.pdftext import body, numbering, page_texts, section_text
@@ -61,7 +60,15 @@ def test_every_spanish_item_and_risk_reaches_the_packet(generate: Make, library:
     everything = normalize(handout + " " + consent)
     for item in every_item(spanish):  # every paragraph, bullet, clause and attestation of the content
         assert normalize(item.text.split("{{")[0]) in everything or item.text.startswith("{{"), item.id
-    for label in ("Riesgos y complicaciones", "Iniciales", "Firma", "Testigo", "Intérprete (obligatorio)"):
+    labels = (
+        "Riesgos y complicaciones",
+        "Iniciales",
+        "Firma",
+        "Testigo",
+        "Intérprete (obligatorio)",
+        "Anestesia y sedación",
+    )
+    for label in labels:
         assert label in consent
 
 
@@ -86,9 +93,7 @@ def test_every_packet_language_has_its_labels(library: Library) -> None:
 
 
 def _library_copy(tmp_path: Path) -> Path:
-    for folder in ("packets", "layouts"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path / "packets" / "vertebroplasty.es.yaml"
+    return copy_site(tmp_path) / "packets" / "vertebroplasty.es.yaml"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from packetgen.build import Generated, make_packet
 from packetgen.errors import InputErrors
 from packetgen.library import Library, load_library
 from packetgen.render.fonts import find_font
-from tests.conftest import DATA, ROOT, TODAY, normalize
+from tests.conftest import DATA, ROOT, TODAY, copy_site, normalize
 from tests.pdftext import numbering, page_texts, section_text
 
 Make = Callable[..., Generated]
@@ -143,8 +143,7 @@ def test_long_names_wrap_in_the_header_and_never_reach_the_body(
 def test_the_risk_table_splits_across_pages_with_its_header_row_repeated(
     tmp_path: Path, write_appointment: Callable[..., Path]
 ) -> None:
-    for folder in ("packets", "layouts"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_site(tmp_path)
     (tmp_path / "layouts" / "huge.yaml").write_text(
         "name: huge\nextends: large-print\ndescription: 30 pt body\nsizes: {body: 30, heading: 34, title: 40}\n",
         encoding="utf-8",
@@ -187,8 +186,7 @@ def test_font_folders_from_the_environment_come_first(tmp_path: Path) -> None:
 def test_a_footer_note_may_be_one_text_for_every_language(
     tmp_path: Path, write_appointment: Callable[..., Path]
 ) -> None:
-    for folder in ("packets", "layouts"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_site(tmp_path)
     (tmp_path / "layouts" / "plain.yaml").write_text(
         'name: plain\nextends: letter\ndescription: one footer note\nfooter_note: "Bring this packet with you."\n',
         encoding="utf-8",

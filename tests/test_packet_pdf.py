@@ -270,7 +270,7 @@ def test_letter_pages_and_all_but_the_small_print_at_least_12_pt(generate: Make,
         "Mar 14, 1948",
         "00012345",
         layout.facility.name,
-        ", ".join(dict(layout.facility.address)["en"]),  # type: ignore[arg-type]
+        ", ".join(dict(layout.facility.address)["en"]),
         "Questions? Call (217) 555-0142",
         "Form vp-handout, version 1.0.0, effective 2026-11-01",
         "Form vp-consent, version 1.0.0, effective 2026-11-01",
@@ -282,7 +282,7 @@ def test_letter_pages_and_all_but_the_small_print_at_least_12_pt(generate: Make,
         *(en[k] for k in ("handout_copy", "consent_copy", "label_box", "draft_mark", "initials")),
         *(en[k] for k in ("representative_reason", "telephone_person", "relationship_to_patient", "telephone_number")),
     }
-    address = ", ".join(dict(layout.facility.address)["en"])  # type: ignore[arg-type]
+    address = ", ".join(dict(layout.facility.address)["en"])
     scan_data = re.compile(r"MRN 00012345 · DOC CONSENT · FORM vp-consent · VER 1\.0\.0 · PKT T-0001 · PG \d+/\d+")
     smaller: set[str] = set()
     body = 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from pypdf import PdfReader
 from packetgen.batch import BatchOptions, run_batch
 from packetgen.library import load_library
 from tests.batchdata import HEADER, manifest, row
-from tests.conftest import ROOT, TODAY
+from tests.conftest import TODAY, copy_site
 
 
 def _batch(root: Path, source: Path, out: Path, resume: bool) -> list[bool]:
@@ -57,9 +56,7 @@ EDITS = [
 def test_editing_content_or_layout_without_a_new_version_remakes_the_packet(
     tmp_path: Path, edited: str, old: str, new: str, record: dict[str, str], shown: str
 ) -> None:
-    root = tmp_path / "site"
-    for folder in ("packets", "layouts"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = copy_site(tmp_path / "site")
     source = tmp_path / "day.csv"
     extra = f",{record.get('language', 'en')},{record.get('layout', 'letter')}"
     source.write_text(f"{HEADER},language,layout\n{row('E-1')}{extra}\n", encoding="utf-8")

@@ -7,10 +7,11 @@ Written by clinical educators. Text fields may hold placeholders such as
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator
 
 from .types import Id, IsoDate, LanguageTag, Model, Text, Version
 
@@ -264,6 +265,32 @@ class Content(Model):
             latest = months_later(since, REVIEW_CYCLE_MONTHS).isoformat()
             raise ValueError(f"expected at most {REVIEW_CYCLE_MONTHS} months after {name} ({latest} at the latest)")
         return value
+
+    _pending_reviews: int = PrivateAttr(default=0)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Counted once, when the content is loaded: every packet made from it is marked by it.
+        self._pending_reviews = sum(
+            1
+            for model in submodels(self)
+            if not isinstance(model, Translation) and getattr(model, "review", None) == "pending"
+        )
+
+    @property
+    def pending_reviews(self) -> int:
+        """Items, risks and clauses marked `review: pending` (the translation's own review apart)."""
+        return self._pending_reviews
+
+
+def submodels(model: BaseModel) -> Iterator[BaseModel]:
+    """Every model inside `model` (sections, items, risks, flags, ...), depth first, in field order."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else (value,)
+        for inner in values:
+            if isinstance(inner, BaseModel):
+                yield inner
+                yield from submodels(inner)
 
 
 REVIEW_CYCLE_MONTHS = 24

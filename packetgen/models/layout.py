@@ -74,16 +74,25 @@ def _pairs(value: Any) -> Any:
     return tuple(value.items()) if isinstance(value, dict) else value
 
 
+def _lines_by_language(value: Any) -> Any:
+    """One list of lines, or one per language, as (language, lines) pairs: a single list is English's,
+    which every language without its own prints."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(line, str) for line in value):
+        return (("en", value),)
+    return _pairs(value)
+
+
 class Facility(Model):
     """The site printed on every packet."""
 
     name: Text
-    address: (
-        Annotated[tuple[Text, ...], Field(min_length=1)]
-        | Annotated[tuple[tuple[LanguageTag, tuple[Text, ...]], ...], BeforeValidator(_pairs)]
-    )
+    address: Annotated[
+        tuple[tuple[LanguageTag, Annotated[tuple[Text, ...], Field(min_length=1)]], ...],
+        BeforeValidator(_lines_by_language),
+        Field(min_length=1),
+    ]
     """Lines of the address: one list, or one list per language (`{en: [...], es: [...]}`; a packet in
-    another language prints the `en` one), as (language, lines) pairs."""
+    another language prints the `en` one), kept as (language, lines) pairs."""
     phone: Text
     after_hours_phone: Text | None = None
     """Whom patients call at night and at weekends (the handout's "When to call" box); default `phone`."""

@@ -19,7 +19,6 @@ from reportlab.graphics.shapes import Drawing, Line, Path, Polygon, PolyLine, Re
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from .fonts import FontSet
 from .styles import Styles
 
 _BONE = "#f3ead8"
@@ -198,14 +197,14 @@ def vertebral_compression(target_width: float, styles: Styles, words: Words) -> 
     if side_by_side:
         u = min(1.6, beside)
         split_at = left_a + anatomy * u + gap
-        title_a = _wrap(w["figure_before"], split_at - 6, fonts, font, size)
-        title_b = _wrap(w["figure_after"], target_width - split_at - 2, fonts, font, size)
+        title_a = fonts.lines(w["figure_before"], font, size, split_at - 6)
+        title_b = fonts.lines(w["figure_after"], font, size, target_width - split_at - 2)
         rows = max(len(title_a), len(title_b))
         above_a = above_b = rows * line + line + 6  # titles, then a row for the needle's label
     else:
         u = min(1.3, (target_width - left_b) / (anatomy + needle), (target_width - left_a - gap) / anatomy)
-        title_a = _wrap(w["figure_before"], target_width, fonts, font, size)
-        title_b = _wrap(w["figure_after"], target_width, fonts, font, size)
+        title_a = fonts.lines(w["figure_before"], font, size, target_width)
+        title_b = fonts.lines(w["figure_after"], font, size, target_width)
         above_a, above_b = len(title_a) * line + 6, len(title_b) * line + line + 6
     below = 4 * u + size * 1.1 + 5  # under each view: the cord's label
     view_a, view_b = (sum(a_heights) + 27) * u, (sum(b_heights) + 18) * u
@@ -242,25 +241,14 @@ def vertebral_compression(target_width: float, styles: Styles, words: Words) -> 
     for n, title in enumerate(title_b):
         text.title(spine_b.x - left_b + 2, tops[1] - (n + 1) * line + size * 0.2, title)
     text.left(spine_b, spine_b.centre(1), w["figure_cement"], spine_b.x + spine_b.body_w * 0.3)
-    hub_x, hub_y, _tip_x, _tip_y = needle_path(spine_b)
+    hub_x, hub_y, _tip_x, _tip_y = _needle_path(spine_b)
     label_w = fonts.width(w["figure_needle"], font, size)
     at = min(hub_x + 4 * u, target_width - label_w / 2)  # centred over the handle, inside the drawing
     text.over(at, spine_b.top + line * 0.4, hub_y + 4 * u, w["figure_needle"], leader_x=hub_x + 4 * u)
     return d
 
 
-def _wrap(text: str, width: float, fonts: FontSet, font: str, size: float) -> list[str]:
-    """`text` broken into lines no wider than `width` (a word longer than that keeps a line of its own)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and fonts.width(f"{lines[-1]} {word}", font, size) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def needle_path(spine: _Spine) -> tuple[float, float, float, float]:
+def _needle_path(spine: _Spine) -> tuple[float, float, float, float]:
     """(hub x, hub y, tip x, tip y): from behind, through the pedicle beside the cord, into the body."""
     u = spine.u
     tip_x, tip_y = spine.x + spine.body_w * 0.45, spine.centre(1)
@@ -272,7 +260,7 @@ def _needle(d: Drawing, spine: _Spine) -> None:
     """The pedicle of the treated vertebra (bone beside the cord, seen from the side), and the needle
     through it, its tip in the cement."""
     u = spine.u
-    hub_x, hub_y, tip_x, tip_y = needle_path(spine)
+    hub_x, hub_y, tip_x, tip_y = _needle_path(spine)
     at = (spine.cord_x + spine.cord_w / 2 - tip_x) * 0.16 + tip_y
     d.add(
         Rect(

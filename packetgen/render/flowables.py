@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from reportlab.lib.colors import Color
 from reportlab.platypus import Flowable, KeepTogether
 
-from ..direction import visual
 from ..models.packet import Signer
 from .fonts import FontSet
 from .styles import Styles
@@ -397,20 +396,12 @@ class RightToLeft(Flowable):
 
     def __init__(self, text: str, font: str, size: float, leading: float, colour: Color, fonts: FontSet) -> None:
         super().__init__()
-        self.words = text.split()
+        self.text = text
         self.font, self.size, self.leading, self.colour, self.fonts = font, size, leading, colour, fonts
         self.lines: list[str] = []
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self.lines, line = [], ""
-        for word in self.words:
-            longer = f"{line} {word}" if line else word
-            if line and self.fonts.width(visual(longer), self.font, self.size) > avail_width:
-                self.lines.append(line)
-                longer = word
-            line = longer
-        if line:
-            self.lines.append(line)
+        self.lines = self.fonts.lines(self.text, self.font, self.size, avail_width)
         self.width, self.height = avail_width, len(self.lines) * self.leading
         return self.width, self.height
 

@@ -78,6 +78,19 @@ class FontSet:
         """The width of `text` drawn by `draw`."""
         return float(sum(stringWidth(piece, name, size) for name, piece in self.runs(text, font)))
 
+    def lines(self, text: str, font: str, size: float, width: float) -> list[str]:
+        """`text` broken between words into lines no wider than `width` as `draw` draws them (a word
+        wider than that keeps a line of its own). Lines keep reading order: a right-to-left line is
+        put in drawing order by `draw`, one line at a time."""
+        lines: list[str] = []
+        for word in text.split():
+            longer = f"{lines[-1]} {word}" if lines else word
+            if lines and self.width(visual(longer), font, size) <= width:
+                lines[-1] = longer
+            else:
+                lines.append(word)
+        return lines
+
     def draw(self, canv: Any, x: float, y: float, text: str, font: str, size: float, anchor: str = "start") -> None:
         """Draw one line of plain text at (x, y), anchored at its `start`, `middle` or `end`."""
         text = visual(text)

@@ -101,7 +101,6 @@ def _code128(value: str, module: float, height: float) -> Any:
     return Code128(value, barWidth=module, barHeight=height, quiet=0, lquiet=0, rquiet=0)
 
 
-@lru_cache(maxsize=256)
 def _matrix(symbology: str, value: str) -> tuple[tuple[tuple[bool, ...], ...], int]:
     """The symbol's modules (dark = True), top row first, and each row's height in modules."""
     if symbology == "qr":
