@@ -29,7 +29,7 @@ from .intake.batch_file import ReadOptions, read_batch
 from .intake.columns import load_column_map
 from .intake.raw import RawRecord, RecordFailure
 from .library import Library
-from .manifest import Entry, ManifestWriter, previous_entries
+from .manifest import Entry, ManifestWriter, Recipient, previous_entries
 from .models import Content
 from .output import remove_pdf, remove_stale_temp_files
 from .pool import Workers
@@ -52,6 +52,8 @@ class BatchOptions:
     today: date | None = None
     allow_overdue: bool = False
     """Print from content past its review date, marked overdue, instead of refusing those records."""
+    keep_recipients: bool = False
+    """Keep each packet that has an email address for the caller to email (`BatchResult.to_email`)."""
 
 
 @dataclass
@@ -69,6 +71,8 @@ class BatchResult:
     printable: dict[str, Entry] = field(default_factory=dict)
     """The packet of each appointment for the print run: a later event's replaces an earlier one's,
     a cancellation removes it."""
+    to_email: dict[str, Entry] = field(default_factory=dict)
+    """With `keep_recipients`: the packet of each appointment whose record has an email address."""
 
     def summary(self) -> str:
         made = self.ok - self.reused
@@ -126,7 +130,7 @@ def run_batch(
     with Workers(run_task, generator, options.workers) as workers:
         for entry in workers.run(_tasks(records, previous), _is_task, _in_order):
             writer.write(entry)
-            _tally(entry, result, report, keep_for_print=options.print_run)
+            _tally(entry, result, report, keep_for_print=options.print_run, keep_recipients=options.keep_recipients)
             advance()
     result.seconds = time.perf_counter() - started
     result.manifest = writer.close()
@@ -172,7 +176,7 @@ def _tasks(records: Iterator[RawRecord | RecordFailure], previous: dict[str, dic
         yield Task(record, previous.get(appointment_id or ""), after_earlier=repeated)
 
 
-def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bool) -> None:
+def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bool, keep_recipients: bool) -> None:
     result.warnings += len(entry.warnings)
     for line in entry.warnings:
         report(line)
@@ -180,11 +184,25 @@ def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bo
         result.ok += 1
         result.reused += int(entry.reused)
         if keep_for_print and entry.appointment_id:  # otherwise a long batch would hold an entry per record
-            kept = Entry(entry.place, entry.appointment_id, "ok", file=entry.file, start=entry.start)
+            kept = Entry(
+                entry.place, entry.appointment_id, "ok", file=entry.file, start=entry.start, sha256=entry.sha256
+            )
             result.printable[entry.appointment_id] = kept
+        if keep_recipients and entry.appointment_id and entry.recipient:
+            result.to_email[entry.appointment_id] = Entry(
+                entry.place,
+                entry.appointment_id,
+                "ok",
+                file=entry.file,
+                sha256=entry.sha256,
+                language=entry.language,
+                layout=entry.layout,
+                recipient=entry.recipient,
+            )
     elif entry.status == "skipped":
         result.skipped += 1
         result.printable.pop(entry.appointment_id or "", None)
+        result.to_email.pop(entry.appointment_id or "", None)
     else:
         result.failed += 1
         report(entry.error or f"{entry.place}: failed")
@@ -219,8 +237,10 @@ def run_task(task: Task, generator: Generator) -> Entry:
         layout = generator.layout_for(appointment)
         approval = generator.approval(content)  # overdue content refuses before a packet is reused
         fingerprint = _fingerprint(record, generator.library, content, layout.name, approval.state)
+        recipient = Recipient(appointment.email, appointment.date_of_birth) if appointment.email else None
         reused = _reusable(task.previous, fingerprint, generator.out_dir)
         if reused is not None:
+            reused.recipient = recipient
             return reused
         made = generator.generate(appointment, content)
     except PacketgenError as exc:
@@ -229,6 +249,7 @@ def run_task(task: Task, generator: Generator) -> Entry:
     except Exception as exc:  # a bug must not sink the batch: record it, go on
         entry.error = f"{record.place}: internal error ({type(exc).__name__}); please report it"
         return entry
+    entry.recipient = recipient
     return _ok(entry, made, fingerprint)
 
 

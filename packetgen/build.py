@@ -42,6 +42,10 @@ class Generated:
     warnings: tuple[str, ...]
     approval: str = "approved"
     """The content's approval state the packet was marked with (`draft`, `overdue`, ...)."""
+    email: str | None = None
+    """The patient's email address from the record (patient data: for delivery, never written)."""
+    date_of_birth: date | None = None
+    """For a site whose emailed packets open with the date of birth (patient data, never written)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,8 @@ class Generator:
             start=packet.local_start,
             warnings=packet.warnings + self._overdue_warning(approval, content),
             approval=packet.approval,
+            email=appointment.email,
+            date_of_birth=appointment.date_of_birth,
         )
 
 

@@ -34,6 +34,11 @@ EPILOG = """examples:
   generate.py validate packets/vertebroplasty.yaml
   generate.py list
   generate.py listen --out /srv/packets --port 2575
+  generate.py print examples/appointments/nguyen.yaml --printer ir-frontdesk
+  generate.py email examples/appointments/nguyen.yaml --to patient@example.org
+  generate.py batch today.csv --email --print-run --printer ir-frontdesk
+  generate.py outbox send
+  generate.py audit --appointment VP-0001
 """
 
 
@@ -62,6 +67,32 @@ def _language(value: str) -> str:
     return value
 
 
+def _address(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise argparse.ArgumentTypeError("expected an email address such as name@example.org") from None
+
+
+def _day(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError("expected a date as YYYY-MM-DD")
+    return value
+
+
+def _one_packet(command: argparse.ArgumentParser) -> None:
+    """The arguments of every command that makes one packet from one appointment file."""
+    command.add_argument("appointment", type=Path, metavar="APPOINTMENT_FILE")
+    command.add_argument(
+        "--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output/)"
+    )
+    command.add_argument("--layout", metavar="NAME", help="layout name (default: letter)")
+    command.add_argument("--language", type=_language, metavar="TAG", help="override the appointment's language")
+    _allow_overdue(command)
+
+
 def _allow_overdue(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--allow-overdue",
@@ -79,13 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     packet = commands.add_parser("packet", help="one appointment file (YAML or JSON) → one PDF packet")
-    packet.add_argument("appointment", type=Path, metavar="APPOINTMENT_FILE")
-    packet.add_argument(
-        "--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output/)"
-    )
-    packet.add_argument("--layout", metavar="NAME", help="layout name (default: letter)")
-    packet.add_argument("--language", type=_language, metavar="TAG", help="override the appointment's language")
-    _allow_overdue(packet)
+    _one_packet(packet)
+    print_ = commands.add_parser("print", help="make one packet and print it two-sided on a CUPS queue")
+    _one_packet(print_)
+    print_.add_argument("--printer", metavar="QUEUE", help="CUPS queue (default: PACKETGEN_PRINTER, else CUPS's)")
+    print_.add_argument("--copies", type=_positive, default=1, metavar="N", help="copies (default: 1)")
+    email = commands.add_parser("email", help="make one packet, encrypt it and email it through the relay")
+    _one_packet(email)
+    email.add_argument("--to", type=_address, metavar="ADDRESS", help="recipient (default: the record's email)")
+    outbox = commands.add_parser("outbox", help="list the emails not yet sent; `outbox send` retries them")
+    outbox.add_argument("action", nargs="?", choices=["send"], help="send every queued message that is due")
+    outbox.add_argument("--all", action="store_true", help="list sent messages too")
+    outbox.add_argument("--workers", type=_positive, default=1, metavar="N", help="connections to the relay")
+    audit = commands.add_parser("audit", help="every print and email, oldest first")
+    audit.add_argument("--appointment", metavar="ID", help="only this appointment's")
+    audit.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only from this day (UTC) on")
     batch = commands.add_parser("batch", help="a CSV, FHIR Bundle or HL7 SIU file → one PDF per appointment + manifest")
     batch.add_argument("appointments", type=Path, metavar="APPOINTMENTS")
     batch.add_argument(
@@ -97,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--encoding", metavar="NAME", help="text encoding of the file, e.g. cp1252 (default: UTF-8)")
     batch.add_argument("--resume", action="store_true", help="keep packets that are whole and current; make the rest")
     batch.add_argument("--print-run", action="store_true", help="also write DIR/print-run.pdf for duplex printing")
+    batch.add_argument("--printer", metavar="QUEUE", help="with --print-run: print it on this CUPS queue")
+    batch.add_argument("--email", action="store_true", help="email each record that has an email address")
     _allow_overdue(batch)
     validate = commands.add_parser("validate", help="check content and layouts; exit 0 when clean")
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
@@ -123,7 +164,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         settings = load_settings(os.environ if environ is None else environ)
         debug = settings.debug
-        commands = {"packet": _packet, "batch": _batch, "validate": _validate, "list": _list, "listen": _listen}
+        from . import cli_delivery
+
+        commands = {
+            "packet": _packet,
+            "batch": _batch,
+            "validate": _validate,
+            "list": _list,
+            "listen": _listen,
+            "print": cli_delivery.print_command,
+            "email": cli_delivery.email_command,
+            "outbox": cli_delivery.outbox_command,
+            "audit": cli_delivery.audit_command,
+        }
         return commands[args.command](args, settings)
     except PacketgenError as exc:  # every error a user can cause: one line each, exit 2
         prefix = "generate.py: error: " if isinstance(exc, UsageError) else ""
@@ -161,10 +214,14 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
 
     from tqdm import tqdm
 
+    from . import cli_delivery
     from .batch import BatchOptions, default_workers, run_batch
 
     if not args.appointments.is_file():
         raise UsageError(f"{args.appointments}: no such file")
+    if args.printer and not args.print_run:
+        raise UsageError("--printer prints the print run: add --print-run")
+    delivery = cli_delivery.BatchDelivery.prepare(args, settings)
     if args.encoding:
         try:
             codecs.lookup(args.encoding)
@@ -180,6 +237,7 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
         print_run=args.print_run,
         encoding=args.encoding,
         allow_overdue=args.allow_overdue,
+        keep_recipients=args.email,
     )
     with tqdm(unit=" packets", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
 
@@ -191,7 +249,8 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
     print(result.summary())
     if result.print_run:
         print(result.print_run)
-    return EXIT_SOME_FAILED if result.failed else EXIT_OK
+    delivered = delivery.deliver(result, args.out) if delivery else True
+    return EXIT_SOME_FAILED if result.failed or not delivered else EXIT_OK
 
 
 def _listen(args: argparse.Namespace, settings: Settings) -> int:

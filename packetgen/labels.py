@@ -85,6 +85,18 @@ LABELS: dict[str, dict[str, str]] = {
         "procedure_heading": "The procedure",
         "anesthesia": "Anesthesia and sedation",
         "own_risks": "Other risks for this patient (written by the physician)",
+        # The email that carries an encrypted packet: no patient data, no procedure, no date.
+        "email_subject": "Documents from {facility}",
+        "email_body": (
+            "Hello,\n\n"
+            "{facility} has sent you documents for your visit. They are in the PDF file attached to this "
+            "email.\n\n"
+            "The file is locked with a password. We will give you the password by phone or in person. "
+            "It is never in an email.\n\n"
+            "Questions? Call us at {phone}. If you did not expect this email, please call us and delete it.\n\n"
+            "Please do not reply with health information: email is not a private way to reach us.\n"
+        ),
+        "email_attachment": "documents.pdf",
     },
     # Spanish: a draft, like the Spanish content; a qualified medical translator must review it.
     "es": {
@@ -165,6 +177,18 @@ LABELS: dict[str, dict[str, str]] = {
         "procedure_heading": "El procedimiento",
         "anesthesia": "Anestesia y sedación",
         "own_risks": "Otros riesgos para este paciente (los escribe el médico)",
+        "email_subject": "Documentos de {facility}",
+        "email_body": (
+            "Hola:\n\n"
+            "{facility} le envía documentos para su visita. Están en el archivo PDF adjunto a este "
+            "correo.\n\n"
+            "El archivo está protegido con una contraseña. Le daremos la contraseña por teléfono o en "
+            "persona. Nunca va en un correo.\n\n"
+            "¿Preguntas? Llámenos al {phone}. Si no esperaba este correo, llámenos y bórrelo.\n\n"
+            "No responda con información de salud: el correo no es una forma privada de comunicarse con "
+            "nosotros.\n"
+        ),
+        "email_attachment": "documentos.pdf",
     },
 }
 

@@ -11,12 +11,22 @@ import json
 import os
 import threading
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 NAME = "manifest.jsonl"
 PARTIAL = "manifest.jsonl.partial"
 _FSYNC_EVERY = 50
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a batch emails a record's packet, and what a date-of-birth passphrase needs. Kept in
+    memory for the run only: never written to the manifest."""
+
+    address: str
+    date_of_birth: date
 
 
 @dataclass
@@ -51,9 +61,14 @@ class Entry:
     """Which participant the printed provider is (`AIP 2 (AIP-4 PP)`, `Practitioner/dr1 (participant type
     PPRF)`), where a feed named several people or none was chosen by its role."""
 
+    recipient: Recipient | None = field(default=None, repr=False)
+    """The record's email address (for `batch --email`): patient data, never written (see `to_json`)."""
+
     def to_json(self) -> str:
         """The entry as its manifest line (without the line end)."""
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        data = asdict(self)
+        del data["recipient"]
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 class ManifestWriter:

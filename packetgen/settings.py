@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field
@@ -77,6 +77,43 @@ class ListenerSettings(Model):
     """A larger frame is refused (AR) rather than read into memory."""
 
 
+def _smtp_url(url: str) -> str:
+    """`smtp://[user[:password]@]host[:port][?tls=none]` or `smtps://…`; the password is never echoed."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    expected = "expected smtp://[user:password@]host[:port][?tls=none] or smtps://…"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise PydanticCustomError("smtp_url", expected) from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or parts.path not in ("", "/"):
+        raise PydanticCustomError("smtp_url", expected)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key != "tls" or value not in ("none", "starttls") for key, value in query):
+        raise PydanticCustomError("smtp_url", "expected no query but ?tls=none (or ?tls=starttls)")
+    if parts.scheme == "smtps" and query:
+        raise PydanticCustomError("smtp_url", "smtps:// is TLS from the first byte: ?tls= is for smtp:// only")
+    del port  # read above only to check it is a number
+    return url
+
+
+class EmailSettings(Model):
+    """How packets are emailed (`generate.py email`, `batch --email`)."""
+
+    passphrase: Literal["words", "date_of_birth"] = "words"  # noqa: S105 (a policy name)
+    """`words`: a one-time passphrase of random words from the EFF long word list (about 11.5 bits a
+    word), shown once to the sender; `date_of_birth`: the site's policy is that patients open their
+    packets with their date of birth (weaker: anyone who knows it can open the file)."""
+    words: int = Field(default=5, ge=4, le=5)
+    """Words in a one-time passphrase: 5 (about 57 bits) or 4 (about 46). No more: poppler-based
+    readers take only 32 bytes of a password."""
+    date_of_birth_format: Literal["MMDDYYYY", "DDMMYYYY", "YYYYMMDD"] = "MMDDYYYY"
+    """How the date of birth is typed as a passphrase, digits only."""
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    """Seconds to wait for the relay at each step before the attempt counts as failed."""
+
+
 class Settings(Model):
     """Everything a site may configure. Defaults suit a development checkout."""
 
@@ -93,6 +130,22 @@ class Settings(Model):
     """Worker processes for batches and the listener; default: the machine's cores."""
     debug: bool = False
     """Show a traceback for an internal error instead of one line."""
+    printer: Text | None = None
+    """The CUPS queue packets print on; default: the print server's default queue."""
+    cups_server: Text | None = None
+    """The print server as `host[:port]` (or a socket path); default: the machine's own CUPS, as
+    libcups finds it (`CUPS_SERVER`, `client.conf`, the local socket)."""
+    print_timeout: float = Field(default=120.0, gt=0, le=3600)
+    """Seconds to wait for a print job to finish before reporting it as not printed."""
+    smtp_url: Annotated[Text, AfterValidator(_smtp_url)] | None = None
+    """The mail relay: `smtp://[user:password@]host[:port]` (STARTTLS required unless `?tls=none`) or
+    `smtps://…` (TLS from the first byte)."""
+    smtp_password_file: Path | None = None
+    """A file holding the relay password (instead of putting it in the URL)."""
+    smtp_ca_file: Path | None = None
+    """Certificate authorities (PEM) the relay's certificate is checked against, beside the system's:
+    for a relay whose certificate comes from the hospital's own authority."""
+    email: EmailSettings = EmailSettings()
     hl7: Hl7Settings = Hl7Settings()
     fhir: FhirSettings = FhirSettings()
     listener: ListenerSettings = ListenerSettings()
@@ -106,6 +159,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "PACKETGEN_DATABASE_URL": ("database_url", "text"),
     "PACKETGEN_WORKERS": ("workers", "number"),
     "PACKETGEN_DEBUG": ("debug", "flag"),
+    "PACKETGEN_PRINTER": ("printer", "text"),
+    "PACKETGEN_CUPS_SERVER": ("cups_server", "text"),
+    "PACKETGEN_SMTP_URL": ("smtp_url", "text"),
+    "PACKETGEN_SMTP_PASSWORD_FILE": ("smtp_password_file", "path"),
+    "PACKETGEN_SMTP_CA_FILE": ("smtp_ca_file", "path"),
 }
 
 
@@ -150,7 +208,8 @@ def _from_environment(text: str, kind: str) -> Any:
 
 def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
     """Relative paths in the file are relative to the file's folder."""
-    if isinstance(data.get("content_root"), str):
-        data["content_root"] = str(folder / data["content_root"])
+    for key in ("content_root", "smtp_password_file", "smtp_ca_file"):
+        if isinstance(data.get(key), str):
+            data[key] = str(folder / data[key])
     if isinstance(data.get("font_dirs"), list):
         data["font_dirs"] = [str(folder / p) if isinstance(p, str) else p for p in data["font_dirs"]]

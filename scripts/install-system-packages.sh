@@ -8,6 +8,9 @@
 #   libdmtx0b           libdmtx, which draws the consent's Data Matrix scan-back codes (via pylibdmtx)
 #   dmtx-utils          dmtxread: the tests decode Data Matrix codes with libdmtx
 #   zbar-tools          zbarimg: the tests decode QR and Code 128 codes with zbar
+#   cups                CUPS: the tests start a private print server (generate.py print prints through it)
+#   printer-driver-cups-pdf  the tests' virtual printer: cups-pdf writes each printed job as a PDF
+#   libcups2-dev        libcups's headers, to build pycups (the IPP client) where pip finds no wheel
 # Fonts are never committed to the repository; they come from these packages.
 set -euo pipefail
 
@@ -20,6 +23,9 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 compgen -G '/usr/lib/*/libdmtx.so.0*' >/dev/null || need+=(libdmtx0b)
 command -v dmtxread >/dev/null 2>&1 || need+=(dmtx-utils)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+[ -x /usr/sbin/cupsd ] || need+=(cups)
+[ -f /usr/lib/cups/backend/cups-pdf ] || need+=(printer-driver-cups-pdf)
+[ -f /usr/include/cups/cups.h ] || need+=(libcups2-dev)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing Debian packages: ${need[*]}"

@@ -120,6 +120,33 @@ class LabelBox(Model):
     """Default 1 inch."""
 
 
+def _mailbox(value: str) -> str:
+    """`Name <address>` or a bare address, checked for form (RFC 5322) without a network lookup."""
+    from email.utils import parseaddr
+
+    from email_validator import EmailNotValidError, validate_email
+
+    _name, address = parseaddr(value)
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("expected an address such as packets@example.org or Clinic <packets@example.org>") from None
+    return value
+
+
+Mailbox = Annotated[Text, AfterValidator(_mailbox)]
+
+
+class EmailSender(Model):
+    """Whom a packet's email comes from; its words are the labels' (`labels.py`), never patient data."""
+
+    sender: Mailbox
+    """The From address, e.g. `Riverside General Hospital <packets@riverside.example.org>`: the relay
+    must accept mail from it (SPF/DKIM are the relay's business)."""
+    reply_to: Mailbox | None = None
+    """Where patients' replies go, e.g. the front desk's shared mailbox; default: no Reply-To."""
+
+
 class Layout(Model):
     """How packets look for one site and paper size."""
 
@@ -132,6 +159,8 @@ class Layout(Model):
     facility: Facility
     scan_code: ScanCode = ScanCode()
     label_box: LabelBox = LabelBox()
+    email: EmailSender | None = None
+    """Needed to email packets made in this layout."""
     footer_note: Text | Annotated[tuple[tuple[LanguageTag, Text], ...], BeforeValidator(_pairs)] | None = None
     """A short line printed in every footer, e.g. a help line: one text, or one per language
     (`{en: ..., es: ...}`; a packet in another language prints the `en` one). Kept as

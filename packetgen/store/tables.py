@@ -47,3 +47,47 @@ class Packet(Base):
     """`ok`, or `cancelled` (the packet was removed)."""
     message_id: Mapped[int] = mapped_column(Integer)
     """The inbox message that last changed it."""
+
+
+class OutboxMessage(Base):
+    """One email, stored (committed) before the first attempt to send it; delivered at most once."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    """The Message-ID header, kept for every attempt: a relay or the recipient can tell a retry by it."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    """Who asked for it: the operating-system user of the CLI, or the web user."""
+    appointment_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    packet_sha256: Mapped[str] = mapped_column(String(64))
+    """The unencrypted packet's hash (the same packet is never emailed twice to one address by a batch)."""
+    recipient: Mapped[str] = mapped_column(String(320))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    """The whole message, its PDF encrypted; emptied once it is sent."""
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    """`queued`, `sending` (an attempt is under way, or was cut off: never retried by itself), or `sent`."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    """Why the last attempt failed, in the relay's words (no message content)."""
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """One print or email, as it happened. Append-only: the database refuses updates and deletes."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))
+    """`print` or `email`."""
+    appointment_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    packet_sha256: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(320))
+    """The print queue, or the recipient's domain (never the whole address)."""
+    result: Mapped[str] = mapped_column(Text)
+    """`printed (job 12, 8 pages)`, `queued: …`, `sent`, `failed: …`."""

@@ -17,7 +17,8 @@ def test_migrations_make_the_schema_once_and_the_file_is_private(tmp_path: Path)
     database = tmp_path / "var" / "packetgen.sqlite"
     settings = Settings(database_url=f"sqlite:///{database}")
     first = open_store(settings)
-    assert set(inspect(first.engine).get_table_names()) == {"alembic_version", "inbox_message", "packet"}
+    tables = {"alembic_version", "inbox_message", "packet", "outbox_message", "audit_event"}
+    assert set(inspect(first.engine).get_table_names()) == tables
     first.close()
     again = open_store(settings)  # already at head: nothing to do, nothing lost
     again.close()

@@ -1,0 +1,232 @@
+"""The delivery recipes the CLI (and the web app) call: email a packet, send the outbox, print packets."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from ..errors import UsageError
+from ..models import Layout
+from ..store import Store
+from ..store.tables import OutboxMessage
+from . import audit, outbox
+from .encrypt import encrypt_pdf
+from .message import compose, domain_of
+from .printing import MEDIA, PrintJob, PrintServer
+from .relay import Connection, RelayConfig, SendFailure, envelope_sender, wire_bytes
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Email:
+    """One packet to email: the unencrypted file's bytes and what the message needs to be written."""
+
+    pdf: bytes
+    sha256: str
+    appointment_id: str | None
+    recipient: str
+    layout: Layout
+    language: str
+    passphrase: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one outbox message in one attempt."""
+
+    outbox_id: int
+    appointment_id: str | None
+    state: str
+    """`sent`, `queued` (not taken: kept with the reason, retried later) or `unknown` (perhaps delivered)."""
+    reason: str | None
+    domain: str
+
+    def line(self) -> str:
+        """One line for the sender: never the address, only its domain."""
+        where = f"outbox message {self.outbox_id}, to an address at {self.domain}"
+        if self.state == outbox.SENT:
+            return f"sent ({where})"
+        if self.state == outbox.QUEUED:
+            return f"queued ({where}): {self.reason}; `generate.py outbox send` tries again"
+        return f"not known whether sent ({where}): {self.reason}; it will not be sent again by itself"
+
+
+def sender_of(layout: Layout) -> str:
+    """The layout's From mailbox; UsageError if the layout cannot send email."""
+    if layout.email is None:
+        raise UsageError(f"layout {layout.name} has no email sender: add email.sender to layouts/{layout.name}.yaml")
+    return layout.email.sender
+
+
+def queue_email(store: Store, email: Email, actor: str) -> int:
+    """Encrypt the packet, write the message, and commit it to the outbox (with its audit line)
+    before anything is sent; returns its outbox id."""
+    sender_of(email.layout)
+    now = utc_now()
+    message = compose(email.layout, email.language, email.recipient, encrypt_pdf(email.pdf, email.passphrase), now)
+    domain = domain_of(email.recipient)
+    with store.session() as session:
+        queued = outbox.enqueue(
+            session,
+            message_id=str(message["Message-ID"]),
+            now=now,
+            actor=actor,
+            appointment_id=email.appointment_id,
+            packet_sha256=email.sha256,
+            recipient=email.recipient,
+            raw=wire_bytes(message),
+        )
+        audit.record(session, now, actor, audit.EMAIL, email.appointment_id, email.sha256, domain, "queued")
+        return queued.id
+
+
+def send_queued(
+    store: Store,
+    relay: RelayConfig,
+    ids: Iterable[int],
+    actor: str,
+    workers: int = 1,
+    done: Callable[[Outcome], None] = lambda _outcome: None,
+) -> list[Outcome]:
+    """Try each message once, over `workers` connections to the relay. A relay that cannot be
+    reached fails the attempt of the message at hand, and leaves the rest queued untouched."""
+    waiting: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for message_id in ids:
+        waiting.put(message_id)
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+    unreachable = threading.Event()
+
+    def work() -> None:
+        connection: Connection | None = None
+        try:
+            while not unreachable.is_set():
+                try:
+                    message_id = waiting.get_nowait()
+                except queue.Empty:
+                    return
+                outcome, connection = _attempt(store, relay, message_id, actor, connection, unreachable)
+                if outcome is not None:
+                    with lock:
+                        outcomes.append(outcome)
+                    done(outcome)
+        finally:
+            if connection is not None:
+                connection.close()
+
+    threads = [threading.Thread(target=work, name=f"smtp-{n}") for n in range(max(1, workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes, key=lambda o: o.outbox_id)
+
+
+def _attempt(
+    store: Store,
+    relay: RelayConfig,
+    message_id: int,
+    actor: str,
+    connection: Connection | None,
+    unreachable: threading.Event,
+) -> tuple[Outcome | None, Connection | None]:
+    with store.session() as session:  # committed before a byte goes to the relay
+        message = outbox.claim(session, message_id, utc_now())
+        if message is None:
+            return None, connection  # another sender has it, or it is done
+        raw, recipient, appointment_id, sha256 = (
+            message.raw,
+            message.recipient,
+            message.appointment_id,
+            message.packet_sha256,
+        )
+    domain = domain_of(recipient)
+    sender = envelope_sender(str(BytesHeaderParser().parsebytes(raw)["From"]))
+    failure: SendFailure | None = None
+    try:
+        if connection is None:
+            try:
+                connection = Connection(relay)
+            except SendFailure:
+                unreachable.set()
+                raise
+        connection.send(raw, sender, recipient)
+    except SendFailure as exc:
+        failure = exc
+        if connection is not None:  # start the next message on a fresh session
+            connection.close()
+            connection = None
+    now = utc_now()
+    with store.session() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        if failure is None:
+            outbox.mark_sent(session, message, now)
+            state, result = outbox.SENT, "sent"
+        elif failure.unknown:
+            outbox.mark_unknown(session, message, failure.reason)
+            state, result = "unknown", f"unknown: {failure.reason}"
+        else:
+            outbox.mark_failed(session, message, failure.reason, now)
+            state, result = outbox.QUEUED, f"failed, queued: {failure.reason}"
+        audit.record(session, now, actor, audit.EMAIL, appointment_id, sha256, domain, result)
+    reason = failure.reason if failure else None
+    return Outcome(message_id, appointment_id, state, reason, domain), connection
+
+
+def send_due(store: Store, relay: RelayConfig, actor: str, workers: int = 1) -> list[Outcome]:
+    """`generate.py outbox send`: every queued message whose back-off has passed."""
+    with store.reading() as session:
+        ids = list(outbox.due(session, utc_now()))
+    return send_queued(store, relay, ids, actor, workers)
+
+
+@dataclass(frozen=True)
+class ToPrint:
+    """One file to print, and the packets it holds (a print run holds several)."""
+
+    path: Path
+    job_name: str
+    media: str
+    packets: Sequence[tuple[str | None, str]]
+    """(appointment id, packet sha256) of each packet in the file, for the audit."""
+
+
+def media_for(layout: Layout) -> str:
+    return MEDIA[layout.page.size]
+
+
+def print_and_record(
+    store: Store,
+    server: PrintServer,
+    item: ToPrint,
+    queue_name: str,
+    actor: str,
+    copies: int = 1,
+    timeout: float = 120.0,
+) -> PrintJob:
+    """Print one file and record it in the audit, printed or not (a failure is re-raised)."""
+    try:
+        job = server.print_file(item.path, queue_name, item.job_name, item.media, copies, timeout)
+    except UsageError as exc:
+        _record_prints(store, item, queue_name, actor, f"failed: {exc}")
+        raise
+    pages = f", {job.impressions} pages" if job.impressions is not None else ""
+    copies_text = f"{copies} copies" if copies > 1 else "1 copy"
+    _record_prints(store, item, queue_name, actor, f"printed (job {job.job_id}{pages}, {copies_text})")
+    return job
+
+
+def _record_prints(store: Store, item: ToPrint, queue_name: str, actor: str, result: str) -> None:
+    now = utc_now()
+    with store.session() as session:
+        for appointment_id, sha256 in item.packets:
+            audit.record(session, now, actor, audit.PRINT, appointment_id, sha256, queue_name, result)

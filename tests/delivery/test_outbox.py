@@ -1,0 +1,144 @@
+"""The outbox and the audit as a library: back-off, one sender per message, an append-only audit,
+and the message itself (no patient data in it outside the attachment, whatever the language)."""
+
+from __future__ import annotations
+
+import email
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from packetgen.delivery import audit, outbox
+from packetgen.delivery.message import compose
+from packetgen.delivery.passphrase import MAX_LENGTH, one_time, passphrase_for
+from packetgen.delivery.relay import relay_config
+from packetgen.delivery.service import Email, Outcome, queue_email, send_queued
+from packetgen.errors import UsageError
+from packetgen.library import Library
+from packetgen.settings import EmailSettings, Settings
+from packetgen.store import Store, open_store
+
+from .conftest import Relay
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}"))
+
+
+def queue_one(store: Store, recipient: str = "p@example.org", appointment_id: str = "A-1") -> int:
+    with store.session() as session:
+        message = outbox.enqueue(
+            session,
+            message_id=f"<{appointment_id}.{recipient}@test>",
+            now=NOW,
+            actor="tester",
+            appointment_id=appointment_id,
+            packet_sha256="ab" * 32,
+            recipient=recipient,
+            raw=b"From: a@example.org\r\nTo: p@example.org\r\nSubject: x\r\n\r\nbody\r\n",
+        )
+        return message.id
+
+
+def test_back_off_after_failed_attempts() -> None:
+    waits = [outbox.backoff(n) for n in range(1, 10)]
+    minute = timedelta(minutes=1)
+    assert waits == [timedelta(0), minute, 2 * minute, 4 * minute, 8 * minute, 16 * minute, 32 * minute,
+                     timedelta(hours=1), timedelta(hours=1)]  # fmt: skip
+
+
+def test_a_message_is_claimed_by_one_attempt_only_and_waits_its_back_off(store: Store) -> None:
+    message_id = queue_one(store)
+    with store.session() as session:
+        assert outbox.due(session, NOW) == [message_id]
+        claimed = outbox.claim(session, message_id, NOW)
+        assert claimed is not None
+        assert claimed.attempts == 1
+    with store.session() as session:
+        assert outbox.claim(session, message_id, NOW) is None  # already being sent
+        assert outbox.due(session, NOW) == []
+        message = session.get(outbox.OutboxMessage, message_id)
+        assert message is not None
+        outbox.mark_failed(session, message, "relay down", NOW)
+    with store.session() as session:
+        assert outbox.due(session, NOW) == [message_id]  # the first retry is due at once
+        message = outbox.claim(session, message_id, NOW)
+        assert message is not None
+        outbox.mark_failed(session, message, "relay down", NOW)  # the second failure: wait a minute
+    with store.session() as session:
+        assert outbox.due(session, NOW + timedelta(seconds=59)) == []
+        assert outbox.due(session, NOW + timedelta(minutes=1)) == [message_id]
+
+
+def test_the_audit_is_append_only(store: Store) -> None:
+    with store.session() as session:
+        audit.record(session, NOW, "tester", audit.PRINT, "A-1", "ab" * 32, "frontdesk", "printed (job 1)")
+    for statement in ("UPDATE audit_event SET result = 'nothing happened'", "DELETE FROM audit_event"):
+        with pytest.raises(DatabaseError, match="append-only"), store.session() as session:
+            session.execute(text(statement))
+    with store.reading() as session:
+        assert [e.result for e in audit.events(session)] == ["printed (job 1)"]
+        assert audit.events(session, appointment_id="A-2") == []
+        assert len(audit.events(session, since=NOW)) == 1
+        assert audit.events(session, since=NOW + timedelta(seconds=1)) == []
+
+
+def test_two_senders_at_once_deliver_each_message_once(store: Store, relay: Relay) -> None:
+    ids = [queue_one(store, f"p{n}@example.org", f"A-{n}") for n in range(12)]
+    settings = Settings(smtp_url=relay.url, smtp_ca_file=relay.ca_file)
+    config = relay_config(settings)
+    # Two runs over the same messages, each with two connections, at the same time.
+    results: list[list[Outcome]] = []
+    runs = [threading.Thread(target=lambda: results.append(send_queued(store, config, ids, "t", 2))) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert sum(len(r) for r in results) == len(ids)  # each message attempted by exactly one sender
+    assert sorted(rcpt for _sender, (rcpt,) in relay.handler.envelopes) == sorted(
+        f"p{n}@example.org" for n in range(12)
+    )
+    with store.reading() as session:
+        assert {m.state for m in outbox.listing(session, include_sent=True)} == {outbox.SENT}
+        assert all(m.raw == b"" for m in outbox.listing(session, include_sent=True))  # not kept once sent
+
+
+def test_the_message_names_no_patient_in_any_language(library: Library) -> None:
+    for language in ("en", "es"):
+        layout = library.layout("letter")
+        message = compose(layout, language, "someone@example.org", b"%PDF-1.7 encrypted", NOW)
+        parsed = email.message_from_bytes(message.as_bytes())
+        assert parsed["Content-Language"] == language
+        text_part = next(p for p in parsed.walk() if p.get_content_type() == "text/plain")
+        body = text_part.get_payload(decode=True)
+        assert isinstance(body, bytes)
+        assert "(217) 555-0142" in body.decode()
+        assert "vertebroplasty" not in message.as_string().lower()
+    assert parsed["Subject"] == "Documentos de Riverside General Hospital"
+
+
+def test_a_layout_without_a_sender_cannot_email(store: Store, library: Library) -> None:
+    layout = library.layout("letter").model_copy(update={"email": None, "name": "plain"})
+    email_ = Email(b"%PDF", "ab" * 32, "A-1", "p@example.org", layout, "en", "a-b-c-d")
+    with pytest.raises(
+        UsageError, match=re.escape("layout plain has no email sender: add email.sender to layouts/plain.yaml")
+    ):
+        queue_email(store, email_, "tester")
+
+
+def test_one_time_passphrases() -> None:
+    drawn = {one_time(5) for _ in range(200)}
+    assert len(drawn) == 200
+    assert all(len(p) <= MAX_LENGTH and len(p.split("-")) == 5 for p in drawn)
+    assert all(word.isalpha() and 3 <= len(word) <= 6 for p in drawn for word in p.split("-"))
+    policy = EmailSettings(passphrase="date_of_birth", date_of_birth_format="YYYYMMDD")
+    chosen = passphrase_for(policy, datetime(1948, 3, 14).date())
+    assert (chosen.secret, chosen.shown) == ("19480314", "the patient's date of birth as YYYYMMDD")
