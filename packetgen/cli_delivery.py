@@ -78,9 +78,10 @@ def print_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def email_command(args: argparse.Namespace, settings: Settings) -> int:
     from .delivery.audit import operating_system_user
+    from .delivery.message import Email, sender_of
     from .delivery.passphrase import passphrase_for
     from .delivery.relay import relay_config
-    from .delivery.service import Email, queue_email, send_queued, sender_of
+    from .delivery.service import queue_email, send_queued
     from .library import load_library
     from .store import open_store
 
@@ -256,17 +257,19 @@ class BatchDelivery:
         return True
 
     def _email(self, result: BatchResult, out_dir: Path) -> bool:
+        from .batch import default_workers
         from .delivery import outbox
         from .delivery.audit import operating_system_user
+        from .delivery.message import Email, sender_of
         from .delivery.passphrase import passphrase_for
-        from .delivery.service import Email, queue_email, send_queued, sender_of
+        from .delivery.service import queue_emails, send_queued
         from .library import load_library
 
         assert self.relay is not None
         library = load_library(self.settings.content_root)
         actor = operating_system_user()
-        queued: list[int] = []
-        shown: dict[int, tuple[str, str]] = {}
+        emails: list[Email] = []
+        shown: list[tuple[str, str]] = []
         already = 0
         for appointment_id, entry in sorted(result.to_email.items()):
             assert entry.recipient is not None
@@ -282,19 +285,16 @@ class BatchDelivery:
             sender_of(layout)
             secret = passphrase_for(self.settings.email, entry.recipient.date_of_birth)
             pdf = (out_dir / entry.file).read_bytes()
-            email = Email(
-                pdf, entry.sha256, appointment_id, entry.recipient.address, layout, entry.language, secret.secret
-            )
-            message_id = queue_email(self.store, email, actor)
-            queued.append(message_id)
-            shown[message_id] = (appointment_id, secret.shown)
+            address = entry.recipient.address
+            emails.append(Email(pdf, entry.sha256, appointment_id, address, layout, entry.language, secret.secret))
+            shown.append((appointment_id, secret.shown))
+        workers = self.settings.workers or default_workers()
+        queued = queue_emails(self.store, emails, actor, workers)
         for warning in self.relay.warnings:
             print(warning, file=sys.stderr)
-        workers = self.settings.workers or 1
         outcomes = send_queued(self.store, self.relay, queued, actor, workers)
         by_id = {o.outbox_id: o for o in outcomes}
-        for message_id in queued:
-            appointment_id, passphrase = shown[message_id]
+        for message_id, (appointment_id, passphrase) in zip(queued, shown, strict=True):
             outcome = by_id.get(message_id)
             state = (
                 outcome.line()

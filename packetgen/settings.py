@@ -93,7 +93,7 @@ def _smtp_url(url: str) -> str:
     if any(key != "tls" or value not in ("none", "starttls") for key, value in query):
         raise PydanticCustomError("smtp_url", "expected no query but ?tls=none (or ?tls=starttls)")
     if parts.scheme == "smtps" and query:
-        raise PydanticCustomError("smtp_url", "smtps:// is TLS from the first byte: ?tls= is for smtp:// only")
+        raise PydanticCustomError("smtp_url", "expected no ?tls= with smtps:// (TLS from the first byte)")
     del port  # read above only to check it is a number
     return url
 

@@ -6,12 +6,16 @@ name, MRN, date of birth, procedure, appointment date or appointment id (ids can
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from ..errors import UsageError
 from ..labels import labels_for
 from ..models import Layout
+from .encrypt import encrypt_pdf
 
 
 def compose(layout: Layout, language: str, recipient: str, pdf: bytes, now: datetime) -> EmailMessage:
@@ -44,3 +48,48 @@ def sender_domain(mailbox: str) -> str:
 def domain_of(address: str) -> str:
     """What logs and the audit may say about a recipient: the domain only."""
     return address.rpartition("@")[2].lower()
+
+
+@dataclass(frozen=True)
+class Email:
+    """One packet to email: the unencrypted file's bytes and what the message needs to be written."""
+
+    pdf: bytes
+    sha256: str
+    appointment_id: str | None
+    recipient: str
+    layout: Layout
+    language: str
+    passphrase: str
+
+
+@dataclass(frozen=True)
+class Written:
+    """A message ready for the outbox: its bytes (the packet encrypted) and what the outbox keeps."""
+
+    message_id: str
+    raw: bytes
+    appointment_id: str | None
+    sha256: str
+    recipient: str
+
+
+def write_message(email: Email) -> Written:
+    """Encrypt the packet and write the message around it (no database: runs in worker processes)."""
+    sender_of(email.layout)
+    message = compose(
+        email.layout, email.language, email.recipient, encrypt_pdf(email.pdf, email.passphrase), datetime.now(UTC)
+    )
+    return Written(str(message["Message-ID"]), wire_bytes(message), email.appointment_id, email.sha256, email.recipient)
+
+
+def sender_of(layout: Layout) -> str:
+    """The layout's From mailbox; UsageError if the layout cannot send email."""
+    if layout.email is None:
+        raise UsageError(f"layout {layout.name} has no email sender: add email.sender to layouts/{layout.name}.yaml")
+    return layout.email.sender
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes on the wire (CRLF line ends)."""
+    return message.as_bytes(policy=SMTP)

@@ -13,8 +13,6 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import parseaddr
 from pathlib import Path
 from types import TracebackType
@@ -131,11 +129,6 @@ class Connection:
 
     def __exit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.close()
-
-
-def wire_bytes(message: EmailMessage) -> bytes:
-    """The message as it goes on the wire (CRLF line ends)."""
-    return message.as_bytes(policy=SMTP)
 
 
 def envelope_sender(mailbox: str) -> str:

@@ -333,3 +333,38 @@ def test_a_bad_relay_url_is_one_line_without_its_password(tmp_path: Path, capsys
     assert code == 2
     assert err.strip() == "PACKETGEN_SMTP_URL: smtp_url: expected no query but ?tls=none (or ?tls=starttls)"
     assert "s3cret" not in err
+
+
+def test_starttls_then_login(start_relay: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from urllib.parse import quote
+
+    relay: Relay = start_relay("starttls", auth=True)  # type: ignore[operator]
+    url = relay.url.replace("smtp://", f"smtp://{USER}:{quote(PASSWORD, safe='')}@")
+    environ = relay.environ(**database(tmp_path), PACKETGEN_SMTP_URL=url)
+    code, out, _err = run(
+        ["email", str(NGUYEN), "--to", "p@example.org", "--out", str(tmp_path / "o")], environ, capsys
+    )
+    assert code == 0
+    assert out.splitlines()[1].startswith("sent")
+    assert len(relay.handler.received) == 1
+
+
+@pytest.mark.process  # `generate.py email` as a program, as a clinician runs it
+def test_email_as_a_program(relay: Relay, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    environ = {**os.environ, **relay.environ(**database(tmp_path))}
+    result = subprocess.run(
+        [sys.executable, "generate.py", "email", str(NGUYEN), "--to", "p@example.org", "--out", str(tmp_path / "o")],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    found = WORDS.search(result.stdout)
+    assert found
+    reader = PdfReader(io.BytesIO(attachment(relay.handler.received[0])))
+    assert reader.decrypt(found.group(1))

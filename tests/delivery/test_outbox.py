@@ -14,10 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from packetgen.delivery import audit, outbox
-from packetgen.delivery.message import compose
+from packetgen.delivery.message import Email, compose
 from packetgen.delivery.passphrase import MAX_LENGTH, one_time, passphrase_for
 from packetgen.delivery.relay import relay_config
-from packetgen.delivery.service import Email, Outcome, queue_email, send_queued
+from packetgen.delivery.service import Outcome, queue_email, send_queued
 from packetgen.errors import UsageError
 from packetgen.library import Library
 from packetgen.settings import EmailSettings, Settings

@@ -140,3 +140,23 @@ def test_a_batch_prints_its_print_run(cups_server: Cups, tmp_path: Path, capsys:
 def test_printer_without_print_run_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["batch", str(ROOT / "examples/batch/appointments.csv"), "--printer", "q"]) == 2
     assert capsys.readouterr().err == "generate.py: error: --printer prints the print run: add --print-run\n"
+
+
+@pytest.mark.process  # `generate.py print` as a program, as a scheduler runs it
+def test_print_as_a_program(cups_server: Cups, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "generate.py", "print", str(NGUYEN), "--out", str(tmp_path / "o")],
+        cwd=ROOT,
+        env={**os.environ, **environ(cups_server, tmp_path, PACKETGEN_PRINTER=cups_server.queue)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(PdfReader(cups_server.printed(job_of(result.stdout))).pages) == len(
+        PdfReader(tmp_path / "o" / "DEMO-0001.pdf").pages
+    )
