@@ -160,3 +160,15 @@ def test_print_as_a_program(cups_server: Cups, tmp_path: Path) -> None:
     assert len(PdfReader(cups_server.printed(job_of(result.stdout))).pages) == len(
         PdfReader(tmp_path / "o" / "DEMO-0001.pdf").pages
     )
+
+
+def test_without_a_printer_named_the_servers_default_queue_prints(
+    cups_server: Cups, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cups
+
+    cups.Connection().setDefault(cups_server.queue)
+    code = main(["print", str(NGUYEN), "--out", str(tmp_path / "out")], environ=environ(cups_server, tmp_path))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"printed on {cups_server.queue}: job " in out
