@@ -29,7 +29,7 @@ from .intake.batch_file import ReadOptions, read_batch
 from .intake.columns import load_column_map
 from .intake.raw import RawRecord, RecordFailure
 from .library import Library
-from .manifest import Entry, ManifestWriter, Recipient, previous_entries
+from .manifest import Entry, ManifestWriter, Patient, previous_entries
 from .models import Content
 from .output import remove_pdf, remove_stale_temp_files
 from .pool import Workers
@@ -54,6 +54,9 @@ class BatchOptions:
     """Print from content past its review date, marked overdue, instead of refusing those records."""
     keep_recipients: bool = False
     """Keep each packet that has an email address for the caller to email (`BatchResult.to_email`)."""
+    keep_entries: bool = False
+    """Keep every record's entry, with its patient (`BatchResult.entries`): for a caller that shows
+    them (the web schedule), on inputs small enough to hold."""
 
 
 @dataclass
@@ -71,6 +74,8 @@ class BatchResult:
     printable: dict[str, Entry] = field(default_factory=dict)
     """The packet of each appointment for the print run: a later event's replaces an earlier one's,
     a cancellation removes it."""
+    entries: list[Entry] = field(default_factory=list)
+    """With `keep_entries`: every record's entry, in finishing order."""
     to_email: dict[str, Entry] = field(default_factory=dict)
     """With `keep_recipients`: the packet of each appointment whose record has an email address."""
 
@@ -130,6 +135,8 @@ def run_batch(
     with Workers(run_task, generator, options.workers) as workers:
         for entry in workers.run(_tasks(records, previous), _is_task, _in_order):
             writer.write(entry)
+            if options.keep_entries:
+                result.entries.append(entry)
             _tally(entry, result, report, keep_for_print=options.print_run, keep_recipients=options.keep_recipients)
             advance()
     result.seconds = time.perf_counter() - started
@@ -188,7 +195,7 @@ def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bo
                 entry.place, entry.appointment_id, "ok", file=entry.file, start=entry.start, sha256=entry.sha256
             )
             result.printable[entry.appointment_id] = kept
-        if keep_recipients and entry.appointment_id and entry.recipient:
+        if keep_recipients and entry.appointment_id and entry.patient and entry.patient.email:
             result.to_email[entry.appointment_id] = Entry(
                 entry.place,
                 entry.appointment_id,
@@ -197,7 +204,7 @@ def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bo
                 sha256=entry.sha256,
                 language=entry.language,
                 layout=entry.layout,
-                recipient=entry.recipient,
+                patient=entry.patient,
             )
     elif entry.status == "skipped":
         result.skipped += 1
@@ -237,10 +244,10 @@ def run_task(task: Task, generator: Generator) -> Entry:
         layout = generator.layout_for(appointment)
         approval = generator.approval(content)  # overdue content refuses before a packet is reused
         fingerprint = _fingerprint(record, generator.library, content, layout.name, approval.state)
-        recipient = Recipient(appointment.email, appointment.date_of_birth) if appointment.email else None
+        patient = Patient(", ".join(appointment.printed_names()), appointment.date_of_birth, appointment.email)
         reused = _reusable(task.previous, fingerprint, generator.out_dir)
         if reused is not None:
-            reused.recipient = recipient
+            reused.patient = patient
             return reused
         made = generator.generate(appointment, content)
     except PacketgenError as exc:
@@ -249,7 +256,7 @@ def run_task(task: Task, generator: Generator) -> Entry:
     except Exception as exc:  # a bug must not sink the batch: record it, go on
         entry.error = f"{record.place}: internal error ({type(exc).__name__}); please report it"
         return entry
-    entry.recipient = recipient
+    entry.patient = patient
     return _ok(entry, made, fingerprint)
 
 

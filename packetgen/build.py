@@ -171,6 +171,16 @@ def make_packet(
     return generator.generate(appointment, content)
 
 
+def packet_from_bytes(generator: Generator, raw: bytes, shown: str) -> Generated:
+    """Generate the packet for one appointment record given as JSON bytes (the web API's body),
+    exactly as `make_packet` would from a file holding them. `shown` names the input in errors."""
+    from .intake.record import from_located, match_content
+    from .yamlsafe import load_bytes
+
+    appointment = from_located(load_bytes(raw, shown, strict_json=True), generator.today)
+    return generator.generate(appointment, match_content(appointment, generator.library))
+
+
 def check_library(library: Library, font_dirs: tuple[Path, ...] = ()) -> list[PacketError]:
     """Every content file's text must be drawable in every layout (for `validate`)."""
     errors = []

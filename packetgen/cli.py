@@ -39,6 +39,9 @@ EPILOG = """examples:
   generate.py batch today.csv --email --print-run --printer ir-frontdesk
   generate.py outbox send
   generate.py audit --appointment VP-0001
+  generate.py user add ana --role clinician
+  generate.py token add epic-prod
+  generate.py serve --port 8080
 """
 
 
@@ -122,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("action", nargs="?", choices=["send"], help="send every queued message that is due")
     outbox.add_argument("--all", action="store_true", help="list sent messages too")
     outbox.add_argument("--workers", type=_positive, default=1, metavar="N", help="connections to the relay")
+    serve = commands.add_parser("serve", help="the web app for schedulers and clinicians, and the HTTP API")
+    serve.add_argument("--host", metavar="ADDRESS", help="address to listen on (default: 127.0.0.1, loopback)")
+    serve.add_argument("--port", type=_port, metavar="PORT", help="TCP port (default: 8080)")
+    serve.add_argument("--certfile", metavar="PEM", help="serve HTTPS with this certificate (with --keyfile)")
+    serve.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
+    token = commands.add_parser("token", help="`token add NAME`: a new API token, shown once")
+    token.add_argument("action", choices=["add"])
+    token.add_argument("name", metavar="NAME", help="who uses it, e.g. the scheduling system's name")
+    user = commands.add_parser("user", help="`user add NAME --role ROLE`: a web user (password from a prompt or stdin)")
+    user.add_argument("action", choices=["add"])
+    user.add_argument("name", metavar="NAME")
+    user.add_argument("--role", required=True, choices=["scheduler", "clinician", "admin"])
     audit = commands.add_parser("audit", help="every print and email, oldest first")
     audit.add_argument("--appointment", metavar="ID", help="only this appointment's")
     audit.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only from this day (UTC) on")
@@ -164,7 +179,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
         settings = load_settings(os.environ if environ is None else environ)
         debug = settings.debug
-        from . import cli_delivery
+        from . import cli_delivery, cli_web
 
         commands = {
             "packet": _packet,
@@ -176,6 +191,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "email": cli_delivery.email_command,
             "outbox": cli_delivery.outbox_command,
             "audit": cli_delivery.audit_command,
+            "serve": cli_web.serve_command,
+            "token": cli_web.token_command,
+            "user": cli_web.user_command,
         }
         return commands[args.command](args, settings)
     except PacketgenError as exc:  # every error a user can cause: one line each, exit 2

@@ -272,20 +272,21 @@ class BatchDelivery:
         shown: list[tuple[str, str]] = []
         already = 0
         for appointment_id, entry in sorted(result.to_email.items()):
-            assert entry.recipient is not None
+            assert entry.patient is not None
+            assert entry.patient.email
             assert entry.file
             assert entry.sha256
             assert entry.layout
             assert entry.language
             with self.store.reading() as session:
-                if outbox.already_sent_or_queued(session, appointment_id, entry.sha256, entry.recipient.address):
+                if outbox.already_sent_or_queued(session, appointment_id, entry.sha256, entry.patient.email):
                     already += 1
                     continue
             layout = library.layouts[entry.layout]
             sender_of(layout)
-            secret = passphrase_for(self.settings.email, entry.recipient.date_of_birth)
+            secret = passphrase_for(self.settings.email, entry.patient.date_of_birth)
             pdf = (out_dir / entry.file).read_bytes()
-            address = entry.recipient.address
+            address = entry.patient.email
             emails.append(Email(pdf, entry.sha256, appointment_id, address, layout, entry.language, secret.secret))
             shown.append((appointment_id, secret.shown))
         workers = self.settings.workers or default_workers()

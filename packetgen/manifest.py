@@ -21,12 +21,14 @@ _FSYNC_EVERY = 50
 
 
 @dataclass(frozen=True)
-class Recipient:
-    """Where a batch emails a record's packet, and what a date-of-birth passphrase needs. Kept in
-    memory for the run only: never written to the manifest."""
+class Patient:
+    """Who a record's packet is for, as its caller needs them: the name as the packet prints it
+    (the web schedule), the email address and date of birth (`batch --email`, a date-of-birth
+    passphrase). Kept in memory for the run only: never written to the manifest."""
 
-    address: str
+    name: str
     date_of_birth: date
+    email: str | None = None
 
 
 @dataclass
@@ -61,13 +63,13 @@ class Entry:
     """Which participant the printed provider is (`AIP 2 (AIP-4 PP)`, `Practitioner/dr1 (participant type
     PPRF)`), where a feed named several people or none was chosen by its role."""
 
-    recipient: Recipient | None = field(default=None, repr=False)
-    """The record's email address (for `batch --email`): patient data, never written (see `to_json`)."""
+    patient: Patient | None = field(default=None, repr=False)
+    """Who the packet is for: patient data, never written (see `to_json`)."""
 
     def to_json(self) -> str:
         """The entry as its manifest line (without the line end)."""
         data = asdict(self)
-        del data["recipient"]
+        del data["patient"]
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 

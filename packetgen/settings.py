@@ -114,6 +114,25 @@ class EmailSettings(Model):
     """Seconds to wait for the relay at each step before the attempt counts as failed."""
 
 
+class WebSettings(Model):
+    """The web app and its API (`generate.py serve`)."""
+
+    host: Text = "127.0.0.1"
+    """Address to listen on: loopback unless a site says otherwise (behind a reverse proxy)."""
+    port: int = Field(default=8080, ge=1, le=65535)
+    out_dir: Path = Field(default_factory=lambda: project_root() / "output")
+    """Where the app writes packets (the API's, the schedule's): shared by every instance."""
+    session_idle_minutes: int = Field(default=30, ge=1, le=720)
+    """A session ends after this long without a request."""
+    max_upload_bytes: int = Field(default=5_000_000, ge=1_000, le=200_000_000)
+    """A larger upload is refused before it is read."""
+    trusted_user_header: Text | None = None
+    """A reverse proxy's header naming the signed-in user (e.g. `X-Remote-User`): when set, users
+    are taken from it instead of the sign-in form. Only turn on behind a proxy that sets it."""
+    sign_in_failures: int = Field(default=5, ge=1, le=100)
+    """Failed sign-ins allowed per account (and four times as many per address) in 15 minutes."""
+
+
 class Settings(Model):
     """Everything a site may configure. Defaults suit a development checkout."""
 
@@ -146,6 +165,7 @@ class Settings(Model):
     """Certificate authorities (PEM) the relay's certificate is checked against, beside the system's:
     for a relay whose certificate comes from the hospital's own authority."""
     email: EmailSettings = EmailSettings()
+    web: WebSettings = WebSettings()
     hl7: Hl7Settings = Hl7Settings()
     fhir: FhirSettings = FhirSettings()
     listener: ListenerSettings = ListenerSettings()
@@ -211,5 +231,8 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
     for key in ("content_root", "smtp_password_file", "smtp_ca_file"):
         if isinstance(data.get(key), str):
             data[key] = str(folder / data[key])
+    web = data.get("web")
+    if isinstance(web, dict) and isinstance(web.get("out_dir"), str):
+        data["web"] = {**web, "out_dir": str(folder / web["out_dir"])}
     if isinstance(data.get("font_dirs"), list):
         data["font_dirs"] = [str(folder / p) if isinstance(p, str) else p for p in data["font_dirs"]]

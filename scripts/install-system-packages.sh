@@ -11,6 +11,8 @@
 #   cups                CUPS: the tests start a private print server (generate.py print prints through it)
 #   printer-driver-cups-pdf  the tests' virtual printer: cups-pdf writes each printed job as a PDF
 #   libcups2-dev        libcups's headers, to build pycups (the IPP client) where pip finds no wheel
+#   chromium, chromium-driver  the web app's browser tests (Selenium drives headless Chromium)
+#   postgresql          the tests' PostgreSQL pass (they start a private server on loopback)
 # Fonts are never committed to the repository; they come from these packages.
 set -euo pipefail
 
@@ -26,6 +28,9 @@ command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 [ -x /usr/sbin/cupsd ] || need+=(cups)
 [ -f /usr/lib/cups/backend/cups-pdf ] || need+=(printer-driver-cups-pdf)
 [ -f /usr/include/cups/cups.h ] || need+=(libcups2-dev)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing Debian packages: ${need[*]}"

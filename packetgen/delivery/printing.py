@@ -53,6 +53,10 @@ class PrintServer:
         except RuntimeError:
             raise UsageError(f"cannot reach the print server {self.name}: is CUPS running there?") from None
 
+    def queues(self) -> list[str]:
+        """The server's queues, by name."""
+        return sorted(str(name) for name in self._connection.getPrinters())
+
     def queue(self, wanted: str | None) -> str:
         """The queue to print on, `wanted` or else the server's default, checked to exist and to be
         taking jobs (before a packet is made for it); UsageError if not."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -91,3 +91,80 @@ class AuditEvent(Base):
     """The print queue, or the recipient's domain (never the whole address)."""
     result: Mapped[str] = mapped_column(Text)
     """`printed (job 12, 8 pages)`, `queued: …`, `sent`, `failed: …`."""
+
+
+class WebUser(Base):
+    """Someone who signs in to the web app."""
+
+    __tablename__ = "web_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    """`scheduler`, `clinician` or `admin`."""
+    password_hash: Mapped[str] = mapped_column(String(200))
+    """Argon2id (argon2-cffi's encoding, parameters included); empty for a user a proxy signs in."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiToken(Base):
+    """A bearer token for the HTTP API, kept as its SHA-256 (a token is 256 random bits: a slow
+    hash adds nothing)."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser, kept in the database so every instance of the app honours it."""
+
+    __tablename__ = "web_session"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the cookie's value (the value itself is never stored)."""
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInAttempt(Base):
+    """One failed sign-in, for limiting attempts per account and per address."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    account: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ScheduleEntry(Base):
+    """One appointment on the web schedule: what an upload or a feed made of it."""
+
+    __tablename__ = "schedule_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    """What URLs name (never the appointment id, which can encode a date, nor the patient)."""
+    appointment_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    place: Mapped[str] = mapped_column(String(300))
+    start: Mapped[str | None] = mapped_column(String(16), index=True)
+    """`YYYY-MM-DDTHH:MM` at the site."""
+    patient: Mapped[str | None] = mapped_column(String(300))
+    procedure: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(35))
+    layout: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    """`ok`, `error` or `skipped`, as in the manifest."""
+    error: Mapped[str | None] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(String(200))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    """For a site whose emailed packets open with the date of birth."""
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

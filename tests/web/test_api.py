@@ -1,0 +1,119 @@
+"""The HTTP API over real HTTP: the same bytes as the CLI, errors in its words, tokens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from packetgen.cli import main
+
+from .conftest import ROOT, App
+
+NGUYEN = ROOT / "examples/appointments/nguyen.yaml"
+
+
+def record() -> dict[str, object]:
+    data = yaml.safe_load(NGUYEN.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_health_needs_no_session(shared_app: App) -> None:
+    response = httpx.get(f"{shared_app.url}/healthz")
+    assert (response.status_code, response.text) == (200, "ok")
+
+
+def test_a_packet_is_the_same_bytes_the_cli_writes(shared_app: App, tmp_path: Path) -> None:
+    body = json.dumps(record(), ensure_ascii=False).encode()
+    response = httpx.post(
+        f"{shared_app.url}/api/v1/packets",
+        content=body,
+        headers={"Authorization": f"Bearer {shared_app.token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["cache-control"] == "no-store"
+    source = tmp_path / "record.json"
+    source.write_bytes(body)
+    assert main(["packet", str(source), "--out", str(tmp_path / "cli")]) == 0
+    assert response.content == (tmp_path / "cli" / "DEMO-0001.pdf").read_bytes()
+
+
+def test_a_bad_record_is_422_in_the_clis_words_without_its_values(shared_app: App) -> None:
+    bad = {**record(), "date_of_birth": "1948-02-30", "last_name": "Zyxwvut", "flags": ["secret-flag-value"]}
+    response = httpx.post(
+        f"{shared_app.url}/api/v1/packets",
+        json=bad,
+        headers={"Authorization": f"Bearer {shared_app.token}"},
+        timeout=30,
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {"field": "date_of_birth", "message": "expected a real date as YYYY-MM-DD", "line": 1} in errors or any(
+        e["field"] == "date_of_birth" for e in errors
+    )
+    assert "1948-02-30" not in response.text
+    assert "Zyxwvut" not in response.text
+    not_json = httpx.post(
+        f"{shared_app.url}/api/v1/packets",
+        content=b"{not json",
+        headers={"Authorization": f"Bearer {shared_app.token}"},
+    )
+    assert not_json.status_code == 422
+    assert "errors" in not_json.json()
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic dXNlcjpwYXNz", "Bearer"])
+def test_no_or_a_wrong_token_is_401(shared_app: App, header: str | None) -> None:
+    headers = {"Authorization": header} if header is not None else {}
+    response = httpx.post(f"{shared_app.url}/api/v1/packets", json=record(), headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_the_api_is_described(shared_app: App) -> None:
+    spec = httpx.get(f"{shared_app.url}/api/openapi.json").json()
+    assert "/api/v1/packets" in spec["paths"]
+    assert "/healthz" in spec["paths"]
+    docs = httpx.get(f"{shared_app.url}/api/docs")
+    assert docs.status_code == 200
+    assert "POST /api/v1/packets" in docs.text
+    assert "<script" not in docs.text
+
+
+def test_token_and_user_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    assert main(["token", "add", "epic-prod"], environ=environ) == 0
+    token = capsys.readouterr().out.splitlines()[-1]
+    assert len(token) >= 40
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert main(["user", "add", "ana", "--role", "clinician"], environ=environ) == 0
+    assert capsys.readouterr().out.strip() == "user ana added (clinician)"
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["user", "add", "bob", "--role", "admin"], environ=environ) == 2
+    assert capsys.readouterr().err.strip() == "generate.py: error: password: expected at least 12 characters"
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert main(["user", "add", "ana", "--role", "admin"], environ=environ) == 2
+    assert capsys.readouterr().err.strip() == "generate.py: error: user ana exists already"
+    from sqlalchemy import select
+
+    from packetgen.settings import Settings
+    from packetgen.store import open_store
+    from packetgen.store.tables import ApiToken, WebUser
+
+    store = open_store(Settings(database_url=environ["PACKETGEN_DATABASE_URL"]))
+    with store.reading() as session:
+        stored = session.scalars(select(ApiToken.token_sha256)).all()
+        user = session.scalars(select(WebUser)).one()
+    store.close()
+    assert token not in stored  # only its hash
+    assert user.password_hash.startswith("$argon2id$")

@@ -1,0 +1,121 @@
+"""The app in a real browser (headless Chromium driven by Selenium, Debian's chromium-driver): a
+scheduler's and a clinician's day, as they click through it. Screenshots go to the test's folder."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ..delivery.conftest import Relay
+from ..servers import Cups
+from .conftest import PASSWORD, App
+from .test_pages import CSV
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
+        pytest.fail("chromium and chromium-driver missing: run scripts/install-system-packages.sh (make setup)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def sign_in(driver: WebDriver, app: App, name: str) -> None:
+    driver.get(f"{app.url}/")
+    assert driver.current_url.endswith("/sign-in")  # redirected: no session yet
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(expected_conditions.title_is("Schedule · packetgen"))
+
+
+def sign_out(driver: WebDriver) -> None:
+    driver.find_element(By.CSS_SELECTOR, ".signout button").click()
+    WebDriverWait(driver, 20).until(expected_conditions.title_is("Sign in · packetgen"))
+
+
+def test_a_schedulers_and_a_clinicians_day(
+    browser: WebDriver, start_app: Callable[..., App], cups_server: Cups, relay: Relay, tmp_path: Path
+) -> None:
+    app = start_app(**cups_server.environ(PACKETGEN_PRINTER=cups_server.queue), **relay.environ())
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    browser.get(f"{app.url}/sign-in")
+    browser.save_screenshot(str(shots / "1-sign-in.png"))
+
+    # The scheduler uploads the day's CSV, sees the bad record's error, previews and prints a packet.
+    sign_in(browser, app, "scheduler")
+    schedule_csv = tmp_path / "today.csv"
+    schedule_csv.write_text(CSV, encoding="utf-8")
+    browser.find_element(By.ID, "file").send_keys(str(schedule_csv))
+    browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
+    WebDriverWait(browser, 60).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.schedule"))
+    )
+    browser.save_screenshot(str(shots / "2-schedule.png"))
+    error_row = browser.find_element(By.CSS_SELECTOR, "tr.state-error")
+    assert "today.csv:4: date_of_birth: not a real calendar date" in error_row.text
+    assert "Nguyễn, Thị Ánh" in browser.find_element(By.CSS_SELECTOR, "table.schedule").text
+    browser.find_element(By.LINK_TEXT, "Nguyễn, Thị Ánh").click()
+    WebDriverWait(browser, 20).until(expected_conditions.title_is("Packet · packetgen"))
+    assert "Nguyễn" not in browser.title
+    assert browser.find_elements(By.CSS_SELECTOR, "iframe.preview")
+    assert not browser.find_elements(By.ID, "to")  # a scheduler may not email: no form for it
+    browser.save_screenshot(str(shots / "3-patient-scheduler.png"))
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/print'] button").click()
+    WebDriverWait(browser, 60).until(
+        expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "p[role=status]"), "Printed on")
+    )
+    job = re.search(r"job (\d+)", browser.find_element(By.CSS_SELECTOR, "p[role=status]").text)
+    assert job
+    assert cups_server.printed(int(job.group(1))).is_file()
+    entry_url = browser.current_url
+    sign_out(browser)
+
+    # The clinician emails it and sees the one-time password once.
+    sign_in(browser, app, "clinician")
+    assert not browser.find_elements(By.ID, "file")  # a clinician does not upload
+    browser.get(entry_url.removesuffix("/print"))
+    WebDriverWait(browser, 20).until(expected_conditions.title_is("Packet · packetgen"))
+    assert browser.find_element(By.ID, "to").get_attribute("value") == "anh@example.org"
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/email'] button").click()
+    WebDriverWait(browser, 60).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".secret")))
+    assert re.fullmatch(r"[a-z]+(-[a-z]+){4}", browser.find_element(By.CSS_SELECTOR, ".secret").text)
+    browser.save_screenshot(str(shots / "4-patient-emailed.png"))
+    assert len(relay.handler.received) == 1
+    sign_out(browser)
+
+    sign_in(browser, app, "admin")
+    browser.get(f"{app.url}/admin")
+    WebDriverWait(browser, 20).until(expected_conditions.title_is("Admin · packetgen"))
+    assert "web:clinician" in browser.find_element(By.CSS_SELECTOR, "table.audit").text
+    browser.save_screenshot(str(shots / "5-admin.png"))
+    browser.get(f"{app.url}/api/docs")
+    browser.save_screenshot(str(shots / "6-api-docs.png"))
+    browser.set_window_size(800, 1100)  # a tablet
+    browser.get(f"{app.url}/")
+    browser.save_screenshot(str(shots / "7-schedule-tablet.png"))
+    logs = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert logs == []  # nothing blocked by the content security policy, no script errors

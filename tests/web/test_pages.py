@@ -1,0 +1,202 @@
+"""The web pages over real HTTP: sessions, CSRF, roles, the schedule, preview, print and email."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from pypdf import PdfReader
+
+from packetgen.settings import Settings
+from packetgen.store import open_store
+from packetgen.web import accounts
+
+from ..delivery.conftest import Relay
+from ..servers import Cups
+from .conftest import PASSWORD, App, csrf
+
+CSV = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email
+W-1,00012345,Nguyễn,Thị Ánh,1948-03-14,vertebroplasty,2026-12-07T07:30,Dr. Alvarez,Room 214,en,anh@example.org
+W-2,0000987654,O'Brien,Seán,1939-11-02,vertebroplasty,2026-12-07T09:15,Dr. Okafor,Suite B,es,
+W-3,0000555,Wang,Wei,1950-02-30,vertebroplasty,2026-12-07T11:00,Dr. Okafor,Suite B,en,
+"""
+
+
+def upload(client: httpx.Client, token: str, text: str = CSV, name: str = "today.csv") -> httpx.Response:
+    files = {"file": (name, text.encode(), "text/csv")}
+    return client.post("/upload", data={"csrf_token": token}, files=files)
+
+
+def entry_ids(page: str) -> dict[str, int]:
+    return {name: int(number) for number, name in re.findall(r'<a href="/entries/(\d+)">([^<]+)</a>', page)}
+
+
+def test_every_page_but_sign_in_needs_a_session(shared_app: App) -> None:
+    client = shared_app.client()
+    for path in ("/", "/entries/1", "/entries/1/packet.pdf", "/admin"):
+        response = client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/sign-in"
+    for path in ("/upload", "/entries/1/print", "/entries/1/email", "/sign-out"):
+        assert client.post(path, data={"csrf_token": "x"}).status_code in (303, 422), path
+    assert client.get("/sign-in").status_code == 200
+
+
+def test_sign_in_sets_a_private_cookie_and_needs_the_forms_token(shared_app: App) -> None:
+    client = shared_app.client()
+    page = client.get("/sign-in")
+    token = csrf(page.text)
+    forged = client.post("/sign-in", data={"name": "admin", "password": PASSWORD, "csrf_token": "forged"})
+    assert forged.status_code == 403
+    wrong = client.post("/sign-in", data={"name": "admin", "password": "not it at all", "csrf_token": token})
+    assert wrong.status_code == 401
+    assert "That name and password do not match." in wrong.text
+    token = csrf(wrong.text)
+    ok = client.post("/sign-in", data={"name": "admin", "password": PASSWORD, "csrf_token": token})
+    assert ok.status_code == 303
+    cookie = next(c for c in ok.headers.get_list("set-cookie") if c.startswith("packetgen_session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain HTTP on loopback here; Secure over TLS
+    schedule = client.get("/")
+    assert schedule.status_code == 200
+    signed_out = client.post("/sign-out", data={"csrf_token": csrf(schedule.text)})
+    assert signed_out.status_code == 303
+    assert client.get("/").status_code == 303
+
+
+def test_sign_in_attempts_are_limited_per_account(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    client = app.client()
+    for _ in range(5):
+        token = csrf(client.get("/sign-in").text)
+        assert (
+            client.post(
+                "/sign-in", data={"name": "clinician", "password": "guess guess guess", "csrf_token": token}
+            ).status_code
+            == 401
+        )
+    token = csrf(client.get("/sign-in").text)
+    locked = client.post("/sign-in", data={"name": "clinician", "password": PASSWORD, "csrf_token": token})
+    assert locked.status_code == 401
+    assert "Too many attempts" in locked.text
+    other = app.signed_in("scheduler")  # another account is not locked by it
+    assert other[0].get("/").status_code == 200
+
+
+def test_a_session_ends_after_inactivity(tmp_path: Path) -> None:
+    store = open_store(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    with store.session() as session:
+        user = accounts.add_user(session, "ana", "clinician", PASSWORD)
+        value = accounts.open_session(session, user)
+    with store.session() as session:
+        assert accounts.resume_session(session, value, timedelta(minutes=30)) is not None
+    with store.session() as session:
+        assert accounts.resume_session(session, value, timedelta(0)) is None
+    with store.session() as session:  # and it is gone
+        assert accounts.resume_session(session, value, timedelta(minutes=30)) is None
+    store.close()
+
+
+def test_upload_shows_the_schedule_with_each_records_errors(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    client, token = app.signed_in("scheduler")
+    response = upload(client, token)
+    assert response.status_code == 200, response.text
+    page = response.text
+    assert "3 records read." in page
+    ids = entry_ids(page)
+    assert sorted(ids) == ["Nguyễn, Thị Ánh", "O&#39;Brien, Seán"]
+    assert "Wang, Wei" not in page or "today.csv:4" in page
+    assert "today.csv:4: date_of_birth: not a real calendar date" in page  # the CLI's words, the upload's name
+    assert "1950-02-30" not in page
+    assert "<title>Schedule · packetgen</title>" in page
+
+    bad = upload(client, token, "not,a,schedule\n1,2,3\n", "junk.csv")
+    assert bad.status_code == 422
+    assert "junk.csv:1:" in bad.text
+    assert "/tmp" not in bad.text
+
+
+def test_preview_is_the_packet_never_cached_and_framed_only_by_us(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    client, _token = app.signed_in("clinician")
+    scheduler, scheduler_token = app.signed_in("scheduler")
+    ids = entry_ids(upload(scheduler, scheduler_token).text)
+    entry = ids["Nguyễn, Thị Ánh"]
+    page = client.get(f"/entries/{entry}")
+    assert page.status_code == 200
+    assert "<title>Packet · packetgen</title>" in page.text  # no name in the title
+    pdf = client.get(f"/entries/{entry}/packet.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'self'" in pdf.headers["content-security-policy"]
+    assert pdf.content == (app.out_dir / "W-1.pdf").read_bytes()
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "<script" not in page.text
+    assert client.get("/entries/99999").status_code == 404
+    assert "99999" not in client.get("/entries/99999").text
+
+
+ROUTES = [
+    ("GET", "/", {"scheduler": 200, "clinician": 200, "admin": 200}),
+    ("GET", "/admin", {"scheduler": 403, "clinician": 403, "admin": 200}),
+    ("POST", "/upload", {"scheduler": 200, "clinician": 403, "admin": 200}),
+    ("POST", "/entries/{entry}/email", {"scheduler": 403, "clinician": 502, "admin": 502}),
+    ("GET", "/entries/{entry}", {"scheduler": 200, "clinician": 200, "admin": 200}),
+    ("GET", "/entries/{entry}/packet.pdf", {"scheduler": 200, "clinician": 200, "admin": 200}),
+]
+
+
+def test_each_role_may_do_only_what_it_is_allowed(start_app: Callable[..., App]) -> None:
+    app = start_app()  # no relay: an allowed email fails with 502 (and says why); a forbidden one is 403
+    first, first_token = app.signed_in("admin")
+    entry = entry_ids(upload(first, first_token).text)["Nguyễn, Thị Ánh"]
+    for role in ("scheduler", "clinician", "admin"):
+        client, token = app.signed_in(role)
+        for method, path, expected in ROUTES:
+            url = path.format(entry=entry)
+            if method == "GET":
+                status = client.get(url).status_code
+            elif url == "/upload":
+                status = upload(client, token).status_code
+            else:
+                status = client.post(url, data={"csrf_token": token, "to": "p@example.org"}).status_code
+            assert status == expected[role], (role, method, url, status)
+        forged = client.post(f"/entries/{entry}/print", data={"csrf_token": "forged"})
+        assert forged.status_code == 403, role
+
+
+def test_print_and_email_from_the_patients_page(start_app: Callable[..., App], cups_server: Cups, relay: Relay) -> None:
+    app = start_app(**cups_server.environ(), **relay.environ())
+    scheduler, token = app.signed_in("scheduler")
+    entry = entry_ids(upload(scheduler, token).text)["Nguyễn, Thị Ánh"]
+    printed = scheduler.post(f"/entries/{entry}/print", data={"csrf_token": token, "queue": cups_server.queue})
+    assert printed.status_code == 200, printed.text
+    job = re.search(r"Printed on \S+ \(job (\d+)\)", printed.text)
+    assert job
+    assert len(PdfReader(cups_server.printed(int(job.group(1)))).pages) == len(PdfReader(app.out_dir / "W-1.pdf").pages)
+    assert '<span class="state">printed</span>' in printed.text
+
+    clinician, clinician_token = app.signed_in("clinician")
+    emailed = clinician.post(f"/entries/{entry}/email", data={"csrf_token": clinician_token, "to": "anh@example.org"})
+    assert emailed.status_code == 200, emailed.text
+    secret = re.search(r'<p class="secret">([a-z-]+)</p>', emailed.text)
+    assert secret
+    assert len(relay.handler.received) == 1
+    from ..delivery.test_email import attachment
+
+    assert PdfReader(io.BytesIO(attachment(relay.handler.received[0]))).decrypt(secret.group(1))
+    again = clinician.get(f"/entries/{entry}")
+    assert secret.group(1) not in again.text  # shown once
+    assert '<span class="state">emailed, printed</span>' in again.text
+    admin, _ = app.signed_in("admin")
+    audit = admin.get("/admin").text
+    assert "web:scheduler" in audit
+    assert "web:clinician" in audit
