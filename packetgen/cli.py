@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, metavar="PORT", help="TCP port (default: 8080)")
     serve.add_argument("--certfile", metavar="PEM", help="serve HTTPS with this certificate (with --keyfile)")
     serve.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
+    serve.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: 1)")
     token = commands.add_parser("token", help="`token add NAME`: a new API token, shown once")
     token.add_argument("action", choices=["add"])
     token.add_argument("name", metavar="NAME", help="who uses it, e.g. the scheduling system's name")

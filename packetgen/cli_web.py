@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 
@@ -23,13 +23,18 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--certfile and --keyfile go together")
     host = args.host or settings.web.host
     port = settings.web.port if args.port is None else args.port
-    app = create_app(settings)
+    workers = args.workers or 1
+    # One process: the app made here (a bad setting or database stops it now). Several: each
+    # worker makes its own from the same environment (web_app below), uvicorn balancing them.
+    app: Any = create_app(settings) if workers == 1 else "packetgen.cli_web:web_app"
     scheme = "https" if args.certfile else "http"
-    print(f"serving on {scheme}://{host}:{port}; packets into {settings.web.out_dir}", flush=True)
+    print(f"serving on {scheme}://{host}:{port} ({workers} worker(s)); packets into {settings.web.out_dir}", flush=True)
     uvicorn.run(
         app,
         host=host,
         port=port,
+        workers=workers,
+        factory=workers > 1,
         ssl_certfile=args.certfile,
         ssl_keyfile=args.keyfile,
         proxy_headers=True,
@@ -37,6 +42,16 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         log_level="warning",
     )
     return EXIT_OK
+
+
+def web_app() -> Any:
+    """The app for one of several uvicorn workers: the site's settings read as the CLI reads them."""
+    import os
+
+    from .settings import load_settings
+    from .web.app import create_app
+
+    return create_app(load_settings(os.environ))
 
 
 def token_command(args: argparse.Namespace, settings: Settings) -> int:

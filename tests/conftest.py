@@ -80,3 +80,15 @@ def _no_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     unexpected = [r for r in caplog.get_records("call") if r.levelname in ("WARNING", "ERROR", "CRITICAL")]
     assert not unexpected, [r.getMessage() for r in unexpected]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A private PostgreSQL server for the tests' PostgreSQL pass (see tests/servers.py)."""
+    from .servers import MissingServer, private_postgres
+
+    try:
+        with private_postgres() as server:
+            yield server
+    except MissingServer as exc:
+        pytest.fail(str(exc))

@@ -221,3 +221,58 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"{process.args!r} did not start listening")
+
+
+@dataclass
+class Postgres:
+    """A private PostgreSQL server; `database()` makes a fresh, empty database and returns its URL."""
+
+    port: int
+    count: int = 0
+
+    def database(self) -> str:
+        import psycopg
+
+        self.count += 1
+        name = f"packetgen_{os.getpid()}_{self.count}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+@contextmanager
+def private_postgres() -> Iterator[Postgres]:
+    """Debian's PostgreSQL (the newest installed), a cluster of its own in a temporary folder, on a
+    free loopback port, trusting local connections. Run as the `postgres` user when this is root
+    (PostgreSQL refuses to run as root)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not found:
+        raise MissingServer("PostgreSQL missing: run scripts/install-system-packages.sh (make setup)")
+    bin_dir = found[-1].parent
+    root = Path(tempfile.mkdtemp(prefix="packetgen-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", free_port()
+    subprocess.run(
+        [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield Postgres(port)
+    finally:
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(root, ignore_errors=True)

@@ -81,7 +81,7 @@ def test_the_pipeline_never_imports_a_door() -> None:
 
 def test_no_module_reads_the_environment_but_the_cli() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name == "cli.py":
+        if path.name in ("cli.py", "cli_web.py"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         reads = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv")]

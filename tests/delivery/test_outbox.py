@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import re
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,9 +29,16 @@ from .conftest import Relay
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The outbox and the audit on both databases a site may run (PostgreSQL: a private server)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres").database()
+    opened = open_store(Settings(database_url=url))
+    yield opened
+    opened.close()
 
 
 def queue_one(store: Store, recipient: str = "p@example.org", appointment_id: str = "A-1") -> int:
