@@ -244,7 +244,9 @@ def run_task(task: Task, generator: Generator) -> Entry:
         layout = generator.layout_for(appointment)
         approval = generator.approval(content)  # overdue content refuses before a packet is reused
         fingerprint = _fingerprint(record, generator.library, content, layout.name, approval.state)
-        patient = Patient(", ".join(appointment.printed_names()), appointment.date_of_birth, appointment.email)
+        patient = Patient(
+            ", ".join(appointment.printed_names()), appointment.date_of_birth, appointment.email, record.fields
+        )
         reused = _reusable(task.previous, fingerprint, generator.out_dir)
         if reused is not None:
             reused.patient = patient

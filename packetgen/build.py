@@ -8,9 +8,11 @@ has passed. `make_packet` wraps it for one appointment file.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .approval import Approval, approval_of
 from .checks import check_appointment, check_content, check_packet
@@ -179,6 +181,22 @@ def packet_from_bytes(generator: Generator, raw: bytes, shown: str) -> Generated
 
     appointment = from_located(load_bytes(raw, shown, strict_json=True), generator.today)
     return generator.generate(appointment, match_content(appointment, generator.library))
+
+
+def packet_from_fields(
+    generator: Generator, fields: Mapping[str, Any], shown: str, language: str | None = None
+) -> Generated:
+    """Generate the packet for a record's fields as a batch read them (the web app's reprint, in
+    the generator's layout and, given `language`, another language)."""
+    from .intake.record import from_located, match_content
+    from .yamlsafe import Located
+
+    appointment = from_located(Located(dict(fields), shown), generator.today, provider_optional=True)
+    content = match_content(appointment, generator.library)
+    if language:
+        appointment = appointment.with_language(language)
+        content = generator.library.in_language(content, language)
+    return generator.generate(appointment, content)
 
 
 def check_library(library: Library, font_dirs: tuple[Path, ...] = ()) -> list[PacketError]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,9 @@ class Patient:
     name: str
     date_of_birth: date
     email: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    """The record's fields as read (text, or lists of text): a caller may make the packet again
+    in another layout or language (the web app's reprint)."""
 
 
 @dataclass

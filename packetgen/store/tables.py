@@ -167,4 +167,6 @@ class ScheduleEntry(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     """For a site whose emailed packets open with the date of birth."""
+    record: Mapped[str | None] = mapped_column(Text)
+    """The record's fields as JSON, to make the packet again in another layout or language."""
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -7,7 +7,9 @@ or appointment id, and page titles never name a patient.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +20,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..errors import UsageError
+from ..errors import PacketgenError, UsageError
 from ..models import Layout
 from . import accounts, schedule
 from .context import Context
@@ -241,6 +243,7 @@ def entry_page(request: Request, user: User, entry_id: int) -> Response:
     return render(
         request, "entry.html", user=user, row=row, queues=_queues(context),
         default_queue=context.settings.printer or "", message=None, passphrase=None,
+        layouts=sorted(context.library.layouts),
     )  # fmt: skip
 
 
@@ -286,7 +289,8 @@ def print_entry(
         message, status = f"Not printed: {exc}", 502
     row = _row(request, entry_id)
     return render(request, "entry.html", status, user=user, row=row, queues=_queues(context),
-                  default_queue=queue, message=message, passphrase=None)  # fmt: skip
+                  default_queue=queue, message=message, passphrase=None,
+                  layouts=sorted(context.library.layouts))  # fmt: skip
 
 
 @router.post("/entries/{entry_id}/email")
@@ -324,7 +328,71 @@ def email_entry(
         message, status = f"Not sent: {exc}", 502
     row = _row(request, entry_id)
     return render(request, "entry.html", status, user=user, row=row, queues=_queues(context),
-                  default_queue="", message=message, passphrase=passphrase)  # fmt: skip
+                  default_queue="", message=message, passphrase=passphrase,
+                  layouts=sorted(context.library.layouts))  # fmt: skip
+
+
+@router.post("/entries/{entry_id}/reprint")
+def reprint_entry(
+    request: Request,
+    user: User,
+    entry_id: int,
+    csrf_token: Annotated[str, Form()],
+    layout: Annotated[str, Form(max_length=64)] = "",
+    language: Annotated[str, Form(max_length=35)] = "",
+    queue: Annotated[str, Form(max_length=127)] = "",
+) -> Response:
+    """The packet made again in another layout (large print) or language: shown, or printed on `queue`.
+    The schedule's own packet is left as it is."""
+    context, packet = _packet_for(request, user, entry_id, "reprint", csrf_token)
+    entry = packet.row.entry
+    if not entry.record or layout not in ("", *context.library.layouts):
+        raise HTTPException(404)
+    import json
+    import tempfile
+
+    from ..build import packet_from_fields
+    from ..delivery.printing import MEDIA, PrintServer
+    from ..delivery.service import ToPrint, print_and_record
+
+    wanted = re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language)
+    with tempfile.TemporaryDirectory(prefix="packetgen-reprint-") as folder:
+        generator = dataclasses.replace(context.generator(layout or None), out_dir=Path(folder))
+        try:
+            made = packet_from_fields(generator, json.loads(entry.record), "schedule", language if wanted else None)
+        except PacketgenError as exc:
+            message = "Not made: " + "; ".join(exc.lines())
+            return _entry_page(request, user, entry_id, context, message, 422)
+        if not queue:
+            pdf = made.path.read_bytes()
+            inline = {"Content-Disposition": 'inline; filename="packet.pdf"'}
+            return Response(pdf, media_type="application/pdf", headers=inline)
+        size = context.library.layouts[made.layout].page.size
+        item = ToPrint(made.path, entry.appointment_id or "packet", MEDIA[size], [(entry.appointment_id, made.sha256)])
+        try:
+            server = PrintServer(context.settings.cups_server)
+            chosen = server.queue(queue)
+            job = print_and_record(
+                context.store, server, item, chosen, f"web:{user.name}", 1, context.settings.print_timeout
+            )
+        except UsageError as exc:
+            return _entry_page(request, user, entry_id, context, f"Not printed: {exc}", 502)
+    return _entry_page(
+        request,
+        user,
+        entry_id,
+        context,
+        f"Printed in {made.layout}, {made.language} on {chosen} (job {job.job_id}).",
+        200,
+    )
+
+
+def _entry_page(
+    request: Request, user: accounts.SignedIn, entry_id: int, context: Context, message: str, status: int
+) -> Response:
+    row = _row(request, entry_id)
+    return render(request, "entry.html", status, user=user, row=row, queues=_queues(context), default_queue="",
+                  message=message, passphrase=None, layouts=sorted(context.library.layouts))  # fmt: skip
 
 
 # --- admin ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ def upload(store: Store, settings: Settings, library: Library, raw: bytes, filen
                 row.sha256 = entry.sha256
                 row.email = patient.email if patient else None
                 row.date_of_birth = patient.date_of_birth if patient else None
+                row.record = json.dumps(dict(patient.fields), ensure_ascii=False) if patient else None
                 row.uploaded_at = moment
                 if found is None:
                     session.add(row)

@@ -149,6 +149,7 @@ ROUTES = [
     ("GET", "/admin", {"scheduler": 403, "clinician": 403, "admin": 200}),
     ("POST", "/upload", {"scheduler": 200, "clinician": 403, "admin": 200}),
     ("POST", "/entries/{entry}/email", {"scheduler": 403, "clinician": 502, "admin": 502}),
+    ("POST", "/entries/{entry}/reprint", {"scheduler": 403, "clinician": 200, "admin": 200}),
     ("GET", "/entries/{entry}", {"scheduler": 200, "clinician": 200, "admin": 200}),
     ("GET", "/entries/{entry}/packet.pdf", {"scheduler": 200, "clinician": 200, "admin": 200}),
 ]
@@ -200,3 +201,24 @@ def test_print_and_email_from_the_patients_page(start_app: Callable[..., App], c
     audit = admin.get("/admin").text
     assert "web:scheduler" in audit
     assert "web:clinician" in audit
+
+
+def test_a_clinician_makes_the_packet_again_in_large_print_or_spanish(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    scheduler, scheduler_token = app.signed_in("scheduler")
+    entry = entry_ids(upload(scheduler, scheduler_token).text)["Nguyễn, Thị Ánh"]
+    form = {"csrf_token": scheduler_token, "layout": "large-print"}
+    assert scheduler.post(f"/entries/{entry}/reprint", data=form).status_code == 403  # not a scheduler's
+    client, token = app.signed_in("clinician")
+    original = (app.out_dir / "W-1.pdf").read_bytes()
+    large = client.post(f"/entries/{entry}/reprint", data={"csrf_token": token, "layout": "large-print"})
+    assert large.status_code == 200, large.text
+    assert large.headers["content-type"] == "application/pdf"
+    assert large.headers["cache-control"] == "no-store"
+    pages = PdfReader(io.BytesIO(large.content)).pages
+    assert len(pages) > len(PdfReader(io.BytesIO(original)).pages)
+    assert "Nguyễn, Thị Ánh" in pages[0].extract_text()
+    spanish = client.post(f"/entries/{entry}/reprint", data={"csrf_token": token, "layout": "letter", "language": "es"})
+    assert spanish.status_code == 200
+    assert "Página 1 de" in PdfReader(io.BytesIO(spanish.content)).pages[0].extract_text()
+    assert (app.out_dir / "W-1.pdf").read_bytes() == original  # the schedule's packet is untouched
