@@ -222,3 +222,25 @@ def test_a_clinician_makes_the_packet_again_in_large_print_or_spanish(start_app:
     assert spanish.status_code == 200
     assert "Página 1 de" in PdfReader(io.BytesIO(spanish.content)).pages[0].extract_text()
     assert (app.out_dir / "W-1.pdf").read_bytes() == original  # the schedule's packet is untouched
+
+
+def test_the_days_print_run(start_app: Callable[..., App], cups_server: Cups) -> None:
+    app = start_app(**cups_server.environ(PACKETGEN_PRINTER=cups_server.queue))
+    client, token = app.signed_in("scheduler")
+    upload(client, token)
+    download = client.post("/print-run", data={"csrf_token": token, "action": "download"})
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == 'attachment; filename="print-run.pdf"'
+    run_pages = len(PdfReader(io.BytesIO(download.content)).pages)
+    packets = sum(len(PdfReader(app.out_dir / f"W-{n}.pdf").pages) for n in (1, 2))
+    assert run_pages >= packets
+    printed = client.post("/print-run", data={"csrf_token": token, "which": "unprinted"})
+    assert printed.status_code == 200, printed.text
+    job = re.search(r"Printed 2 packets on \S+ \(job (\d+)\)", printed.text)
+    assert job
+    assert len(PdfReader(cups_server.printed(int(job.group(1)))).pages) == run_pages
+    assert printed.text.count('<span class="state">printed</span>') == 2
+    again = client.post("/print-run", data={"csrf_token": token, "which": "unprinted"})
+    assert again.status_code == 422
+    assert "Nothing to print" in again.text
+    assert not list(app.out_dir.glob("print-run-*.pdf"))  # nothing left behind
