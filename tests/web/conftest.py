@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,11 +36,12 @@ class App:
     out_dir: Path
     token: str
     process: subprocess.Popen[bytes]
+    verify: Any = True
     clients: list[httpx.Client] = field(default_factory=list)
 
     def client(self) -> httpx.Client:
         """A new browser-like client (its own cookies), closed when the app stops."""
-        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, verify=self.verify)
         self.clients.append(client)
         return client
 
@@ -89,10 +92,17 @@ def _starter(tmp_path: Path) -> Iterator[Callable[..., App]]:
     processes: list[subprocess.Popen[bytes]] = []
     apps: list[App] = []
 
-    def start(database_url: str | None = None, site: tuple[str, Path, str] | None = None, **env: str) -> App:
+    def start(
+        database_url: str | None = None,
+        site: tuple[str, Path, str] | None = None,
+        web: str = "",
+        tls: tuple[Path, Path, Path] | None = None,
+        **env: str,
+    ) -> App:
+        """`web`: more lines of the settings file's `web:` block; `tls`: (authority, cert, key) to serve HTTPS."""
         database_url, out_dir, token = site or make_site(tmp_path, database_url)
         settings = tmp_path / f"settings-{len(processes)}.yaml"
-        settings.write_text(f"web:\n  out_dir: {out_dir}\n  session_idle_minutes: {env.pop('IDLE', '30')}\n")
+        settings.write_text(f"web:\n  out_dir: {out_dir}\n{web}")
         port = free_port()
         environ = {
             **os.environ,
@@ -102,26 +112,28 @@ def _starter(tmp_path: Path) -> Iterator[Callable[..., App]]:
             **env,
         }
         with (tmp_path / f"serve-{port}.log").open("wb") as log:
+            options = ["--certfile", str(tls[1]), "--keyfile", str(tls[2])] if tls else []
             process = subprocess.Popen(
-                [sys.executable, "generate.py", "serve", "--port", str(port)],
+                [sys.executable, "generate.py", "serve", "--port", str(port), *options],
                 cwd=ROOT,
                 env=environ,
                 stdout=log,
                 stderr=log,
             )
         processes.append(process)
-        url = f"http://127.0.0.1:{port}"
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+        verify: Any = ssl.create_default_context(cafile=str(tls[0])) if tls else True
         deadline = time.monotonic() + 30
         while True:
             assert process.poll() is None, (tmp_path / f"serve-{port}.log").read_text()
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/healthz", timeout=1, verify=verify).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline, "the app did not start"
             time.sleep(0.1)
-        app = App(url, database_url, out_dir, token, process)
+        app = App(url, database_url, out_dir, token, process, verify=verify)
         apps.append(app)
         return app
 

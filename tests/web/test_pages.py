@@ -244,3 +244,35 @@ def test_the_days_print_run(start_app: Callable[..., App], cups_server: Cups) ->
     assert again.status_code == 422
     assert "Nothing to print" in again.text
     assert not list(app.out_dir.glob("print-run-*.pdf"))  # nothing left behind
+
+
+def test_uploads_are_size_limited(start_app: Callable[..., App]) -> None:
+    app = start_app(web="  max_upload_bytes: 1000\n")
+    client, token = app.signed_in("scheduler")
+    refused = upload(client, token, CSV * 10, "big.csv")
+    assert refused.status_code == 422
+    assert "big.csv: the file is larger than" in refused.text
+    assert not list(app.out_dir.glob("*.pdf"))
+
+
+def test_a_reverse_proxys_user_header_signs_people_in(start_app: Callable[..., App]) -> None:
+    app = start_app(web="  trusted_user_header: X-Remote-User\n")
+    client = app.client()
+    assert client.get("/").status_code == 401  # no header: not signed in, and no sign-in form to fall back to
+    page = client.get("/", headers={"X-Remote-User": "clinician"})
+    assert page.status_code == 200
+    assert "clinician (clinician)" in page.text
+    assert client.get("/", headers={"X-Remote-User": "nobody"}).status_code == 401
+    assert client.get("/admin", headers={"X-Remote-User": "clinician"}).status_code == 403
+
+
+def test_https_with_a_certificate(start_app: Callable[..., App], certificates: tuple[Path, Path, Path]) -> None:
+    app = start_app(tls=certificates)
+    assert app.url.startswith("https://")
+    client = app.client()
+    page = client.get("/sign-in")
+    assert page.headers["strict-transport-security"] == "max-age=31536000"
+    token = csrf(page.text)
+    signed = client.post("/sign-in", data={"name": "admin", "password": PASSWORD, "csrf_token": token})
+    cookie = next(c for c in signed.headers.get_list("set-cookie") if c.startswith("packetgen_session="))
+    assert "Secure" in cookie
