@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..assemble import write_print_run
@@ -28,6 +28,7 @@ from ..output import remove_pdf
 from ..pool import Workers
 from ..settings import Hl7Settings
 from ..store import Store
+from ..store.schedule import put_entry
 from ..timing import Site
 from . import inbox
 
@@ -156,6 +157,7 @@ class Processor:
                     message_id,
                 )
                 days |= {before} if before else set()
+            put_entry(session, entry, datetime.now(UTC))  # on the web app's schedule
         return days
 
     def _print_runs(self, workers: Workers[Task, Entry], days: set[str]) -> None:

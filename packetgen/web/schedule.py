@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from ..errors import PacketgenError
 from ..library import Library
 from ..settings import Settings
 from ..store import Store
+from ..store.schedule import put_entry
 from ..store.tables import AuditEvent, ScheduleEntry
 
 _SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
@@ -57,29 +57,7 @@ def upload(store: Store, settings: Settings, library: Library, raw: bytes, filen
         moment = datetime.now(UTC)
         with store.session() as session:
             for entry in result.entries:
-                found = None
-                if entry.appointment_id:  # the same appointment again: its line is updated, its URL kept
-                    query = select(ScheduleEntry).where(ScheduleEntry.appointment_id == entry.appointment_id)
-                    found = session.scalars(query).first()
-                row = found or ScheduleEntry()
-                patient = entry.patient
-                row.appointment_id = entry.appointment_id
-                row.place = entry.place.replace(prefix, "")
-                row.start = entry.start
-                row.patient = patient.name if patient else None
-                row.procedure = entry.procedure
-                row.language = entry.language
-                row.layout = entry.layout
-                row.status = entry.status
-                row.error = entry.error.replace(prefix, "") if entry.error else None
-                row.file = entry.file
-                row.sha256 = entry.sha256
-                row.email = patient.email if patient else None
-                row.date_of_birth = patient.date_of_birth if patient else None
-                row.record = json.dumps(dict(patient.fields), ensure_ascii=False) if patient else None
-                row.uploaded_at = moment
-                if found is None:
-                    session.add(row)
+                put_entry(session, entry, moment, prefix)
         return len(result.entries)
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from packetgen.feeds.listener import Listener, start_in_thread
 from packetgen.settings import Settings
 from packetgen.store import open_store
+from packetgen.store.tables import ScheduleEntry
 from tests.conftest import ROOT, TODAY
 from tests.mllp import Sender, ack_fields, messages_of
 
@@ -118,6 +120,13 @@ def test_events_in_order_and_a_cancellation_leaves_the_days_print_run(
     events = [(e["appointment_id"], e["event"], e["status"]) for e in manifest(out)]
     assert events.index(("EV-1", "SIU^S12", "ok")) < events.index(("EV-1", "SIU^S13", "ok"))
     assert ("EV-2", "SIU^S15", "skipped") in events
+    # The web app's schedule shows what the feed made: one line per appointment, as it is now.
+    with listener.store.reading() as session:
+        lines = {e.appointment_id: e for e in session.scalars(select(ScheduleEntry))}
+    assert sorted(lines) == ["EV-1", "EV-2"]
+    assert (lines["EV-1"].status, lines["EV-1"].start, lines["EV-1"].file) == ("ok", "2026-12-14T15:00", "EV-1.pdf")
+    assert lines["EV-1"].patient
+    assert lines["EV-2"].status == "skipped"
 
 
 def _start(out: Path, database: Path, *extra: str) -> tuple[subprocess.Popen[str], int]:

@@ -1,0 +1,42 @@
+"""The schedule's lines (`schedule_entry`), as uploads (the web app) and the MLLP listener put them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..manifest import Entry
+from .tables import ScheduleEntry
+
+
+def put_entry(session: Session, entry: Entry, moment: datetime, hide: str = "") -> ScheduleEntry:
+    """The line for what a batch or the listener made of one record: a record for an appointment
+    already on the schedule updates its line (whose number, and so its URL, stays). `hide` is removed
+    from places and errors (a temporary folder the record was read from)."""
+    found = None
+    if entry.appointment_id:
+        query = select(ScheduleEntry).where(ScheduleEntry.appointment_id == entry.appointment_id)
+        found = session.scalars(query).first()
+    row = found or ScheduleEntry()
+    patient = entry.patient
+    row.appointment_id = entry.appointment_id
+    row.place = entry.place.replace(hide, "") if hide else entry.place
+    row.start = entry.start
+    row.patient = patient.name if patient else None
+    row.procedure = entry.procedure
+    row.language = entry.language
+    row.layout = entry.layout
+    row.status = entry.status
+    row.error = (entry.error.replace(hide, "") if hide else entry.error) if entry.error else None
+    row.file = entry.file
+    row.sha256 = entry.sha256
+    row.email = patient.email if patient else None
+    row.date_of_birth = patient.date_of_birth if patient else None
+    row.record = json.dumps(dict(patient.fields), ensure_ascii=False) if patient else None
+    row.uploaded_at = moment
+    if found is None:
+        session.add(row)
+    return row
