@@ -131,6 +131,11 @@ class WebSettings(Model):
     are taken from it instead of the sign-in form. Only turn on behind a proxy that sets it."""
     sign_in_failures: int = Field(default=5, ge=1, le=100)
     """Failed sign-ins allowed per account (and four times as many per address) in 15 minutes."""
+    watch_dir: Path | None = None
+    """A folder whose appointment files (CSV, FHIR, HL7) join the schedule as they arrive; each is
+    moved to `done/` or `failed/` beneath it once read."""
+    watch_seconds: float = Field(default=10.0, ge=0.5, le=3600)
+    """How often the watched folder is looked at."""
 
 
 class Settings(Model):
@@ -232,7 +237,10 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
         if isinstance(data.get(key), str):
             data[key] = str(folder / data[key])
     web = data.get("web")
-    if isinstance(web, dict) and isinstance(web.get("out_dir"), str):
-        data["web"] = {**web, "out_dir": str(folder / web["out_dir"])}
+    if isinstance(web, dict):
+        for key in ("out_dir", "watch_dir"):
+            if isinstance(web.get(key), str):
+                web = {**web, key: str(folder / web[key])}
+        data["web"] = web
     if isinstance(data.get("font_dirs"), list):
         data["font_dirs"] = [str(folder / p) if isinstance(p, str) else p for p in data["font_dirs"]]

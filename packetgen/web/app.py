@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,7 @@ from ..settings import Settings
 from ..store import Store, open_store
 from . import api, pages
 from .context import Context
+from .watch import Watcher
 
 HERE = Path(__file__).parent
 _CSP = (
@@ -27,7 +29,18 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """The app for a site: its content loaded once, its database brought up to date."""
     settings.web.out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     context = Context(settings, store or open_store(settings), load_library(settings.content_root))
+    watcher = Watcher(context.store, settings, context.library) if settings.web.watch_dir else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if watcher is not None:
+            watcher.start()
+        yield
+        if watcher is not None:
+            watcher.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="packetgen",
         summary="Procedure packets: the API for scheduling systems and the web app for schedulers and clinicians",
         docs_url=None,

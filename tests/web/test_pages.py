@@ -276,3 +276,25 @@ def test_https_with_a_certificate(start_app: Callable[..., App], certificates: t
     signed = client.post("/sign-in", data={"name": "admin", "password": PASSWORD, "csrf_token": token})
     cookie = next(c for c in signed.headers.get_list("set-cookie") if c.startswith("packetgen_session="))
     assert "Secure" in cookie
+
+
+def test_files_dropped_in_the_watched_folder_join_the_schedule(start_app: Callable[..., App], tmp_path: Path) -> None:
+    import os
+    import time
+
+    watched = tmp_path / "inbox"
+    watched.mkdir()
+    app = start_app(web=f"  watch_dir: {watched}\n  watch_seconds: 0.5\n")
+    (watched / "today.csv").write_text(CSV, encoding="utf-8")
+    (watched / "junk.csv").write_text("not,a,schedule\n1,2,3\n", encoding="utf-8")
+    (watched / ".partial.csv").write_text(CSV, encoding="utf-8")  # still being written: left alone
+    for name in ("today.csv", "junk.csv"):
+        os.utime(watched / name, (time.time() - 10, time.time() - 10))  # settled
+    deadline = time.monotonic() + 30
+    while not ((watched / "done" / "today.csv").exists() and (watched / "failed" / "junk.csv").exists()):
+        assert time.monotonic() < deadline, sorted(p.name for p in watched.rglob("*"))
+        time.sleep(0.2)
+    assert (watched / ".partial.csv").exists()
+    assert "junk.csv:1:" in (watched / "failed" / "junk.csv.errors.txt").read_text()
+    client, _token = app.signed_in("scheduler")
+    assert sorted(entry_ids(client.get("/").text)) == ["Nguyễn, Thị Ánh", "O&#39;Brien, Seán"]

@@ -1,0 +1,72 @@
+"""A watched folder: files a scheduling system drops there join the schedule, as an upload would.
+
+Each file is claimed by renaming it into `processing/` (a rename is atomic, so of several app
+instances watching one folder exactly one takes it), read by the batch intake, then moved to `done/`
+or, when the file as a whole cannot be read, to `failed/` with a `.errors.txt` beside it. Files
+whose names start with `.` are being written and are left alone, as are files changed in the last
+two seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from ..library import Library
+from ..settings import Settings
+from ..store import Store
+from . import schedule
+
+SETTLE_SECONDS = 2.0
+
+
+class Watcher:
+    """Polls `settings.web.watch_dir` every `settings.web.watch_seconds` in a thread of its own."""
+
+    def __init__(self, store: Store, settings: Settings, library: Library) -> None:
+        assert settings.web.watch_dir is not None
+        self.folder = settings.web.watch_dir
+        self.store, self.settings, self.library = store, settings, library
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="watch-folder", daemon=True)
+
+    def start(self) -> None:
+        for name in ("processing", "done", "failed"):
+            (self.folder / name).mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.scan()
+            self._stop.wait(self.settings.web.watch_seconds)
+
+    def scan(self) -> int:
+        """Take every settled file once; returns how many were taken."""
+        taken = 0
+        for path in sorted(self.folder.iterdir()):
+            if not path.is_file() or path.name.startswith(".") or time.time() - path.stat().st_mtime < SETTLE_SECONDS:
+                continue
+            claimed = self.folder / "processing" / path.name
+            try:
+                path.rename(claimed)
+            except OSError:
+                continue  # another instance took it
+            taken += 1
+            self._read(claimed)
+        return taken
+
+    def _read(self, path: Path) -> None:
+        try:
+            schedule.upload(self.store, self.settings, self.library, path.read_bytes(), path.name)
+        except schedule.UploadRefused as exc:
+            path.rename(self.folder / "failed" / path.name)
+            (self.folder / "failed" / f"{path.name}.errors.txt").write_text(
+                "\n".join(exc.lines) + "\n", encoding="utf-8"
+            )
+            return
+        path.rename(self.folder / "done" / path.name)
