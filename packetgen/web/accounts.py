@@ -53,10 +53,10 @@ class SignedIn:
 
 def add_user(session: Session, name: str, role: str, password: str) -> WebUser:
     """A new user; UsageError if the name is taken or the role or password will not do."""
-    if role not in ROLES:
-        raise UsageError(f"role: expected one of {', '.join(ROLES)}")
     if not 1 <= len(name) <= 100 or not name.isprintable():
         raise UsageError("user name: expected 1 to 100 printable characters")
+    if role not in ROLES:
+        raise UsageError(f"role: expected one of {', '.join(ROLES)}")
     if len(password) < 12:
         raise UsageError("password: expected at least 12 characters")
     if session.scalar(select(WebUser.id).where(WebUser.name == name)) is not None:
@@ -65,6 +65,17 @@ def add_user(session: Session, name: str, role: str, password: str) -> WebUser:
     session.add(user)
     session.flush()
     return user
+
+
+def set_enabled(session: Session, user_id: int, enabled: bool) -> str | None:
+    """Enable or disable a user (whose sessions then end); returns the user's name, None if unknown."""
+    user = session.get(WebUser, user_id)
+    if user is None:
+        return None
+    user.disabled = not enabled
+    if not enabled:
+        session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    return user.name
 
 
 def check_password(session: Session, name: str, password: str) -> WebUser | None:

@@ -475,7 +475,43 @@ def admin_filtered(
     return _admin(request, user, appointment)
 
 
-def _admin(request: Request, user: accounts.SignedIn, appointment: str) -> Response:
+@router.post("/admin/users")
+def add_user(
+    request: Request,
+    user: User,
+    csrf_token: Annotated[str, Form()],
+    name: Annotated[str, Form(max_length=100)] = "",
+    role: Annotated[str, Form(max_length=16)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    allowed(user, "admin")
+    check_csrf(user, csrf_token)
+    try:
+        with context_of(request).store.session() as session:
+            accounts.add_user(session, name, role, password)
+    except UsageError as exc:
+        return _admin(request, user, "", f"Not added: {exc}", 422)
+    return _admin(request, user, "", f"User {name} added ({role}).")
+
+
+@router.post("/admin/users/{user_id}/access")
+def set_access(
+    request: Request, user: User, user_id: int, csrf_token: Annotated[str, Form()], enabled: Annotated[bool, Form()]
+) -> Response:
+    """Disable (or enable again) a user: a disabled user's sessions end at their next request."""
+    allowed(user, "admin")
+    check_csrf(user, csrf_token)
+    if user_id == user.user_id and not enabled:
+        return _admin(request, user, "", "You cannot disable yourself.", 422)
+    with context_of(request).store.session() as session:
+        found = accounts.set_enabled(session, user_id, enabled)
+    if found is None:
+        raise HTTPException(404)
+    return _admin(request, user, "", f"User {found} {'enabled' if enabled else 'disabled'}.")
+
+
+def _admin(request: Request, user: accounts.SignedIn, appointment: str, message: str | None = None,
+           status: int = 200) -> Response:  # fmt: skip
     allowed(user, "admin")
     from sqlalchemy import select
 
@@ -491,8 +527,9 @@ def _admin(request: Request, user: accounts.SignedIn, appointment: str) -> Respo
         users = session.scalars(select(WebUser).order_by(WebUser.name)).all()
         events = list(audit.events(session, appointment or None))[-200:]
     layouts = sorted(context.library.layouts)
-    return render(request, "admin.html", user=user, users=users, events=events, contents=contents,
-                  layouts=layouts, queues=_queues(context), appointment=appointment)  # fmt: skip
+    return render(request, "admin.html", status, user=user, users=users, events=events, contents=contents,
+                  layouts=layouts, queues=_queues(context), appointment=appointment, message=message,
+                  roles=accounts.ROLES)  # fmt: skip
 
 
 def _with_session(request: Request, response: Response) -> Response:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from pypdf import PdfReader
 
 from packetgen.settings import Settings
@@ -16,7 +17,7 @@ from packetgen.store import open_store
 from packetgen.web import accounts
 
 from ..delivery.conftest import Relay
-from ..servers import Cups
+from ..servers import Cups, free_port
 from .conftest import PASSWORD, App, csrf
 
 CSV = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email
@@ -147,6 +148,9 @@ def test_preview_is_the_packet_never_cached_and_framed_only_by_us(start_app: Cal
 ROUTES = [
     ("GET", "/", {"scheduler": 200, "clinician": 200, "admin": 200}),
     ("GET", "/admin", {"scheduler": 403, "clinician": 403, "admin": 200}),
+    ("POST", "/admin", {"scheduler": 403, "clinician": 403, "admin": 200}),
+    ("POST", "/admin/users", {"scheduler": 403, "clinician": 403, "admin": 422}),
+    ("POST", "/print-run", {"scheduler": 502, "clinician": 502, "admin": 502}),
     ("POST", "/upload", {"scheduler": 200, "clinician": 403, "admin": 200}),
     ("POST", "/entries/{entry}/email", {"scheduler": 403, "clinician": 502, "admin": 502}),
     ("POST", "/entries/{entry}/reprint", {"scheduler": 403, "clinician": 200, "admin": 200}),
@@ -155,8 +159,14 @@ ROUTES = [
 ]
 
 
-def test_each_role_may_do_only_what_it_is_allowed(start_app: Callable[..., App]) -> None:
-    app = start_app()  # no relay: an allowed email fails with 502 (and says why); a forbidden one is 403
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_each_role_may_do_only_what_it_is_allowed(
+    start_app: Callable[..., App], database: str, request: pytest.FixtureRequest
+) -> None:
+    # No relay and no print server: an allowed email or print fails with 502 (and says why); a
+    # forbidden one is 403. On both databases a site may run.
+    url = request.getfixturevalue("postgres").database() if database == "postgresql" else None
+    app = start_app(url, PACKETGEN_CUPS_SERVER=f"127.0.0.1:{free_port()}")
     first, first_token = app.signed_in("admin")
     entry = entry_ids(upload(first, first_token).text)["Nguyễn, Thị Ánh"]
     for role in ("scheduler", "clinician", "admin"):
@@ -298,3 +308,34 @@ def test_files_dropped_in_the_watched_folder_join_the_schedule(start_app: Callab
     assert "junk.csv:1:" in (watched / "failed" / "junk.csv.errors.txt").read_text()
     client, _token = app.signed_in("scheduler")
     assert sorted(entry_ids(client.get("/").text)) == ["Nguyễn, Thị Ánh", "O&#39;Brien, Seán"]
+
+
+def test_an_admin_adds_and_disables_users(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    admin, token = app.signed_in("admin")
+    added = admin.post("/admin/users", data={"csrf_token": token, "name": "bea", "role": "clinician",
+                                              "password": "bea's long password"})  # fmt: skip
+    assert added.status_code == 200
+    assert "User bea added (clinician)." in added.text
+    weak = admin.post("/admin/users", data={"csrf_token": token, "name": "cy", "role": "admin", "password": "short"})
+    assert weak.status_code == 422
+    assert "password: expected at least 12 characters" in weak.text
+    assert admin.post("/admin/users", data={"csrf_token": "forged", "name": "d", "role": "admin",
+                                             "password": "long enough password"}).status_code == 403  # fmt: skip
+    # A signed-in clinician is disabled: their session ends at the next request.
+    clinician, _ = app.signed_in("clinician")
+    page = admin.get("/admin").text
+    clinician_id = re.search(r'<tr><td>clinician</td>.*?action="/admin/users/(\d+)/access"', page, re.S)
+    assert clinician_id
+    disabled = admin.post(
+        f"/admin/users/{clinician_id.group(1)}/access", data={"csrf_token": token, "enabled": "false"}
+    )
+    assert "User clinician disabled." in disabled.text
+    assert clinician.get("/").status_code == 303
+    bea = app.client()
+    sign_in = csrf(bea.get("/sign-in").text)
+    assert (
+        bea.post("/sign-in", data={"name": "bea", "password": "bea's long password", "csrf_token": sign_in}).status_code
+        == 303
+    )
+    assert bea.get("/admin").status_code == 403
