@@ -11,6 +11,7 @@ the same per-character fallback that Paragraph markup gets from `markup.to_marku
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from functools import lru_cache
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
@@ -110,6 +111,32 @@ class FontSet:
         return self._fallbacks
 
 
+def subset_tag(font_name: bytes, codes: list[int]) -> bytes:
+    """A subset's six-letter tag (ISO 32000-1 §9.6.4), derived from the font and the glyphs it holds:
+    the same subset always gets the same tag, different subsets (in a print run, say) different ones.
+    ReportLab's invariant mode numbers them per document instead (`AAAAAA+` for every first subset)."""
+    digest = int.from_bytes(hashlib.sha256(font_name + b"|" + ",".join(map(str, codes)).encode()).digest()[:8], "big")
+    letters = []
+    for _ in range(6):
+        digest, letter = divmod(digest, 26)
+        letters.append(65 + letter)
+    return bytes(letters)
+
+
+class TaggedTTFont(TTFont):
+    """ReportLab's TrueType font, its subsets tagged by their content (`subset_tag`)."""
+
+    def addObjects(self, doc: Any) -> None:  # noqa: N802 (ReportLab's name)
+        state = self.state.get(doc)
+        tags = [subset_tag(self.face.name, list(subset)) for subset in state.subsets] if state else []
+        numbered = ttfonts.SUBSETN
+        ttfonts.SUBSETN = lambda n, *_: tags[n]  # addObjects names subset n by calling SUBSETN(n)
+        try:
+            super().addObjects(doc)
+        finally:
+            ttfonts.SUBSETN = numbered
+
+
 def font_dirs(extra: tuple[Path, ...] = ()) -> list[Path]:
     """Folders searched for font files: the site's own (settings `font_dirs`), the system's, then
     installed font packages."""
@@ -191,7 +218,7 @@ def _register(filename: str, extra: tuple[Path, ...], name: str | None = None) -
         return name
     path = find_font(filename, extra)
     try:
-        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
+        pdfmetrics.registerFont(TaggedTTFont(name, str(path), subfontIndex=0))
     except TTFError as exc:
         raise UsageError(f"font file {filename} cannot be used: {exc}") from None
     return name
