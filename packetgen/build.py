@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .approval import Approval, approval_of
+from .archival import to_pdfa
 from .checks import check_appointment, check_content, check_packet
 from .errors import InputErrors, PacketError, SourcePos
 from .intake import read_appointment_file
@@ -110,11 +111,12 @@ class Generator:
         packet = personalize(content, appointment, layout, self.site)
         InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
-        path = write_atomic(rendered.data, target_path(self.out_dir, appointment.appointment_id))
+        data = to_pdfa(rendered.data, packet.language, content.effective)
+        path = write_atomic(data, target_path(self.out_dir, appointment.appointment_id))
         return Generated(
             appointment_id=appointment.appointment_id,
             path=path,
-            sha256=hashlib.sha256(rendered.data).hexdigest(),
+            sha256=hashlib.sha256(data).hexdigest(),
             pages=rendered.pages,
             content_id=content.id,
             content_version=content.version,

@@ -1,0 +1,46 @@
+"""PDF/A-2b: what the archive format asks of every packet, checked in the bytes and by poppler."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from datetime import date
+
+from pypdf import PdfReader
+
+from packetgen.build import Generated
+
+
+def test_a_packet_carries_what_pdfa_2b_asks(generate: Callable[..., Generated]) -> None:
+    made = generate(language="es")
+    raw = made.path.read_bytes()
+    reader = PdfReader(made.path)
+    root = reader.trailer["/Root"]
+    intent = root["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert intent["/OutputConditionIdentifier"] == "sRGB IEC61966-2.1"
+    profile = intent["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 3
+    assert profile.get_data()[36:40] == b"acsp"  # an ICC profile's signature
+    assert len(reader.trailer["/ID"]) == 2
+    # Stream data ends with an end-of-line before `endstream` (ReportLab alone writes none).
+    assert raw.count(b"endstream") == len(re.findall(rb"(\r\n|\n|\r)endstream", raw)) > 0
+    xmp = subprocess.run(["pdfinfo", "-meta", str(made.path)], capture_output=True, text=True, check=True).stdout
+    assert "<pdfaid:part" in xmp
+    assert re.search(r"<pdfaid:part[^>]*>2</pdfaid:part>", xmp)
+    assert re.search(r"<pdfaid:conformance[^>]*>B</pdfaid:conformance>", xmp)
+    assert "<rdf:li>es</rdf:li>" in xmp
+    info = reader.metadata
+    assert info is not None
+    assert info.title
+    assert f">{info.title}</rdf:li>" in xmp
+    # The dates are the content's effective date: meaningful, and the same on every run.
+    effective = date(2026, 11, 1)
+    assert info["/CreationDate"] == info["/ModDate"] == f"D:{effective:%Y%m%d}000000Z"
+    assert f"{effective.isoformat()}T00:00:00+00:00</xmp:CreateDate>" in xmp
+
+
+def test_pdfa_keeps_packets_byte_identical_for_the_same_inputs(generate: Callable[..., Generated]) -> None:
+    first = generate().path.read_bytes()
+    assert generate().path.read_bytes() == first
