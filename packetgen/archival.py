@@ -17,6 +17,7 @@ import io
 from datetime import date
 from functools import cache
 from importlib.resources import files
+from xml.sax.saxutils import escape
 
 import pikepdf
 
@@ -47,11 +48,45 @@ def to_pdfa(data: bytes, language: str, dated: date) -> bytes:
         stamp = f"D:{dated:%Y%m%d}000000Z"
         pdf.docinfo[pikepdf.Name.CreationDate] = pikepdf.String(stamp)
         pdf.docinfo[pikepdf.Name.ModDate] = pikepdf.String(stamp)
-        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-            xmp.load_from_docinfo(pdf.docinfo)
-            xmp["pdfaid:part"] = "2"
-            xmp["pdfaid:conformance"] = "B"
-            xmp["dc:language"] = [language]
+        xmp = pdf.make_stream(_xmp(pdf.docinfo, language, dated).encode("utf-8"))
+        xmp[pikepdf.Name.Type] = pikepdf.Name.Metadata
+        xmp[pikepdf.Name.Subtype] = pikepdf.Name.XML
+        pdf.Root.Metadata = xmp
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
         return out.getvalue()
+
+
+def _xmp(info: pikepdf.Dictionary, language: str, dated: date) -> str:
+    """The XMP packet mirroring the document info, every namespace declared on its description (as
+    PDF/A validators such as PDFBox's Preflight read it)."""
+
+    def text(key: str) -> str:
+        value = info.get(key)
+        return escape(str(value)) if value is not None else ""
+
+    moment = f"{dated.isoformat()}T00:00:00Z"
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about=""
+ xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+ xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+<dc:format>application/pdf</dc:format>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{text("/Title")}</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>{text("/Author")}</rdf:li></rdf:Seq></dc:creator>
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{text("/Subject")}</rdf:li></rdf:Alt></dc:description>
+<dc:language><rdf:Bag><rdf:li>{escape(language)}</rdf:li></rdf:Bag></dc:language>
+<pdf:Keywords>{text("/Keywords")}</pdf:Keywords>
+<pdf:Producer>{text("/Producer")}</pdf:Producer>
+<xmp:CreatorTool>{text("/Creator")}</xmp:CreatorTool>
+<xmp:CreateDate>{moment}</xmp:CreateDate>
+<xmp:ModifyDate>{moment}</xmp:ModifyDate>
+<pdfaid:part>2</pdfaid:part>
+<pdfaid:conformance>B</pdfaid:conformance>
+</rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""

@@ -13,6 +13,7 @@
 #   libcups2-dev        libcups's headers, to build pycups (the IPP client) where pip finds no wheel
 #   chromium, chromium-driver  the web app's browser tests (Selenium drives headless Chromium)
 #   postgresql          the tests' PostgreSQL pass (they start a private server on loopback)
+#   libpdfbox2-java, libactivation-java, libjaxb-api-java   Apache PDFBox Preflight: the tests' PDF/A checker
 # Fonts are never committed to the repository; they come from these packages.
 set -euo pipefail
 
@@ -31,6 +32,9 @@ command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+[ -f /usr/share/java/preflight.jar ] || need+=(libpdfbox2-java)
+[ -f /usr/share/java/javax.activation.jar ] || need+=(libactivation-java)
+[ -f /usr/share/java/jaxb-api.jar ] || need+=(libjaxb-api-java)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing Debian packages: ${need[*]}"
