@@ -52,6 +52,25 @@ def test_pdfa_keeps_packets_byte_identical_for_the_same_inputs(generate: Callabl
 PREFLIGHT = ["preflight", "pdfbox2", "xmpbox", "fontbox2", "commons-logging", "javax.activation", "jaxb-api"]
 
 
+def preflight(path: Path) -> list[str]:
+    """Apache PDFBox Preflight's findings on a file (its PDF/A-1b validator), one line each."""
+    java = shutil.which("java")
+    jars = [Path(f"/usr/share/java/{name}.jar") for name in PREFLIGHT]
+    if java is None or not all(jar.exists() for jar in jars):
+        pytest.fail("java or Apache PDFBox Preflight missing: run scripts/install-system-packages.sh (make setup)")
+    classpath = ":".join(str(jar) for jar in jars)
+    result = subprocess.run(
+        [java, "-cp", classpath, "org.apache.pdfbox.preflight.Validator_A1b", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    findings = [line for line in result.stdout.splitlines() if re.match(r"\d+(\.\d+)* : ", line)]
+    assert findings or "is a valid PDF/A-1b file" in result.stdout, result.stdout + result.stderr
+    return findings
+
+
 @pytest.mark.parametrize(
     "overrides",
     [{}, {"layout": "a4"}, {"layout": "large-print"}, {"language": "es"}, {"first_name": "伟", "last_name": "王"}],
@@ -64,18 +83,30 @@ def test_apache_pdfbox_preflight_finds_nothing_but_the_part_it_checks(
     registries we reach: see docs/ACCESSIBILITY.md). PDF/A-1b is the stricter of the two in what it
     checks here (fonts, metadata, streams, colour, the trailer), so a PDF/A-2b file should fail it
     only for saying it is part 2."""
-    java = shutil.which("java")
-    jars = [Path(f"/usr/share/java/{name}.jar") for name in PREFLIGHT]
-    if java is None or not all(jar.exists() for jar in jars):
-        pytest.fail("java or Apache PDFBox Preflight missing: run scripts/install-system-packages.sh (make setup)")
     made = generate(**overrides)
-    classpath = ":".join(str(jar) for jar in jars)
-    result = subprocess.run(
-        [java, "-cp", classpath, "org.apache.pdfbox.preflight.Validator_A1b", str(made.path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+    findings = preflight(made.path)
+    assert findings == ["7.11.2 : Error on MetaData, part must be 1"]
+
+
+def test_the_print_run_is_pdfa_with_its_language_and_title(tmp_path: Path) -> None:
+    from packetgen.cli import main
+
+    source = Path(__file__).parent.parent / "examples/batch/appointments.csv"
+    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "PACKETGEN_WORKERS": "1"}
+    assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--print-run"], environ=environ) in (0, 1)
+    run = tmp_path / "out" / "print-run.pdf"
+    reader = PdfReader(run)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert (
+        root["/ViewerPreferences"]["/DisplayDocTitle"] is True or root["/ViewerPreferences"]["/DisplayDocTitle"].value
     )
-    findings = [line for line in result.stdout.splitlines() if re.match(r"\d+(\.\d+)* : ", line)]
-    assert findings == ["7.11.2 : Error on MetaData, part must be 1"], result.stdout + result.stderr
+    assert len(reader.trailer["/ID"]) == 2
+    assert root["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Print run: 3 packets"
+    assert reader.metadata["/CreationDate"] == "D:20261207000000Z"  # the day the run is for
+    before = run.read_bytes()
+    assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--print-run"], environ=environ) in (0, 1)
+    assert run.read_bytes() == before
+    assert preflight(run) == ["7.11.2 : Error on MetaData, part must be 1"]
