@@ -8,17 +8,16 @@ has passed. `make_packet` wraps it for one appointment file.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from .approval import Approval, approval_of
 from .archival import to_pdfa
 from .checks import check_appointment, check_content, check_packet
 from .errors import InputErrors, PacketError, SourcePos
-from .intake import read_appointment_file
+from .intake import match_content
+from .intake.record import from_located
 from .library import Library, load_library
 from .models import Appointment, Content, Layout
 from .output import target_path, write_atomic
@@ -26,6 +25,7 @@ from .personalize import personalize
 from .render import load_fonts, render_pdf
 from .settings import Settings
 from .timing import Site
+from .yamlsafe import Located, load_file
 
 
 @dataclass(frozen=True)
@@ -168,32 +168,16 @@ def make_packet(
 ) -> Generated:
     """Generate the packet for one YAML/JSON appointment file into `out_dir`."""
     generator = make_generator(settings or Settings(), out_dir, layout_name, library, today, allow_overdue)
-    appointment, content = read_appointment_file(appointment_file, generator.library, generator.today)
-    if language:
-        appointment = appointment.with_language(language)
-        content = generator.library.in_language(content, language)
-    return generator.generate(appointment, content)
+    return packet_from(generator, load_file(appointment_file, str(appointment_file)), language)
 
 
-def packet_from_bytes(generator: Generator, raw: bytes, shown: str) -> Generated:
-    """Generate the packet for one appointment record given as JSON bytes (the web API's body),
-    exactly as `make_packet` would from a file holding them. `shown` names the input in errors."""
-    from .intake.record import from_located, match_content
-    from .yamlsafe import load_bytes
-
-    appointment = from_located(load_bytes(raw, shown, strict_json=True), generator.today)
-    return generator.generate(appointment, match_content(appointment, generator.library))
-
-
-def packet_from_fields(
-    generator: Generator, fields: Mapping[str, Any], shown: str, language: str | None = None
+def packet_from(
+    generator: Generator, located: Located, language: str | None = None, provider_optional: bool = False
 ) -> Generated:
-    """Generate the packet for a record's fields as a batch read them (the web app's reprint, in
-    the generator's layout and, given `language`, another language)."""
-    from .intake.record import from_located, match_content
-    from .yamlsafe import Located
-
-    appointment = from_located(Located(dict(fields), shown), generator.today, provider_optional=True)
+    """The one way from a parsed appointment record to its packet on disk: validate, match the
+    content, switch language when asked, generate. The CLI's files, the API's JSON bodies
+    (`load_bytes(…, strict_json=True)`) and the web schedule's stored fields all come through here."""
+    appointment = from_located(located, generator.today, provider_optional=provider_optional)
     content = match_content(appointment, generator.library)
     if language:
         appointment = appointment.with_language(language)

@@ -264,7 +264,8 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
             bar.update()
 
         report = bar.write if not bar.disable else _to_stderr
-        result = run_batch(options, report=report, advance=advance, settings=settings)
+        library = delivery.library if delivery else None  # loaded once for the batch and its delivery
+        result = run_batch(options, report=report, advance=advance, library=library, settings=settings)
     print(result.summary())
     if result.print_run:
         print(result.print_run)

@@ -20,6 +20,7 @@ from .errors import UsageError
 if TYPE_CHECKING:
     from .batch import BatchResult
     from .build import Generated
+    from .delivery.printing import PrintServer
     from .delivery.relay import RelayConfig
     from .library import Library
     from .settings import Settings
@@ -204,7 +205,10 @@ class BatchDelivery:
 
     settings: Settings
     store: Store
+    library: Library
+    """The content and layouts the batch itself runs with (loaded once, for both)."""
     relay: RelayConfig | None
+    server: PrintServer | None
     printer: str | None
     email: bool
 
@@ -214,15 +218,18 @@ class BatchDelivery:
         if not args.email and not args.printer:
             return None
         from .delivery.relay import relay_config
+        from .library import load_library
         from .store import open_store
 
         relay = relay_config(settings) if args.email else None
-        printer = None
+        server, printer = None, None
         if args.printer:
             from .delivery.printing import PrintServer
 
-            printer = PrintServer(settings.cups_server).queue(args.printer)
-        return cls(settings, open_store(settings), relay, printer, args.email)
+            server = PrintServer(settings.cups_server)
+            printer = server.queue(args.printer)
+        library = load_library(settings.content_root)
+        return cls(settings, open_store(settings), library, relay, server, printer, args.email)
 
     def deliver(self, result: BatchResult, out_dir: Path) -> bool:
         """Print the run and email the packets; False if the print run did not print."""
@@ -235,19 +242,15 @@ class BatchDelivery:
 
     def _print_run(self, result: BatchResult) -> bool:
         from .delivery.audit import operating_system_user
-        from .delivery.printing import PrintServer
         from .delivery.service import ToPrint, media_for, print_and_record
-        from .library import load_library
 
-        if result.print_run is None or self.printer is None:
+        if result.print_run is None or self.printer is None or self.server is None:
             return True
-        layout = load_library(self.settings.content_root).layout(None)
         packets = [(entry.appointment_id, entry.sha256 or "") for entry in result.printable.values()]
-        item = ToPrint(result.print_run, "print-run", media_for(layout), packets)
-        server = PrintServer(self.settings.cups_server)
+        item = ToPrint(result.print_run, "print-run", media_for(self.library.layout(None)), packets)
         try:
             job = print_and_record(
-                self.store, server, item, self.printer, operating_system_user(), 1, self.settings.print_timeout
+                self.store, self.server, item, self.printer, operating_system_user(), 1, self.settings.print_timeout
             )
         except UsageError as exc:
             print(f"generate.py: error: {exc}", file=sys.stderr)
@@ -263,10 +266,9 @@ class BatchDelivery:
         from .delivery.message import Email, sender_of
         from .delivery.passphrase import passphrase_for
         from .delivery.service import queue_emails, send_queued
-        from .library import load_library
 
         assert self.relay is not None
-        library = load_library(self.settings.content_root)
+        library = self.library
         actor = operating_system_user()
         emails: list[Email] = []
         shown: list[tuple[str, str]] = []

@@ -68,7 +68,7 @@ def already_sent_or_queued(session: Session, appointment_id: str, packet_sha256:
     return session.execute(query.limit(1)).first() is not None
 
 
-def claim(session: Session, message_id: int, now: datetime) -> OutboxMessage | None:
+def claim(session: Session, message_id: int) -> OutboxMessage | None:
     """Mark a queued message `sending` (one attempt more); None if another attempt has it or it is done."""
     claimed = session.execute(
         update(OutboxMessage)
@@ -80,18 +80,18 @@ def claim(session: Session, message_id: int, now: datetime) -> OutboxMessage | N
     return session.get(OutboxMessage, message_id, populate_existing=True)
 
 
-def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
+def mark_sent(message: OutboxMessage, now: datetime) -> None:
     """Delivered: the relay took it. Its bytes (an encrypted packet) are no longer kept."""
     message.state, message.sent_at, message.raw, message.last_error = SENT, now, b"", None
 
 
-def mark_failed(session: Session, message: OutboxMessage, reason: str, now: datetime) -> None:
+def mark_failed(message: OutboxMessage, reason: str, now: datetime) -> None:
     """Not taken by the relay: queued again, due after the back-off."""
     message.state, message.last_error = QUEUED, reason
     message.next_attempt_at = now + backoff(message.attempts)
 
 
-def mark_unknown(session: Session, message: OutboxMessage, reason: str) -> None:
+def mark_unknown(message: OutboxMessage, reason: str) -> None:
     """Perhaps delivered: left `sending`, never retried by itself."""
     message.last_error = reason
 

@@ -141,14 +141,17 @@ def _ipp_reason(exc: Any) -> str:
 
 
 def _printer_reason(attributes: dict[str, Any]) -> str:
-    message = attributes.get("printer-state-message") or ""
-    reasons = [r for r in attributes.get("printer-state-reasons", []) if r != "none"]
-    return "; ".join(part for part in (message, ", ".join(reasons)) if part) or "no reason given"
+    return _reason(attributes, "printer-state-message", "printer-state-reasons")
 
 
 def _job_reason(job: dict[str, Any]) -> str:
-    reasons = job.get("job-state-reasons", [])
-    if isinstance(reasons, str):
-        reasons = [reasons]
-    message = job.get("job-printer-state-message") or ""
-    return "; ".join(part for part in (message, ", ".join(reasons)) if part) or "no reason given"
+    return _reason(job, "job-printer-state-message", "job-state-reasons")
+
+
+def _reason(attributes: dict[str, Any], message_key: str, reasons_key: str) -> str:
+    """What the print server says about a printer or a job: its message, then its reasons (one
+    keyword or several; `none` left out)."""
+    reasons = attributes.get(reasons_key, [])
+    reasons = [reasons] if isinstance(reasons, str) else reasons
+    named = ", ".join(r for r in reasons if r != "none")
+    return "; ".join(part for part in (attributes.get(message_key) or "", named) if part) or "no reason given"

@@ -145,7 +145,7 @@ def _attempt(
     unreachable: threading.Event,
 ) -> tuple[Outcome | None, Connection | None]:
     with store.session() as session:  # committed before a byte goes to the relay
-        message = outbox.claim(session, message_id, utc_now())
+        message = outbox.claim(session, message_id)
         if message is None:
             return None, connection  # another sender has it, or it is done
         raw, recipient, appointment_id, sha256 = (
@@ -175,13 +175,13 @@ def _attempt(
         message = session.get(OutboxMessage, message_id)
         assert message is not None
         if failure is None:
-            outbox.mark_sent(session, message, now)
+            outbox.mark_sent(message, now)
             state, result = outbox.SENT, "sent"
         elif failure.unknown:
-            outbox.mark_unknown(session, message, failure.reason)
+            outbox.mark_unknown(message, failure.reason)
             state, result = "unknown", f"unknown: {failure.reason}"
         else:
-            outbox.mark_failed(session, message, failure.reason, now)
+            outbox.mark_failed(message, failure.reason, now)
             state, result = outbox.QUEUED, f"failed, queued: {failure.reason}"
         audit.record(session, now, actor, audit.EMAIL, appointment_id, sha256, domain, result)
     reason = failure.reason if failure else None

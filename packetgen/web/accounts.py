@@ -113,20 +113,17 @@ def record_failure(session: Session, account: str, address: str) -> None:
     session.execute(delete(SignInAttempt).where(SignInAttempt.at < now() - 2 * _WINDOW))
 
 
-def open_session(session: Session, user: WebUser) -> str:
-    """A new session for `user`; returns the cookie's value (only its hash is stored)."""
+def open_session(session: Session, user: WebUser) -> tuple[str, SignedIn]:
+    """A new session for `user`: the cookie's value (only its hash is stored) and who it signs in."""
     value = secrets.token_urlsafe(32)
+    csrf_token = secrets.token_urlsafe(32)
     moment = now()
     session.add(
         WebSession(
-            id_sha256=digest(value),
-            user_id=user.id,
-            csrf_token=secrets.token_urlsafe(32),
-            created_at=moment,
-            last_seen_at=moment,
+            id_sha256=digest(value), user_id=user.id, csrf_token=csrf_token, created_at=moment, last_seen_at=moment
         )
     )
-    return value
+    return value, SignedIn(user.id, user.name, user.role, csrf_token)
 
 
 def resume_session(session: Session, value: str, idle: timedelta) -> SignedIn | None:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from ..build import packet_from_bytes
+from ..build import packet_from
 from ..errors import InputErrors, PacketError, PacketgenError
+from ..yamlsafe import load_bytes
 from .accounts import token_is_valid
-from .context import Context
+from .context import RENDERING, Context
 
 router = APIRouter()
-_ONE_AT_A_TIME = threading.Lock()
-"""Rendering keeps per-process caches: one packet at a time per process (run several workers)."""
 
 
 @router.get("/healthz", response_class=PlainTextResponse, summary="Liveness: `ok`, no session needed")
@@ -46,8 +44,8 @@ async def create_packet(request: Request) -> Response:
     if len(raw) > context.settings.web.max_upload_bytes:
         return JSONResponse({"errors": [{"field": "", "message": "the record is too large"}]}, 413)
     try:
-        with _ONE_AT_A_TIME:
-            made = packet_from_bytes(context.generator(), raw, "record")
+        with RENDERING:
+            made = packet_from(context.generator(), load_bytes(raw, "record", strict_json=True))
             pdf = made.path.read_bytes()
     except PacketgenError as exc:
         return JSONResponse({"errors": _errors(exc)}, 422)

@@ -59,6 +59,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
 async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
+    opened = getattr(request.state, "new_session", None)  # a reverse proxy's user, signed in just now
+    if opened:
+        pages.set_cookie(request, response, pages.SESSION_COOKIE, opened)
     pdf = response.headers.get("content-type", "").startswith("application/pdf")
     # The packet preview is framed by our own page; nothing else may frame anything of ours.
     response.headers["Content-Security-Policy"] = _CSP.format(ancestors="'self'" if pdf else "'none'")

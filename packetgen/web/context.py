@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from ..build import Generator, make_generator
 from ..library import Library
 from ..settings import Settings
 from ..store import Store
+
+RENDERING = threading.Lock()
+"""One packet drawn at a time in this process: rendering keeps per-process caches (fonts, parsed
+paragraphs, subset names) that are not made for threads. The API, uploads, the watched folder and
+reprints all take it; run several workers for more at once."""
 
 
 @dataclass

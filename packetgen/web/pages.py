@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..errors import PacketgenError, UsageError
 from ..models import Layout
 from . import accounts, schedule
-from .context import Context
+from .context import RENDERING, Context
 
 HERE = Path(__file__).parent
 SESSION_COOKIE, SIGN_IN_COOKIE = "packetgen_session", "packetgen_signin"
@@ -49,37 +49,26 @@ def error_page(request: Request, status: int) -> str:
 
 
 def signed_in(request: Request) -> accounts.SignedIn:
-    """The session's user; a redirect to sign-in without one (or a proxy's user, when configured)."""
+    """The session's user; a redirect to sign-in without one. Behind a reverse proxy that names the
+    user (`web.trusted_user_header`), that user, with a session opened for them when they have none
+    (the app's middleware sets its cookie)."""
     context = context_of(request)
     header = context.settings.web.trusted_user_header
-    if header:
-        name = request.headers.get(header, "")
-        with context.store.session() as session:
-            user = accounts.user_named(session, name) if name else None
-            if user is None:
-                raise HTTPException(401)
-            value = request.cookies.get(SESSION_COOKIE) or ""
-            found = accounts.resume_session(session, value, _idle(context)) if value else None
-            if found is not None and found.name == user.name:
-                return found
-            value = accounts.open_session(session, user)
-        request.state.new_session = value
-        return signed_in_again(request, value)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        with context.store.session() as session:
-            resumed = accounts.resume_session(session, cookie, _idle(context))
-        if resumed is not None:
-            return resumed
-    raise HTTPException(303, headers={"Location": "/sign-in"})
-
-
-def signed_in_again(request: Request, value: str) -> accounts.SignedIn:
-    context = context_of(request)
+    cookie = request.cookies.get(SESSION_COOKIE) or ""
     with context.store.session() as session:
-        found = accounts.resume_session(session, value, _idle(context))
-    assert found is not None
-    return found
+        resumed = accounts.resume_session(session, cookie, _idle(context)) if cookie else None
+        if not header:
+            if resumed is None:
+                raise HTTPException(303, headers={"Location": "/sign-in"})
+            return resumed
+        name = request.headers.get(header, "")
+        user = accounts.user_named(session, name) if name else None
+        if user is None:
+            raise HTTPException(401)
+        if resumed is not None and resumed.user_id == user.id:
+            return resumed
+        request.state.new_session, opened = accounts.open_session(session, user)
+        return opened
 
 
 User = Annotated[accounts.SignedIn, Depends(signed_in)]
@@ -99,7 +88,7 @@ def _idle(context: Context) -> timedelta:
     return timedelta(minutes=context.settings.web.session_idle_minutes)
 
 
-def _cookie(request: Request, response: Response, name: str, value: str) -> None:
+def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
     response.set_cookie(name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
 
 
@@ -110,7 +99,7 @@ def _cookie(request: Request, response: Response, name: str, value: str) -> None
 def sign_in_page(request: Request) -> Response:
     token = secrets.token_urlsafe(32)
     response = render(request, "sign_in.html", csrf_token=token, user=None, message=None)
-    _cookie(request, response, SIGN_IN_COOKIE, token)
+    set_cookie(request, response, SIGN_IN_COOKIE, token)
     return response
 
 
@@ -136,14 +125,14 @@ def sign_in(
                 message = "That name and password do not match."
                 accounts.record_failure(session, name, address)
             else:
-                value = accounts.open_session(session, user)
+                value, _user = accounts.open_session(session, user)
     if user is None:
         token = secrets.token_urlsafe(32)
         refused = render(request, "sign_in.html", 401, csrf_token=token, user=None, message=message)
-        _cookie(request, refused, SIGN_IN_COOKIE, token)
+        set_cookie(request, refused, SIGN_IN_COOKIE, token)
         return refused
     response = RedirectResponse("/", 303)
-    _cookie(request, response, SESSION_COOKIE, value)
+    set_cookie(request, response, SESSION_COOKIE, value)
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response
 
@@ -164,7 +153,7 @@ def sign_out(request: Request, user: User, csrf_token: Annotated[str, Form()]) -
 @router.get("/")
 def schedule_page(request: Request, user: User) -> Response:
     allowed(user, "view")
-    return _with_session(request, _schedule_page(request, user, [], 200))
+    return _schedule_page(request, user, [], 200)
 
 
 @router.post("/upload")
@@ -297,13 +286,7 @@ def _queues(context: Context) -> list[str]:
 @router.get("/entries/{entry_id}")
 def entry_page(request: Request, user: User, entry_id: int) -> Response:
     allowed(user, "view")
-    context = context_of(request)
-    row = _row(request, entry_id)
-    return render(
-        request, "entry.html", user=user, row=row, queues=_queues(context),
-        default_queue=context.settings.printer or "", message=None, passphrase=None,
-        layouts=sorted(context.library.layouts),
-    )  # fmt: skip
+    return _entry_page(request, user, entry_id)
 
 
 @router.get("/entries/{entry_id}/packet.pdf")
@@ -346,10 +329,7 @@ def print_entry(
         status = 200
     except UsageError as exc:
         message, status = f"Not printed: {exc}", 502
-    row = _row(request, entry_id)
-    return render(request, "entry.html", status, user=user, row=row, queues=_queues(context),
-                  default_queue=queue, message=message, passphrase=None,
-                  layouts=sorted(context.library.layouts))  # fmt: skip
+    return _entry_page(request, user, entry_id, message, status, queue)
 
 
 @router.post("/entries/{entry_id}/email")
@@ -385,10 +365,7 @@ def email_entry(
         message, status = "Not sent: expected an email address such as name@example.org.", 422
     except UsageError as exc:
         message, status = f"Not sent: {exc}", 502
-    row = _row(request, entry_id)
-    return render(request, "entry.html", status, user=user, row=row, queues=_queues(context),
-                  default_queue="", message=message, passphrase=passphrase,
-                  layouts=sorted(context.library.layouts))  # fmt: skip
+    return _entry_page(request, user, entry_id, message, status, passphrase=passphrase)
 
 
 @router.post("/entries/{entry_id}/reprint")
@@ -410,18 +387,21 @@ def reprint_entry(
     import json
     import tempfile
 
-    from ..build import packet_from_fields
+    from ..build import packet_from
     from ..delivery.printing import MEDIA, PrintServer
     from ..delivery.service import ToPrint, print_and_record
+    from ..yamlsafe import Located
 
     wanted = re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language)
     with tempfile.TemporaryDirectory(prefix="packetgen-reprint-") as folder:
         generator = dataclasses.replace(context.generator(layout or None), out_dir=Path(folder))
         try:
-            made = packet_from_fields(generator, json.loads(entry.record), "schedule", language if wanted else None)
+            record = Located(json.loads(entry.record), "schedule")
+            with RENDERING:
+                made = packet_from(generator, record, language if wanted else None, provider_optional=True)
         except PacketgenError as exc:
             message = "Not made: " + "; ".join(exc.lines())
-            return _entry_page(request, user, entry_id, context, message, 422)
+            return _entry_page(request, user, entry_id, message, 422)
         if not queue:
             pdf = made.path.read_bytes()
             inline = {"Content-Disposition": 'inline; filename="packet.pdf"'}
@@ -435,23 +415,25 @@ def reprint_entry(
                 context.store, server, item, chosen, f"web:{user.name}", 1, context.settings.print_timeout
             )
         except UsageError as exc:
-            return _entry_page(request, user, entry_id, context, f"Not printed: {exc}", 502)
-    return _entry_page(
-        request,
-        user,
-        entry_id,
-        context,
-        f"Printed in {made.layout}, {made.language} on {chosen} (job {job.job_id}).",
-        200,
-    )
+            return _entry_page(request, user, entry_id, f"Not printed: {exc}", 502)
+    done = f"Printed in {made.layout}, {made.language} on {chosen} (job {job.job_id})."
+    return _entry_page(request, user, entry_id, done)
 
 
 def _entry_page(
-    request: Request, user: accounts.SignedIn, entry_id: int, context: Context, message: str, status: int
+    request: Request,
+    user: accounts.SignedIn,
+    entry_id: int,
+    message: str | None = None,
+    status: int = 200,
+    queue: str = "",
+    passphrase: str | None = None,
 ) -> Response:
-    row = _row(request, entry_id)
-    return render(request, "entry.html", status, user=user, row=row, queues=_queues(context), default_queue="",
-                  message=message, passphrase=None, layouts=sorted(context.library.layouts))  # fmt: skip
+    """One patient's page (after an action: with what became of it, and a passphrase shown once)."""
+    context = context_of(request)
+    return render(request, "entry.html", status, user=user, row=_row(request, entry_id), queues=_queues(context),
+                  default_queue=queue or context.settings.printer or "", message=message, passphrase=passphrase,
+                  layouts=sorted(context.library.layouts))  # fmt: skip
 
 
 # --- admin ------------------------------------------------------------------------------------------
@@ -530,13 +512,6 @@ def _admin(request: Request, user: accounts.SignedIn, appointment: str, message:
     return render(request, "admin.html", status, user=user, users=users, events=events, contents=contents,
                   layouts=layouts, queues=_queues(context), appointment=appointment, message=message,
                   roles=accounts.ROLES)  # fmt: skip
-
-
-def _with_session(request: Request, response: Response) -> Response:
-    value = getattr(request.state, "new_session", None)
-    if value:
-        _cookie(request, response, SESSION_COOKIE, value)
-    return response
 
 
 @router.get("/api/docs")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..batch import BatchOptions, run_batch
@@ -18,6 +18,7 @@ from ..settings import Settings
 from ..store import Store
 from ..store.schedule import put_entry
 from ..store.tables import AuditEvent, ScheduleEntry
+from .context import RENDERING
 
 _SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
@@ -51,7 +52,8 @@ def upload(store: Store, settings: Settings, library: Library, raw: bytes, filen
         options = BatchOptions(source=source, out_dir=settings.web.out_dir, workers=1, keep_entries=True)
         prefix = f"{folder}/"
         try:
-            result = run_batch(options, report=lambda _line: None, library=library, settings=settings)
+            with RENDERING:
+                result = run_batch(options, report=lambda _line: None, library=library, settings=settings)
         except PacketgenError as exc:  # the file as a whole: named as uploaded, not as stored
             raise UploadRefused([line.replace(prefix, "") for line in exc.lines()]) from None
         moment = datetime.now(UTC)
@@ -63,10 +65,10 @@ def upload(store: Store, settings: Settings, library: Library, raw: bytes, filen
 
 def rows(session: Session) -> list[Row]:
     """Every entry in time order (errors first: they need a person), with what was done with its packet."""
-    entries = session.scalars(select(ScheduleEntry).order_by(ScheduleEntry.start, ScheduleEntry.id)).all()
+    order = (ScheduleEntry.status == "ok", func.coalesce(ScheduleEntry.start, ""), ScheduleEntry.id)
+    entries = session.scalars(select(ScheduleEntry).order_by(*order)).all()
     done = _done(session, [e.sha256 for e in entries if e.sha256])
-    ordered = sorted(entries, key=lambda e: (e.status == "ok", e.start or "", e.id))
-    return [Row(e, _state(e, done.get(e.sha256 or "", set()))) for e in ordered]
+    return [Row(e, _state(e, done.get(e.sha256 or "", set()))) for e in entries]
 
 
 def entry(session: Session, entry_id: int) -> Row | None:

@@ -67,20 +67,20 @@ def test_a_message_is_claimed_by_one_attempt_only_and_waits_its_back_off(store: 
     message_id = queue_one(store)
     with store.session() as session:
         assert outbox.due(session, NOW) == [message_id]
-        claimed = outbox.claim(session, message_id, NOW)
+        claimed = outbox.claim(session, message_id)
         assert claimed is not None
         assert claimed.attempts == 1
     with store.session() as session:
-        assert outbox.claim(session, message_id, NOW) is None  # already being sent
+        assert outbox.claim(session, message_id) is None  # already being sent
         assert outbox.due(session, NOW) == []
         message = session.get(outbox.OutboxMessage, message_id)
         assert message is not None
-        outbox.mark_failed(session, message, "relay down", NOW)
+        outbox.mark_failed(message, "relay down", NOW)
     with store.session() as session:
         assert outbox.due(session, NOW) == [message_id]  # the first retry is due at once
-        message = outbox.claim(session, message_id, NOW)
+        message = outbox.claim(session, message_id)
         assert message is not None
-        outbox.mark_failed(session, message, "relay down", NOW)  # the second failure: wait a minute
+        outbox.mark_failed(message, "relay down", NOW)  # the second failure: wait a minute
     with store.session() as session:
         assert outbox.due(session, NOW + timedelta(seconds=59)) == []
         assert outbox.due(session, NOW + timedelta(minutes=1)) == [message_id]

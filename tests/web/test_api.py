@@ -54,9 +54,7 @@ def test_a_bad_record_is_422_in_the_clis_words_without_its_values(shared_app: Ap
     )
     assert response.status_code == 422
     errors = response.json()["errors"]
-    assert {"field": "date_of_birth", "message": "expected a real date as YYYY-MM-DD", "line": 1} in errors or any(
-        e["field"] == "date_of_birth" for e in errors
-    )
+    assert {"field": "date_of_birth", "message": "not a real calendar date", "line": 1} in errors
     assert "1948-02-30" not in response.text
     assert "Zyxwvut" not in response.text
     not_json = httpx.post(

@@ -93,7 +93,7 @@ def test_a_session_ends_after_inactivity(tmp_path: Path) -> None:
     store = open_store(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}"))
     with store.session() as session:
         user = accounts.add_user(session, "ana", "clinician", PASSWORD)
-        value = accounts.open_session(session, user)
+        value, _signed_in = accounts.open_session(session, user)
     with store.session() as session:
         assert accounts.resume_session(session, value, timedelta(minutes=30)) is not None
     with store.session() as session:
@@ -272,6 +272,10 @@ def test_a_reverse_proxys_user_header_signs_people_in(start_app: Callable[..., A
     page = client.get("/", headers={"X-Remote-User": "clinician"})
     assert page.status_code == 200
     assert "clinician (clinician)" in page.text
+    assert "packetgen_session" in page.cookies  # one session for the proxy's user, kept by the cookie
+    again = client.get("/entries/99999", headers={"X-Remote-User": "clinician"})
+    assert again.status_code == 404
+    assert "packetgen_session" not in again.cookies  # resumed, not a new one per request
     assert client.get("/", headers={"X-Remote-User": "nobody"}).status_code == 401
     assert client.get("/admin", headers={"X-Remote-User": "clinician"}).status_code == 403
 
