@@ -3,8 +3,11 @@ client in this process; never in the tests.
 
     .venv/bin/python benchmarks/web.py [--requests 80] [--appointments 2000]
 
-API: POST /api/v1/packets with the 11-page demo record, one client after another and 8 at once:
-p50 and p95 of the whole request. Schedule: the signed-in schedule page with N appointments.
+API: POST /api/v1/packets with the 11-page demo record made into as many different patients
+(names, MRNs, birth dates, appointment times, flags), one client after another and 8 at once: p50
+and p95 of the whole request. The app makes packets in PACKETGEN_WORKERS processes (default: the
+machine's cores); --workers is uvicorn's HTTP processes, each with its own. Schedule: the signed-in
+schedule page with N appointments.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -39,6 +43,33 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+FIRST = ["Ana", "José", "Wei", "Olga", "Mohammed", "Siobhán", "Thảo", "Kwame", "Lucía", "Ivan"]
+LAST = ["Smith", "García", "Chen", "Ivanova", "Haddad", "Ó Briain", "Nguyễn", "Mensah", "Pérez", "Petrov"]
+FLAGS = ["contrast_allergy", "anticoagulant", "sedation"]
+
+
+def patients(n: int, seed: int = 1) -> list[bytes]:
+    """`n` JSON records: the demo record as that many different patients and appointments."""
+    base = yaml.safe_load((ROOT / "examples/appointments/nguyen.yaml").read_text(encoding="utf-8"))
+    chance = random.Random(seed)
+    bodies = []
+    for i in range(n):
+        born = f"19{chance.randrange(30, 70)}-{chance.randrange(1, 13):02d}-{chance.randrange(1, 29):02d}"
+        start = f"2026-12-{chance.randrange(7, 12):02d}T{chance.randrange(7, 17):02d}:{5 * chance.randrange(12):02d}"
+        record = {
+            **base,
+            "appointment_id": f"BENCH-{seed}-{i}",
+            "first_name": chance.choice(FIRST),
+            "last_name": chance.choice(LAST),
+            "mrn": f"{chance.randrange(10**8):08d}",
+            "date_of_birth": born,
+            "start": start,
+            "flags": chance.sample(FLAGS, chance.randrange(len(FLAGS) + 1)),
+        }
+        bodies.append(json.dumps(record, ensure_ascii=False).encode())
+    return bodies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=80)
@@ -64,6 +95,7 @@ def main() -> None:
         settings.write_text(f"web:\n  out_dir: {work / 'out'}\n")
         port = free_port()
         env = {**os.environ, "PACKETGEN_DATABASE_URL": database, "PACKETGEN_SETTINGS": str(settings)}
+        packet_workers = os.environ.get("PACKETGEN_WORKERS") or str(len(os.sched_getaffinity(0)))
         command = [sys.executable, "generate.py", "serve", "--port", str(port), "--workers", str(args.workers)]
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
@@ -77,30 +109,30 @@ def main() -> None:
                     time.sleep(0.1)
                 if time.monotonic() > deadline:
                     raise SystemExit("the app did not start")
-            record = yaml.safe_load((ROOT / "examples/appointments/nguyen.yaml").read_text(encoding="utf-8"))
-            body = json.dumps(record, ensure_ascii=False).encode()
+            bodies = patients(args.requests)
             headers = {"Authorization": f"Bearer {token}"}
 
-            def one(client: httpx.Client) -> float:
+            def one(client: httpx.Client, body: bytes) -> float:
                 started = time.perf_counter()
                 response = client.post(f"{url}/api/v1/packets", content=body, headers=headers)
                 assert response.status_code == 200, response.text
                 return time.perf_counter() - started
 
             with httpx.Client(timeout=120) as client:
-                for _ in range(5):
-                    one(client)  # warm: fonts, caches, every worker
+                for body in patients(5, seed=2):
+                    one(client, body)  # warm: fonts, caches, every worker
             for clients in (1, 8):
                 sessions = [httpx.Client(timeout=120) for _ in range(clients)]
                 work_of = [sessions[n % clients] for n in range(args.requests)]
                 with ThreadPoolExecutor(clients) as pool:
                     started = time.perf_counter()
-                    times = list(pool.map(one, work_of))
+                    times = list(pool.map(one, work_of, bodies))
                     wall = time.perf_counter() - started
                 for session in sessions:
                     session.close()
                 print(
-                    f"API, {clients} concurrent client(s), {args.workers} worker(s), {args.requests} packets: "
+                    f"API, {clients} concurrent client(s), {args.workers} HTTP process(es), {packet_workers} packet "
+                    f"worker(s) each, {args.requests} packets: "
                     f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {percentile(times, 0.95) * 1000:.0f} ms, "
                     f"{args.requests / wall:.1f} packets/s"
                 )

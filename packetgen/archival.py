@@ -14,6 +14,7 @@ never changes for the same inputs.
 from __future__ import annotations
 
 import io
+import zlib
 from datetime import date
 from functools import cache
 from importlib.resources import files
@@ -25,14 +26,27 @@ _SRGB = "sRGB IEC61966-2.1"
 
 
 @cache
-def _srgb_profile() -> bytes:
-    return (files("pikepdf") / "pdfa" / "data" / "sRGB.icc").read_bytes()
+def _srgb_profile_compressed() -> bytes:
+    return zlib.compress((files("pikepdf") / "pdfa" / "data" / "sRGB.icc").read_bytes(), 9)
+
+
+def _single_filters_as_names(pdf: pikepdf.Pdf) -> None:
+    """`/Filter [/FlateDecode]` (ReportLab's way) as `/Filter /FlateDecode`: qpdf leaves a stream
+    compressed by Flate alone as it is, but decodes and compresses again one whose filter is an
+    array, which was most of this stage's time."""
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream):
+            filters = obj.get(pikepdf.Name.Filter)
+            if isinstance(filters, pikepdf.Array) and len(filters) == 1:
+                obj[pikepdf.Name.Filter] = filters[0]
 
 
 def to_pdfa(data: bytes, language: str, dated: date) -> bytes:
     """`data` as PDF/A-2b: same pages, same text, same look."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        profile = pdf.make_stream(_srgb_profile())
+        _single_filters_as_names(pdf)
+        profile = pdf.make_stream(_srgb_profile_compressed())
+        profile[pikepdf.Name.Filter] = pikepdf.Name.FlateDecode
         profile[pikepdf.Name.N] = 3
         intent = pikepdf.Dictionary(
             Type=pikepdf.Name.OutputIntent,

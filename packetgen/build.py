@@ -7,6 +7,7 @@ has passed. `make_packet` wraps it for one appointment file.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +16,7 @@ from pathlib import Path
 from .approval import Approval, approval_of
 from .archival import to_pdfa
 from .checks import check_appointment, check_content, check_packet
-from .errors import InputErrors, PacketError, SourcePos
+from .errors import InputErrors, PacketError, PacketgenError, SourcePos
 from .intake import match_content
 from .intake.record import from_located
 from .library import Library, load_library
@@ -25,7 +26,7 @@ from .personalize import personalize
 from .render import load_fonts, render_pdf
 from .settings import Settings
 from .timing import Site
-from .yamlsafe import Located, load_file
+from .yamlsafe import Located, load_bytes, load_file
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,13 @@ class Generator:
 
     def generate(self, appointment: Appointment, content: Content) -> Generated:
         """Check, personalize, render and write one packet."""
+        data, made = self.draw(appointment, content)
+        write_atomic(data, made.path)
+        return made
+
+    def draw(self, appointment: Appointment, content: Content) -> tuple[bytes, Generated]:
+        """Check, personalize and render one packet in memory: its bytes, and what they are (with the
+        path `generate` writes them to)."""
         approval = self.approval(content)
         layout = self.layout_for(appointment)
         fonts = load_fonts(layout.fonts, self.font_dirs)
@@ -112,10 +120,9 @@ class Generator:
         InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
         data = to_pdfa(rendered.data, packet.language, content.effective)
-        path = write_atomic(data, target_path(self.out_dir, appointment.appointment_id))
-        return Generated(
+        return data, Generated(
             appointment_id=appointment.appointment_id,
-            path=path,
+            path=target_path(self.out_dir, appointment.appointment_id),
             sha256=hashlib.sha256(data).hexdigest(),
             pages=rendered.pages,
             content_id=content.id,
@@ -175,14 +182,55 @@ def packet_from(
     generator: Generator, located: Located, language: str | None = None, provider_optional: bool = False
 ) -> Generated:
     """The one way from a parsed appointment record to its packet on disk: validate, match the
-    content, switch language when asked, generate. The CLI's files, the API's JSON bodies
-    (`load_bytes(…, strict_json=True)`) and the web schedule's stored fields all come through here."""
+    content, switch language when asked, generate. The CLI's files and the web schedule's stored
+    fields come through here, and the API's JSON bodies through `draw_record`, its in-memory twin."""
+    return generator.generate(*_matched(generator, located, language, provider_optional))
+
+
+def _matched(
+    generator: Generator, located: Located, language: str | None, provider_optional: bool
+) -> tuple[Appointment, Content]:
     appointment = from_located(located, generator.today, provider_optional=provider_optional)
     content = match_content(appointment, generator.library)
     if language:
         appointment = appointment.with_language(language)
         content = generator.library.in_language(content, language)
-    return generator.generate(appointment, content)
+    return appointment, content
+
+
+@dataclass(frozen=True)
+class RecordTask:
+    """One appointment record as JSON bytes (an API request's body), to be made on a given day."""
+
+    data: bytes
+    today: date
+    label: str = "record"
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """A record made into a packet in memory, or why not (each error picklable: it crosses processes)."""
+
+    pdf: bytes = b""
+    errors: tuple[PacketError, ...] = ()
+    lines: tuple[str, ...] = ()
+    """Errors that are not about one field (an unusable input), as the CLI prints them."""
+
+
+def draw_record(task: RecordTask, generator: Generator) -> RecordOutcome:
+    """A JSON record's packet, byte for byte what `generate.py packet` writes for it, without writing
+    anything (a pool job: `generator` is the worker's, `task.today` the caller's date)."""
+    today = dataclasses.replace(generator, site=Site(generator.site.timezone, task.today))
+    try:
+        located = load_bytes(task.data, task.label, strict_json=True)
+        pdf, _made = today.draw(*_matched(today, located, None, False))
+    except InputErrors as exc:
+        return RecordOutcome(errors=tuple(exc.errors))
+    except PacketError as exc:
+        return RecordOutcome(errors=(exc,))
+    except PacketgenError as exc:
+        return RecordOutcome(lines=tuple(exc.lines()))
+    return RecordOutcome(pdf=pdf)
 
 
 def check_library(library: Library, font_dirs: tuple[Path, ...] = ()) -> list[PacketError]:

@@ -20,6 +20,7 @@ from reportlab.platypus import (
 from .. import __version__
 from ..models import Layout
 from ..models.packet import ResolvedPacket
+from . import compression
 from .blocks import Blocks
 from .consent import consent_story
 from .flowables import BulletList, Together
@@ -32,6 +33,7 @@ PAGE_SIZES = {"letter": LETTER, "a4": A4, "legal": LEGAL}
 
 # Compressed streams stay binary rather than ASCII85-armoured: smaller files, less work per page.
 rl_config.useA85 = 0
+compression.install()
 
 
 class PacketDoc(BaseDocTemplate):

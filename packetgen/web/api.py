@@ -7,11 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from ..build import packet_from
-from ..errors import InputErrors, PacketError, PacketgenError
-from ..yamlsafe import load_bytes
+from ..errors import PacketError
 from .accounts import token_is_valid
-from .context import RENDERING, Context
+from .context import Context
+from .renderer import Renderer
 
 router = APIRouter()
 
@@ -43,13 +42,13 @@ async def create_packet(request: Request) -> Response:
     raw = await request.body()
     if len(raw) > context.settings.web.max_upload_bytes:
         return JSONResponse({"errors": [{"field": "", "message": "the record is too large"}]}, 413)
-    try:
-        with RENDERING:
-            made = packet_from(context.generator(), load_bytes(raw, "record", strict_json=True))
-            pdf = made.path.read_bytes()
-    except PacketgenError as exc:
-        return JSONResponse({"errors": _errors(exc)}, 422)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="packet.pdf"'})
+    renderer: Renderer = request.app.state.renderer
+    made = await renderer.draw(raw)
+    if not made.pdf:
+        errors = [_error(e) for e in made.errors] + [{"field": "", "message": line} for line in made.lines]
+        return JSONResponse({"errors": errors}, 422)
+    inline = {"Content-Disposition": 'inline; filename="packet.pdf"'}
+    return Response(made.pdf, media_type="application/pdf", headers=inline)
 
 
 def _authorised(context: Context, header: str) -> bool:
@@ -58,14 +57,6 @@ def _authorised(context: Context, header: str) -> bool:
         return False
     with context.store.reading() as session:
         return token_is_valid(session, token.strip())
-
-
-def _errors(exc: PacketgenError) -> list[dict[str, Any]]:
-    if isinstance(exc, InputErrors):
-        return [_error(e) for e in exc.errors]
-    if isinstance(exc, PacketError):
-        return [_error(exc)]
-    return [{"field": "", "message": line} for line in exc.lines()]
 
 
 def _error(error: PacketError) -> dict[str, Any]:

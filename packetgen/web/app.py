@@ -16,6 +16,7 @@ from ..settings import Settings
 from ..store import Store, open_store
 from . import api, pages
 from .context import Context
+from .renderer import Renderer
 from .watch import Watcher
 
 HERE = Path(__file__).parent
@@ -30,14 +31,17 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     settings.web.out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     context = Context(settings, store or open_store(settings), load_library(settings.content_root))
     watcher = Watcher(context.store, settings, context.library) if settings.web.watch_dir else None
+    renderer = Renderer(context)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        renderer.start()
         if watcher is not None:
             watcher.start()
         yield
         if watcher is not None:
             watcher.stop()
+        renderer.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -48,6 +52,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.context = context
+    app.state.renderer = renderer
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -89,6 +94,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api/"):
+        return Response('{"detail": "internal error"}', 500, media_type="application/json")
     return HTMLResponse(pages.error_page(request, 500), 500)
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -115,3 +119,53 @@ def test_token_and_user_commands(
     store.close()
     assert token not in stored  # only its hash
     assert user.password_hash.startswith("$argon2id$")
+
+
+def _packet(app: App, body: bytes) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {app.token}"}
+    return httpx.post(f"{app.url}/api/v1/packets", content=body, headers=headers, timeout=60)
+
+
+def test_packets_made_at_once_are_each_the_clis_bytes(start_app: Callable[..., App], tmp_path: Path) -> None:
+    """Requests at the same moment queue for the app's packet workers (here: two) and each gets its own packet."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = start_app(PACKETGEN_WORKERS="2")
+
+    bodies = []
+    for n, language in enumerate(["en", "es", "en", "es", "en", "es"]):
+        data = {**record(), "appointment_id": f"API-{n}", "first_name": f"Name{n}", "language": language}
+        bodies.append(json.dumps(data, ensure_ascii=False).encode())
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        responses = list(pool.map(lambda body: _packet(app, body), bodies))
+    for n, (body, response) in enumerate(zip(bodies, responses, strict=True)):
+        assert response.status_code == 200, response.text
+        source = tmp_path / f"record-{n}.json"
+        source.write_bytes(body)
+        assert main(["packet", str(source), "--out", str(tmp_path / "cli")]) == 0
+        assert response.content == (tmp_path / "cli" / f"API-{n}.pdf").read_bytes()
+    assert not list(app.out_dir.glob("API-*.pdf"))  # the API answers with the packet; it leaves none on disk
+
+
+def _workers_of(process: subprocess.Popen[bytes]) -> list[int]:
+    """The packet workers: children of the app's fork server (itself a child of the app)."""
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(process.pid)], capture_output=True, text=True)
+    found = []
+    for child in children.stdout.split():
+        grandchildren = subprocess.run(["ps", "-o", "pid=", "--ppid", child], capture_output=True, text=True)
+        found += [int(pid) for pid in grandchildren.stdout.split()]
+    return found
+
+
+def test_a_killed_packet_worker_is_replaced(app: App) -> None:
+    body = json.dumps(record(), ensure_ascii=False).encode()
+    assert _packet(app, body).status_code == 200
+    workers = _workers_of(app.process)
+    assert workers, "no packet worker found"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    statuses = [_packet(app, body).status_code for _ in range(2)]
+    # The first request may still find the dead worker's pool (an error for it alone); after it, packets are made.
+    assert statuses[-1] == 200
+    assert statuses.count(500) <= 1
+    assert set(_workers_of(app.process)).isdisjoint(workers)
