@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -17,14 +17,17 @@ from .output import write_atomic
 NAME = "print-run.pdf"
 
 
-def write_print_run(entries: Sequence[Entry], out_dir: Path, name: str = NAME) -> Path:
-    """Merge the `ok` packets in appointment-time order; a blank back keeps patients on separate sheets."""
+def write_print_run(
+    entries: Sequence[Entry], out_dir: Path, name: str = NAME, progress: Callable[[int], None] | None = None
+) -> Path:
+    """Merge the `ok` packets in appointment-time order; a blank back keeps patients on separate sheets.
+    `progress` hears how many packets are in after each one."""
     writer = PdfWriter()
     languages: set[str] = set()
     ordered = sorted(
         (e for e in entries if e.status == "ok" and e.file), key=lambda e: (e.start or "", e.appointment_id or "")
     )
-    for entry in ordered:
+    for done, entry in enumerate(ordered, 1):
         if len(writer.pages) % 2 == 1:  # the next packet must start on a front (odd) page
             last = writer.pages[-1]
             writer.add_blank_page(float(last.mediabox.width), float(last.mediabox.height))
@@ -34,6 +37,8 @@ def write_print_run(entries: Sequence[Entry], out_dir: Path, name: str = NAME) -
         writer.append(packet, import_outline=False)
         title = f"{(entry.start or '').replace('T', ' ')} {entry.appointment_id}"
         writer.add_outline_item(title=title, page_number=first)
+        if progress is not None:
+            progress(done)
     title = f"Print run: {len(ordered)} packets"
     writer.add_metadata({"/Title": title, "/Creator": "packetgen", "/Producer": "packetgen (pypdf)"})
     # One language for the run when its packets share one, else `mul` (BCP 47: several languages).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,17 @@ class PrintServer:
         return str(queue)
 
     def print_file(
-        self, path: Path, queue: str, job_name: str, media: str, copies: int = 1, timeout: float = 120.0
+        self,
+        path: Path,
+        queue: str,
+        job_name: str,
+        media: str,
+        copies: int = 1,
+        timeout: float = 120.0,
+        submitted: Callable[[int], None] | None = None,
     ) -> PrintJob:
-        """Submit `path` and wait until the job is done; UsageError (one line) when it cannot be."""
+        """Submit `path` and wait until the job is done (`submitted` hears its job id meanwhile);
+        UsageError (one line) when it cannot be."""
         self._ready(queue)
         options = {
             "media": media,
@@ -85,6 +94,8 @@ class PrintServer:
             job_id = int(self._connection.printFile(queue, str(path), job_name, options))
         except cups.IPPError as exc:
             raise UsageError(f"printer {queue}: the print server refused the job ({_ipp_reason(exc)})") from None
+        if submitted is not None:
+            submitted(job_id)
         return self._wait(queue, job_id, started, timeout)
 
     def _ready(self, queue: str) -> None:

@@ -218,10 +218,11 @@ def print_and_record(
     actor: str,
     copies: int = 1,
     timeout: float = 120.0,
+    submitted: Callable[[int], None] | None = None,
 ) -> PrintJob:
     """Print one file and record it in the audit, printed or not (a failure is re-raised)."""
     try:
-        job = server.print_file(item.path, queue_name, item.job_name, item.media, copies, timeout)
+        job = server.print_file(item.path, queue_name, item.job_name, item.media, copies, timeout, submitted)
     except UsageError as exc:
         _record_prints(store, item, queue_name, actor, f"failed: {exc}")
         raise

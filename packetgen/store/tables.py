@@ -170,3 +170,31 @@ class ScheduleEntry(Base):
     record: Mapped[str | None] = mapped_column(Text)
     """The record's fields as JSON, to make the packet again in another layout or language."""
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class PrintRun(Base):
+    """A print run made and printed (or downloaded) in the background, and how far it has got:
+    every instance can show its progress."""
+
+    __tablename__ = "print_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    """What URLs name."""
+    started_by: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """The last sign of life: a run that stops changing while unfinished was cut off (the app stopped)."""
+    action: Mapped[str] = mapped_column(String(16))
+    """`print` or `download`."""
+    queue: Mapped[str | None] = mapped_column(String(127))
+    total: Mapped[int] = mapped_column(Integer)
+    """Packets in the run."""
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+    """Packets put into the run's file so far."""
+    state: Mapped[str] = mapped_column(String(16))
+    """`merging`, `printing`, `printed`, `ready` (to download), `downloaded`, `expired` or `failed`."""
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    """What became of it, in words (the print server's reason when it failed; never patient data)."""
+    file: Mapped[str | None] = mapped_column(String(200))
+    """The run's file in the web output folder while it waits to be downloaded."""

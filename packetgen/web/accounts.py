@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,8 +27,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 _HASHER = PasswordHasher()  # Argon2id, argon2-cffi's defaults (RFC 9106's second recommendation)
 _WINDOW = timedelta(minutes=15)
-# A hash to verify against when the account does not exist, so both take the same time.
-_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the account does not exist, so both take the same time
+    (made at the first sign-in, not at start-up: hashing is slow on purpose)."""
+    return _HASHER.hash(secrets.token_hex(16))
 
 
 def now() -> datetime:
@@ -82,7 +88,7 @@ def check_password(session: Session, name: str, password: str) -> WebUser | None
     """The enabled user with this name and password, else None (in the same time either way)."""
     user = session.scalar(select(WebUser).where(WebUser.name == name))
     try:
-        _HASHER.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        _HASHER.verify(user.password_hash if user and user.password_hash else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or user.disabled:

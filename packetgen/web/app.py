@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..library import load_library
 from ..settings import Settings
 from ..store import Store, open_store
-from . import api, pages
+from . import api, pages, print_runs
 from .context import Context
 from .renderer import Renderer
 from .watch import Watcher
@@ -55,6 +55,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.renderer = renderer
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(print_runs.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.middleware("http")(_security_headers)
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

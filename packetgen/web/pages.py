@@ -153,7 +153,7 @@ def sign_out(request: Request, user: User, csrf_token: Annotated[str, Form()]) -
 @router.get("/")
 def schedule_page(request: Request, user: User) -> Response:
     allowed(user, "view")
-    return _schedule_page(request, user, [], 200)
+    return schedule_page_with(request, user, [], 200)
 
 
 @router.post("/upload")
@@ -173,65 +173,14 @@ async def upload(request: Request, user: User, file: UploadFile, csrf_token: Ann
         except schedule.UploadRefused as exc:
             errors = exc.lines
     if errors:
-        return _schedule_page(request, user, errors, 422)
-    return _schedule_page(request, user, [], 200, f"{loaded} records read.")
+        return schedule_page_with(request, user, errors, 422)
+    return schedule_page_with(request, user, [], 200, f"{loaded} records read.")
 
 
-@router.post("/print-run")
-def print_run(
-    request: Request,
-    user: User,
-    csrf_token: Annotated[str, Form()],
-    which: Annotated[str, Form(pattern="^(selected|unprinted)$")] = "unprinted",
-    entry: Annotated[list[int] | None, Form()] = None,
-    queue: Annotated[str, Form(max_length=127)] = "",
-    action: Annotated[str, Form(pattern="^(print|download)$")] = "print",
-) -> Response:
-    """The day's print run: the chosen lines, or every line not yet printed, in time order, each
-    packet on a front page; printed two-sided on `queue` (each packet in the audit) or downloaded."""
-    allowed(user, "print")
-    check_csrf(user, csrf_token)
-    context = context_of(request)
-    with context.store.reading() as session:
-        rows = schedule.rows(session)
-    chosen = set(entry or [])
-    picked = [
-        r.entry for r in rows
-        if r.entry.status == "ok" and r.entry.file and r.entry.sha256
-        and (r.entry.id in chosen if which == "selected" else "printed" not in r.state)
-    ]  # fmt: skip
-    if not picked:
-        return _schedule_page(request, user, ["Nothing to print: no line chosen, or every packet is printed."], 422)
-    from ..assemble import write_print_run
-    from ..delivery.printing import MEDIA, PrintServer
-    from ..delivery.service import ToPrint, print_and_record
-    from ..manifest import Entry
-
-    entries = [Entry(e.place, e.appointment_id, "ok", file=e.file, start=e.start) for e in picked]
-    out_dir = context.settings.web.out_dir
-    path = write_print_run(entries, out_dir, f"print-run-{secrets.token_hex(8)}.pdf")
-    try:
-        if action == "download":
-            return Response(path.read_bytes(), media_type="application/pdf",
-                            headers={"Content-Disposition": 'attachment; filename="print-run.pdf"'})  # fmt: skip
-        item = ToPrint(path, "print-run", MEDIA[context.library.layout(None).page.size],
-                       [(e.appointment_id, e.sha256 or "") for e in picked])  # fmt: skip
-        try:
-            server = PrintServer(context.settings.cups_server)
-            target = server.queue(queue or context.settings.printer)
-            timeout = context.settings.print_timeout
-            job = print_and_record(context.store, server, item, target, f"web:{user.name}", 1, timeout)
-        except UsageError as exc:
-            return _schedule_page(request, user, [f"Not printed: {exc}"], 502)
-        done = f"Printed {len(picked)} packets on {target} (job {job.job_id})."
-        return _schedule_page(request, user, [], 200, done)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _schedule_page(
+def schedule_page_with(
     request: Request, user: accounts.SignedIn, errors: list[str], status: int, done: str | None = None
 ) -> Response:
+    """The schedule, with what an action found wrong (`errors`) or did (`done`)."""
     context = context_of(request)
     with context.store.reading() as session:
         rows = schedule.rows(session)

@@ -30,11 +30,12 @@ class Renderer:
         self._workers: Workers[RecordTask, RecordOutcome] | None = None
 
     def start(self) -> None:
-        """Start every worker now, not at the first requests: each loads the library and its fonts.
-        (The executor starts a process only when a task finds none idle, so ask all at once.)"""
+        """Start every worker now, in the background, rather than at the first requests: each loads
+        the library and its fonts. (The executor starts a process only when a task finds none idle,
+        so ask all at once.)"""
         workers = self._pool()
-        for started in [workers.call(os.getpid) for _ in range(self.processes)]:
-            started.result()
+        for _ in range(self.processes):
+            workers.call(os.getpid)
 
     def stop(self) -> None:
         with self._lock:

@@ -75,20 +75,30 @@ def make_site(tmp_path: Path, database_url: str | None = None) -> tuple[str, Pat
     return database_url, tmp_path / "web-out", token
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def web_database(request: pytest.FixtureRequest) -> Callable[[], str | None]:
+    """Every web test runs on both databases a site may use: this makes a fresh one (None: SQLite in
+    the test's folder; else an empty database on the tests' private PostgreSQL server)."""
+    if request.param == "sqlite":
+        return lambda: None
+    server = request.getfixturevalue("postgres")
+    return server.database  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-def start_app(tmp_path: Path) -> Iterator[Callable[..., App]]:
+def start_app(tmp_path: Path, web_database: Callable[[], str | None]) -> Iterator[Callable[..., App]]:
     """Start `generate.py serve` on a free port; `env` adds settings (relay, print server)."""
-    yield from _starter(tmp_path)
+    yield from _starter(tmp_path, web_database)
 
 
 @pytest.fixture(scope="module")
-def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+def shared_app(tmp_path_factory: pytest.TempPathFactory, web_database: Callable[[], str | None]) -> Iterator[App]:
     """One app for a module's tests that change nothing another test reads."""
-    for start in _starter(tmp_path_factory.mktemp("app")):
+    for start in _starter(tmp_path_factory.mktemp("app"), web_database):
         yield start()
 
 
-def _starter(tmp_path: Path) -> Iterator[Callable[..., App]]:
+def _starter(tmp_path: Path, fresh_database: Callable[[], str | None]) -> Iterator[Callable[..., App]]:
     processes: list[subprocess.Popen[bytes]] = []
     apps: list[App] = []
 
@@ -100,7 +110,7 @@ def _starter(tmp_path: Path) -> Iterator[Callable[..., App]]:
         **env: str,
     ) -> App:
         """`web`: more lines of the settings file's `web:` block; `tls`: (authority, cert, key) to serve HTTPS."""
-        database_url, out_dir, token = site or make_site(tmp_path, database_url)
+        database_url, out_dir, token = site or make_site(tmp_path, database_url or fresh_database())
         settings = tmp_path / f"settings-{len(processes)}.yaml"
         settings.write_text(f"web:\n  out_dir: {out_dir}\n{web}")
         port = free_port()

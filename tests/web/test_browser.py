@@ -92,6 +92,21 @@ def test_a_schedulers_and_a_clinicians_day(
     assert job
     assert cups_server.printed(int(job.group(1))).is_file()
     entry_url = browser.current_url
+
+    # Then the rest of the day's run, watching its progress (the page's script follows the run, then reloads).
+    browser.find_element(By.LINK_TEXT, "Schedule").click()
+    WebDriverWait(browser, 20).until(expected_conditions.title_is("Schedule · packetgen"))
+    browser.find_element(By.CSS_SELECTOR, "button[name=which][value=unprinted]").click()
+    WebDriverWait(browser, 20).until(expected_conditions.title_is("Print run · packetgen"))
+    assert browser.find_element(By.ID, "progress").get_attribute("data-finished") == "no"  # cups-pdf takes a while
+    browser.save_screenshot(str(shots / "3b-print-run-running.png"))
+    WebDriverWait(browser, 60).until(
+        expected_conditions.text_to_be_present_in_element((By.ID, "progress-words"), "Printed 1 packet on")
+    )
+    navigation = browser.execute_script("return performance.getEntriesByType('navigation')[0].type")
+    assert navigation == "reload"  # the script saw the run finish and showed the page again
+    assert browser.find_element(By.ID, "progress-count").text == "1 of 1"
+    browser.save_screenshot(str(shots / "3c-print-run-printed.png"))
     sign_out(browser)
 
     # The clinician emails it and sees the one-time password once.

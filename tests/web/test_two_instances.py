@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from ..servers import Cups
 from .conftest import App, make_site
@@ -17,6 +18,7 @@ from .test_api import record
 from .test_pages import entry_ids, upload
 
 
+@pytest.mark.parametrize("web_database", ["postgresql"], indirect=True)  # PostgreSQL is what several share
 def test_two_instances_on_one_postgresql(
     start_app: Callable[..., App], postgres: Any, cups_server: Cups, tmp_path: Path
 ) -> None:

@@ -1,0 +1,240 @@
+"""The day's print run, made in the background with its progress on a page of its own.
+
+Starting a run checks the role, the form's token and (to print) the queue, records the run in the
+database and answers at once with the run's page; a thread of this instance merges the packets,
+noting each one, then prints the file (waiting for the job) or keeps it to be downloaded. The
+page asks for the run's state every second (`static/progress.js`; without script it reloads
+itself), so any instance can show any run. A run that stops changing before it has finished was
+cut off by a restart, and says so.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from ..manifest import Entry
+from ..store import Store
+from ..store.tables import PrintRun, ScheduleEntry
+from . import schedule
+from .context import Context
+from .pages import User, allowed, check_csrf, context_of, render, schedule_page_with
+
+router = APIRouter(include_in_schema=False)
+
+STALLED = timedelta(minutes=5)
+"""An unfinished run with no progress for this long was cut off (its instance stopped)."""
+KEPT = timedelta(hours=1)
+"""A run made to be downloaded waits this long, then is removed (it holds patient data)."""
+_UNFINISHED = ("merging", "printing")
+
+
+@router.post("/print-run")
+def start_print_run(
+    request: Request,
+    user: User,
+    csrf_token: Annotated[str, Form()],
+    which: Annotated[str, Form(pattern="^(selected|unprinted)$")] = "unprinted",
+    entry: Annotated[list[int] | None, Form()] = None,
+    queue: Annotated[str, Form(max_length=127)] = "",
+    action: Annotated[str, Form(pattern="^(print|download)$")] = "print",
+) -> Response:
+    """The chosen lines, or every line not yet printed, in time order, each packet on a front page:
+    printed two-sided on `queue` (each packet in the audit) or made to be downloaded."""
+    allowed(user, "print")
+    check_csrf(user, csrf_token)
+    context = context_of(request)
+    with context.store.reading() as session:
+        rows = schedule.rows(session)
+    chosen = set(entry or [])
+    picked = [
+        r.entry for r in rows
+        if r.entry.status == "ok" and r.entry.file and r.entry.sha256
+        and (r.entry.id in chosen if which == "selected" else "printed" not in r.state)
+    ]  # fmt: skip
+    if not picked:
+        return schedule_page_with(request, user, ["Nothing to print: no line chosen, or every packet is printed."], 422)
+    target = None
+    if action == "print":
+        from ..delivery.printing import PrintServer
+
+        try:  # an unknown or stopped queue is said now, before anything is made
+            target = PrintServer(context.settings.cups_server).queue(queue or context.settings.printer)
+        except UsageError as exc:
+            return schedule_page_with(request, user, [f"Not printed: {exc}"], 502)
+    moment = _now()
+    with context.store.session() as session:
+        _expire(session, context.settings.web.out_dir, moment)
+        run = PrintRun(started_by=user.name, started_at=moment, updated_at=moment, action=action, queue=target,
+                       total=len(picked), merged=0, state="merging")  # fmt: skip
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    work = _Work(context, run_id, list(picked), target, f"web:{user.name}")
+    threading.Thread(target=work.run, name=f"print-run-{run_id}", daemon=True).start()
+    return RedirectResponse(f"/print-runs/{run_id}", 303)
+
+
+@router.get("/print-runs/{run_id}")
+def print_run_page(request: Request, user: User, run_id: int) -> Response:
+    allowed(user, "print")
+    view = _view(context_of(request).store, run_id)
+    return render(request, "print_run.html", user=user, view=view)
+
+
+@router.get("/print-runs/{run_id}/status")
+def print_run_status(request: Request, user: User, run_id: int) -> Response:
+    """The run's progress for its page's script: no patient data, only counts and words."""
+    allowed(user, "print")
+    view = _view(context_of(request).store, run_id)
+    return JSONResponse({"state": view.state, "words": view.words, "merged": view.merged, "total": view.total,
+                         "finished": view.finished})  # fmt: skip
+
+
+@router.get("/print-runs/{run_id}/print-run.pdf")
+def print_run_pdf(request: Request, user: User, run_id: int) -> Response:
+    """A run made to be downloaded, once: it leaves the output folder as it is sent."""
+    allowed(user, "print")
+    context = context_of(request)
+    with context.store.session() as session:
+        run = session.get(PrintRun, run_id)
+        if run is None or run.state != "ready" or not run.file:
+            raise HTTPException(404)
+        path = context.settings.web.out_dir / run.file
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise HTTPException(404) from None
+        path.unlink(missing_ok=True)
+        run.state, run.file, run.updated_at = "downloaded", None, _now()
+    headers = {"Content-Disposition": 'attachment; filename="print-run.pdf"'}
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run as its page shows it."""
+
+    id: int
+    state: str
+    """The stored state, or `stopped` for a run cut off before it finished."""
+    words: str
+    merged: int
+    total: int
+    finished: bool
+    downloadable: bool
+
+
+def _view(store: Store, run_id: int) -> RunView:
+    with store.reading() as session:
+        run = session.get(PrintRun, run_id)
+        if run is None:
+            raise HTTPException(404)
+        state = run.state
+        if state in _UNFINISHED and _now() - _aware(run.updated_at) > STALLED:
+            state = "stopped"
+        return RunView(run.id, state, _words(run, state), run.merged, run.total, state not in _UNFINISHED,
+                       state == "ready")  # fmt: skip
+
+
+def _words(run: PrintRun, state: str) -> str:
+    job = f" (job {run.job_id})" if run.job_id else ""
+    words = {
+        "merging": f"Putting the packets together: {run.merged} of {run.total}.",
+        "printing": f"Printing {_packets(run.total)} on {run.queue}{job}: waiting for the printer.",
+        "ready": f"Ready: {_packets(run.total)} in one file. It is kept for an hour, or until it is downloaded.",
+        "downloaded": "Downloaded. To have it again, start a new run from the schedule.",
+        "expired": "It was not downloaded within an hour, so it was removed. Start a new run from the schedule.",
+        "stopped": "This run stopped before it finished (the app was restarted). Start it again from the schedule.",
+    }
+    return words.get(state) or run.message or state
+
+
+class _Work:
+    """One run's work, on its own thread: merge (noting each packet), then print or keep."""
+
+    def __init__(
+        self, context: Context, run_id: int, entries: Sequence[ScheduleEntry], target: str | None, actor: str
+    ) -> None:
+        self.context, self.run_id, self.entries, self.target, self.actor = context, run_id, entries, target, actor
+
+    def run(self) -> None:
+        name = f"print-run-{secrets.token_hex(8)}.pdf"
+        path = self.context.settings.web.out_dir / name
+        keep = False
+        try:
+            self._make(path)
+            if self.target is None:
+                self._note(state="ready", file=name)
+                keep = True
+            else:
+                self._print(path, self.target)
+        except UsageError as exc:
+            self._note(state="failed", message=f"Not printed: {exc}")
+        except Exception:  # the page says so; nothing about the run (or a patient) goes anywhere else
+            self._note(state="failed", message="Something went wrong. Please try again, or call the help desk.")
+        finally:
+            if not keep:
+                path.unlink(missing_ok=True)
+
+    def _make(self, path: Path) -> None:
+        from ..assemble import write_print_run
+
+        entries = [Entry(e.place, e.appointment_id, "ok", file=e.file, start=e.start) for e in self.entries]
+        write_print_run(entries, path.parent, path.name, progress=lambda merged: self._note(merged=merged))
+
+    def _print(self, path: Path, target: str) -> None:
+        from ..delivery.printing import MEDIA, PrintServer
+        from ..delivery.service import ToPrint, print_and_record
+
+        settings = self.context.settings
+        self._note(state="printing")
+        item = ToPrint(path, "print-run", MEDIA[self.context.library.layout(None).page.size],
+                       [(e.appointment_id, e.sha256 or "") for e in self.entries])  # fmt: skip
+        server = PrintServer(settings.cups_server)
+        job = print_and_record(self.context.store, server, item, target, self.actor, 1, settings.print_timeout,
+                               submitted=lambda job_id: self._note(job_id=job_id))  # fmt: skip
+        done = f"Printed {_packets(len(self.entries))} on {target} (job {job.job_id})."
+        self._note(state="printed", message=done)
+
+    def _note(self, **changes: Any) -> None:
+        with self.context.store.session() as session:
+            run = session.get(PrintRun, self.run_id)
+            if run is not None:
+                for key, value in changes.items():
+                    setattr(run, key, value)
+                run.updated_at = _now()
+
+
+def _expire(session: Session, out_dir: Path, moment: datetime) -> None:
+    """Remove the files of runs made to be downloaded that nobody downloaded in time."""
+    waiting = session.scalars(select(PrintRun).where(PrintRun.state == "ready")).all()
+    for run in waiting:
+        if moment - _aware(run.started_at) > KEPT:
+            if run.file:
+                (out_dir / run.file).unlink(missing_ok=True)
+            run.state, run.file, run.updated_at = "expired", None, moment
+
+
+def _packets(count: int) -> str:
+    return "1 packet" if count == 1 else f"{count} packets"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive UTC times; PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,123 @@
+"""The day's print run in the background: its progress page, printing on the test CUPS queue,
+downloading once, and runs that stopped."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pypdf import PdfReader
+
+from packetgen.settings import Settings
+from packetgen.store import open_store
+from packetgen.store.tables import PrintRun
+
+from ..servers import Cups
+from .conftest import App
+from .test_pages import upload
+
+
+def follow(client: httpx.Client, response: httpx.Response) -> tuple[str, list[dict[str, Any]]]:
+    """The run a start answered with, followed until it has finished: its page, and every state seen."""
+    assert response.status_code == 303, response.text
+    page = response.headers["location"]
+    assert re.fullmatch(r"/print-runs/\d+", page)
+    seen = []
+    deadline = time.monotonic() + 60
+    while True:
+        status = client.get(f"{page}/status").json()
+        seen.append(status)
+        if status["finished"]:
+            return page, seen
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.05)
+
+
+def test_the_days_print_run_printed_with_its_progress(start_app: Callable[..., App], cups_server: Cups) -> None:
+    app = start_app(**cups_server.environ(PACKETGEN_PRINTER=cups_server.queue))
+    client, token = app.signed_in("scheduler")
+    upload(client, token)
+    page, seen = follow(client, client.post("/print-run", data={"csrf_token": token, "which": "unprinted"}))
+    merged = [s["merged"] for s in seen]
+    assert merged == sorted(merged)  # progress only goes forward
+    assert seen[-1]["state"] == "printed"
+    assert (seen[-1]["merged"], seen[-1]["total"]) == (2, 2)
+    done = client.get(page)
+    assert done.status_code == 200
+    job = re.search(r"Printed 2 packets on \S+ \(job (\d+)\)\.", done.text)
+    assert job, done.text
+    assert 'http-equiv="refresh"' not in done.text  # finished: the page stops asking
+    printed_pages = len(PdfReader(cups_server.printed(int(job.group(1)))).pages)
+    packets = sum(len(PdfReader(app.out_dir / f"W-{n}.pdf").pages) for n in (1, 2))
+    assert printed_pages >= packets
+    schedule = client.get("/").text
+    assert schedule.count('<span class="state">printed</span>') == 2
+    again = client.post("/print-run", data={"csrf_token": token, "which": "unprinted"})
+    assert again.status_code == 422
+    assert "Nothing to print" in again.text
+    assert not list(app.out_dir.glob("print-run-*.pdf"))  # nothing left behind
+
+
+def test_a_run_to_download_is_sent_once_then_gone(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    client, token = app.signed_in("clinician")
+    scheduler, scheduler_token = app.signed_in("scheduler")
+    upload(scheduler, scheduler_token)
+    page, seen = follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    assert seen[-1]["state"] == "ready"
+    shown = client.get(page)
+    assert f'href="{page}/print-run.pdf"' in shown.text
+    assert len(list(app.out_dir.glob("print-run-*.pdf"))) == 1  # kept until downloaded
+    download = client.get(f"{page}/print-run.pdf")
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == 'attachment; filename="print-run.pdf"'
+    assert download.headers["cache-control"] == "no-store"
+    reader = PdfReader(io.BytesIO(download.content))
+    packets = [len(PdfReader(app.out_dir / f"W-{n}.pdf").pages) for n in (1, 2)]
+    assert len(reader.pages) == packets[0] + packets[0] % 2 + packets[1]  # the second packet on a front page
+    assert [item.title for item in reader.outline] == ["2026-12-07 07:30 W-1", "2026-12-07 09:15 W-2"]
+    assert not list(app.out_dir.glob("print-run-*.pdf"))
+    assert client.get(f"{page}/print-run.pdf").status_code == 404
+    assert "Downloaded." in client.get(page).text
+
+
+def test_an_unknown_queue_is_said_before_anything_is_made(start_app: Callable[..., App], cups_server: Cups) -> None:
+    app = start_app(**cups_server.environ())
+    client, token = app.signed_in("scheduler")
+    upload(client, token)
+    refused = client.post("/print-run", data={"csrf_token": token, "queue": "no-such-queue"})
+    assert refused.status_code == 502
+    assert "Not printed: printer no-such-queue: no such queue" in refused.text
+    assert not list(app.out_dir.glob("print-run-*.pdf"))
+
+
+def test_runs_cut_off_or_never_downloaded_say_so(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    client, token = app.signed_in("scheduler")
+    upload(client, token)
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    forgotten = app.out_dir / "print-run-0000000000000000.pdf"
+    forgotten.write_bytes(b"%PDF-1.7 patient data")
+    store = open_store(Settings(database_url=app.database_url))
+    with store.session() as session:
+        cut = PrintRun(started_by="scheduler", started_at=long_ago, updated_at=long_ago, action="print",
+                       queue="q", total=40, merged=12, state="merging")  # fmt: skip
+        ready = PrintRun(started_by="scheduler", started_at=long_ago, updated_at=long_ago, action="download",
+                         total=2, merged=2, state="ready", file=forgotten.name)  # fmt: skip
+        session.add_all([cut, ready])
+        session.flush()
+        cut_id, ready_id = cut.id, ready.id
+    store.close()
+    stopped = client.get(f"/print-runs/{cut_id}/status").json()
+    assert (stopped["state"], stopped["finished"]) == ("stopped", True)
+    assert "stopped before it finished" in client.get(f"/print-runs/{cut_id}").text
+    # The next run removes the file nobody downloaded within the hour.
+    follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    assert not forgotten.exists()
+    assert client.get(f"/print-runs/{ready_id}/status").json()["state"] == "expired"
+    assert client.get("/print-runs/99999").status_code == 404
