@@ -12,10 +12,13 @@ from ..manifest import Entry
 from .tables import ScheduleEntry
 
 
-def put_entry(session: Session, entry: Entry, moment: datetime, hide: str = "") -> ScheduleEntry:
+def put_entry(
+    session: Session, entry: Entry, moment: datetime, hide: str = "", folder: str | None = None
+) -> ScheduleEntry:
     """The line for what a batch or the listener made of one record: a record for an appointment
     already on the schedule updates its line (whose number, and so its URL, stays). `hide` is removed
-    from places and errors (a temporary folder the record was read from)."""
+    from places and errors (a temporary folder the record was read from); `folder` is where the
+    packet was written, when not the web app's output folder (the listener's)."""
     found = None
     if entry.appointment_id:
         query = select(ScheduleEntry).where(ScheduleEntry.appointment_id == entry.appointment_id)
@@ -36,6 +39,7 @@ def put_entry(session: Session, entry: Entry, moment: datetime, hide: str = "") 
     row.email = patient.email if patient else None
     row.date_of_birth = patient.date_of_birth if patient else None
     row.record = json.dumps(dict(patient.fields), ensure_ascii=False) if patient else None
+    row.folder = folder
     row.uploaded_at = moment
     if found is None:
         session.add(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -169,7 +170,15 @@ class ScheduleEntry(Base):
     """For a site whose emailed packets open with the date of birth."""
     record: Mapped[str | None] = mapped_column(Text)
     """The record's fields as JSON, to make the packet again in another layout or language."""
+    folder: Mapped[str | None] = mapped_column(String(1000))
+    """The folder `file` is in when it is not the web app's output folder (a listener's `--out`)."""
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def packet_path(self, out_dir: Path) -> Path | None:
+        """Where the packet is: in its own folder, else in the web app's `out_dir`."""
+        if not self.file:
+            return None
+        return Path(self.folder or out_dir) / self.file
 
 
 class PrintRun(Base):

@@ -216,10 +216,11 @@ def _packet_for(
     context = context_of(request)
     row = _row(request, entry_id)
     entry = row.entry
-    if entry.status != "ok" or not entry.file or not entry.sha256:
+    path = entry.packet_path(context.settings.web.out_dir)
+    if entry.status != "ok" or path is None or not entry.sha256:
         raise HTTPException(404)
     layout = context.library.layouts.get(entry.layout or "") or context.library.layout(None)
-    return context, _Packet(row, context.settings.web.out_dir / entry.file, entry.sha256, layout)
+    return context, _Packet(row, path, entry.sha256, layout)
 
 
 def _queues(context: Context) -> list[str]:
@@ -242,10 +243,8 @@ def entry_page(request: Request, user: User, entry_id: int) -> Response:
 def packet_pdf(request: Request, user: User, entry_id: int) -> Response:
     allowed(user, "view")
     row = _row(request, entry_id)
-    if row.entry.status != "ok" or not row.entry.file:
-        raise HTTPException(404)
-    path = context_of(request).settings.web.out_dir / row.entry.file
-    if not path.is_file():
+    path = row.entry.packet_path(context_of(request).settings.web.out_dir)
+    if row.entry.status != "ok" or path is None or not path.is_file():
         raise HTTPException(404)
     return FileResponse(
         path, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="packet.pdf"'}

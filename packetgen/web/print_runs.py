@@ -191,7 +191,9 @@ class _Work:
     def _make(self, path: Path) -> None:
         from ..assemble import write_print_run
 
-        entries = [Entry(e.place, e.appointment_id, "ok", file=e.file, start=e.start) for e in self.entries]
+        out_dir = self.context.settings.web.out_dir
+        entries = [Entry(e.place, e.appointment_id, "ok", file=str(e.packet_path(out_dir)), start=e.start)
+                   for e in self.entries]  # fmt: skip
         write_print_run(entries, path.parent, path.name, progress=lambda merged: self._note(merged=merged))
 
     def _print(self, path: Path, target: str) -> None:

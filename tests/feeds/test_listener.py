@@ -126,6 +126,7 @@ def test_events_in_order_and_a_cancellation_leaves_the_days_print_run(
     assert sorted(lines) == ["EV-1", "EV-2"]
     assert (lines["EV-1"].status, lines["EV-1"].start, lines["EV-1"].file) == ("ok", "2026-12-14T15:00", "EV-1.pdf")
     assert lines["EV-1"].patient
+    assert lines["EV-1"].packet_path(out / "web-elsewhere") == out.resolve() / "EV-1.pdf"  # the web app finds it
     assert lines["EV-2"].status == "skipped"
 
 

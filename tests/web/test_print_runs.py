@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -121,3 +122,33 @@ def test_runs_cut_off_or_never_downloaded_say_so(start_app: Callable[..., App]) 
     assert not forgotten.exists()
     assert client.get(f"/print-runs/{ready_id}/status").json()["state"] == "expired"
     assert client.get("/print-runs/99999").status_code == 404
+
+
+def test_a_listeners_packet_in_its_own_folder_is_previewed_and_printed(
+    start_app: Callable[..., App], tmp_path: Path
+) -> None:
+    """The MLLP listener may write into another folder than the web app's: its lines say which."""
+    from packetgen.cli import main
+    from packetgen.store.tables import ScheduleEntry
+
+    app = start_app()
+    elsewhere = tmp_path / "listener-out"
+    assert main(["packet", "examples/appointments/nguyen.yaml", "--out", str(elsewhere)]) == 0
+    packet = elsewhere / "DEMO-0001.pdf"
+    store = open_store(Settings(database_url=app.database_url))
+    with store.session() as session:
+        line = ScheduleEntry(
+            appointment_id="DEMO-0001", place="mllp:C1", start="2026-12-07T07:30", patient="Feed, Pat",
+            procedure="vertebroplasty", language="en", layout="letter", status="ok", file=packet.name,
+            sha256="0" * 64, folder=str(elsewhere), uploaded_at=datetime.now(UTC),
+        )  # fmt: skip
+        session.add(line)
+        session.flush()
+        entry = line.id
+    store.close()
+    client, token = app.signed_in("scheduler")
+    assert client.get(f"/entries/{entry}/packet.pdf").content == packet.read_bytes()
+    page, seen = follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    assert seen[-1]["state"] == "ready", seen
+    run = PdfReader(io.BytesIO(client.get(f"{page}/print-run.pdf").content))
+    assert len(run.pages) == len(PdfReader(packet).pages)
