@@ -22,6 +22,8 @@ from xml.sax.saxutils import escape
 
 import pikepdf
 
+from .render.tags import Element, MarkedContent
+
 _SRGB = "sRGB IEC61966-2.1"
 
 
@@ -41,10 +43,13 @@ def _single_filters_as_names(pdf: pikepdf.Pdf) -> None:
                 obj[pikepdf.Name.Filter] = filters[0]
 
 
-def to_pdfa(data: bytes, language: str, dated: date) -> bytes:
-    """`data` as PDF/A-2b: same pages, same text, same look."""
+def to_pdfa(data: bytes, language: str, dated: date, structure: Element | None = None) -> bytes:
+    """`data` as PDF/A-2b: same pages, same text, same look; with its `structure` (what the renderer
+    recorded), a tagged PDF too (PDF/UA-1)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         _single_filters_as_names(pdf)
+        if structure is not None:
+            _tag(pdf, structure)
         profile = pdf.make_stream(_srgb_profile_compressed())
         profile[pikepdf.Name.Filter] = pikepdf.Name.FlateDecode
         profile[pikepdf.Name.N] = 3
@@ -62,7 +67,8 @@ def to_pdfa(data: bytes, language: str, dated: date) -> bytes:
         stamp = f"D:{dated:%Y%m%d}000000Z"
         pdf.docinfo[pikepdf.Name.CreationDate] = pikepdf.String(stamp)
         pdf.docinfo[pikepdf.Name.ModDate] = pikepdf.String(stamp)
-        xmp = pdf.make_stream(_xmp(pdf.docinfo, language, dated).encode("utf-8"))
+        tagged = pikepdf.Name.StructTreeRoot in pdf.Root  # this packet's, or a print run's of its packets
+        xmp = pdf.make_stream(_xmp(pdf.docinfo, language, dated, tagged).encode("utf-8"))
         xmp[pikepdf.Name.Type] = pikepdf.Name.Metadata
         xmp[pikepdf.Name.Subtype] = pikepdf.Name.XML
         pdf.Root.Metadata = xmp
@@ -71,7 +77,101 @@ def to_pdfa(data: bytes, language: str, dated: date) -> bytes:
         return out.getvalue()
 
 
-def _xmp(info: pikepdf.Dictionary, language: str, dated: date) -> str:
+_ROLES = {name: pikepdf.Name("/" + name) for name in ("Table", "Layout", "Column", "MCR", "StructElem")}
+
+
+def _tag(pdf: pikepdf.Pdf, structure: Element) -> None:
+    """The structure tree (ISO 32000-1 §14.7): each element a StructElem in reading order, each
+    page's marked content found from its /StructParents through the ParentTree; /MarkInfo and
+    tab order by structure, as PDF/UA-1 asks."""
+    pages = [page.obj for page in pdf.pages]
+    owners: dict[int, dict[int, pikepdf.Object]] = {n: {} for n in range(1, len(pages) + 1)}
+    root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+
+    def make(element: Element, parent: pikepdf.Object) -> pikepdf.Object | None:
+        node = pdf.make_indirect(
+            pikepdf.Dictionary(Type=_ROLES["StructElem"], S=pikepdf.Name("/" + element.role), P=parent)
+        )
+        if element.alt is not None:
+            node.Alt = pikepdf.String(element.alt)
+        if element.lang is not None:
+            node.Lang = pikepdf.String(element.lang)
+        if element.actual_text is not None:
+            node.ActualText = pikepdf.String(element.actual_text)
+        if element.scope is not None:
+            node.A = pikepdf.Dictionary(O=_ROLES["Table"], Scope=pikepdf.Name("/" + element.scope))
+        if element.bbox is not None:
+            node.A = pikepdf.Dictionary(O=_ROLES["Layout"], BBox=pikepdf.Array(list(element.bbox)))
+        on = {kid.page for kid in element.kids if isinstance(kid, MarkedContent)}
+        if len(on) == 1:
+            node.Pg = pages[next(iter(on)) - 1]
+        kids: list[pikepdf.Object | int] = []
+        for kid in element.kids:
+            if isinstance(kid, MarkedContent):
+                owners[kid.page][kid.mcid] = node
+                if len(on) == 1:
+                    kids.append(kid.mcid)
+                else:
+                    kids.append(pikepdf.Dictionary(Type=_ROLES["MCR"], Pg=pages[kid.page - 1], MCID=kid.mcid))
+            else:
+                made = make(kid, node)
+                if made is not None:
+                    kids.append(made)
+        if not kids and element.role not in ("TD", "TH"):  # nothing drawn: no element (a cell stays a cell)
+            return None
+        node.K = kids[0] if len(kids) == 1 else pikepdf.Array(kids)  # one kid: itself, as most writers do
+        return node
+
+    document = make(structure, root)
+    root.K = document if document is not None else pikepdf.Array([])
+    nums: list[pikepdf.Object | int] = []
+    for number, page in enumerate(pages):
+        page.StructParents = number
+        page.Tabs = pikepdf.Name.S
+        mine = owners[number + 1]
+        nums += [number, pdf.make_indirect(pikepdf.Array([mine[mcid] for mcid in range(len(mine))]))]
+    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
+    root.ParentTreeNextKey = len(pages)
+    pdf.Root.StructTreeRoot = root
+    pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+
+
+_PDFUA_SCHEMA = """<rdf:Description rdf:about=""
+ xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+ xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+ xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas>
+<rdf:Bag>
+<rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property>
+<rdf:Seq>
+<rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>part</pdfaProperty:name>
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+<pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>Indicates which part of ISO 14289 standard is followed</pdfaProperty:description>
+</rdf:li>
+</rdf:Seq>
+</pdfaSchema:property>
+</rdf:li>
+</rdf:Bag>
+</pdfaExtension:schemas>
+</rdf:Description>
+"""
+"""The extension schema PDF/A asks for a property it does not define (`pdfuaid:part`), in a
+description of its own ahead of the one that uses it (PDFBox's XMP parser knows a namespace only
+once its schema has been read)."""
+
+_PDFUA_PART = """<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
+<pdfuaid:part>1</pdfuaid:part>
+</rdf:Description>
+"""
+
+
+def _xmp(info: pikepdf.Dictionary, language: str, dated: date, tagged: bool = False) -> str:
     """The XMP packet mirroring the document info, every namespace declared on its description (as
     PDF/A validators such as PDFBox's Preflight read it)."""
 
@@ -83,7 +183,7 @@ def _xmp(info: pikepdf.Dictionary, language: str, dated: date) -> str:
     return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-<rdf:Description rdf:about=""
+{_PDFUA_SCHEMA if tagged else ""}<rdf:Description rdf:about=""
  xmlns:dc="http://purl.org/dc/elements/1.1/"
  xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
  xmlns:xmp="http://ns.adobe.com/xap/1.0/"
@@ -101,6 +201,6 @@ def _xmp(info: pikepdf.Dictionary, language: str, dated: date) -> str:
 <pdfaid:part>2</pdfaid:part>
 <pdfaid:conformance>B</pdfaid:conformance>
 </rdf:Description>
-</rdf:RDF>
+{_PDFUA_PART if tagged else ""}</rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"""

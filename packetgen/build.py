@@ -119,7 +119,7 @@ class Generator:
         packet = personalize(content, appointment, layout, self.site)
         InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
-        data = to_pdfa(rendered.data, packet.language, content.effective)
+        data = to_pdfa(rendered.data, packet.language, content.effective, rendered.structure)
         return data, Generated(
             appointment_id=appointment.appointment_id,
             path=target_path(self.out_dir, appointment.appointment_id),

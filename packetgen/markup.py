@@ -13,6 +13,7 @@ Two rules live here and nowhere else:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Protocol
@@ -21,7 +22,7 @@ from xml.sax.saxutils import escape
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from .direction import visual
+from .direction import has_rtl, visual
 
 STANDARD_VARIABLES = frozenset(
     {
@@ -92,12 +93,105 @@ class Fonts(Protocol):
         """The fallback font to draw `ch` with, or None for the main font."""
 
 
-def to_markup(text: str, fonts: Fonts) -> str:
+def to_markup(text: str, fonts: Fonts, spans: bool = True) -> str:
     """Plain text → ReportLab Paragraph markup: right-to-left runs in drawing order
-    (`direction.visual`), escaped once, fallback fonts applied."""
+    (`direction.visual`), escaped once, fallback fonts applied, and words in another script (a
+    Chinese or Arabic name in an English packet) marked with their language for the tagged PDF:
+    `<onDraw name="lang" label="zh"/>` before, `label=""` after (`render.tags.Tagger.span_language`),
+    a right-to-left run's label followed by its text in reading order (`label="ar العلي"`);
+    `spans=False` for text whose whole paragraph has its language (a tagline)."""
     text = visual(text)
-    if fonts.covers_all(text):
+    if text.isascii():
         return escape(text)
+    if not spans:
+        return escape(text) if fonts.covers_all(text) else _fonted(text, fonts)
+    out: list[str] = []
+    for language, piece in language_runs(text):
+        fonted = escape(piece) if fonts.covers_all(piece) else _fonted(piece, fonts)
+        if not language:
+            out.append(fonted)
+            continue
+        label = f"{language} {logical(piece)}" if has_rtl(piece) else language
+        out.append(f'<onDraw name="lang" label="{escape(label, _QUOTE)}"/>{fonted}<onDraw name="lang" label=""/>')
+    return "".join(out)
+
+
+_QUOTE = {'"': "&quot;"}
+
+
+def logical(drawn: str) -> str:
+    """A right-to-left run in drawing order (`direction.visual`) back in reading order, its joined
+    presentation forms the letters they stand for: what a screen reader is given to read
+    (/ActualText), since the glyphs on the page run left to right."""
+    return unicodedata.normalize("NFKC", drawn[::-1])
+
+
+_SCRIPT_LANGUAGES = (
+    ("CJK", "zh"),
+    ("HIRAGANA", "ja"),
+    ("KATAKANA", "ja"),
+    ("HANGUL", "ko"),
+    ("ARABIC", "ar"),
+    ("HEBREW", "he"),
+    ("CYRILLIC", "ru"),
+    ("GREEK", "el"),
+    ("DEVANAGARI", "hi"),
+    ("BENGALI", "bn"),
+    ("GURMUKHI", "pa"),
+    ("GUJARATI", "gu"),
+    ("TAMIL", "ta"),
+    ("TELUGU", "te"),
+    ("THAI", "th"),
+    ("LAO", "lo"),
+    ("KHMER", "km"),
+    ("MYANMAR", "my"),
+    ("ETHIOPIC", "am"),
+    ("ARMENIAN", "hy"),
+    ("GEORGIAN", "ka"),
+)
+"""A script's usual language (BCP 47), for a screen reader to choose its voice: the text says only
+which script a name is in, so Han is read as Chinese, Cyrillic as Russian."""
+
+
+@lru_cache(maxsize=4096)
+def _script_language(ch: str) -> str | None:
+    """A letter's language by its script ('' for Latin and other scripts of the document's own
+    languages), None for what is not a letter (spaces, digits, punctuation)."""
+    if not unicodedata.category(ch).startswith("L"):
+        return None
+    name = unicodedata.name(ch, "")
+    return next((language for prefix, language in _SCRIPT_LANGUAGES if name.startswith(prefix)), "")
+
+
+def language_runs(text: str) -> list[tuple[str, str]]:
+    """`text` as (language, piece) runs, '' for the document's own: spaces and punctuation between
+    two words of one script belong to it (`Wang 王小明` → ('', 'Wang '), ('zh', '王小明'))."""
+    marks = [_script_language(ch) for ch in text]
+    if not any(marks):
+        return [("", text)]
+    before, after = [""] * len(marks), [""] * len(marks)  # the nearest letter's language each side
+    last = ""
+    for index, mark in enumerate(marks):
+        before[index] = last
+        last = last if mark is None else mark
+    last = ""
+    for index in range(len(marks) - 1, -1, -1):
+        after[index] = last
+        last = last if marks[index] is None else str(marks[index])
+    for index, mark in enumerate(marks):
+        if mark is None:
+            marks[index] = before[index] if before[index] == after[index] else ""
+    runs: list[tuple[str, str]] = []
+    for ch, mark in zip(text, marks, strict=True):
+        if runs and runs[-1][0] == mark:
+            runs[-1] = (mark, runs[-1][1] + ch)
+        else:
+            runs.append((mark or "", ch))
+    return runs
+
+
+def _fonted(text: str, fonts: Fonts) -> str:
+    """Escaped, each run of characters the main font lacks in the fallback font that has them."""
     out: list[str] = []
     run: list[str] = []
     run_font: str | None = None

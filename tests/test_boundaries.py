@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).parent.parent / "packetgen"
 ALLOWED = {
     "yaml": {"yamlsafe.py"},
     "reportlab": {"render/", "output.py"},
-    "pypdf": {"output.py", "assemble.py", "delivery/encrypt.py"},
+    "pypdf": {"output.py", "delivery/encrypt.py"},
     "jinja2": {"markup.py", "web/pages.py"},
     "bidi": {"direction.py"},
     "arabic_reshaper": {"direction.py"},
@@ -22,7 +22,7 @@ ALLOWED = {
     "hl7": {"intake/", "feeds/"},
     "fhir": {"intake/fhir.py", "intake/fhir_people.py"},
     "cups": {"delivery/printing.py"},
-    "pikepdf": {"archival.py"},
+    "pikepdf": {"archival.py", "assemble.py"},
     "smtplib": {"delivery/relay.py"},
     "xkcdpass": {"delivery/passphrase.py"},
     "fastapi": {"web/"},

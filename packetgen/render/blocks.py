@@ -14,6 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, TableStyle
 
 from ..markup import to_markup
+from . import tags
 from .flowables import BulletList, BulletMark, Panel, RuledLines
 from .styles import Styles
 
@@ -32,13 +33,21 @@ class _Paragraph(Paragraph):
     pages are also _Paragraphs, but hold only part of the text and must be laid out afresh."""
     breakable: Breakable | None = None
     """Set by `Blocks.para`: where this paragraph may break across pages."""
+    role = "P"
+    """Its structure element's role (`H1`, `H2`, `LBody` …)."""
+    lang: str | None = None
+    """Its language, where it is not the document's (a tagline)."""
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         if self.breakable is not None:
             parts = self.breakable.split(self, avail_width, avail_height)
             if parts is not None:
-                return parts
-        return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
+                return tags.inherit(parts, self)
+        return tags.inherit(super().split(avail_width, avail_height), self)
+
+    def draw(self) -> None:
+        with tags.content(self.canv, tags.element_of(self)):
+            super().draw()
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         if not self.cacheable:
@@ -138,13 +147,31 @@ class Blocks:
         """Paragraphs never break across pages (the consent form); else only between sentences."""
 
     def mark(self, text: str) -> str:
-        """Plain text as escaped Paragraph markup with font fallback."""
+        """Plain text as escaped Paragraph markup with font fallback and language spans."""
         return to_markup(text, self.s.fonts)
 
-    def para(self, text: str, style: ParagraphStyle | None = None, recurring: bool = True) -> Paragraph:
-        """A paragraph of plain text; `recurring=False` for a patient's own text (see `paragraph`)."""
-        para = paragraph(self.mark(text), style or self.s.body, recurring)
-        para.breakable = Breakable(text, self.mark, self.whole, self.max_height)
+    def mark_whole(self, text: str) -> str:
+        """`mark`, for a paragraph whose element carries its language: no spans inside."""
+        return to_markup(text, self.s.fonts, spans=False)
+
+    def para(
+        self,
+        text: str,
+        style: ParagraphStyle | None = None,
+        recurring: bool = True,
+        role: str = "P",
+        lang: str | None = None,
+    ) -> Paragraph:
+        """A paragraph of plain text; `recurring=False` for a patient's own text (see `paragraph`);
+        `role` its structure element (`H1`, `H2`, `H3`, `P`), `lang` its language where it is not
+        the document's."""
+        mark = self.mark if lang is None else self.mark_whole  # a paragraph in its own language needs no spans
+        para = paragraph(mark(text), style or self.s.body, recurring)
+        para.breakable = Breakable(text, mark, self.whole, self.max_height)
+        if role != "P":
+            para.role = role
+        if lang is not None:
+            para.lang = lang
         return para
 
     def labelled(self, label: str, text: str, style: ParagraphStyle | None = None, recurring: bool = True) -> Paragraph:
@@ -155,8 +182,8 @@ class Blocks:
         """The facility's name and address, as the first lines of each form."""
         return [self.para(name, self.s.facility), self.para(", ".join(address), self.s.small)]
 
-    def heading(self, text: str, bookmark: tuple[str, str] | None = None) -> Paragraph:
-        para = self.para(text, self.s.heading)
+    def heading(self, text: str, bookmark: tuple[str, str] | None = None, role: str = "H2") -> Paragraph:
+        para = self.para(text, self.s.heading, role=role)
         if bookmark:
             para._bookmark = bookmark  # read by PacketDoc.afterFlowable
         return para

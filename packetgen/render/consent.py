@@ -9,12 +9,13 @@ from reportlab.platypus import Flowable, Table
 from ..models.packet import ResolvedPacket, Signer
 from .blocks import Blocks
 from .flowables import LabelBox, SignatureBlock, Together
+from .tags import TableTags
 
 
 def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     """Flowables for the consent form, in reading order."""
     c, labels = packet.consent, packet.labels
-    title = b.para(c.title, b.s.title)
+    title = b.para(c.title, b.s.title, role="H1")
     story: list[Flowable] = [
         _top(packet, b, [*b.facility(packet.visit.facility, packet.visit.facility_address), title])
     ]
@@ -60,7 +61,9 @@ def _top(packet: ResolvedPacket, b: Blocks, heading: list[Flowable]) -> Flowable
     width, height = packet.label_box
     box = LabelBox(width, height, packet.labels["label_box"], b.s)
     gap = b.s.body.fontSize
-    table = Table([[heading, box]], colWidths=[b.width - width - gap, width + gap], hAlign="LEFT")
+    table = Table(
+        [[heading, box]], colWidths=[b.width - width - gap, width + gap], hAlign="LEFT", renderCB=TableTags(layout=True)
+    )
     table.setStyle(
         b.table_style(
             [
@@ -115,7 +118,13 @@ def _initialled(clauses: Sequence[str], packet: ResolvedPacket, b: Blocks, heade
     else:  # a lone clause: the box says what goes in it
         rows = [[b.para(clauses[0], b.s.bullet), b.para(packet.labels["initials"], b.s.small)]]
     first = 1 if header else 0
-    table = Table(rows, colWidths=[b.width - initials_w, initials_w], repeatRows=first, hAlign="LEFT")
+    table = Table(  # a lone clause and its box are not a table of data: its cells are read as paragraphs
+        rows,
+        colWidths=[b.width - initials_w, initials_w],
+        repeatRows=first,
+        hAlign="LEFT",
+        renderCB=TableTags(layout=not header),
+    )
     table.setStyle(
         b.table_style(
             [

@@ -28,6 +28,7 @@ from .fonts import FontSet
 from .handout import handout_story
 from .page import Decorator, PageLog, deferred_canvas
 from .styles import make_styles
+from .tags import Element, Tagger
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4, "legal": LEGAL}
 
@@ -40,7 +41,14 @@ class PacketDoc(BaseDocTemplate):
     """A doc template that knows sections, odd-page starts and bookmarks."""
 
     def __init__(
-        self, buffer: io.BytesIO, layout: Layout, packet: ResolvedPacket, fonts: FontSet, log: PageLog, scan_zone: float
+        self,
+        buffer: io.BytesIO,
+        layout: Layout,
+        packet: ResolvedPacket,
+        fonts: FontSet,
+        log: PageLog,
+        scan_zone: float,
+        tagger: Tagger,
     ) -> None:
         page = layout.page
         super().__init__(
@@ -65,6 +73,8 @@ class PacketDoc(BaseDocTemplate):
         )
         self.log = log
         self.section = "handout"
+        self.tagger = tagger
+        tagger.part()
 
         def body(raised: float) -> Frame:  # no padding: the body lines up with the header and footer rules
             return Frame(
@@ -93,6 +103,7 @@ class PacketDoc(BaseDocTemplate):
         """From this page on, pages belong to section `name` (its footer stamp)."""
         self.section = name
         self.log.sections[self.page] = name
+        self.tagger.part()
 
     def handle_oddPage(self) -> None:  # noqa: N802 - ReportLab's handle_<action> naming
         """Called at the top of a fresh page: if it is even, leave it blank and move on."""
@@ -121,10 +132,11 @@ class PacketDoc(BaseDocTemplate):
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered packet: its PDF bytes and page count."""
+    """A rendered packet: its PDF bytes, page count and logical structure (for the tagged PDF)."""
 
     data: bytes
     pages: int
+    structure: Element
 
 
 def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Rendered:
@@ -134,7 +146,8 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Render
     decorator = Decorator(packet, layout, styles, PageLog())
     width = PAGE_SIZES[layout.page.size][0] - layout.page.margin_left - layout.page.margin_right
     zone = decorator.scan_zone(width)
-    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zone)
+    tagger = Tagger()
+    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zone, tagger)
     story = handout_story(packet, Blocks(styles, doc.width, doc.height))
     story += [
         NextPageTemplate("consent"),
@@ -143,5 +156,5 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Render
         ActionFlowable(("section", "consent")),
     ]
     story += consent_story(packet, Blocks(styles, doc.width, doc.height - zone, whole=True))  # no paragraph split
-    doc.build(story, canvasmaker=deferred_canvas(decorator))
-    return Rendered(buffer.getvalue(), doc.page)
+    doc.build(story, canvasmaker=deferred_canvas(decorator, tagger))
+    return Rendered(buffer.getvalue(), doc.page, tagger.root)

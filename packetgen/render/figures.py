@@ -19,6 +19,7 @@ from reportlab.graphics.shapes import Drawing, Line, Path, Polygon, PolyLine, Re
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
+from . import tags
 from .styles import Styles
 
 _BONE = "#f3ead8"
@@ -345,25 +346,38 @@ _FONT_ONLY = re.compile(r"BT /\S+ [\d.]+ Tf [\d.]+ TL ET")
 class Figure(Flowable):
     """A built-in drawing at a given width: cached shapes, then live text labels."""
 
-    def __init__(self, name: str, width: float, styles: Styles, words: Words) -> None:
+    role = "Figure"
+
+    def __init__(self, name: str, width: float, styles: Styles, words: Words, description: str = "") -> None:
         super().__init__()
         self.drawing, self.code = _prepared(name, width, styles, words)
         self.fonts = styles.fonts
         self.width, self.height = self.drawing.width, self.drawing.height
+        self.description = description
+        """Its alternative text, for a reader who cannot see it (`/Alt`)."""
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.width, self.height
 
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's names
+        element = tags.element_of(self)
+        element.alt = self.description
+        element.bbox = (x, y, x + self.width, y + self.height)  # placed by the frame: page coordinates
+        super().drawOn(canvas, x, y, _sW)
+
     def draw(self) -> None:
         canv = self.canv
-        canv._code.extend(self.code)  # balanced q … Q: leaves the canvas state as it was
-        canv.saveState()
-        canv.transform(*self.drawing.transform)
-        for label in self.drawing.contents:  # real text, with per-character font fallback
-            if isinstance(label, String):
-                canv.setFillColor(label.fillColor)
-                self.fonts.draw(canv, label.x, label.y, label.text, label.fontName, label.fontSize, label.textAnchor)
-        canv.restoreState()
+        with tags.content(canv, tags.element_of(self)):
+            canv._code.extend(self.code)  # balanced q … Q: leaves the canvas state as it was
+            canv.saveState()
+            canv.transform(*self.drawing.transform)
+            for label in self.drawing.contents:  # real text, with per-character font fallback
+                if isinstance(label, String):
+                    canv.setFillColor(label.fillColor)
+                    self.fonts.draw(
+                        canv, label.x, label.y, label.text, label.fontName, label.fontSize, label.textAnchor
+                    )
+            canv.restoreState()
 
 
 @lru_cache(maxsize=32)

@@ -15,6 +15,7 @@ from reportlab.lib.colors import Color
 from reportlab.platypus import Flowable, KeepTogether
 
 from ..models.packet import Signer
+from . import tags
 from .fonts import FontSet
 from .styles import Styles
 
@@ -80,7 +81,12 @@ class BulletList(Flowable):
     (item, bullet drawer, indenters) that cost a tenth of each packet's build;
     this measures in one pass. Splits between items, or inside an item's
     paragraph, whose continuation then carries no bullet.
+
+    Tagged as `L`, each item an `LI` of its bullet (`Lbl`) and its paragraph (`LBody`); the parts of
+    a split list are one `L`, an item broken across pages one `LI`.
     """
+
+    role = "L"
 
     def __init__(
         self,
@@ -92,6 +98,8 @@ class BulletList(Flowable):
     ) -> None:
         super().__init__()
         self.items = list(items)
+        for item in self.items:
+            item.role = "LBody"
         self.mark = mark
         self.bulleted = list(bulleted) if bulleted is not None else [True] * len(self.items)
         self.spaceAfter = space_after
@@ -106,9 +114,14 @@ class BulletList(Flowable):
         """The first `count` items and the rest as two lists that lay out exactly as this one."""
         if len(self.items) <= count:
             return None
-        return self._part(0, count, self._gap(self.items[count - 1])), self._part(
-            count, len(self.items), self.spaceAfter
+        head, tail = tags.inherit(
+            [
+                self._part(0, count, self._gap(self.items[count - 1])),
+                self._part(count, len(self.items), self.spaceAfter),
+            ],
+            self,
         )
+        return head, tail
 
     def _gap(self, item: Flowable) -> float:
         return float(item.getSpaceAfter())
@@ -123,6 +136,9 @@ class BulletList(Flowable):
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         """Between items only, at least `MIN_ITEMS` on each page; a list taller than a page breaks
         wherever it must."""
+        return tags.inherit(self._split(avail_width, avail_height), self)
+
+    def _split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         self.wrap(avail_width, avail_height)
         used, fit = self._fitting(avail_height)
         if fit == len(self.items):
@@ -160,14 +176,25 @@ class BulletList(Flowable):
 
     def draw(self) -> None:
         canv, mark = self.canv, self.mark
-        canv.setFillColor(mark.colour)
         y = self.height
-        for item, h, bulleted in zip(self.items, self._heights, self.bulleted, strict=True):
-            if bulleted:  # on the first line's baseline, as Paragraph places its own first line
-                mark.fonts.draw(canv, 0, y - _first_font_size(item), mark.text, mark.font, mark.size)
-            y -= h
-            item.drawOn(canv, mark.indent, y)
-            y -= self._gap(item)
+        with tags.within(canv, tags.element_of(self)):
+            for item, h, bulleted in zip(self.items, self._heights, self.bulleted, strict=True):
+                with tags.within(canv, _list_item(item)):
+                    if bulleted:  # on the first line's baseline, as Paragraph places its own first line
+                        canv.setFillColor(mark.colour)
+                        with tags.content(canv, tags.Element("Lbl")):
+                            mark.fonts.draw(canv, 0, y - _first_font_size(item), mark.text, mark.font, mark.size)
+                    y -= h
+                    item.drawOn(canv, mark.indent, y)
+                    y -= self._gap(item)
+
+
+def _list_item(item: Flowable) -> tags.Element:
+    """The `LI` an item's paragraph belongs to (its parts on two pages: the same one)."""
+    element: tags.Element | None = getattr(item, "_item", None)
+    if element is None:
+        element = item._item = tags.Element("LI")
+    return element
 
 
 @dataclass(frozen=True)
@@ -221,12 +248,13 @@ class Panel(Flowable):
 
     def draw(self) -> None:
         canv = self.canv
-        canv.saveState()
-        canv.setFillColor(self.background)
-        canv.setStrokeColor(self.border)
-        canv.setLineWidth(1.2)
-        canv.rect(0, 0, self.width, self.height, stroke=1, fill=1)
-        canv.restoreState()
+        with tags.artifact(canv):
+            canv.saveState()
+            canv.setFillColor(self.background)
+            canv.setStrokeColor(self.border)
+            canv.setLineWidth(1.2)
+            canv.rect(0, 0, self.width, self.height, stroke=1, fill=1)
+            canv.restoreState()
         y = self.height - self.padding
         for child, h, after in self._laid:
             y -= h
@@ -308,10 +336,12 @@ class SignatureBlock(Flowable):
         size = s.label.fontSize
         y = self.height - size
         canv.setFillColor(s.text)
-        for line in self.heading_lines:
+        role, choices = tags.Element("H3"), tags.Element("P")  # the signer, then the boxes to tick
+        for row, line in enumerate(self.heading_lines):
             x = 0.0
-            for part in line:
-                s.fonts.draw(canv, x, y, part, s.fonts.bold, size)
+            for column, part in enumerate(line):
+                with tags.content(canv, role if row == column == 0 else choices):
+                    s.fonts.draw(canv, x, y, part, s.fonts.bold, size)
                 x += s.fonts.width(part, s.fonts.bold, size) + 14
             y -= size * 1.3
         y += size * 0.7
@@ -319,22 +349,26 @@ class SignatureBlock(Flowable):
             y -= size * 0.3
             self.attestation.drawOn(canv, 0, y - self._attestation_height + 2)
             y -= self._attestation_height - size * 0.3
-        for row in self.rows(self.width):
-            y = self._row(y, row)
+        for cells in self.rows(self.width):
+            y = self._row(y, cells)
 
     def _row(self, y: float, cells: list[tuple[float, float, str, str]]) -> float:
         """A row of lines to write on, each with its caption below (and any value already written on it)."""
         canv, s = self.canv, self.s
         line_y = y - self.gap
         for x, width, label, value in cells:
+            cell = tags.Element("P")  # what is written on the line, then what the line is for
             if value:
                 canv.setFillColor(s.text)
-                s.fonts.draw(canv, x + 2, line_y + 3, value, s.fonts.regular, s.body.fontSize)
-            canv.setStrokeColor(s.text)
-            canv.setLineWidth(0.8)
-            canv.line(x, line_y, x + width - 10, line_y)
+                with tags.content(canv, cell):
+                    s.fonts.draw(canv, x + 2, line_y + 3, value, s.fonts.regular, s.body.fontSize)
+            with tags.artifact(canv):
+                canv.setStrokeColor(s.text)
+                canv.setLineWidth(0.8)
+                canv.line(x, line_y, x + width - 10, line_y)
             canv.setFillColor(s.muted)
-            s.fonts.draw(canv, x, line_y - self.label_size - 1, label, s.fonts.regular, self.label_size)
+            with tags.content(canv, cell):
+                s.fonts.draw(canv, x, line_y - self.label_size - 1, label, s.fonts.regular, self.label_size)
         return line_y - self.label_size - 3
 
 
@@ -358,14 +392,18 @@ class LabelBox(Flowable):
 
     def draw(self) -> None:
         s, canv = self.styles, self.canv
-        canv.setStrokeColor(s.muted)
-        canv.setLineWidth(0.6)
-        canv.setDash(3, 2)
-        canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
-        canv.setDash()
+        with tags.artifact(canv):
+            canv.setStrokeColor(s.muted)
+            canv.setLineWidth(0.6)
+            canv.setDash(3, 2)
+            canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+            canv.setDash()
         canv.setFillColor(s.muted)
         size = s.small.fontSize
-        s.fonts.draw(canv, self.width / 2, self.height / 2 - size / 3, self.caption, s.fonts.regular, size, "middle")
+        with tags.content(canv, tags.element_of(self)):
+            s.fonts.draw(
+                canv, self.width / 2, self.height / 2 - size / 3, self.caption, s.fonts.regular, size, "middle"
+            )
 
 
 class RuledLines(Flowable):
@@ -382,11 +420,12 @@ class RuledLines(Flowable):
 
     def draw(self) -> None:
         canv = self.canv
-        canv.setStrokeColor(self.colour)
-        canv.setLineWidth(0.6)
-        for n in range(self.count):
-            y = self.height - (n + 1) * self.gap
-            canv.line(0, y, self.width, y)
+        with tags.artifact(canv):
+            canv.setStrokeColor(self.colour)
+            canv.setLineWidth(0.6)
+            for n in range(self.count):
+                y = self.height - (n + 1) * self.gap
+                canv.line(0, y, self.width, y)
 
 
 class RightToLeft(Flowable):
@@ -394,8 +433,12 @@ class RightToLeft(Flowable):
     order first, then each line put in drawing order (`direction.visual`, via `FontSet.draw`) and
     set flush right, so a wrapped sentence reads from the top line down."""
 
-    def __init__(self, text: str, font: str, size: float, leading: float, colour: Color, fonts: FontSet) -> None:
+    def __init__(
+        self, text: str, font: str, size: float, leading: float, colour: Color, fonts: FontSet, lang: str | None = None
+    ) -> None:
         super().__init__()
+        self.lang = lang
+        """Its language (a `P` with `/Lang`)."""
         self.text = text
         self.font, self.size, self.leading, self.colour, self.fonts = font, size, leading, colour, fonts
         self.lines: list[str] = []
@@ -407,6 +450,9 @@ class RightToLeft(Flowable):
 
     def draw(self) -> None:
         self.canv.setFillColor(self.colour)
-        for n, line in enumerate(self.lines):
-            baseline = self.height - n * self.leading - self.size
-            self.fonts.draw(self.canv, self.width, baseline, line, self.font, self.size, "end")
+        element = tags.element_of(self)
+        element.actual_text = self.text  # the lines are drawn in visual order: read them as written
+        with tags.content(self.canv, element):
+            for n, line in enumerate(self.lines):
+                baseline = self.height - n * self.leading - self.size
+                self.fonts.draw(self.canv, self.width, baseline, line, self.font, self.size, "end")

@@ -13,7 +13,7 @@ from .flowables import RightToLeft, Together
 def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     """Flowables for the handout, in reading order."""
     h, labels = packet.handout, packet.labels
-    title = b.para(h.title, b.s.title)
+    title = b.para(h.title, b.s.title, role="H1")
     title._bookmark = ("handout", labels["handout_bookmark"])
     story: list[Flowable] = [
         *b.facility(packet.visit.facility, packet.visit.facility_address),
@@ -27,7 +27,10 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     story.append(_appointment(packet, b))
     if h.checklist is not None:
         checklist = b.box(
-            [b.para(h.checklist.heading, b.s.callout_label), b.bullets(h.checklist.items, mark_text="\u2610")]
+            [
+                b.para(h.checklist.heading, b.s.callout_label, role="H2"),
+                b.bullets(h.checklist.items, mark_text="\u2610"),
+            ]
         )
         checklist.spaceAfter = b.s.body.fontSize
         story.append(checklist)
@@ -38,7 +41,7 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     story += [b.para(text) for text in h.introduction]
     if h.figure is not None:
         words = tuple((k, v) for k, v in sorted(labels.items()) if k.startswith("figure_"))
-        drawing = Figure(h.figure.drawing, b.width, b.s, words)  # the width of the text column
+        drawing = Figure(h.figure.drawing, b.width, b.s, words, h.figure.description)  # the width of the text column
         story.append(Together([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
     for section in h.sections:
         story += _section(section, b)
@@ -54,7 +57,7 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
 
 def _when_to_call(when: WhenToCall, b: Blocks) -> Flowable:
     """Warning signs in a box of the warning colours: not to be mistaken for the appointment."""
-    title = b.para(when.heading, b.s.warning_label)
+    title = b.para(when.heading, b.s.warning_label, role="H2")
     panel = b.warning_box(
         [
             title,
@@ -73,7 +76,7 @@ def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
     v, labels = packet.visit, packet.labels
     time_line = labels["time_line"].format(time=v.time, arrival=v.arrival)
     rows = [
-        b.para(labels["appointment"], b.s.callout_label),
+        b.para(labels["appointment"], b.s.callout_label, role="H2"),
         b.labelled(labels["date"], v.date, b.s.bullet, recurring=False),
         b.labelled(labels["time_label"], time_line, b.s.bullet, recurring=False),
         *([b.labelled(labels["provider"], v.provider, b.s.bullet)] if v.provider else []),
@@ -96,7 +99,7 @@ def _section(section: Section, b: Blocks) -> list[Flowable]:
 
 
 def _callout(callout: Callout, b: Blocks) -> Flowable:
-    panel = b.box([b.para(callout.label, b.s.callout_label), b.bullets(callout.items)])
+    panel = b.box([b.para(callout.label, b.s.callout_label, role="H3"), b.bullets(callout.items)])
     panel.spaceAfter = b.s.body.fontSize * 0.6
     return panel
 
@@ -108,5 +111,15 @@ def _tagline(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         return []
     style = b.s.shaped_tagline if tagline.shaped else b.s.tagline
     if tagline.right_to_left:
-        return [RightToLeft(tagline.text, style.fontName, style.fontSize, style.leading, style.textColor, b.s.fonts)]
-    return [b.para(tagline.text, style)]
+        return [
+            RightToLeft(
+                tagline.text,
+                style.fontName,
+                style.fontSize,
+                style.leading,
+                style.textColor,
+                b.s.fonts,
+                tagline.language,
+            )
+        ]
+    return [b.para(tagline.text, style, lang=tagline.language)]

@@ -19,6 +19,7 @@ from ..models import Layout
 from ..models.packet import FormStamp, ResolvedPacket
 from .scan import QUIET, Symbol, payload, size_for, symbol
 from .styles import Styles
+from .tags import Tagger
 
 _HEADER_TOP = 28.0
 """From the top edge of the page to the top of the patient line."""
@@ -243,8 +244,9 @@ class Decorator:
         return to_markup(text, self.styles.fonts)
 
 
-def deferred_canvas(decorator: Decorator) -> type[Canvas]:
-    """A Canvas class that holds pages until save(), then decorates each knowing the total."""
+def deferred_canvas(decorator: Decorator, tagger: Tagger) -> type[Canvas]:
+    """A Canvas class that holds pages until save(), then decorates each knowing the total; it
+    records the document's structure in `tagger` as flowables draw (`tags`)."""
 
     class DeferredCanvas(Canvas):
         _code: list[str]  # ReportLab's operator list for the current page
@@ -252,6 +254,8 @@ def deferred_canvas(decorator: Decorator) -> type[Canvas]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._held: list[dict[str, Any]] = []
+            self.tagger = tagger
+            self.setNamedCB("lang", tagger.span_language)  # markup's language spans
 
         def showPage(self) -> None:  # noqa: N802 - ReportLab's name
             self._held.append(dict(self.__dict__))
@@ -263,17 +267,19 @@ def deferred_canvas(decorator: Decorator) -> type[Canvas]:
                 self.__dict__.update(state)
                 body: list[str] = self._code
                 self._code = []
-                self._isolated(decorator.before, total)  # header first in reading order
+                self._isolated(decorator.before, total, "Header")  # header first in reading order
                 body = self._code + body
                 self._code = []
-                self._isolated(decorator.after, total)  # footer last
+                self._isolated(decorator.after, total, "Footer")  # footer last
                 self._code = body + self._code
                 super().showPage()
             super().save()
 
-        def _isolated(self, draw: Callable[[Canvas, int, int], None], total: int) -> None:
-            self.saveState()
-            draw(self, self._pageNumber, total)
-            self.restoreState()
+        def _isolated(self, draw: Callable[[Canvas, int, int], None], total: int, part: str) -> None:
+            """Header or footer: running text, page numbers, rules and codes, never read as content."""
+            with tagger.artifact(self, "Pagination", part):
+                self.saveState()
+                draw(self, self._pageNumber, total)
+                self.restoreState()
 
     return DeferredCanvas
