@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from reportlab.platypus import Paragraph
 
 from packetgen.direction import visual
 from packetgen.library import load_library
-from packetgen.markup import fill, template_problem, to_markup
+from packetgen.markup import fill, language_runs, logical, template_problem, to_markup
 from packetgen.render.fonts import FontSet, load_fonts
 
 ALLOWED = frozenset({"provider", "night_before"})
@@ -39,7 +40,17 @@ def test_escapes_markup_characters_once() -> None:
 
 
 def test_fallback_font_runs_keep_spaces_inside_a_run() -> None:
-    assert to_markup("Wang 王 小明 <x>", cjk) == 'Wang <font name="CJK">王 小明 </font>&lt;x&gt;'
+    assert to_markup("Wang 王 小明 <x>", cjk, spans=False) == 'Wang <font name="CJK">王 小明 </font>&lt;x&gt;'
+
+
+def test_words_in_another_script_are_marked_with_their_language() -> None:
+    # The span covers the Chinese words and the space between them, not the space after them.
+    assert to_markup("Wang 王 小明 <x>", cjk) == (
+        'Wang <onDraw name="lang" label="zh"/><font name="CJK">王 小明</font><onDraw name="lang" label=""/> &lt;x&gt;'
+    )
+    assert language_runs("محمد علي, MRN") == [("ar", "محمد علي"), ("", ", MRN")]
+    assert language_runs("José Núñez") == [("", "José Núñez")]
+    assert language_runs("Иван (Ivan) Петров") == [("ru", "Иван"), ("", " (Ivan) "), ("ru", "Петров")]
 
 
 @functools.cache
@@ -77,7 +88,7 @@ def test_the_fallback_path_is_taken_for_chinese_and_korean() -> None:
     fallback = "wqy-microhei-fallback"
     assert [(f.text, f.fontName) for f in frags if f.text.strip()] == [
         ("Kim ", fonts.regular),
-        ("김민준 ", fallback),
+        ("김민준", fallback),
         ("&", fonts.regular),
         ("王", fallback),
     ]
@@ -120,3 +131,30 @@ def test_right_to_left_text_is_put_in_drawing_order() -> None:
     assert visual("عبد الله") == "\ufeea\ufee0\ufedf\ufe8d \ufeaa\ufe92\ufecb"  # no ALLAH ligature glyph
     assert visual("Nguye\u0302\u0303n") == "Nguye\u0302\u0303n"  # left-to-right marks stay put
     assert visual("O'Brien محمد 42") == "O'Brien 42 \ufeaa\ufee4\ufea4\ufee3"  # digits join the Arabic run
+
+
+def test_a_right_to_left_run_carries_its_text_in_reading_order() -> None:
+    """Its glyphs are drawn in visual order; the span's label gives a screen reader the name as
+    written (/ActualText)."""
+    markup = to_markup("Patient: العلي, محمد", _letter_fonts())
+    assert 'label="ar العلي, محمد"' in markup
+    assert "ﻲﻠﻌﻟﺍ" in markup  # still drawn in joined forms, right to left
+    assert 'label="zh"' in to_markup("王小明", _letter_fonts())  # no reading-order text needed
+    assert logical(visual("مُحَمَّد")) == unicodedata.normalize("NFKC", "مُحَمَّد")  # marks too
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [chr(c) for c in range(0x0621, 0x064B)] + [chr(c) for c in range(0x05D0, 0x05EB)] + [" "]
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_reading_order_is_the_drawing_order_undone(text: str) -> None:
+    """Arabic and Hebrew words, drawn right to left in joined forms, read back as written."""
+    words = " ".join(text.split())
+    if words:
+        assert logical(visual(words)) == unicodedata.normalize("NFKC", words)

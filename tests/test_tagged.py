@@ -1,0 +1,391 @@
+"""Tagged PDF (PDF/UA-1): the structure a screen reader reads, checked by tools we did not write.
+
+Poppler's `pdfinfo -struct-text` prints the structure tree with the text of each element's marked
+content; the `pdfua` checker (PyPI) runs PDF/UA-1's machine-checkable rules; our own walk over the
+content streams checks what `pdfua` does not (paths and images inside marked content, every MCID
+owned once). What none of them can judge is listed in docs/ACCESSIBILITY.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from packetgen.build import Generated
+from tests.conftest import DATA, ROOT, normalize
+
+Make = Callable[..., Generated]
+NIGHT_BEFORE = "Don't eat or drink after midnight the night before the procedure."
+SEED_HEADINGS = {
+    "Before the procedure",
+    "During the procedure",
+    "After the procedure",
+    "Potential risks and complications",
+}
+
+
+@dataclass
+class Node:
+    """One structure element as poppler prints it."""
+
+    role: str
+    attributes: list[str] = field(default_factory=list)
+    kids: list[Node | str] = field(default_factory=list)
+
+    @property
+    def own_text(self) -> str:
+        return "".join(kid for kid in self.kids if isinstance(kid, str))
+
+    @property
+    def text(self) -> str:
+        return "".join(kid if isinstance(kid, str) else kid.text for kid in self.kids)
+
+    def elements(self) -> Iterator[Node]:
+        """This element and every element under it, in reading (document) order."""
+        yield self
+        for kid in self.kids:
+            if isinstance(kid, Node):
+                yield from kid.elements()
+
+    def find(self, role: str) -> list[Node]:
+        return [node for node in self.elements() if node.role == role]
+
+
+def struct_tree(pdf: Path) -> Node:
+    """`pdfinfo -struct-text`, parsed: an indented tree, text in quotes, attributes after `ROLE:`."""
+    printed = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True).stdout
+    top = Node("(root)")
+    stack: list[tuple[int, Node]] = [(-1, top)]
+    for line in printed.splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        stripped = line.strip()
+        while stack[-1][0] >= indent and not stripped.startswith("/"):
+            stack.pop()
+        parent = stack[-1][1]
+        if stripped.startswith('"') and stripped.endswith('"'):
+            parent.kids.append(stripped[1:-1])
+        elif stripped.startswith("/"):
+            parent.attributes.append(stripped)
+        else:
+            node = Node(stripped.split()[0].rstrip(":"))
+            parent.kids.append(node)
+            stack.append((indent, node))
+    (document,) = top.kids
+    assert isinstance(document, Node)
+    return document
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: poppler joins a paragraph's lines with no space between them."""
+    return re.sub(r"\s+", "", normalize(text))
+
+
+def seed() -> list[tuple[str, str]]:
+    """The seed handout's lines, each with the element it must be read as."""
+    text = (DATA / "seed-vertebroplasty.txt").read_text(encoding="utf-8")
+    lines = []
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        line = normalize(raw.replace("•", ""))
+        if line == NIGHT_BEFORE:
+            line = NIGHT_BEFORE[:-1] + " (after midnight on Sunday, December 6)."
+        role = "LBody" if "•" in raw else "H2" if line in SEED_HEADINGS else "P"
+        lines.append((role, line))
+    return lines
+
+
+def test_every_seed_line_is_read_in_order_as_the_element_it_is(generate: Make) -> None:
+    document = struct_tree(generate().path)
+    assert document.role == "Document"
+    handout, consent = document.kids
+    assert isinstance(handout, Node)
+    assert isinstance(consent, Node)
+    assert (handout.role, consent.role) == ("Part", "Part")
+    assert [h.text for h in handout.find("H1")] == ["Vertebroplasty"]
+    elements = list(handout.elements())
+    found_at = -1
+    lines = seed()
+    assert len(lines) == 32
+    for role, line in lines:
+        matches = [i for i, node in enumerate(elements) if node.role == role and squash(node.own_text) == squash(line)]
+        assert matches, f"{role}: {line}"
+        later = [i for i in matches if i > found_at]
+        assert later, f"out of reading order: {line}"
+        found_at = later[0]
+    for item in handout.find("LI"):  # every list item is a label, then its body
+        assert [kid.role for kid in item.kids if isinstance(kid, Node)] == ["Lbl", "LBody"]
+    assert "Risks and complications" in [h.text for h in consent.find("H2")]
+
+
+def test_the_running_header_footer_and_marks_are_artifacts(generate: Make) -> None:
+    path = generate().path
+    shown = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    read = squash(struct_tree(path).text)
+    pages = len(pikepdf.open(path).pages)
+    # On the page, every page: header, footer, page numbers, form stamp, the copy label, scan-back.
+    assert shown.count("MRN: 00012345") >= pages
+    for printed in ("Page 1 of", "Form vp-handout, version", "Form vp-consent, version", "Patient copy", "DRAFT"):
+        assert printed in shown, printed
+        assert squash(printed) not in read, printed
+    assert re.search(r"PG \d+/\d+", shown)  # the consent's scan-back data, in small print
+    assert not re.search(r"PG\d+/\d+", read)
+    # Read once: the patient's details where the consent names them, not at every page's top.
+    assert read.count(squash("MRN: 00012345")) == 1
+    assert read.count(squash("Nguyễn, Thị Ánh")) == 1
+
+
+PAINTING = {"Tj", "TJ", "'", '"', "Do", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "INLINE IMAGE"}
+
+
+def marked_content_problems(pdf: pikepdf.Pdf) -> list[str]:
+    """What breaks the rule that all a page paints is content (inside a marked-content sequence
+    with an MCID that the structure tree owns) or an artifact, and nothing is both."""
+    problems: list[str] = []
+    tree = pdf.Root.StructTreeRoot
+    nums = tree.ParentTree.Nums
+    owners = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    for number, page in enumerate(pdf.pages, 1):
+        stack: list[str] = []  # "mcid", "artifact" or "other" for each open sequence
+        mcids: list[int] = []
+        for instruction in pikepdf.parse_content_stream(page):
+            op = str(instruction.operator)
+            if op in ("BDC", "BMC"):
+                tag = str(instruction.operands[0])
+                props = instruction.operands[1] if op == "BDC" else None
+                if tag == "/Artifact":
+                    if "mcid" in stack:
+                        problems.append(f"page {number}: an artifact inside content")
+                    stack.append("artifact")
+                elif isinstance(props, pikepdf.Dictionary) and "/MCID" in props:
+                    if "mcid" in stack or "artifact" in stack:
+                        problems.append(f"page {number}: MCID {props.MCID} nested in marked content")
+                    mcids.append(int(props.MCID))
+                    stack.append("mcid")
+                else:
+                    stack.append("other")
+            elif op == "EMC":
+                if not stack:
+                    problems.append(f"page {number}: EMC without BDC")
+                else:
+                    stack.pop()
+            elif op in PAINTING and "mcid" not in stack and "artifact" not in stack:
+                problems.append(f"page {number}: {op} outside marked content")
+        if stack:
+            problems.append(f"page {number}: marked content left open")
+        if not mcids:
+            continue
+        if sorted(mcids) != list(range(len(mcids))):
+            problems.append(f"page {number}: MCIDs {mcids} are not 0..n-1, each once")
+        owned = owners.get(int(page.obj.get("/StructParents", -1)))
+        if owned is None or len(owned) != len(mcids):
+            problems.append(f"page {number}: the ParentTree does not list each MCID's element")
+            continue
+        for mcid in mcids:
+            kids = owned[mcid].K
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+            refs = [int(k) if isinstance(k, int) else int(k.MCID) for k in kids if not _is_element(k)]
+            if mcid not in refs:
+                problems.append(f"page {number}: MCID {mcid}'s element in the ParentTree does not hold it")
+    return problems
+
+
+def _is_element(kid: object) -> bool:
+    return isinstance(kid, pikepdf.Dictionary) and "/S" in kid
+
+
+def tree_problems(pdf: pikepdf.Pdf) -> list[str]:
+    """Every structure element reached once from the root, each pointing back at its parent."""
+    problems: list[str] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(node: pikepdf.Object, parent: pikepdf.Object) -> None:
+        key = node.objgen
+        if key in seen:
+            problems.append(f"{node.S} reached twice")
+            return
+        seen.add(key)
+        if node.P.objgen != parent.objgen:
+            problems.append(f"{node.S}: /P is not its parent")
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+            if _is_element(kid):
+                walk(kid, node)
+
+    root = pdf.Root.StructTreeRoot
+    walk(root.K, root)
+    return problems
+
+
+def pdfua(path: Path) -> list[dict[str, object]]:
+    """The `pdfua` checker's findings (its JSON report)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pdfua", "check", "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode in (0, 1, 2, 3), done.stdout + done.stderr
+    findings: list[dict[str, object]] = json.loads(done.stdout)["findings"]
+    assert (done.returncode == 0) == (not findings), done.stdout
+    return findings
+
+
+VARIANTS = {
+    "letter": {},
+    "a4": {"layout": "a4"},
+    "large-print": {"layout": "large-print"},
+    "spanish": {"language": "es"},
+    "cjk-name": {"first_name": "伟", "last_name": "王"},
+    "arabic-name": {"first_name": "محمد", "last_name": "العلي", "language": "ar"},
+    "every-flag": {
+        "flags": ["sedation", "contrast_allergy", "anticoagulant"],
+        "instructions": ["Bring <your> walker & cane."],
+    },
+}
+
+
+@pytest.mark.parametrize("overrides", VARIANTS.values(), ids=VARIANTS.keys())
+def test_pdfua_and_our_walk_find_nothing(generate: Make, overrides: dict[str, object]) -> None:
+    path = generate(**overrides).path
+    assert pdfua(path) == []
+    with pikepdf.open(path) as pdf:
+        assert marked_content_problems(pdf) == []
+        assert tree_problems(pdf) == []
+        assert pdf.Root.MarkInfo.Marked is True
+        assert all(page.obj.Tabs == "/S" for page in pdf.pages)
+    xmp = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"<pdfuaid:part>1</pdfuaid:part>", xmp)
+
+
+def test_the_checkers_catch_untagged_content(generate: Make, tmp_path: Path) -> None:
+    """Negative controls: the same packet with text, then a line, painted outside marked content."""
+    path = generate().path
+    with pikepdf.open(path) as pdf:
+        text = pdf.pages[0]
+        text.contents_add(pdf.make_stream(b"BT /F1+0 12 Tf 72 72 Td (stray) Tj ET"), prepend=False)
+        pdf.save(tmp_path / "text.pdf")
+    assert "UA-01-003" in str(pdfua(tmp_path / "text.pdf"))
+    with pikepdf.open(path) as pdf:
+        pdf.pages[1].contents_add(pdf.make_stream(b"0 0 m 100 100 l S"), prepend=False)
+        assert marked_content_problems(pdf) == ["page 2: S outside marked content"]
+
+
+def test_names_in_another_script_are_spans_of_their_language(generate: Make) -> None:
+    """A Chinese name in an English packet is read as Chinese: a marked-content span with /Lang
+    around it (ISO 32000-1 §14.9.2), inside the paragraph's own sequence."""
+    for overrides, language in (({"first_name": "伟", "last_name": "王"}, "zh"), ({"first_name": "محمد"}, "ar")):
+        with pikepdf.open(generate(**overrides).path) as pdf:
+            assert str(pdf.Root.Lang) == "en"
+            spans = 0
+            for page in pdf.pages:
+                stack: list[str] = []
+                for instruction in pikepdf.parse_content_stream(page):
+                    op = str(instruction.operator)
+                    if op == "BDC":
+                        props = instruction.operands[1]
+                        lang = str(props.get("/Lang", "")) if isinstance(props, pikepdf.Dictionary) else ""
+                        if lang:
+                            assert "/MCID" not in props
+                            assert stack[-1:] == ["mcid"]
+                            spans += lang == language
+                        stack.append("mcid" if isinstance(props, pikepdf.Dictionary) and "/MCID" in props else lang)
+                    elif op == "BMC":
+                        stack.append("")
+                    elif op == "EMC":
+                        stack.pop()
+            assert spans >= 1, language  # the consent's "Patient:" line at least
+
+
+def test_right_to_left_text_is_read_as_written(generate: Make) -> None:
+    """Arabic is drawn in visual order (direction.visual); the span around an Arabic name and the
+    Arabic tagline's paragraph give the text in reading order as /ActualText."""
+    from packetgen.taglines import TAGLINES
+
+    with pikepdf.open(generate(first_name="محمد", last_name="العلي", language="ar").path) as pdf:
+        spans = [
+            str(i.operands[1].ActualText)
+            for page in pdf.pages
+            for i in pikepdf.parse_content_stream(page)
+            if str(i.operator) == "BDC"
+            and isinstance(i.operands[1], pikepdf.Dictionary)
+            and "/ActualText" in i.operands[1]
+        ]
+        assert "العلي, محمد" in spans
+        actual = {str(e.ActualText) for e in _elements(pdf.Root.StructTreeRoot.K) if "/ActualText" in e}
+        assert actual == {TAGLINES["ar"]}
+
+
+def test_the_tagline_is_read_in_the_patients_language(generate: Make) -> None:
+    """Vietnamese has no packet yet: the English one says so, then says it again in Vietnamese, and
+    that paragraph carries /Lang vi."""
+    with pikepdf.open(generate(language="vi").path) as pdf:
+        found = []
+        for element in _elements(pdf.Root.StructTreeRoot.K):
+            if "/Lang" in element:
+                found.append((str(element.S), str(element.Lang)))
+        assert ("/P", "vi") in found
+
+
+def _elements(node: pikepdf.Object) -> Iterator[pikepdf.Object]:
+    yield node
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+        if _is_element(kid):
+            yield from _elements(kid)
+
+
+def test_the_figure_has_alternative_text_and_the_risk_table_headers(generate: Make) -> None:
+    path = generate(layout="large-print").path  # the risk table runs over a page here
+    with pikepdf.open(path) as pdf:
+        figures = [e for e in _elements(pdf.Root.StructTreeRoot.K) if e.S == "/Figure"]
+        assert len(figures) == 1
+        assert "compression fracture" in str(figures[0].Alt).lower()
+        assert len(figures[0].A.BBox) == 4
+    document = struct_tree(path)
+    (table,) = document.find("Table")
+    rows = table.find("TR")
+    assert len(rows) == 1 + 14  # the header row once, though it is drawn again on the next page
+    heads = rows[0].find("TH")
+    assert [h.text for h in heads] == ["Risks and complications", "Initials"]
+    assert all("/Scope /Column" in h.attributes for h in heads)
+    assert all([c.role for c in row.kids if isinstance(c, Node)] == ["TD", "TD"] for row in rows[1:])
+    assert rows[1].kids[0].text == "Bleeding"  # type: ignore[union-attr]
+
+
+def test_the_print_run_reads_packet_by_packet_in_time_order(tmp_path: Path) -> None:
+    from packetgen.cli import main
+
+    source = ROOT / "examples/batch/appointments.csv"
+    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "PACKETGEN_WORKERS": "1"}
+    assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--print-run"], environ=environ) in (0, 1)
+    run = tmp_path / "out" / "print-run.pdf"
+    document = struct_tree(run)
+    packets = [kid for kid in document.kids if isinstance(kid, Node)]
+    assert [p.role for p in packets] == ["Part"] * 3
+    patients = [
+        next(squash(p.own_text) for p in packet.find("P") if p.own_text.startswith("Patient: ")) for packet in packets
+    ]
+    assert patients == [
+        squash("Patient: Nguyễn, Thị Ánh"),
+        squash("Patient: 王, 小明"),
+        squash("Patient: O'Brien & <Sons>, Seán"),
+    ]
+    for packet in packets:
+        assert [kid.role for kid in packet.kids if isinstance(kid, Node)] == ["Part", "Part"]  # handout, consent
+    assert pdfua(run) == []
+    with pikepdf.open(run) as pdf:
+        assert marked_content_problems(pdf) == []
+        assert tree_problems(pdf) == []
+        assert all(str(part.Lang) == "en" for part in pdf.Root.StructTreeRoot.K.K)
