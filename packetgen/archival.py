@@ -78,6 +78,7 @@ def to_pdfa(data: bytes, language: str, dated: date, structure: Element | None =
 
 
 _ROLES = {name: pikepdf.Name("/" + name) for name in ("Table", "Layout", "Column", "MCR", "StructElem")}
+_K = pikepdf.Name.K
 
 
 def _tag(pdf: pikepdf.Pdf, structure: Element) -> None:
@@ -88,23 +89,28 @@ def _tag(pdf: pikepdf.Pdf, structure: Element) -> None:
     owners: dict[int, dict[int, pikepdf.Object]] = {n: {} for n in range(1, len(pages) + 1)}
     root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
 
+    structure_element = _ROLES["StructElem"]
+    roles: dict[str, pikepdf.Name] = {}
+
     def make(element: Element, parent: pikepdf.Object) -> pikepdf.Object | None:
-        node = pdf.make_indirect(
-            pikepdf.Dictionary(Type=_ROLES["StructElem"], S=pikepdf.Name("/" + element.role), P=parent)
-        )
+        role = roles.get(element.role)
+        if role is None:
+            role = roles[element.role] = pikepdf.Name("/" + element.role)
+        fields: dict[str, object] = {"/Type": structure_element, "/S": role, "/P": parent}
         if element.alt is not None:
-            node.Alt = pikepdf.String(element.alt)
+            fields["/Alt"] = pikepdf.String(element.alt)
         if element.lang is not None:
-            node.Lang = pikepdf.String(element.lang)
+            fields["/Lang"] = pikepdf.String(element.lang)
         if element.actual_text is not None:
-            node.ActualText = pikepdf.String(element.actual_text)
+            fields["/ActualText"] = pikepdf.String(element.actual_text)
         if element.scope is not None:
-            node.A = pikepdf.Dictionary(O=_ROLES["Table"], Scope=pikepdf.Name("/" + element.scope))
+            fields["/A"] = pikepdf.Dictionary(O=_ROLES["Table"], Scope=pikepdf.Name("/" + element.scope))
         if element.bbox is not None:
-            node.A = pikepdf.Dictionary(O=_ROLES["Layout"], BBox=pikepdf.Array(list(element.bbox)))
+            fields["/A"] = pikepdf.Dictionary(O=_ROLES["Layout"], BBox=pikepdf.Array(list(element.bbox)))
         on = {kid.page for kid in element.kids if isinstance(kid, MarkedContent)}
         if len(on) == 1:
-            node.Pg = pages[next(iter(on)) - 1]
+            fields["/Pg"] = pages[next(iter(on)) - 1]
+        node = pdf.make_indirect(pikepdf.Dictionary(fields))
         kids: list[pikepdf.Object | int] = []
         for kid in element.kids:
             if isinstance(kid, MarkedContent):
@@ -119,7 +125,7 @@ def _tag(pdf: pikepdf.Pdf, structure: Element) -> None:
                     kids.append(made)
         if not kids and element.role not in ("TD", "TH"):  # nothing drawn: no element (a cell stays a cell)
             return None
-        node.K = kids[0] if len(kids) == 1 else pikepdf.Array(kids)  # one kid: itself, as most writers do
+        node[_K] = kids[0] if len(kids) == 1 else pikepdf.Array(kids)  # one kid: itself, as most writers do
         return node
 
     document = make(structure, root)

@@ -15,8 +15,7 @@ holds marked content on both pages. Inside an artifact nothing is tagged.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,52 +78,17 @@ class Tagger:
             self._stack[-1].kids.append(element)
             element.attached = True
 
-    @contextmanager
-    def within(self, element: Element) -> Iterator[None]:
+    def within(self, element: Element) -> AbstractContextManager[None]:
         """What is drawn now belongs to `element` (attached, the first time, where it is drawn)."""
-        if self.quiet:
-            yield
-            return
-        self._attach(element)
-        self._stack.append(element)
-        try:
-            yield
-        finally:
-            self._stack.pop()
+        return _NOTHING if self.quiet else _Within(self, element)
 
-    @contextmanager
-    def content(self, canv: Any, element: Element) -> Iterator[None]:
+    def content(self, canv: Any, element: Element) -> AbstractContextManager[None]:
         """What is drawn now is `element`'s own content: one marked-content sequence."""
-        if self.quiet:
-            yield
-            return
-        self._attach(element)
-        page = canv.getPageNumber()
-        mcid = self._next.get(page, 0)
-        self._next[page] = mcid + 1
-        element.kids.append(MarkedContent(page, mcid))
-        canv._code.append(f"/{element.role} <</MCID {mcid}>> BDC")
-        self._stack.append(element)
-        try:
-            yield
-        finally:
-            self._stack.pop()
-            canv._code.append("EMC")
+        return _NOTHING if self.quiet else _Content(self, canv, element)
 
-    @contextmanager
-    def artifact(self, canv: Any, kind: str = "Layout", subtype: str | None = None) -> Iterator[None]:
+    def artifact(self, canv: Any, kind: str = "Layout", subtype: str | None = None) -> AbstractContextManager[None]:
         """What is drawn now is not part of the document's content (ISO 32000-1 §14.8.2.2)."""
-        if self.quiet:
-            yield
-            return
-        extra = f" /Subtype /{subtype}" if subtype else ""
-        canv._code.append(f"/Artifact <</Type /{kind}{extra}>> BDC")
-        self._artifact += 1
-        try:
-            yield
-        finally:
-            self._artifact -= 1
-            canv._code.append("EMC")
+        return _NOTHING if self.quiet else _Artifact(self, canv, kind, subtype)
 
     def span_language(self, canv: Any, kind: str, label: str | None) -> None:
         """A Paragraph `<onDraw name="lang">` callback: a language span inside the text being
@@ -141,42 +105,88 @@ class Tagger:
         tx._code.append(f"/Span <</Lang ({language}){extra}>> BDC")
 
 
+_NOTHING = nullcontext()
+"""Reentrant and stateless: one for every place where nothing is tagged."""
+
+
+class _Within:
+    """`Tagger.within`: a class, not a generator, as it runs for every flowable drawn."""
+
+    __slots__ = ("element", "tagger")
+
+    def __init__(self, tagger: Tagger, element: Element) -> None:
+        self.tagger, self.element = tagger, element
+
+    def __enter__(self) -> None:
+        self.tagger._attach(self.element)
+        self.tagger._stack.append(self.element)
+
+    def __exit__(self, *_: object) -> None:
+        self.tagger._stack.pop()
+
+
+class _Content:
+    """`Tagger.content`: `/Role <</MCID n>> BDC … EMC`, the id recorded as the element's kid."""
+
+    __slots__ = ("canv", "element", "tagger")
+
+    def __init__(self, tagger: Tagger, canv: Any, element: Element) -> None:
+        self.tagger, self.canv, self.element = tagger, canv, element
+
+    def __enter__(self) -> None:
+        tagger, element = self.tagger, self.element
+        tagger._attach(element)
+        page = self.canv.getPageNumber()
+        mcid = tagger._next.get(page, 0)
+        tagger._next[page] = mcid + 1
+        element.kids.append(MarkedContent(page, mcid))
+        self.canv._code.append(f"/{element.role} <</MCID {mcid}>> BDC")
+        tagger._stack.append(element)
+
+    def __exit__(self, *_: object) -> None:
+        self.tagger._stack.pop()
+        self.canv._code.append("EMC")
+
+
+class _Artifact:
+    """`Tagger.artifact`: `/Artifact <</Type /Kind>> BDC … EMC`, nothing tagged inside."""
+
+    __slots__ = ("canv", "opening", "tagger")
+
+    def __init__(self, tagger: Tagger, canv: Any, kind: str, subtype: str | None) -> None:
+        extra = f" /Subtype /{subtype}" if subtype else ""
+        self.tagger, self.canv, self.opening = tagger, canv, f"/Artifact <</Type /{kind}{extra}>> BDC"
+
+    def __enter__(self) -> None:
+        self.canv._code.append(self.opening)
+        self.tagger._artifact += 1
+
+    def __exit__(self, *_: object) -> None:
+        self.tagger._artifact -= 1
+        self.canv._code.append("EMC")
+
+
 def tagger_of(canv: Any) -> Tagger | None:
     """The canvas's tagger, or None for a canvas that records no structure."""
     return getattr(canv, "tagger", None)
 
 
-@contextmanager
-def content(canv: Any, element: Element) -> Iterator[None]:
+def content(canv: Any, element: Element) -> AbstractContextManager[None]:
     """`Tagger.content` on `canv`'s tagger; nothing without one."""
     tagger = tagger_of(canv)
-    if tagger is None:
-        yield
-        return
-    with tagger.content(canv, element):
-        yield
+    return _NOTHING if tagger is None else tagger.content(canv, element)
 
 
-@contextmanager
-def within(canv: Any, element: Element) -> Iterator[None]:
+def within(canv: Any, element: Element) -> AbstractContextManager[None]:
     """`Tagger.within` on `canv`'s tagger; nothing without one."""
     tagger = tagger_of(canv)
-    if tagger is None:
-        yield
-        return
-    with tagger.within(element):
-        yield
+    return _NOTHING if tagger is None else tagger.within(element)
 
 
-@contextmanager
-def artifact(canv: Any, kind: str = "Layout", subtype: str | None = None) -> Iterator[None]:
+def artifact(canv: Any, kind: str = "Layout", subtype: str | None = None) -> AbstractContextManager[None]:
     """`Tagger.artifact` on `canv`'s tagger; nothing without one."""
     tagger = tagger_of(canv)
-    if tagger is None:
-        yield
-        return
-    with tagger.artifact(canv, kind, subtype):
-        yield
+    return _NOTHING if tagger is None else tagger.artifact(canv, kind, subtype)
 
 
 def element_of(flowable: Any, role: str = "P") -> Element:
