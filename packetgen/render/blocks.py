@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import Flowable, Paragraph, TableStyle
 
 from ..markup import to_markup
@@ -49,6 +50,9 @@ class _Paragraph(Paragraph):
         with tags.content(self.canv, tags.element_of(self)):
             super().draw()
 
+    def beginText(self, x: float, y: float) -> PDFTextObject:  # noqa: N802 - ReportLab's name
+        return _SpacedLines(self.canv, x, y)
+
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         if not self.cacheable:
             return super().wrap(avail_width, avail_height)  # type: ignore[no-any-return]
@@ -64,6 +68,22 @@ class _Paragraph(Paragraph):
         self.blPara, self.height, self._wrapWidths = laid
         return self.width, self.height
 
+
+class _SpacedLines(PDFTextObject):
+    """A paragraph's text object whose lines end with the space they were broken at. In tagged PDF
+    a word break is a character, also at the end of a line (ISO 32000-1 §14.8.2.5): a screen reader
+    reads the text, not where the lines sit, and would run the last word of one line into the first
+    of the next. The space is drawn after the line's last glyph and so cannot be seen; a line ending
+    in a hyphen gets none (`follow-` / `up` reads `follow-up`)."""
+
+    def _textOut(self, text: str, TStar: int = 0) -> None:  # noqa: N802, N803 - ReportLab's names
+        if TStar and not text.endswith(_NO_SPACE_AFTER):
+            text += " "
+        super()._textOut(text, TStar)
+
+
+_NO_SPACE_AFTER = (" ", "-", "\u2010", "\u00ad")
+"""A line already ending in a space, or broken after a hyphen, needs no space added."""
 
 _CACHE_SIZE = 2048
 _LINES: dict[tuple[str, ParagraphStyle, float], tuple[Any, float, list[float]]] = {}

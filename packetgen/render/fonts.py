@@ -93,11 +93,13 @@ class FontSet:
         return lines
 
     def draw(self, canv: Any, x: float, y: float, text: str, font: str, size: float, anchor: str = "start") -> None:
-        """Draw one line of plain text at (x, y), anchored at its `start`, `middle` or `end`."""
+        """Draw one line of plain text at (x, y), anchored at its `start`, `middle` or `end`. It ends
+        with an unseen space: the next line drawn into the same structure element is a new word
+        (ISO 32000-1 §14.8.2.5), as in a paragraph (`blocks._SpacedLines`)."""
         text = visual(text)
         if anchor != "start":
             x -= self.width(text, font, size) / (2 if anchor == "middle" else 1)
-        for name, piece in self.runs(text, font):
+        for name, piece in self.runs(text + " ", font):
             if (canv._fontname, canv._fontsize) != (name, size):  # each setFont writes an operator
                 canv.setFont(name, size)
             canv.drawString(x, y, piece)
