@@ -128,6 +128,26 @@ def test_every_seed_line_is_read_in_order_as_the_element_it_is(generate: Make) -
     assert "Risks and complications" in [normalize(h.text) for h in consent.find("H2")]
 
 
+def test_each_line_ends_with_the_space_it_was_broken_at() -> None:
+    """A word break is a character at a line's end too (ISO 32000-1 §14.8.2.5), also after a word
+    that ends in a hyphen (`pre- and after`): lines break only at spaces."""
+    import io
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen.canvas import Canvas
+
+    from packetgen.render.blocks import paragraph
+
+    style = ParagraphStyle("plain", fontName="Helvetica", fontSize=10, leading=12)
+    para = paragraph("Care before pre- and after surgery", style, recurring=False)
+    para.wrap(stringWidth("Care before pre-", "Helvetica", 10) + 1, 1000)
+    canvas = Canvas(io.BytesIO(), invariant=1)
+    para.drawOn(canvas, 0, 0)
+    shown = re.findall(r"\((.*?)\) Tj", " ".join(canvas._code))
+    assert shown == ["Care before pre- ", "and after ", "surgery "]
+
+
 def test_the_running_header_footer_and_marks_are_artifacts(generate: Make) -> None:
     path = generate().path
     shown = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout

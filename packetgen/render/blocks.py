@@ -73,17 +73,13 @@ class _SpacedLines(PDFTextObject):
     """A paragraph's text object whose lines end with the space they were broken at. In tagged PDF
     a word break is a character, also at the end of a line (ISO 32000-1 §14.8.2.5): a screen reader
     reads the text, not where the lines sit, and would run the last word of one line into the first
-    of the next. The space is drawn after the line's last glyph and so cannot be seen; a line ending
-    in a hyphen gets none (`follow-` / `up` reads `follow-up`)."""
+    of the next. The space is drawn after the line's last glyph and so cannot be seen. Our styles
+    break lines only at spaces (no hyphenation, `embeddedHyphenation` off), so every line end is
+    one; only a word too long for a whole line is cut without one."""
 
     def _textOut(self, text: str, TStar: int = 0) -> None:  # noqa: N802, N803 - ReportLab's names
-        if TStar and not text.endswith(_NO_SPACE_AFTER):
-            text += " "
-        super()._textOut(text, TStar)
+        super()._textOut(text if not TStar or text.endswith(" ") else text + " ", TStar)
 
-
-_NO_SPACE_AFTER = (" ", "-", "\u2010", "\u00ad")
-"""A line already ending in a space, or broken after a hyphen, needs no space added."""
 
 _CACHE_SIZE = 2048
 _LINES: dict[tuple[str, ParagraphStyle, float], tuple[Any, float, list[float]]] = {}

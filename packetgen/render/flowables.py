@@ -179,7 +179,7 @@ class BulletList(Flowable):
         y = self.height
         with tags.within(canv, tags.element_of(self)):
             for item, h, bulleted in zip(self.items, self._heights, self.bulleted, strict=True):
-                with tags.within(canv, _list_item(item)):
+                with tags.within(canv, tags.item_of(item)):
                     if bulleted:  # on the first line's baseline, as Paragraph places its own first line
                         canv.setFillColor(mark.colour)
                         with tags.content(canv, tags.Element("Lbl")):
@@ -187,14 +187,6 @@ class BulletList(Flowable):
                     y -= h
                     item.drawOn(canv, mark.indent, y)
                     y -= self._gap(item)
-
-
-def _list_item(item: Flowable) -> tags.Element:
-    """The `LI` an item's paragraph belongs to (its parts on two pages: the same one)."""
-    element: tags.Element | None = getattr(item, "_item", None)
-    if element is None:
-        element = item._item = tags.Element("LI")
-    return element
 
 
 @dataclass(frozen=True)

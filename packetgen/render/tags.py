@@ -16,41 +16,14 @@ from __future__ import annotations
 
 import codecs
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 from typing import Any
 
 from reportlab.platypus import Flowable
 from reportlab.platypus.tables import TableRenderCB
 
+from ..models.structure import Element, MarkedContent
 
-@dataclass(frozen=True)
-class MarkedContent:
-    """One marked-content sequence: its page (1-based) and its id on that page."""
-
-    page: int
-    mcid: int
-
-
-@dataclass(eq=False)
-class Element:
-    """A structure element: a standard role (`P`, `H1`, `L`, `TD` …), its kids in reading order."""
-
-    role: str
-    alt: str | None = None
-    lang: str | None = None
-    scope: str | None = None
-    """`Column` or `Row`, for a `TH`."""
-    bbox: tuple[float, float, float, float] | None = None
-    """Where a `Figure` sits on its page (PDF units)."""
-    actual_text: str | None = None
-    """What its glyphs say, in reading order, where their drawing order differs (right-to-left text)."""
-    kids: list[Element | MarkedContent] = field(default_factory=list)
-    attached: bool = False
-
-    @property
-    def drawn(self) -> bool:
-        """True once anything of it has been drawn."""
-        return bool(self.kids)
+__all__ = ["Element", "MarkedContent", "TableTags", "Tagger"]
 
 
 class Tagger:
@@ -196,6 +169,15 @@ def element_of(flowable: Any, role: str = "P") -> Element:
         element = Element(getattr(flowable, "role", role), lang=getattr(flowable, "lang", None))
         flowable._element = element
     return element
+
+
+def item_of(flowable: Any) -> Element:
+    """The list item (`LI`) a list's paragraph belongs to, beside its own `LBody` (`element_of`);
+    the parts of an item split across pages share it."""
+    item: Element | None = getattr(flowable, "_item", None)
+    if item is None:
+        item = flowable._item = Element("LI")
+    return item
 
 
 _CARRIED = ("_element", "_item", "role", "lang")
