@@ -75,7 +75,8 @@ class _SpacedLines(PDFTextObject):
     reads the text, not where the lines sit, and would run the last word of one line into the first
     of the next. The space is drawn after the line's last glyph and so cannot be seen. Our styles
     break lines only at spaces (no hyphenation, `embeddedHyphenation` off), so every line end is
-    one; only a word too long for a whole line is cut without one."""
+    one, except where ReportLab cuts a word too long for a whole line: its two pieces then read
+    as two words."""
 
     def _textOut(self, text: str, TStar: int = 0) -> None:  # noqa: N802, N803 - ReportLab's names
         super()._textOut(text if not TStar or text.endswith(" ") else text + " ", TStar)
