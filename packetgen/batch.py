@@ -57,6 +57,9 @@ class BatchOptions:
     keep_entries: bool = False
     """Keep every record's entry, with its patient (`BatchResult.entries`): for a caller that shows
     them (the web schedule), on inputs small enough to hold."""
+    earlier_patient: Callable[[str], str | None] | None = None
+    """The MRN an earlier run made an appointment's packet for (the web schedule's), if any: a record
+    for that appointment naming another patient is refused and never replaces that packet."""
 
 
 @dataclass
@@ -133,7 +136,7 @@ def run_batch(
     writer = ManifestWriter(options.out_dir)
     started = time.perf_counter()
     with Workers(run_task, generator, options.workers) as workers:
-        for entry in workers.run(_tasks(records, previous), _is_task, _in_order):
+        for entry in workers.run(_tasks(records, previous, options.earlier_patient), _is_task, _in_order):
             writer.write(entry)
             if options.keep_entries:
                 result.entries.append(entry)
@@ -154,12 +157,17 @@ def _chain(
         yield from rest
 
 
-def _tasks(records: Iterator[RawRecord | RecordFailure], previous: dict[str, dict[str, Any]]) -> Iterator[Task | Entry]:
+def _tasks(
+    records: Iterator[RawRecord | RecordFailure],
+    previous: dict[str, dict[str, Any]],
+    earlier_patient: Callable[[str], str | None] | None = None,
+) -> Iterator[Task | Entry]:
     """Records → tasks for the workers, or entries decided here (unreadable, skipped, duplicate).
 
     A feed's events for one appointment (SIU^S12, then S13 or S15) are taken in order: the later
     one waits for the earlier and wins. Elsewhere a second record for one appointment is an error."""
     first_place: dict[str, str] = {}
+    patients: dict[str, tuple[str, str]] = {}  # appointment id → (MRN, place) of the first record naming one
     for record in records:
         if isinstance(record, RecordFailure):
             yield Entry(
@@ -173,6 +181,20 @@ def _tasks(records: Iterator[RawRecord | RecordFailure], previous: dict[str, dic
             error = PacketError(record.place, record.labels.get("appointment_id", "appointment_id"), message)
             yield Entry(str(record.place), appointment_id, "error", error=str(error), event=record.event)
             continue
+        mrn = record.fields.get("mrn")
+        if appointment_id is not None and isinstance(mrn, str) and mrn:
+            if appointment_id not in patients and earlier_patient is not None:
+                made_for = earlier_patient(appointment_id)
+                if made_for is not None:
+                    patients[appointment_id] = (made_for, "")
+            earlier = patients.setdefault(appointment_id, (mrn, str(record.place)))
+            if earlier[0] != mrn:
+                said = f"an earlier {'message' if record.event else 'record'} for this appointment"
+                error = different_patient(record, f"{said} ({earlier[1]})" if earlier[1] else f"{said}, already made")
+                yield Entry(
+                    str(record.place), appointment_id, "error", error=str(error), event=record.event, other_patient=True
+                )
+                continue
         if appointment_id is not None:
             first_place.setdefault(appointment_id, str(record.place))
         if record.skip and not (record.cancels and appointment_id):
@@ -181,6 +203,15 @@ def _tasks(records: Iterator[RawRecord | RecordFailure], previous: dict[str, dic
             )
             continue
         yield Task(record, previous.get(appointment_id or ""), after_earlier=repeated)
+
+
+def different_patient(record: RawRecord, earlier: str) -> PacketError:
+    """A later message for an appointment naming another patient (MRN) than `earlier` did: it never
+    replaces that patient's packet."""
+    label = record.labels.get("appointment_id", "appointment_id")
+    hint = f" (if {label} does not name one appointment at this site, set hl7.appointment_id)" if record.event else ""
+    message = f"a different patient than {earlier}; the earlier packet stays as it was{hint}"
+    return PacketError(record.place, label, message)
 
 
 def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bool, keep_recipients: bool) -> None:

@@ -71,9 +71,12 @@ class Generator:
         return self.site.today
 
     def layout_for(self, appointment: Appointment) -> Layout:
-        """The record's own layout, else the run's; PacketError naming the record's field."""
+        """The record's own layout, else the run's; PacketError naming the record's field, or InputErrors
+        with the layout file's errors when that layout is unavailable."""
         if appointment.layout is None:
             return self.library.layout(self.layout_name)
+        if appointment.layout in self.library.unavailable_layouts:
+            raise self.library.unavailable_layouts[appointment.layout].refusal()
         if appointment.layout not in self.library.layouts:
             known = ", ".join(sorted(self.library.layouts))
             raise PacketError(
@@ -145,8 +148,9 @@ def make_generator(
     today: date | None = None,
     allow_overdue: bool = False,
 ) -> Generator:
-    """The generator for a run: the site's content (or `library`), its time zone and today's date there."""
-    library = library or load_library(settings.content_root)
+    """The generator for a run: the site's content (or `library`), its time zone and today's date there.
+    The site's content is loaded file by file: a broken one makes only what it defines unavailable."""
+    library = library or load_library(settings.content_root, strict=False)
     timezone = site_timezone(settings, library)
     site = Site(timezone, today) if today else Site.now(timezone)
     library.layout(layout_name)  # an unknown name is a usage error before anything is read

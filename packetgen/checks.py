@@ -16,7 +16,7 @@ from .models import Appointment
 from .models.packet import ResolvedPacket
 from .yamlsafe import Located, dotted, walk_strings
 
-_APPOINTMENT_TEXT = ("first_name", "last_name", "name", "mrn", "provider", "location")
+_APPOINTMENT_TEXT = ("first_name", "last_name", "name", "name_suffix", "mrn", "provider", "location")
 
 
 class Glyphs(Protocol):

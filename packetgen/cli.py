@@ -19,6 +19,7 @@ from .errors import InputErrors, PacketgenError, UsageError
 
 if TYPE_CHECKING:
     from .approval import Approval
+    from .library import Library
     from .readability import SectionGrade
     from .settings import Settings
 
@@ -214,17 +215,24 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     return EXIT_UNUSABLE
 
 
-def _packet(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import make_packet  # imported here so `--help` stays fast
+def load_content(settings: Settings) -> Library:
+    """The site's content for a command that makes packets, each file on its own: a broken one makes
+    only its own procedure, language or layout unavailable, and is named once on stderr (`PATH:LINE:
+    warning: … unavailable …`). InputErrors (exit 2) only when nothing could be made."""
+    from .library import load_library
 
-    if not args.appointment.is_file():
+    library = load_library(settings.content_root, strict=False)
+    for line in library.warnings():
+        print(line, file=sys.stderr)
+    return library
+
+
+def _packet(args: argparse.Namespace, settings: Settings) -> int:
+    from . import cli_delivery  # imported here so `--help` stays fast
+
+    if not args.appointment.is_file():  # before loading the content: a typo is answered at once
         raise UsageError(f"{args.appointment}: no such file")
-    result = make_packet(
-        args.appointment, args.out, args.layout, args.language, settings=settings, allow_overdue=args.allow_overdue
-    )
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    print(result.path)
+    cli_delivery.made_from_args(args, settings, load_content(settings))
     return EXIT_OK
 
 
@@ -258,13 +266,13 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
         allow_overdue=args.allow_overdue,
         keep_recipients=args.email,
     )
+    library = delivery.library if delivery else load_content(settings)  # once for the batch and its delivery
     with tqdm(unit=" packets", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
 
         def advance() -> None:
             bar.update()
 
         report = bar.write if not bar.disable else _to_stderr
-        library = delivery.library if delivery else None  # loaded once for the batch and its delivery
         result = run_batch(options, report=report, advance=advance, library=library, settings=settings)
     print(result.summary())
     if result.print_run:
@@ -284,7 +292,10 @@ def _listen(args: argparse.Namespace, settings: Settings) -> int:
     port = settings.listener.port if args.port is None else args.port
     store = open_store(settings)
     workers = args.workers or settings.workers or default_workers()
-    listener = Listener(settings, store, args.out, workers, args.layout, allow_overdue=args.allow_overdue)
+    library = load_content(settings)
+    listener = Listener(
+        settings, store, args.out, workers, args.layout, allow_overdue=args.allow_overdue, library=library
+    )
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: listener.stop())
 
@@ -326,7 +337,13 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         sources = {root / "packets" / f"{p.name.split('.')[0]}.yaml" for p in files if p.name.count(".") > 1}
         extra = sorted(sources) + sorted((root / "layouts").glob("*.yaml"))
         files += [p for p in extra if p.exists() and p.resolve() not in given]
-    library = load_library(root, files=files)
+    missing = [p for p in args.paths if not p.is_file()]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file")
+    try:
+        library = load_library(root, files=files)
+    except InputErrors as exc:  # findings in the content: every one, then exit 1 (as a batch with failures)
+        return _findings(exc)
     errors = check_library(library, settings.font_dirs)
     today = site_today(settings, library)
     for content, located in library.editions():
@@ -349,10 +366,18 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {len(pending)} items await clinical review:")
         for key in pending:
             print(f"    {located.pos(key)}: review: pending")
-    InputErrors.raise_if_any(errors)
+    if errors:
+        return _findings(InputErrors(errors))
     for name in sorted(library.layouts):
         print(f"layout {name}: ok")
     return EXIT_OK
+
+
+def _findings(errors: InputErrors) -> int:
+    """What `validate` found wrong in the content, one line each on stderr: exit 1."""
+    for line in errors.lines():
+        print(line, file=sys.stderr)
+    return EXIT_SOME_FAILED
 
 
 def _print_grades(title: str, grades: list[SectionGrade], target: float) -> None:
@@ -373,20 +398,29 @@ def _approval_line(approval: Approval) -> str:
 def _list(_args: argparse.Namespace, settings: Settings) -> int:
     from .approval import approval_of
     from .build import site_today
-    from .library import load_library
 
-    library = load_library(settings.content_root)
+    library = load_content(settings)
     today = site_today(settings, library)
     print("Procedures:")
-    for content in sorted(library.contents.values(), key=lambda c: c.id):
-        codes = ", ".join(f"{k.system} {k.code}" for k in content.codes)
-        print(
-            f"  {content.id:<18} {content.title} | version {content.version} | "
-            f"languages: {', '.join(library.languages(content.id))} | {codes}"
-        )
-        for edition in library.editions_of(content.id):
-            print(f"    {edition.language}: {_approval_line(approval_of(edition, today))}")
+    every = set(library.contents) | set(library.unavailable_contents) | set(library.unavailable_translations)
+    for content_id in sorted(every):
+        content = library.contents.get(content_id)
+        if content is None:
+            unavailable = library.unavailable_contents.get(content_id)
+            print(f"  {content_id:<18} {unavailable.summary() if unavailable else 'UNAVAILABLE (no usable content)'}")
+        else:
+            codes = ", ".join(f"{k.system} {k.code}" for k in content.codes)
+            print(
+                f"  {content.id:<18} {content.title} | version {content.version} | "
+                f"languages: {', '.join(library.languages(content.id))} | {codes}"
+            )
+            for edition in library.editions_of(content.id):
+                print(f"    {edition.language}: {_approval_line(approval_of(edition, today))}")
+        for tag, translation in sorted(library.unavailable_translations.get(content_id, {}).items()):
+            print(f"    {tag}: {translation.summary()}")
     print("Layouts:")
     for layout in sorted(library.layouts.values(), key=lambda lay: lay.name):
         print(f"  {layout.name:<18} {layout.description} | {layout.page.size}")
+    for name, unavailable in sorted(library.unavailable_layouts.items()):
+        print(f"  {name:<18} {unavailable.summary()}")
     return EXIT_OK

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_SOME_FAILED = 0, 1
 
 
-def _made(args: argparse.Namespace, settings: Settings, library: Library) -> Generated:
+def made_from_args(args: argparse.Namespace, settings: Settings, library: Library) -> Generated:
+    """The packet of `args.appointment` (`packet`, `print`, `email`): its path on stdout, warnings on stderr."""
     from .build import make_packet
 
     if not args.appointment.is_file():
@@ -50,18 +51,18 @@ def _made(args: argparse.Namespace, settings: Settings, library: Library) -> Gen
 
 
 def print_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .cli import load_content
     from .delivery.audit import operating_system_user
     from .delivery.printing import PrintServer
     from .delivery.service import ToPrint, media_for, print_and_record
-    from .library import load_library
     from .store import open_store
 
     server = PrintServer(settings.cups_server)
     queue = server.queue(args.printer or settings.printer)
-    library = load_library(settings.content_root)
+    library = load_content(settings)
     store = open_store(settings)
     try:
-        made = _made(args, settings, library)
+        made = made_from_args(args, settings, library)
         item = ToPrint(
             made.path,
             made.appointment_id,
@@ -78,19 +79,19 @@ def print_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def email_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .cli import load_content
     from .delivery.audit import operating_system_user
     from .delivery.message import Email, sender_of
     from .delivery.passphrase import passphrase_for
     from .delivery.relay import relay_config
     from .delivery.service import queue_email, send_queued
-    from .library import load_library
     from .store import open_store
 
     relay = relay_config(settings)
-    library = load_library(settings.content_root)
+    library = load_content(settings)
     store = open_store(settings)
     try:
-        made = _made(args, settings, library)
+        made = made_from_args(args, settings, library)
         recipient = args.to or made.email
         if not recipient:
             raise UsageError(f"{args.appointment}: email: the record has no email address; give --to ADDRESS")
@@ -217,8 +218,8 @@ class BatchDelivery:
         """Checked before any packet is made: a missing relay or unknown printer stops the batch."""
         if not args.email and not args.printer:
             return None
+        from .cli import load_content
         from .delivery.relay import relay_config
-        from .library import load_library
         from .store import open_store
 
         relay = relay_config(settings) if args.email else None
@@ -228,7 +229,7 @@ class BatchDelivery:
 
             server = PrintServer(settings.cups_server)
             printer = server.queue(args.printer)
-        library = load_library(settings.content_root)
+        library = load_content(settings)
         return cls(settings, open_store(settings), library, relay, server, printer, args.email)
 
     def deliver(self, result: BatchResult, out_dir: Path) -> bool:

@@ -17,6 +17,7 @@ EXIT_OK = 0
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from .cli import load_content
     from .web.app import create_app
 
     if bool(args.certfile) != bool(args.keyfile):
@@ -26,7 +27,8 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers or 1
     # One process: the app made here (a bad setting or database stops it now). Several: each
     # worker makes its own from the same environment (web_app below), uvicorn balancing them.
-    app: Any = create_app(settings) if workers == 1 else "packetgen.cli_web:web_app"
+    library = load_content(settings)  # a broken content file is named here, once
+    app: Any = create_app(settings, library=library) if workers == 1 else "packetgen.cli_web:web_app"
     scheme = "https" if args.certfile else "http"
     print(f"serving on {scheme}://{host}:{port} ({workers} worker(s)); packets into {settings.web.out_dir}", flush=True)
     uvicorn.run(

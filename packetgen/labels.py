@@ -22,6 +22,8 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Date",
         "time_label": "Time",
         "time_line": "{time}. Please arrive by {arrival}.",
+        # A time with its own date: a `datetime`, or a time on another date than the appointment's.
+        "time_on_date": "{time} on {date}",
         "provider": "Provider",
         "location": "Location",
         "phone": "Questions",
@@ -114,6 +116,7 @@ LABELS: dict[str, dict[str, str]] = {
         "date": "Fecha",
         "time_label": "Hora",
         "time_line": "{time}; llegue a más tardar a las {arrival}",
+        "time_on_date": "{time} del {date}",
         "provider": "Profesional de salud",
         "location": "Lugar",
         "phone": "Preguntas",

@@ -2,7 +2,10 @@
 
 `load_library` reads `packets/*.yaml` and `layouts/*.yaml`, validates each,
 checks what one schema cannot (unique item ids, placeholders, flag sections),
-and collects every error before raising, so an editor sees them all at once.
+and collects every error, so an editor sees them all at once. `validate` raises
+them all; the commands that make packets load each file on its own
+(`strict=False`): a broken file makes only its own procedure, language or
+layout unavailable (`Unavailable`), and what asks for it fails with its errors.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from .errors import InputErrors, PacketError, UsageError
 from .markup import STANDARD_VARIABLES, template_problem
 from .models import Content, Layout
 from .settings import project_root
+from .unavailable import Claim, Unavailable, claim_of, set_aside
 from .validate import validate
 from .yamlsafe import Key, Located, dotted, load_file, walk_strings
 
@@ -29,6 +33,10 @@ DEFAULT_LAYOUT = "letter"
 def edition_key(content: Content) -> str:
     """How `Library.sources` names a content file: its id, and the language for a translation."""
     return content.id if content.translation is None else f"{content.id}.{content.language}"
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -44,13 +52,27 @@ class Library:
     """SHA-256 of each layout's file, by layout name."""
     translations: dict[str, dict[str, Content]] = field(default_factory=dict)
     """Translations of each content id, by language tag."""
+    broken_files: dict[str, tuple[PacketError, ...]] = field(default_factory=dict)
+    """Every content and layout file with errors (loaded with `strict=False`), by path: its errors."""
+    unavailable_contents: dict[str, Unavailable] = field(default_factory=dict)
+    """Procedures a file with errors makes unavailable, by content id (not in `contents`)."""
+    unavailable_translations: dict[str, dict[str, Unavailable]] = field(default_factory=dict)
+    """Languages a broken translation (or broken source content) makes unavailable, by content id,
+    then language tag (not in `translations`)."""
+    unavailable_layouts: dict[str, Unavailable] = field(default_factory=dict)
+    """Layouts a file with errors makes unavailable (its own, or one it extends), by name (not in `layouts`)."""
 
     def in_language(self, content: Content, wanted: str) -> Content:
         """The edition of `content` for a patient who reads `wanted` (BCP 47): its translation whose
-        language matches best (`es-MX` and `es-US` pick `es`), else the content as it is."""
+        language matches best (`es-MX` and `es-US` pick `es`), else the content as it is. InputErrors
+        with the translation file's errors when the best match is a translation that has errors: the
+        patient does not silently get the source language instead."""
         source = self.contents.get(content.id, content)
         editions = {source.language: source, **self.translations.get(content.id, {})}
-        chosen = negotiate_locale([wanted], list(editions), sep="-")
+        broken = {tag: u for tag, u in self.unavailable_translations.get(content.id, {}).items() if tag not in editions}
+        chosen = negotiate_locale([wanted], [*editions, *broken], sep="-")
+        if chosen in broken:
+            raise broken[chosen].refusal()
         return editions.get(chosen or "", source)
 
     def languages(self, content_id: str) -> list[str]:
@@ -75,69 +97,138 @@ class Library:
         return self.sources[edition_key(content)]
 
     def find_procedure(self, wanted: str) -> Content | None:
-        """The content whose id, code, title (in any of its languages) or alias is `wanted`, in any case."""
-        return self._procedure_index.get(" ".join(wanted.split()).casefold())
+        """The content whose id, code, title (in any of its languages) or alias is `wanted`, in any case;
+        InputErrors with its file's errors when that names a procedure whose file has errors."""
+        key = _folded(wanted)
+        found = self._procedure_index.get(key)
+        if found is None and key in self._unavailable_index:
+            raise self._unavailable_index[key].refusal()
+        return found
 
     def is_procedure(self, name: str) -> bool:
-        """Whether `name` names a procedure (for readers choosing among a record's codes)."""
-        return self.find_procedure(name) is not None
+        """Whether `name` names a procedure, usable or not (for readers choosing among a record's codes)."""
+        key = _folded(name)
+        return key in self._procedure_index or key in self._unavailable_index
 
     @functools.cached_property
     def _procedure_index(self) -> dict[str, Content]:
         index: dict[str, Content] = {}
         for content in self.contents.values():
             titles = [t.title for t in self.translations.get(content.id, {}).values()]
+            broken = [n for u in self.unavailable_translations.get(content.id, {}).values() for n in u.names]
             for name in (content.id, *(k.code for k in content.codes), content.title, *titles, *content.aliases):
-                index.setdefault(" ".join(name.split()).casefold(), content)
+                index.setdefault(_folded(name), content)
+            for name in broken:  # a broken translation's title still names its (usable) procedure
+                index.setdefault(_folded(name), content)
         return index
 
+    @functools.cached_property
+    def _unavailable_index(self) -> dict[str, Unavailable]:
+        index: dict[str, Unavailable] = {}
+        for unavailable in self.unavailable_contents.values():
+            for name in unavailable.names:
+                index.setdefault(_folded(name), unavailable)
+        for content_id, by_language in self.unavailable_translations.items():
+            if content_id in self.contents:
+                continue  # its names are in `_procedure_index`
+            for unavailable in by_language.values():
+                owner = self.unavailable_contents.get(content_id, unavailable)
+                for name in unavailable.names:
+                    index.setdefault(_folded(name), owner)
+        return index
+
+    def unavailable_note(self) -> str:
+        """For an unknown procedure: the content files that are unavailable (one may be meant to define it)."""
+        paths = {u.path for u in self.unavailable_contents.values()} | {
+            u.path
+            for content_id, by_language in self.unavailable_translations.items()
+            for u in by_language.values()
+            if content_id not in self.contents
+        }
+        if not paths:
+            return ""
+        return f"; unavailable until fixed (run generate.py validate): {', '.join(sorted(paths))}"
+
+    def warnings(self) -> list[str]:
+        """One line per file with errors, at its first error, saying what it makes unavailable, for the
+        commands that make packets to print on stderr once: `PATH:LINE: warning: …`."""
+        every = [
+            *self.unavailable_contents.values(),
+            *(u for by_language in self.unavailable_translations.values() for u in by_language.values()),
+            *self.unavailable_layouts.values(),
+        ]
+        lines = []
+        for path, errors in sorted(self.broken_files.items()):
+            what = [u.what for u in every if any(e.pos.path == path for e in u.errors)]
+            count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
+            lines.append(
+                f"{errors[0].pos}: warning: {', '.join(dict.fromkeys(what)) or 'this file'} unavailable: "
+                f"{count} in this file; run generate.py validate to see them"
+            )
+        return lines
+
     def layout(self, name: str | None) -> Layout:
-        """The layout called `name` (default: letter); UsageError if unknown."""
+        """The layout called `name` (default: letter); UsageError if unknown, InputErrors with its
+        file's errors if it is unavailable."""
         chosen = name or DEFAULT_LAYOUT
+        if chosen in self.unavailable_layouts:
+            raise self.unavailable_layouts[chosen].refusal()
         if chosen not in self.layouts:
             known = ", ".join(sorted(self.layouts))
             raise UsageError(f"unknown layout '{chosen}'; available: {known}")
         return self.layouts[chosen]
 
     def procedure_keys(self) -> frozenset[str]:
-        """Every id, code, title and alias an appointment may name its procedure by (case-folded)."""
-        return frozenset(self._procedure_index)
+        """Every id, code, title and alias an appointment may name its procedure by (case-folded), with
+        those of unavailable procedures (whose appointments fail with their file's errors)."""
+        return frozenset(self._procedure_index) | frozenset(self._unavailable_index)
 
     def procedure_names(self) -> str:
         """Every accepted procedure id and code, for error messages."""
         return ", ".join(sorted(self.contents) + sorted(k.code for c in self.contents.values() for k in c.codes))
 
 
-def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Library:
-    """Load every packet and layout under `root` (or just `files`); InputErrors if any is bad."""
+def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict: bool = True) -> Library:
+    """Load every packet and layout under `root` (or just `files`).
+
+    `strict` (for `validate`): InputErrors with every error of every file if any is bad. Otherwise each
+    file stands on its own: one with errors makes only its own procedure (`<id>.yaml`), language
+    (`<id>.<lang>.yaml`) or layout unavailable, and whatever depends on it (the translations of broken
+    content, the layouts extending a broken layout); see `Library.unavailable_contents` and its kin.
+    InputErrors (every error) only when nothing could be made: the default layout unavailable, or no
+    content usable at all."""
     root = root or project_root()
     paths = list(files) or sorted((root / "packets").glob("*.yaml")) + sorted((root / "layouts").glob("*.yaml"))
     errors: list[PacketError] = []
     contents: dict[str, Content] = {}
-    translated: list[Content] = []
+    translated: list[tuple[Content, Located]] = []
     layouts: dict[str, Layout] = {}
     sources: dict[str, Located] = {}
     layout_digests: dict[str, str] = {}
     raw_layouts: dict[str, Located] = {}
+    editions: dict[str, list[tuple[Content, Located]]] = {}
+    claims: list[Claim] = []
     for path in paths:
         shown = _shown(path, root)
+        is_layout, data, content = path.parent.name == "layouts", None, None
         try:
             located = load_file(path, shown)
-            if path.parent.name == "layouts" or _looks_like_layout(located.data):
+            data = located.data
+            is_layout = is_layout or _looks_like_layout(data)
+            if is_layout:
                 name = located.data.get("name") if isinstance(located.data, dict) else None
                 raw_layouts[str(name) if isinstance(name, str) else path.stem] = located
             else:
                 content = validate(located, Content)
                 errors.extend(check_content_rules(content, located))
-                if content.translation is None:
-                    _add(contents, content.id, content, located, errors)
-                else:
-                    translated.append(content)
-                _add(sources, edition_key(content), located, located, errors)
+                editions.setdefault(edition_key(content), []).append((content, located))
         except PacketError as exc:
             errors.append(exc)
         except InputErrors as exc:
             errors.extend(exc.errors)
+        claims.append(claim_of(path, shown, data, is_layout, content))
+    for key, found in editions.items():
+        _add_edition(key, found, contents, translated, sources, errors)
     for name, located in raw_layouts.items():
         try:
             merged = resolve_extends(name, raw_layouts)
@@ -149,12 +240,14 @@ def load_library(root: Path | None = None, files: Sequence[Path] = ()) -> Librar
         except InputErrors as exc:
             errors.extend(exc.errors)
     translations: dict[str, dict[str, Content]] = {}
-    for translation in translated:
-        located = sources[edition_key(translation)]
+    for translation, located in translated:
         errors.extend(check_translation(translation, contents.get(translation.id), located, sources))
-        translations.setdefault(translation.id, {})[translation.language] = translation
-    InputErrors.raise_if_any(errors)
-    return Library(contents, layouts, sources, layout_digests, translations)
+        if sources[edition_key(translation)] is located:  # not a second file for the same language
+            translations.setdefault(translation.id, {})[translation.language] = translation
+    if strict:
+        InputErrors.raise_if_any(errors)
+    library = Library(contents, layouts, sources, layout_digests, translations)
+    return set_aside(library, claims, errors, DEFAULT_LAYOUT) if errors else library
 
 
 def resolve_extends(name: str, raw: dict[str, Located], chain: tuple[str, ...] = ()) -> Located:
@@ -196,6 +289,31 @@ def _add(table: dict[str, Any], key: str, value: Any, located: Located, errors: 
     if key in table:
         errors.append(PacketError(located.pos(("id",)), "id", f"'{key}' is defined by another file too"))
     table[key] = value
+
+
+def _add_edition(
+    key: str,
+    found: list[tuple[Content, Located]],
+    contents: dict[str, Content],
+    translated: list[tuple[Content, Located]],
+    sources: dict[str, Located],
+    errors: list[PacketError],
+) -> None:
+    """File the content (or translation) of `edition_key` `key`. A second file for it is an error: in
+    every file but the one named for it (`packets/<id>.yaml`, `<id>.<lang>.yaml`), which keeps it (a
+    copy begun from a content is the copy's trouble); without one, in every file after the first."""
+    named = [pair for pair in found if Path(pair[1].path).name == f"{key}.yaml"]
+    keeper = named[0] if named else found[-1]
+    blamed = [pair for pair in found if pair is not keeper] if named else found[1:]
+    for content, located in blamed:
+        names = [content.id, key] if content.translation is None else [key]
+        for name in names:  # one line for each table the id is filed in, as before
+            errors.append(PacketError(located.pos(("id",)), "id", f"'{name}' is defined by another file too"))
+    content, located = keeper
+    sources[key] = located
+    if content.translation is None:
+        contents[content.id] = content
+    translated.extend(pair for pair in found if pair[0].translation is not None)
 
 
 def check_translation(
@@ -248,8 +366,9 @@ def check_content_rules(content: Content, located: Located) -> list[PacketError]
     """What the schema cannot see: duplicate ids, placeholders, flag sections."""
     errors = _duplicate_ids(located)
     allowed = STANDARD_VARIABLES | frozenset(content.times)
+    clock_times = frozenset(name for name, timing in content.times.items() if timing.show == "time")
     for key, text in walk_strings(located.data):
-        problem = template_problem(text, allowed)
+        problem = template_problem(text, allowed, clock_times)
         if problem:
             errors.append(PacketError(located.pos(key), dotted(key), problem))
     sections = {s.id for s in content.handout.sections}

@@ -69,11 +69,14 @@ class Entry:
 
     patient: Patient | None = field(default=None, repr=False)
     """Who the packet is for: patient data, never written (see `to_json`)."""
+    other_patient: bool = field(default=False, repr=False)
+    """Refused because the appointment's packet was made for another patient: a caller keeping one
+    line per appointment (the web schedule) adds this one beside it instead of replacing it."""
 
     def to_json(self) -> str:
         """The entry as its manifest line (without the line end)."""
         data = asdict(self)
-        del data["patient"]
+        del data["patient"], data["other_patient"]
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 

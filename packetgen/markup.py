@@ -29,6 +29,8 @@ STANDARD_VARIABLES = frozenset(
         "procedure_date",
         "procedure_time",
         "arrival_time",
+        "arrival",
+        "arrival_date",
         "provider",
         "location",
         "facility",
@@ -40,6 +42,10 @@ STANDARD_VARIABLES = frozenset(
 )
 """Placeholders every content file may use; `times:` names add to these."""
 
+CLOCK_TIMES = frozenset({"arrival_time"})
+"""Standard placeholders printing a time that may fall on another day than the appointment's (with
+`times:` entries shown as `time`): a sentence must not put them with `{{ procedure_date }}`."""
+
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
@@ -47,11 +53,13 @@ _TAG = re.compile(r"\{[{%#].*?[}%#]\}|\{[{%#]", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{\{\s*[a-z_][a-z0-9_]*\s*\}\}")
 
 
-def template_problem(text: str, allowed: frozenset[str]) -> str | None:
+def template_problem(text: str, allowed: frozenset[str], clock_times: frozenset[str] = frozenset()) -> str | None:
     """Why an author's text is not a usable template, or None if it is.
 
     Only bare `{{ name }}` placeholders are allowed: no filters, attributes or
-    blocks, so content can never do more than insert a value.
+    blocks, so content can never do more than insert a value. A time that may
+    fall on another day (`CLOCK_TIMES` and the `times:` names in `clock_times`)
+    never shares a sentence with `{{ procedure_date }}` (see `dated_elsewhere`).
     """
     if "{" not in text:
         return None
@@ -65,6 +73,29 @@ def template_problem(text: str, allowed: frozenset[str]) -> str | None:
     unknown = sorted(names - allowed)
     if unknown:
         return f"unknown placeholder '{unknown[0]}'; expected one of: {', '.join(sorted(allowed))}"
+    return dated_elsewhere(text, CLOCK_TIMES | clock_times)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_NAME = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+
+
+def dated_elsewhere(text: str, clock_times: frozenset[str]) -> str | None:
+    """Why a sentence of `text` puts a time that may fall on another day with the appointment's
+    date ("Arrive by {{ arrival_time }} on {{ procedure_date }}"), or None. Such a time prints its
+    own date when it is not the appointment's (arrival for a 00:30 start is the evening before), so
+    the pair would print a wrong or a second date (issue 23)."""
+    for sentence in _SENTENCE_END.split(text):
+        names = _NAME.findall(sentence)
+        clock = [name for name in names if name in clock_times]
+        if clock and "procedure_date" in names:
+            name = clock[0]
+            pair = f"{{{{ {name} }}}} … {{{{ procedure_date }}}}"
+            if name == "arrival_time":
+                fix = f"write {{{{ arrival }}}} instead of {pair}"
+            else:
+                fix = f"give `{name}` `show: datetime` and write it alone instead of {pair}"
+            return f"a time that may fall on another day carries its own date: {fix}"
     return None
 
 

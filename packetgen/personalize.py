@@ -21,7 +21,7 @@ from .models import Appointment, Content, Layout
 from .models import content as c
 from .models import packet as p
 from .taglines import RIGHT_TO_LEFT, SHAPED, tagline_for
-from .timing import Site, local_start, moment, show
+from .timing import Site, local_start, moment, show, unbroken
 
 T = TypeVar("T")
 Texts = Callable[[Iterable[c.Item]], tuple[str, ...]]
@@ -36,12 +36,16 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     facility = layout.facility
     interpreted = _interpreted(appointment.language, content)
     named = _with_article(appointment.provider, content.language)
+    day = start.date()
+    # Every computed moment is a real moment at the site; a time on another date than the
+    # appointment's prints with its own date ("11:30 PM on Monday, December 14").
+    arrival = moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time"), site.timezone)
     values = {
-        "procedure_date": unbroken(format_date(start.date(), labels["date_long"], locale=locale)),
-        "procedure_time": unbroken(show(start, "time", labels, locale)),
-        "arrival_time": unbroken(
-            show(moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time")), "time", labels, locale)
-        ),
+        "procedure_date": unbroken(format_date(day, labels["date_long"], locale=locale)),
+        "procedure_time": show(start, "time", labels, locale),
+        "arrival_time": show(arrival, "time", labels, locale, day),
+        "arrival": show(arrival, "datetime", labels, locale),
+        "arrival_date": unbroken(format_date(arrival.date(), labels["date_long"], locale=locale)),
         "provider": named or labels["provider_unknown"],
         "location": appointment.location or facility.name,
         "facility": facility.name,
@@ -50,7 +54,9 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         "site": appointment.site or labels["blank_line"],
         "interpreted_language": interpreted or labels["blank_line"],
     }
-    values.update({name: unbroken(show(moment(start, t), t.show, labels, locale)) for name, t in content.times.items()})
+    values.update(
+        {name: show(moment(start, t, site.timezone), t.show, labels, locale, day) for name, t in content.times.items()}
+    )
 
     def texts(items: Iterable[c.Item]) -> tuple[str, ...]:
         return tuple(_sentence_case(fill(item.text, values), content.language) for item in items)
@@ -111,7 +117,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         handout=handout,
         consent=consent,
         labels=labels,
-        warnings=tuple(_warnings(appointment, content, start.date(), site)),
+        warnings=tuple(_warnings(appointment, content, day, site)),
         interpreter_notice=_interpreter_notice(appointment.language, content.language, labels),
         tagline=_tagline(appointment.language, content.language),
         footer_note=_footer_note(layout, content.language),
@@ -294,12 +300,6 @@ def _sentence_case(text: str, language: str) -> str:
     return _ARTICLE_AT_START.sub(lambda m: m.group(1) + m.group(2).capitalize() + " ", text)
 
 
-def unbroken(text: str) -> str:
-    """A date or time that never breaks across lines ("December | 7", "9:15 | AM"): its spaces made
-    no-break spaces (they print and extract as spaces)."""
-    return text.replace(" ", "\u00a0").replace("\u202f", "\u00a0")
-
-
 def _interpreted(patient_language: str, content: Content) -> str:
     """The language an interpreter would interpret, named in the packet's language: the patient's,
     when it is not the care team's (the content's source language); blank to write in otherwise."""
@@ -338,7 +338,7 @@ def _interpreter_notice(wanted: str, have: str, labels: dict[str, str]) -> str |
 
 
 def _warnings(appointment: Appointment, content: Content, day: date, site: Site) -> list[str]:
-    warnings = []
+    warnings = list(appointment.warnings)  # values reading the record left out
     if day < site.today:
         where = f"{appointment.pos('start')}: warning: {appointment.label('start')}"
         warnings.append(f"{where}: the appointment is in the past (printed anyway)")

@@ -13,13 +13,14 @@ the file and line, or the variable, and what was expected.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from .errors import SourcePos
@@ -44,6 +45,21 @@ def _time_zone(name: str) -> str:
 
 
 TimeZone = Annotated[Text, AfterValidator(_time_zone)]
+_HL7_FIELD = re.compile(r"[A-Z][A-Z0-9]{2}-[1-9][0-9]{0,2}(\.[1-9][0-9]?)?")
+
+
+def _hl7_field(name: str) -> str:
+    if not _HL7_FIELD.fullmatch(name):
+        raise PydanticCustomError("hl7_field", "expected an HL7 field such as SCH-2 or PV1-19 (or SCH-2.1)")
+    return name
+
+
+def _one_or_many(value: Any) -> Any:
+    """A single value where a list is expected is a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+Hl7Field = Annotated[Text, AfterValidator(_hl7_field)]
 
 
 class Hl7Settings(Model):
@@ -57,6 +73,16 @@ class Hl7Settings(Model):
     for an engine that puts patient instructions there without a comment type."""
     performing_roles: tuple[Text, ...] = ("PP", "PERFORMING", "PRF", "PPRF", "SURG", "SURGEON", "ATND", "ATTENDING")
     """AIP-4 resource roles that mean the person performing the procedure, most specific first."""
+    appointment_id: Annotated[tuple[Hl7Field, ...], BeforeValidator(_one_or_many), Field(min_length=1)] = (
+        "SCH-1",
+        "SCH-2",
+    )
+    """Where the appointment id is read, tried in order until one is present: `SCH-1` (placer),
+    `SCH-2` (filler), `PV1-19` (visit number) or any `SEG-N[.M]`. For a system that puts one constant
+    in SCH-1 for every case, name `[SCH-2, PV1-19]`."""
+    mrn_assigning_authorities: tuple[Text, ...] = ()
+    """Assigning authorities (PID-3.4, its namespace id or universal id) whose identifiers are this
+    site's medical record numbers when PID-3.5 gives no type: for a system that sends `12345^^^MR`."""
 
 
 class FhirSettings(Model):

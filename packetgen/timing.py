@@ -1,8 +1,10 @@
 """Clock time at the site: the appointment's local start, and moments relative to it.
 
 Time is injected (`Site`), so personalization is a pure function and its
-tests need no mocking. Times that do not exist or happen twice on the site's
-clock (daylight-saving changes) are refused rather than guessed.
+tests need no mocking. A start that does not exist or happens twice on the
+site's clock (daylight-saving changes) is refused rather than guessed; every
+moment computed from it (arrival, `times:`) is one real moment in the site's
+zone, printed with its own date when that is not the appointment's.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 
 from .errors import PacketError
 from .models import Appointment
@@ -54,15 +56,36 @@ def local_start(appointment: Appointment, tz_name: str) -> datetime:
     return start
 
 
-def moment(start: datetime, timing: Timing) -> datetime:
-    """A moment relative to the start, in wall-clock arithmetic (days are calendar days)."""
-    return start + timedelta(days=timing.days, minutes=timing.minutes)
+def moment(start: datetime, timing: Timing, tz_name: str) -> datetime:
+    """A moment relative to the start (a naive wall-clock time at the site), as a naive wall-clock
+    time there, one real moment in the site's zone.
+
+    `days` are calendar days: the same clock time that many days away; where the clocks skip or
+    repeat that time on that day it resolves as the zone's rule for fold=0 gives it, normalised
+    through UTC (02:30 on the day clocks go forward is 03:30). `minutes` are elapsed minutes,
+    counted on the real timeline: 60 minutes before 03:30 on that day is 01:30, and 60 minutes
+    before 00:30 is 23:30 the day before. The result keeps `fold` for a time the clocks repeat.
+    """
+    tz = ZoneInfo(tz_name)
+    day = start if timing.days == 0 else start + timedelta(days=timing.days)  # `+` would drop start's fold
+    instant = day.replace(tzinfo=tz).astimezone(UTC) + timedelta(minutes=timing.minutes)
+    return instant.astimezone(tz).replace(tzinfo=None)
 
 
-def show(when: datetime, how: str, labels: dict[str, str], locale: str) -> str:
-    """Format a moment as `date`, `time` or `datetime` in the packet's language."""
+def show(when: datetime, how: str, labels: dict[str, str], locale: str, day: date | None = None) -> str:
+    """Format a moment as `date`, `time` or `datetime` in the packet's language, its date and its
+    time each unbroken. A `time` falling on a date other than `day` (the appointment's) carries
+    its own date, as a `datetime` always does: "11:30 PM on Monday, December 14" (`time_on_date`)."""
+    on = unbroken(format_date(when.date(), labels["date_weekday"], locale=locale))
     if how == "date":
-        return format_date(when.date(), labels["date_weekday"], locale=locale)
-    if how == "time":
-        return format_time(when.time(), labels["time"], locale=locale)
-    return format_datetime(when, f"{labels['date_weekday']} {labels['time']}", locale=locale)
+        return on
+    at = unbroken(format_time(when.time(), labels["time"], locale=locale))
+    if how == "time" and (day is None or when.date() == day):
+        return at
+    return labels["time_on_date"].format(time=at, date=on)
+
+
+def unbroken(text: str) -> str:
+    """A date or time that never breaks across lines ("December | 7", "9:15 | AM"): its spaces made
+    no-break spaces (they print and extract as spaces)."""
+    return text.replace(" ", "\u00a0").replace("\u202f", "\u00a0")

@@ -70,6 +70,9 @@ def _message(err: ErrorDetails) -> str:
         word = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(kind, "beyond")
         return f"expected a value {word} {bound}"
     if kind in ("too_short", "too_long"):
+        if isinstance(err.get("input"), str):  # a text's length, not a list's
+            limit = ctx.get("max_length") if kind == "too_long" else ctx.get("min_length")
+            return f"expected at {'most' if kind == 'too_long' else 'least'} {limit} characters"
         return "expected at least one entry" if kind == "too_short" else "too many entries"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))

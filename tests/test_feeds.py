@@ -44,10 +44,21 @@ def _as_expected(entry: dict[str, Any], source: Path) -> dict[str, Any]:
     return found
 
 
+def _settings_for(expected: dict[str, Any], tmp_path: Path) -> Path:
+    """The corpus's site settings, with what a case's `settings:` says merged over them (a case
+    that shows what a site setting changes)."""
+    base = yaml.safe_load((FEEDS / "site-settings.yaml").read_text(encoding="utf-8"))
+    for section, values in (expected.get("settings") or {}).items():
+        base[section] = {**base.get(section, {}), **values}
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(base), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("source", CASES, ids=lambda p: p.name)
 def test_each_feed_gives_its_expected_manifest_and_packets(source: Path, tmp_path: Path, library: Library) -> None:
     expected = yaml.safe_load((FEEDS / f"{source.name}.expected.yaml").read_text(encoding="utf-8"))
-    settings = load_settings({"PACKETGEN_SETTINGS": str(FEEDS / "site-settings.yaml")})
+    settings = load_settings({"PACKETGEN_SETTINGS": str(_settings_for(expected, tmp_path))})
     out = tmp_path / "out"
     reported: list[str] = []
     run_batch(BatchOptions(source, out, workers=1, today=TODAY), reported.append, library=library, settings=settings)

@@ -198,7 +198,7 @@ def test_fhir_validation_errors_name_the_element_and_never_the_value() -> None:
     failure = typed(Patient, resource, SourcePos("b.json", "Patient/p1"))
     assert isinstance(failure, RecordFailure)
     assert sorted(str(e) for e in failure.errors) == [
-        "b.json:Patient/p1: active: Input should be a valid boolean, unable to interpret input",
+        "b.json:Patient/p1: active: expected true or false",
         "b.json:Patient/p1: birthDate: expected a FHIR date (YYYY-MM-DD)",
         "b.json:Patient/p1: deceasedDateTime: expected a FHIR dateTime (2026-12-07T07:30:00-06:00)",
         "b.json:Patient/p1: favouriteColour: not an element of this resource in FHIR R4",
@@ -237,7 +237,9 @@ def test_siu_fields_come_from_their_places(segments: tuple[str, ...], expected: 
         ("^PRN^PH^^^217^5550199~^NET^Internet^a@example.org", "a@example.org"),
         ("^WPN^PH^^^217^5550100~^PRN^X.400^b@example.org", "b@example.org"),
         ("^PRN^PH^^^217^5550199", None),
-        ("^^^c@example.org", "c@example.org"),  # an untyped address is still an address
+        ("^^^c@example.org", None),  # untyped: it may be a phone's XTN-4 (a sample's "5555"), never taken
+        ("^PRN^PH^5555~^NET^Internet^d@example.org", "d@example.org"),
+        ("^PRN^PH^5555", None),  # a phone repetition's XTN-4 is not an address
     ],
 )
 def test_siu_email_is_pid_13s_internet_address(pid_13: str, email: str | None) -> None:
@@ -267,13 +269,18 @@ def test_an_encounter_naming_no_appointment_of_the_bundle_gives_none(tmp_path: P
     assert "encounter" not in record.fields
 
 
-def test_a_bad_email_is_named_by_where_it_was_read(tmp_path: Path) -> None:
+def test_a_bad_email_is_a_warning_named_by_where_it_was_read_and_the_packet_is_made(tmp_path: Path) -> None:
     source = tmp_path / "day.csv"
     source.write_text(HEADER + ",email\n" + row("E-1") + ",not-an-address\n", encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["batch", str(source), "--out", str(out), "--workers", "1"], {}) == 1
+    assert main(["batch", str(source), "--out", str(out), "--workers", "1"], {}) == 0
     (entry,) = manifest(out)
-    assert entry["error"] == f"{source}:2: email: expected an email address such as name@example.org"
+    assert (entry["status"], entry["error"]) == ("ok", None)
+    assert entry["warnings"] == [
+        f"{source}:2: warning: email: expected an email address such as name@example.org; "
+        "left out (the packet is made without it)"
+    ]
+    assert (out / "E-1.pdf").is_file()
 
 
 def test_siu_labels_name_the_field_read() -> None:

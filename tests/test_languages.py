@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.build import Generated
+from packetgen.direction import has_rtl
 from packetgen.errors import InputErrors
 from packetgen.labels import LABELS
 from packetgen.library import Library, load_library
@@ -204,14 +205,38 @@ def test_right_to_left_names_print_joined_and_in_reading_order(generate: Make, f
         letters = unicodedata.normalize("NFKC", word if word.isascii() else word[::-1]).strip(",")
         return "".join(ch for ch in letters if not unicodedata.combining(ch))
 
-    expected = []
-    for field in (last, first):
-        parts = field.split()
-        expected += parts if field.isascii() else list(reversed(parts))
-    assert [logical(w) for w in drawn] == [logical(e if e.isascii() else e[::-1]) for e in expected]
+    # The whole name `LAST, FIRST` is one text laid out by the Unicode bidirectional algorithm: each
+    # run of right-to-left words is drawn in reverse, so an Arabic reader reads LAST, FIRST from the right.
+    expected: list[str] = []
+    run: list[str] = []
+    for word in f"{last}, {first}".split():
+        if word.strip(",").isascii():
+            expected += [*reversed(run), word]
+            run = []
+        else:
+            run.append(word)
+    expected += reversed(run)
+    assert [logical(w) for w in drawn] == [logical(e if e.strip(",").isascii() else e[::-1]) for e in expected]
     for word in drawn:
         if any("\u0600" <= ch <= "\u06ff" or "\ufe70" <= ch <= "\ufeff" for ch in word):
             assert all(not "\u0620" <= ch <= "\u064a" for ch in word), f"{word!r} is not joined"
+
+
+@pytest.mark.parametrize(("first", "last"), [("محمد", "العلي"), ("דוד", "בן כהן"), ("Ali", "أبو بكر")])
+def test_a_right_to_left_name_reads_the_same_in_the_header_and_the_consents_box(
+    generate: Make, first: str, last: str
+) -> None:
+    """The patient's name is drawn from one text everywhere: the text shown after `Patient:` (the
+    running header of every page, and the consent's identification box) is the same glyphs in the
+    same order. Read as drawn (pypdf's text operators, not poppler, which reads the box's /ActualText)."""
+    pdf = generate(first_name=first, last_name=last).path
+    shown: list[str] = []
+    for page in PdfReader(pdf).pages:
+        page.extract_text(visitor_text=lambda text, *_: shown.append(text))
+    drawn = [t.strip() for t in shown if has_rtl(t)]
+    pages = len(PdfReader(pdf).pages)
+    assert len(drawn) == pages + 1, drawn  # every page's header, and the consent's identification box
+    assert set(drawn) == {drawn[0]}, drawn
 
 
 def test_right_to_left_scripts_without_joining_support_are_refused(generate: Make) -> None:

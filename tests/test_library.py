@@ -99,7 +99,7 @@ def test_validate_command_fails_on_a_bad_file(tmp_path: Path, capsys: pytest.Cap
     bad = tmp_path / "bad.yaml"
     wrong = "(after midnight on {{ night_before }})"
     bad.write_text(CONTENT.replace(wrong, "(after midnight on {{ nite }})"), encoding="utf-8")
-    assert main(["validate", str(bad)]) == 2
+    assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert f"{bad}:{line_of(CONTENT, wrong)}: handout.sections[0].bullets[0].text: unknown placeholder" in err
 
@@ -109,11 +109,11 @@ def test_validate_checks_content_glyphs_against_every_layout(
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(CONTENT.replace("text: Bleeding", "text: Bleeding ሀ"), encoding="utf-8")
-    assert main(["validate", str(bad)]) == 2
+    assert main(["validate", str(bad)]) == 1
     assert "risks[0].text: character U+1200 (ETHIOPIC SYLLABLE HA) has no glyph" in capsys.readouterr().err
     # Devanagari has a font, but its letters combine: content text is not shaped, so it is refused.
     bad.write_text(CONTENT.replace("text: Bleeding", "text: Bleeding किशोर"), encoding="utf-8")
-    assert main(["validate", str(bad)]) == 2
+    assert main(["validate", str(bad)]) == 1
     assert "risks[0].text: character U+0915 (DEVANAGARI LETTER KA) is in a script whose letters combine" in (
         capsys.readouterr().err
     )

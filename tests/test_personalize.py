@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from packetgen.errors import PacketError
-from packetgen.library import Library
-from packetgen.models import Appointment
+from packetgen.cli import main
+from packetgen.errors import InputErrors, PacketError
+from packetgen.library import Library, load_library
+from packetgen.models import Appointment, Content
+from packetgen.models.content import Timing
 from packetgen.models.packet import ResolvedPacket
 from packetgen.personalize import personalize
-from packetgen.timing import Site
-from tests.conftest import BASE_APPOINTMENT, TODAY
+from packetgen.timing import Site, moment
+from tests.conftest import BASE_APPOINTMENT, TODAY, copy_site, normalize
 
 
-def resolve(library: Library, today: date = TODAY, **overrides: Any) -> ResolvedPacket:
+def resolve(library: Library, today: date = TODAY, content: Content | None = None, **overrides: Any) -> ResolvedPacket:
     appointment = Appointment.model_validate({**BASE_APPOINTMENT, **overrides}).with_origin({})
     layout = library.layout(None)
-    content = library.contents["vertebroplasty"]
+    content = content or library.contents["vertebroplasty"]
     return personalize(content, appointment, layout, Site(layout.facility.timezone, today))
 
 
@@ -36,10 +39,143 @@ def test_night_before_becomes_the_real_weekday_and_date(library: Library) -> Non
     assert packet.patient.date_of_birth == "Mar\u00a014,\u00a01948"
 
 
-def test_arrival_uses_wall_clock_on_the_day_clocks_change(library: Library) -> None:
+def test_arrival_counts_real_minutes_on_the_days_clocks_change(library: Library) -> None:
     packet = resolve(library, start="2027-03-14T03:30")  # America/Chicago springs forward at 02:00
     assert packet.visit.time == "3:30\u00a0AM"
-    assert packet.visit.arrival == "2:30\u00a0AM"
+    assert packet.visit.arrival == "1:30\u00a0AM"  # 60 minutes before; 2:30 AM does not exist that day
+    autumn = resolve(library, start="2026-11-01T02:30")  # falls back at 02:00: 1:00-2:00 AM happens twice
+    assert autumn.visit.arrival == "1:30\u00a0AM"  # the second 1:30 AM, 60 minutes before
+
+
+def test_calendar_days_keep_the_clock_time_and_resolve_skipped_or_repeated_ones() -> None:
+    zone = "America/Chicago"
+    assert moment(datetime(2027, 3, 16, 2, 30), Timing(days=-1, show="time"), zone) == datetime(2027, 3, 15, 2, 30)
+    # 2:30 AM does not exist on March 14, 2027: read with the offset before the change, it is 3:30 AM.
+    assert moment(datetime(2027, 3, 15, 2, 30), Timing(days=-1, show="time"), zone) == datetime(2027, 3, 14, 3, 30)
+    # 1:30 AM happens twice on November 1, 2026: the first (fold=0), then minutes count real time.
+    first = moment(datetime(2026, 11, 2, 1, 30), Timing(days=-1, show="time"), zone)
+    assert (first, first.fold) == (datetime(2026, 11, 1, 1, 30), 0)
+    later = moment(datetime(2026, 11, 2, 1, 30), Timing(days=-1, minutes=60, show="time"), zone)
+    assert (later, later.fold) == (datetime(2026, 11, 1, 1, 30), 1)
+
+
+def arrive_item(texts: tuple[str, ...], lead: str) -> str:
+    (item,) = [normalize(text) for text in texts if text.startswith(lead)]
+    return item
+
+
+@pytest.mark.parametrize(
+    ("start", "time", "arrival"), [("00:30", "12:30 AM", "11:30 PM"), ("00:00", "12:00 AM", "11:00 PM")]
+)
+def test_arrival_before_midnight_prints_the_day_before(library: Library, start: str, time: str, arrival: str) -> None:
+    """Issue 23: a start at 00:30 (or the 00:00 some feeds send) printed the arrival 23 hours after it."""
+    packet = resolve(library, start=f"2026-12-15T{start}")  # a Tuesday
+    assert packet.visit.date == "Tuesday,\u00a0December\u00a015,\u00a02026"
+    # The date and the time each never break; the words between them may.
+    assert packet.visit.arrival == f"{arrival.replace(' ', chr(0xA0))} on Monday,\u00a0December\u00a014"
+    visit_line = packet.labels["time_line"].format(time=packet.visit.time, arrival=packet.visit.arrival)
+    assert normalize(visit_line) == f"{time}. Please arrive by {arrival} on Monday, December 14."
+    checklist = packet.handout.checklist
+    assert checklist is not None
+    assert arrive_item(checklist.items, "Arrive") == f"Arrive by {arrival} on Monday, December 14."
+
+    spanish = resolve(library, content=library.translations["vertebroplasty"]["es"], start=f"2026-12-15T{start}")
+    hora = arrival.replace("PM", "p. m.")
+    assert normalize(spanish.visit.arrival) == f"{hora} del lunes, 14 de diciembre"
+    assert spanish.handout.checklist is not None
+    assert arrive_item(spanish.handout.checklist.items, "Llegue") == (
+        f"Llegue a más tardar a las {hora} del lunes, 14 de diciembre."
+    )
+
+
+def test_arrival_on_the_day_prints_its_time_alone_in_the_visit_line(library: Library) -> None:
+    packet = resolve(library, start="2026-12-15T09:15")
+    assert packet.visit.arrival == "8:15\u00a0AM"
+    assert packet.handout.checklist is not None
+    assert arrive_item(packet.handout.checklist.items, "Arrive") == "Arrive by 8:15 AM on Tuesday, December 15."
+
+
+EXTRA_TIMES = """times:
+  night_before: {days: -1, show: date}
+  ready: {minutes: -30, show: time}
+  pills: {minutes: -480, show: time}
+  night_call: {days: -1, show: time}
+  call: {days: -1, minutes: 120, show: datetime}
+"""
+
+
+def edited_site(tmp_path: Path, *changes: tuple[str, str]) -> Path:
+    """A copy of the site whose English vertebroplasty has `changes` (the Spanish removed); its path."""
+    root = copy_site(tmp_path / "site")
+    (root / "packets" / "vertebroplasty.es.yaml").unlink()
+    path = root / "packets" / "vertebroplasty.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_time_on_another_day_prints_its_own_date(tmp_path: Path) -> None:
+    path = edited_site(
+        tmp_path,
+        ("times:\n  night_before: {days: -1, show: date}\n", EXTRA_TIMES),
+        (
+            "Bring an adult who will drive you home.",
+            "Be ready at {{ ready }}. Take your pills at {{ pills }}. Wake at {{ night_call }}. We call at {{ call }}.",
+        ),
+    )
+    library = load_library(root=path.parent.parent)
+    packet = resolve(library)  # Monday, December 7, 2026 at 7:30 AM
+    assert packet.handout.checklist is not None
+    assert arrive_item(packet.handout.checklist.items, "Be ready") == (
+        "Be ready at 7:00 AM. Take your pills at 11:30 PM on Sunday, December 6. "
+        "Wake at 7:30 AM on Sunday, December 6. We call at 9:30 AM on Sunday, December 6."
+    )
+
+
+def line_of(path: Path, needle: str) -> int:
+    text = path.read_text(encoding="utf-8")
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_validate_refuses_a_time_put_with_the_appointments_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = "Arrive by {{ arrival_time }} on {{ procedure_date }}."
+    path = edited_site(tmp_path, ("Arrive by {{ arrival }}.", old))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{path}:{line_of(path, old)}: handout.checklist.items[1].text: a time that may fall on another day "
+        "carries its own date: write {{ arrival }} instead of {{ arrival_time }} … {{ procedure_date }}"
+    ) in err
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("On {{ procedure_date }}, be ready at {{ ready }}.", "give `ready` `show: datetime`"),
+        ("Llegue a las {{ arrival_time }} del {{ procedure_date }}.", "write {{ arrival }} instead of"),
+        ("Arrive by {{ arrival_time }}. Your procedure is on {{ procedure_date }}.", None),
+        ("Stop eating on {{ night_before }}, the day before {{ procedure_date }}.", None),  # a date, not a time
+        ("Your procedure is on {{ procedure_date }}; we call at {{ call }}.", None),  # a datetime is dated
+    ],
+)
+def test_a_sentence_may_not_pair_a_time_with_the_appointments_date(
+    tmp_path: Path, text: str, refused: str | None
+) -> None:
+    changes = [("times:\n  night_before: {days: -1, show: date}\n", EXTRA_TIMES), ("Arrive by {{ arrival }}.", text)]
+    path = edited_site(tmp_path, *changes)
+    if refused is None:
+        load_library(root=path.parent.parent)
+        return
+    with pytest.raises(InputErrors) as info:
+        load_library(root=path.parent.parent)
+    (error,) = info.value.errors
+    assert error.field == "handout.checklist.items[1].text"
+    assert refused in str(error)
 
 
 def test_offset_is_converted_to_the_site_clock(library: Library) -> None:

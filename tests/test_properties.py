@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from packetgen.build import make_packet
 from packetgen.errors import InputErrors, PacketError
 from packetgen.library import Library
-from tests.conftest import BASE_APPOINTMENT, TODAY
+from packetgen.models import Appointment
+from packetgen.models.content import Timing
+from packetgen.personalize import personalize
+from packetgen.timing import Site, local_start, moment
+from tests.conftest import BASE_APPOINTMENT, TODAY, normalize
 from tests.hypothesis_profiles import RENDERING
 from tests.pdftext import page_texts
 
@@ -126,3 +132,120 @@ def test_damaged_bytes_are_a_clean_error_or_the_record_they_spell(raw: bytes) ->
         given = expected.get(name)
         assert getattr(appointment, name) == (given and unicodedata.normalize("NFC", str(given)).strip()), name
     assert appointment.date_of_birth.isoformat() == str(expected["date_of_birth"])
+
+
+ORDINARY_DAY = date(2026, 12, 15)
+DST_DAYS = (date(2026, 3, 8), date(2026, 11, 1), date(2027, 3, 14), date(2027, 11, 7))
+"""The days America/Chicago (the default layout's facility time zone) changes its clocks, 2026-2027."""
+_CLOCK = re.compile(r"(\d{1,2}:\d{2} [AP]M)(?: on (\w+, \w+ \d{1,2}))?")
+
+
+def _site_zone(library: Library) -> ZoneInfo:
+    return ZoneInfo(library.layout(None).facility.timezone)
+
+
+def test_the_dst_days_are_the_days_the_site_changes_its_clocks(library: Library) -> None:
+    zone = _site_zone(library)
+    for day in (ORDINARY_DAY, *DST_DAYS):
+        midnight, last = (datetime.combine(day, t, zone) for t in (time(0, 0), time(23, 59)))
+        assert (midnight.utcoffset() != last.utcoffset()) == (day in DST_DAYS), day
+
+
+def _printed(text: str, day: date) -> datetime:
+    """A printed moment, "11:30 PM on Monday, December 14" (or "8:15 AM" on `day`), as a wall-clock time."""
+    match = _CLOCK.fullmatch(text)
+    assert match, text
+    clock = datetime.strptime(match[1], "%I:%M %p").time()
+    if match[2] is None:
+        return datetime.combine(day, clock)
+    on = datetime.strptime(f"{match[2]} {day.year}", "%A, %B %d %Y").date()  # no day here is January 1
+    assert on.strftime("%A, %B %-d") == match[2], text  # the weekday is the date's
+    return datetime.combine(on, clock)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    day=st.sampled_from((ORDINARY_DAY, *DST_DAYS)),
+    minute=st.integers(0, 24 * 60 - 1),
+    fold=st.sampled_from((0, 1)),
+    before=st.integers(0, 600),
+)
+@example(day=ORDINARY_DAY, minute=30, fold=0, before=60)  # issue 23
+@example(day=ORDINARY_DAY, minute=0, fold=0, before=60)  # the placeholder time some feeds send
+@example(day=date(2027, 3, 14), minute=3 * 60 + 30, fold=0, before=60)  # 2:30 AM does not exist
+@example(day=date(2026, 11, 1), minute=2 * 60 + 30, fold=0, before=60)  # arrival in the repeated hour
+@example(day=date(2026, 11, 1), minute=60 + 30, fold=1, before=60)  # the second 1:30 AM
+def test_arrival_is_the_start_minus_the_offset_in_real_minutes(
+    library: Library, day: date, minute: int, fold: int, before: int
+) -> None:
+    zone = _site_zone(library)
+    wall = datetime.combine(day, time()) + timedelta(minutes=minute)
+    start = wall.replace(tzinfo=zone, fold=fold)
+    assume(start.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall)  # skipped by the clocks
+    ambiguous = start.utcoffset() != start.replace(fold=1 - fold).utcoffset()
+    # A time the clocks repeat is only accepted with its UTC offset; others are given as the feeds give them.
+    given = start.isoformat() if ambiguous else wall.isoformat()
+    appointment = Appointment.model_validate({**BASE_APPOINTMENT, "start": given}).with_origin({})
+    content = library.contents["vertebroplasty"].model_copy(update={"arrive_minutes_before": before})
+    layout = library.layout(None)
+    packet = personalize(content, appointment, layout, Site(layout.facility.timezone, TODAY))
+
+    # The moment personalization computes is the start minus the offset in real minutes, before it.
+    # (Compared in UTC: Python compares two times of one zone by their clock, ignoring `fold`.)
+    begins = start.astimezone(UTC)
+    offset = Timing(minutes=-before, show="time")
+    computed = moment(local_start(appointment, layout.facility.timezone), offset, layout.facility.timezone)
+    arrival = computed.replace(tzinfo=zone).astimezone(UTC)
+    assert arrival == begins - timedelta(minutes=before)
+    assert arrival <= begins
+    assert (arrival < begins) == (before > 0)
+    # Printed: the date and the clock time of that moment at the site.
+    expected = (begins - timedelta(minutes=before)).astimezone(zone).replace(tzinfo=None)
+    shown = normalize(packet.visit.arrival)
+    assert _printed(shown, day) == expected, shown
+    assert (" on " in shown) == (expected.date() != day), shown  # dated exactly when not on the day
+    assert packet.handout.checklist is not None
+    (item,) = [normalize(t) for t in packet.handout.checklist.items if t.startswith("Arrive by ")]
+    assert item.endswith("."), item
+    assert " on " in item, item  # {{ arrival }} always carries its date
+    assert _printed(item.removeprefix("Arrive by ").removesuffix("."), day) == expected, item
+
+
+_CHARSETS = {"8859/1": "iso8859-1", "8859/2": "iso8859-2", "8859/5": "iso8859-5", "8859/7": "iso8859-7"}
+
+
+@st.composite
+def declared_names(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(MSH-18, its codec, a name of letters that character set has), or UTF-8 with any letters."""
+    declared = draw(st.sampled_from([*_CHARSETS, "UNICODE UTF-8"]))
+    codec = _CHARSETS.get(declared, "utf-8")
+    if codec == "utf-8":
+        letters = st.characters(categories=("Lu", "Ll"))
+    else:
+        high = bytes(range(0xA0, 0x100)).decode(codec, errors="ignore")
+        letters = st.sampled_from([ch for ch in "abcXYZ" + high if unicodedata.category(ch) in ("Lu", "Ll")])
+    name = draw(st.text(letters, min_size=1, max_size=12).map(lambda t: unicodedata.normalize("NFC", t)))
+    return declared, codec, name
+
+
+@settings(max_examples=120, deadline=None)
+@given(found=declared_names(), other=declared_names())
+def test_each_message_is_read_in_the_character_set_it_declares(
+    tmp_path_factory: pytest.TempPathFactory, found: tuple[str, str, str], other: tuple[str, str, str]
+) -> None:
+    """Two messages in one file, each in its own declared character set: each name is read exactly."""
+    from packetgen.intake.hl7_file import read_hl7
+    from packetgen.intake.raw import RawRecord
+    from packetgen.settings import Hl7Settings
+
+    def message(number: int, declared: str, name: str) -> str:
+        return (
+            f"MSH|^~\\&|A|B|C|D|20261124083000||SIU^S12^SIU_S12|M{number}|P|2.5.1||||||{declared}\r"
+            f"SCH|A-{number}\rPID|1||{number}^^^H^MR||{name}^Ann\rAIS|1|A|22511|20261215090000\r"
+        )
+
+    path = tmp_path_factory.mktemp("charsets") / "two.hl7"
+    path.write_bytes(b"".join(message(n, d, name).encode(c) for n, (d, c, name) in enumerate((found, other), 1)))
+    records = list(read_hl7(path, "two.hl7", Hl7Settings(), lambda _code: True))
+    assert all(isinstance(r, RawRecord) for r in records)
+    assert [r.fields["last_name"] for r in records if isinstance(r, RawRecord)] == [found[2], other[2]]

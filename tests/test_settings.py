@@ -19,10 +19,17 @@ def test_the_example_lists_valid_settings_and_the_defaults_suit_a_checkout() -> 
     example = load_settings({"PACKETGEN_SETTINGS": str(ROOT / "examples" / "settings.yaml")})
     assert example.content_root.resolve() == ROOT
     assert example.hl7.patient_note_types == ("PI",)
+    assert example.hl7.appointment_id == ("SCH-1", "SCH-2")
     assert example.listener.host == "127.0.0.1"
     defaults = Settings()
     assert defaults.content_root == project_root()
     assert defaults.database_url == f"sqlite:///{project_root() / 'var' / 'packetgen.sqlite'}"
+
+
+def test_one_field_for_the_appointment_id_is_a_list_of_one(tmp_path: Path) -> None:
+    (tmp_path / "site.yaml").write_text("hl7:\n  appointment_id: SCH-2\n  mrn_assigning_authorities: [MR]\n")
+    hl7 = load_settings({"PACKETGEN_SETTINGS": str(tmp_path / "site.yaml")}).hl7
+    assert (hl7.appointment_id, hl7.mrn_assigning_authorities) == (("SCH-2",), ("MR",))
 
 
 def test_the_environment_wins_over_the_file_and_paths_are_the_files(tmp_path: Path) -> None:
@@ -43,6 +50,12 @@ def test_the_environment_wins_over_the_file_and_paths_are_the_files(tmp_path: Pa
         ("listener:\n  port: 99999\n", {}, "{file}:2: listener.port: "),
         ("timezone: Mars/Olympus\n", {}, "{file}:1: timezone: expected an IANA time zone such as America/Chicago"),
         ("hl7:\n  nte_types: [PI]\n", {}, "{file}:2: hl7.nte_types: unknown field"),
+        (
+            "hl7:\n  appointment_id: [SCH-2, visit]\n",
+            {},
+            "{file}:2: hl7.appointment_id[1]: expected an HL7 field such as SCH-2 or PV1-19 (or SCH-2.1)",
+        ),
+        ("hl7:\n  appointment_id: []\n", {}, "{file}:2: hl7.appointment_id: expected at least one entry"),
         ("", {"PACKETGEN_WORKERS": "many"}, "PACKETGEN_WORKERS: workers: expected a whole number"),
     ],
 )

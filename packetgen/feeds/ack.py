@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 ACCEPT, ERROR, REJECT = "AA", "AE", "AR"
@@ -19,35 +20,46 @@ _REQUIRED, _DATA, _UNSUPPORTED_TYPE = "101", "102", "200"
 
 
 def acknowledge(message: Any | None, code: str, errors: Sequence[str] = (), control_id: str = "") -> bytes:
-    """The ACK for a parsed message (or, when it could not be parsed, a bare one), as bytes."""
+    """The ACK for a message (parsed, or only its header when the rest could not be used) or, when not
+    even a header could be read, a bare one, as bytes. MSA-2 echoes the message's control id (MSH-10,
+    trimmed); MSH-7 is the time of the acknowledgement (UTC)."""
+    now = datetime.now(UTC).strftime("%Y%m%d%H%M%S+0000")
     if message is None:
-        text = f"MSH|^~\\&|PACKETGEN||||||ACK|{control_id}|P|2.5.1\rMSA|{code}|"
-        text += f"|{_plain(errors[0])}" if errors else ""
+        text = f"MSH|^~\\&|PACKETGEN||||{now}||ACK|ACK{control_id}|P|2.5.1\rMSA|{code}|{control_id}"
+        text += f"|{_plain(errors[0], control_id)}" if errors else ""
         return (text + "\r").encode()
-    ack = message.create_ack(ack_code=code, message_id=f"ACK{control_id or _control_id(message)}"[:20])
+    echoed = control_id or _control_id(message)
+    ack = message.create_ack(ack_code=code, message_id=f"ACK{echoed}"[:20])
+    ack.segment("MSH").assign_field(now, 7)
+    ack.segment("MSA").assign_field(message.escape(echoed), 2)
     if errors:
-        ack.segment("MSA").assign_field(message.escape(_plain(errors[0])), 3)
-    text = str(ack) + "".join(_err(message, error, code) + "\r" for error in errors)
+        ack.segment("MSA").assign_field(message.escape(_plain(errors[0], echoed)), 3)
+    text = str(ack) + "".join(_err(message, error, code, echoed) + "\r" for error in errors)
     return text.encode("utf-8")
 
 
-def _err(message: Any, error: str, code: str) -> str:
+def _err(message: Any, error: str, code: str, control_id: str) -> str:
     """ERR: location (ERR-2), HL7 error code (ERR-3), severity (ERR-4), user message (ERR-8)."""
     field, component = message.separators[1], message.separators[3]
-    where = _LOCATION.search(error.split(": ")[1] if ": " in error else "")
+    plain = _plain(error, control_id)
+    where = _LOCATION.match(plain)
     location = component.join([where[1], "1", where[2]]) if where else ""
     condition = _UNSUPPORTED_TYPE if code == REJECT else _REQUIRED if "missing" in error else _DATA
     parts = ["ERR", "", location, component.join([condition, "", "HL70357"]), "E", "", "", ""]
-    return str(field.join([*parts, str(message.escape(_plain(error)))]))
+    return str(field.join([*parts, str(message.escape(plain))]))
 
 
-def _plain(error: str) -> str:
-    """The error without its `inbox:17:` place (the sender knows which message it sent)."""
-    return re.sub(r"^\S+?:\S+?: ", "", error, count=1)
+def _plain(error: str, control_id: str = "") -> str:
+    """The error without its `mllp:CONTROL-ID:` place (the sender knows which message it sent); an
+    error about another file (a content file that is unavailable) keeps its `PATH:LINE:`."""
+    for place in (f"mllp:{control_id}: ", "mllp:?: ", "mllp: "):
+        if error.startswith(place):
+            return error[len(place) :]
+    return error
 
 
 def _control_id(message: Any) -> str:
     try:
-        return str(message.segment("MSH")(10))
+        return str(message.segment("MSH")(10)).strip()
     except (KeyError, IndexError):
         return ""

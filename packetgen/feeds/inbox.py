@@ -41,6 +41,18 @@ def waiting(session: Session, limit: int = 64) -> Sequence[InboxMessage]:
     return session.scalars(query).all()
 
 
+def latest_accepted(session: Session, appointment_id: str) -> InboxMessage | None:
+    """The last message for an appointment that was acknowledged AA (waiting or made): the patient a
+    later message for that appointment must be for."""
+    query = (
+        select(InboxMessage)
+        .where(InboxMessage.appointment_id == appointment_id, InboxMessage.state.in_((STORED, DONE)))
+        .order_by(InboxMessage.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
 def finish(session: Session, message_id: int, state: str, result: str) -> None:
     """Record what became of a message (its manifest line)."""
     row = session.get(InboxMessage, message_id)

@@ -29,13 +29,16 @@ from typing import Any
 import hl7
 from hl7.mllp import InvalidBlockError, start_hl7_server
 
+from ..batch import different_patient
 from ..build import Generator, make_generator
 from ..checks import check_appointment
-from ..errors import InputErrors, PacketgenError, SourcePos
+from ..errors import InputErrors, PacketError, PacketgenError, SourcePos
 from ..intake import match_content
+from ..intake.hl7_charset import decode_message
 from ..intake.hl7_framing import split_messages
 from ..intake.raw import RawRecord, RecordFailure
 from ..intake.siu import read_siu
+from ..library import Library
 from ..manifest import Entry, ManifestAppender
 from ..pool import prepare
 from ..render import load_fonts
@@ -80,11 +83,12 @@ class Listener:
         layout_name: str | None = None,
         today: date | None = None,
         allow_overdue: bool = False,
+        library: Library | None = None,
     ) -> None:
         self.settings, self.store, self.out_dir = settings, store, out_dir
         out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.generator: Generator = make_generator(
-            settings, out_dir, layout_name, today=today, allow_overdue=allow_overdue
+            settings, out_dir, layout_name, library, today=today, allow_overdue=allow_overdue
         )
         self.manifest = ManifestAppender(out_dir)
         self.processor = Processor(self.generator, settings.hl7, store, self.manifest, workers, today)
@@ -112,30 +116,36 @@ class Listener:
             message_id = row.id
         if verdict.code != ACCEPT:
             place = f"mllp:{verdict.control_id or message_id}"
-            self.manifest.write(Entry(place, verdict.appointment_id, "error", error="\n".join(verdict.errors)))
+            error = "\n".join(verdict.errors)
+            self.manifest.write(
+                Entry(place, verdict.appointment_id, "error", error=error, event=verdict.message_type or None)
+            )
         else:
             self.processor.wake()
-        return acknowledge(verdict.message, verdict.code, verdict.errors, verdict.control_id or str(message_id))
+        return acknowledge(verdict.message, verdict.code, verdict.errors, verdict.control_id)
 
     def _judge(self, block: bytes) -> Verdict:
-        try:
-            text = block.decode("utf-8")
-        except UnicodeDecodeError:
-            return Verdict(REJECT, ("mllp: not UTF-8 text",))
+        text = block.decode("latin-1")  # every byte a character: enough to find the header
         pieces = list(split_messages(text))
+        header = _header(pieces)
+        control_id = str(header.segment("MSH")(10)).strip() if header is not None else ""
+        kind = _message_type(header)
         if len(pieces) != 1 or pieces[0].problem:
-            return Verdict(REJECT, ("mllp: expected one HL7 message in the frame",))
-        try:
-            message = hl7.parse(pieces[0].text)
-            control_id = str(message.segment("MSH")(10))
-        except Exception:  # python-hl7 raises several kinds for text that is not HL7
-            return Verdict(REJECT, ("mllp: MSH: not a readable HL7 message",))
-        kind = f"{message.extract_field('MSH', 1, 9, 1, 1)}^{message.extract_field('MSH', 1, 9, 1, 2)}"
+            return Verdict(REJECT, ("mllp: expected one HL7 message in the frame",), header, control_id, kind)
         place = SourcePos("mllp", control_id or "?")
+        decoded = decode_message(pieces[0].text)
+        if decoded.text is None:
+            error = str(PacketError(place, decoded.field, decoded.problem or ""))
+            return Verdict(REJECT, (error,), header, control_id, kind)
+        try:
+            message = hl7.parse(decoded.text)
+            message.segment("MSH")
+        except Exception:  # python-hl7 raises several kinds for text that is not HL7
+            return Verdict(REJECT, ("mllp: MSH: not a readable HL7 message",), header, control_id, kind)
         if not kind.startswith("SIU^"):
             return Verdict(REJECT, (f"{place}: MSH-9: expected an SIU message, got {kind}",), message, control_id, kind)
         record = read_siu(message, place, self.settings.hl7, self.generator.library.is_procedure)
-        errors = self._check(record)
+        errors = self._check(record) or self._same_patient(record)
         appointment_id = record.appointment_id
         return Verdict(ERROR if errors else ACCEPT, errors, message, control_id, kind, appointment_id)
 
@@ -154,6 +164,18 @@ class Listener:
         except PacketgenError as exc:
             return tuple(exc.lines())
         return ()
+
+    def _same_patient(self, record: RawRecord | RecordFailure) -> tuple[str, ...]:
+        """A message may change an appointment only for the patient of the messages accepted for it
+        before: one naming another MRN is an error, and the earlier packet stays as it was."""
+        if isinstance(record, RecordFailure) or not record.appointment_id or not record.fields.get("mrn"):
+            return ()
+        with self.store.reading() as session:
+            earlier = inbox.latest_accepted(session, record.appointment_id)
+            raw = earlier.raw if earlier is not None else None
+        if raw is None or patient_of(raw, self.settings.hl7) in (None, record.fields["mrn"]):
+            return ()
+        return (str(different_patient(record, "an earlier message for this appointment")),)
 
     # ---- the server ----
 
@@ -197,6 +219,39 @@ class Listener:
         """Stop accepting (safe from any thread or a signal handler)."""
         if self._loop is not None and self._server is not None:
             self._loop.call_soon_threadsafe(self._server.close)
+
+
+def patient_of(raw: bytes, settings: Any) -> str | None:
+    """The MRN a stored message names (None if it cannot be read now)."""
+    decoded = decode_message(raw.decode("latin-1"))
+    try:
+        message = hl7.parse(decoded.text or "")
+    except Exception:  # stored as received: it may not parse
+        return None
+    found = read_siu(message, SourcePos("mllp", None), settings, lambda _name: False)
+    mrn = found.fields.get("mrn") if isinstance(found, RawRecord) else None
+    return str(mrn) if mrn else None
+
+
+def _header(pieces: list[Any]) -> Any:
+    """The first message's MSH segment parsed on its own (None if there is none to read): an
+    acknowledgement echoes its control id even when the rest of the frame cannot be used."""
+    first = next((p.text for p in pieces if p.problem is None and p.text), "")
+    try:
+        header = hl7.parse(first.split("\r", 1)[0])
+        header.segment("MSH")(10)
+    except Exception:  # not HL7 at all
+        return None
+    return header
+
+
+def _message_type(header: Any) -> str:
+    if header is None:
+        return ""
+    try:
+        return f"{header.extract_field('MSH', 1, 9, 1, 1)}^{header.extract_field('MSH', 1, 9, 1, 2)}".strip()
+    except (KeyError, IndexError):
+        return ""
 
 
 def start_in_thread(listener: Listener, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int, threading.Thread]:

@@ -21,6 +21,7 @@ from ..assemble import write_print_run
 from ..batch import Task, run_task
 from ..build import Generator
 from ..errors import SourcePos
+from ..intake.hl7_charset import decode_message
 from ..intake.hl7_file import read_message
 from ..intake.raw import RecordFailure
 from ..manifest import Entry, ManifestAppender
@@ -128,8 +129,9 @@ class Processor:
             if appointment_id is not None and appointment_id in busy:
                 continue  # an earlier message of this appointment is in hand: keep their order
             busy.add(appointment_id)
-            place = SourcePos("mllp", control_id or str(message_id))
-            record = read_message(raw.decode("utf-8"), place, self.hl7, self.generator.library.is_procedure)
+            place = SourcePos("mllp", (control_id or "").strip() or str(message_id))
+            text = decode_message(raw.decode("latin-1")).text or ""  # judged decodable when it was received
+            record = read_message(text, place, self.hl7, self.generator.library.is_procedure)
             if isinstance(record, RecordFailure):  # judged at receipt; the content may have changed since
                 error = "\n".join(str(e) for e in record.errors)
                 self._record(Entry(str(place), appointment_id, "error", error=error), message_id)

@@ -58,5 +58,5 @@ def read_batch(path: Path, options: ReadOptions) -> tuple[str, Iterator[RawRecor
 
         return kind, read_fhir(path, shown, options.fhir, options.is_procedure)
     if kind == "hl7":
-        return kind, read_hl7(path, shown, options.hl7, options.is_procedure, options.encoding or "utf-8-sig")
+        return kind, read_hl7(path, shown, options.hl7, options.is_procedure, options.encoding)
     return kind, read_csv(path, shown, options.columns, options.encoding or "utf-8-sig")

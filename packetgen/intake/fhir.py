@@ -26,7 +26,7 @@ from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
 from ..errors import PacketError, SourcePos, UnusableInput
 from ..settings import FhirSettings
-from .fhir_people import Actors, resolve_actors, typed
+from .fhir_people import Actors, Index, id_in_url, resolve_actors, typed
 from .raw import RawRecord, RecordFailure, instruction_lines
 
 MAKES = {"booked", "arrived", "checked-in", "fulfilled"}
@@ -38,7 +38,7 @@ SKIPS = {
     "pending": "pending, not yet booked",
     "waitlist": "on a waiting list, not yet booked",
 }
-PATIENT_FIELDS = ("mrn", "first_name", "last_name", "name", "date_of_birth", "language", "email")
+PATIENT_FIELDS = ("mrn", "first_name", "last_name", "name", "name_suffix", "date_of_birth", "language", "email")
 CANCELS = {"cancelled", "noshow", "entered-in-error"}
 LABELS = {
     "appointment_id": "id",
@@ -51,6 +51,7 @@ LABELS = {
     "last_name": "name.family",
     "first_name": "name.given",
     "name": "name.text",
+    "name_suffix": "name.suffix",
     "date_of_birth": "birthDate",
     "language": "communication.language",
     "email": "telecom (system email)",
@@ -88,21 +89,24 @@ def _load(path: Path, shown: str) -> Resource:
     return bundle
 
 
-def _index(bundle: Resource) -> dict[str, Resource]:
+def _index(bundle: Resource) -> Index:
     """Resources by every name a reference may use: fullUrl and Type/id."""
-    index: dict[str, Resource] = {}
-    for entry in bundle.get("entry") or []:
+    index = Index()
+    for number, entry in enumerate(bundle.get("entry") or []):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             continue
-        if entry.get("fullUrl"):
-            index[str(entry["fullUrl"])] = resource
+        kind = resource.get("resourceType")
+        url = str(entry.get("fullUrl") or "")
+        if url:
+            index[url], index.urls[id(resource)] = resource, url
         if resource.get("id"):
-            index[f"{resource.get('resourceType')}/{resource['id']}"] = resource
+            index[f"{kind}/{resource['id']}"] = resource
+        index.names[id(resource)] = f"{kind}/{resource['id']}" if resource.get("id") else url or f"entry[{number}]"
     return index
 
 
-def _encounters(index: dict[str, Resource]) -> dict[int, tuple[str, str]]:
+def _encounters(index: Index) -> dict[int, tuple[str, str]]:
     """The visit number of each Appointment an Encounter in the Bundle names (`Encounter.appointment`):
     its official identifier (else its first), by the Appointment resource it references."""
     found: dict[int, tuple[str, str]] = {}
@@ -114,41 +118,51 @@ def _encounters(index: dict[str, Resource]) -> dict[int, tuple[str, str]]:
         for reference in resource.get("appointment") or []:
             target = index.get(str(reference.get("reference", ""))) if isinstance(reference, dict) else None
             if target is not None:
-                found.setdefault(id(target), (str(identifiers[0]["value"]), f"Encounter/{resource.get('id', '?')}"))
+                found.setdefault(id(target), (str(identifiers[0]["value"]), index.name(resource)))
     return found
 
 
 def _appointment(
     resource: Resource,
-    index: dict[str, Resource],
+    index: Index,
     shown: str,
     settings: FhirSettings,
     is_procedure: Callable[[str], bool],
 ) -> RawRecord | RecordFailure:
-    place = SourcePos(shown, f"Appointment/{resource.get('id', '?')}")
+    place = SourcePos(shown, index.name(resource))
+    # A message Bundle names its entries by fullUrl (`urn:uuid:…`) and may give no id: the fullUrl's.
+    url = index.urls.get(id(resource))
+    own_id = resource.get("id") or (id_in_url(url) if url else None)
     appt = typed(FhirAppointment, resource, place)
     if isinstance(appt, RecordFailure):
-        return RecordFailure(place, appt.errors, resource.get("id"))
+        return RecordFailure(place, appt.errors, own_id)
     status = str(appt.status or "")
     if status in SKIPS:
         warning = f"{place}: warning: status: the appointment is {SKIPS[status]}; skipped"
-        only_id = {"appointment_id": appt.id} if appt.id else {}
+        only_id = {"appointment_id": own_id} if own_id else {}
         return RawRecord(place, only_id, warnings=(warning,), skip=SKIPS[status], cancels=status in CANCELS)
-    actors = resolve_actors(appt, index, shown)
+    actors = resolve_actors(appt, index, shown, place)
     if isinstance(actors, RecordFailure):
-        return RecordFailure(place, actors.errors, appt.id)
-    return _record(appt, actors, place, settings, is_procedure)
+        return RecordFailure(place, actors.errors, own_id)
+    labels = LABELS if resource.get("id") else {**LABELS, "appointment_id": "fullUrl"}
+    return _record(appt, own_id, actors, place, settings, is_procedure, labels)
 
 
 def _record(
-    appt: Any, actors: Actors, place: SourcePos, settings: FhirSettings, is_procedure: Callable[[str], bool]
+    appt: Any,
+    own_id: str | None,
+    actors: Actors,
+    place: SourcePos,
+    settings: FhirSettings,
+    is_procedure: Callable[[str], bool],
+    labels: dict[str, str],
 ) -> RawRecord | RecordFailure:
     patient = actors.patient_fields(settings)
     if isinstance(patient, RecordFailure):
-        return RecordFailure(place, patient.errors, appt.id)
+        return RecordFailure(place, patient.errors, own_id)
     warnings = [*patient.warnings]
     fields: dict[str, Any] = {
-        "appointment_id": appt.id,
+        "appointment_id": own_id,
         "start": appt.start.isoformat(timespec="seconds") if appt.start else None,
         "procedure": _procedure(appt, is_procedure),
         "instructions": instruction_lines(appt.patientInstruction or ""),
@@ -170,7 +184,7 @@ def _record(
         {k: v for k, v in fields.items() if v not in (None, "", [])},
         lines,
         warnings=tuple(warnings),
-        labels=LABELS,
+        labels=labels,
         provider_optional=True,
         provider_from=provider_from,
     )

@@ -23,6 +23,32 @@ from ..settings import FhirSettings
 from .raw import RecordFailure, usable_language
 
 Resource = dict[str, Any]
+
+
+class Index(dict[str, Resource]):
+    """A Bundle's resources by every name a reference may use (fullUrl and Type/id), and the name
+    each is called by in errors: `Type/id`, else its fullUrl (a message Bundle's `urn:uuid:…`), else
+    its entry's place (`entry[3]`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[int, str] = {}
+        self.urls: dict[int, str] = {}
+        """Each resource's fullUrl, where its entry has one."""
+
+    def name(self, resource: Resource) -> str:
+        return self.names.get(id(resource)) or str(resource.get("resourceType", "resource"))
+
+
+def id_in_url(url: str) -> str:
+    """The id a fullUrl gives its resource: the last segment of `…/Type/id`, or what follows
+    `urn:uuid:` or `urn:oid:`."""
+    for scheme in ("urn:uuid:", "urn:oid:"):
+        if url.startswith(scheme):
+            return url[len(scheme) :]
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
 PEOPLE = ("Practitioner", "PractitionerRole")
 # participant.type codes (v3 ParticipationType) by preference for the performing provider
 _RANK = {"PPRF": 0, "ATND": 1, "SPRF": 1, "PART": 1, "": 2}
@@ -46,8 +72,14 @@ def _element(loc: tuple[int | str, ...]) -> str:
 def _fhir_message(error: Any) -> str:
     """Pydantic's message about a FHIR element, without the value it was given."""
     kind, text = error["type"], str(error.get("msg", ""))
+    element = str(error["loc"][-1]) if error.get("loc") else ""
+    stu3 = "; this looks like an STU3 resource (expected FHIR R4)"
     if kind == "extra_forbidden":
-        return "not an element of this resource in FHIR R4"
+        return "not an element of this resource in FHIR R4" + (stu3 if element in _STU3_ONLY else "")
+    if kind == "list_type":
+        return "expected a list (FHIR R4 repeats this element)" + (stu3 if element in _STU3_SINGLE else "")
+    if kind in _PLAIN:
+        return _PLAIN[kind]
     if kind == "missing" or text.endswith("is required."):
         return "required field is missing"
     if "Instant" in text:
@@ -58,7 +90,26 @@ def _fhir_message(error: Any) -> str:
         return "expected a FHIR date (YYYY-MM-DD)"
     value = error.get("input")
     text = text.removeprefix("Value error, ")
+    if text.startswith("Input should be "):  # pydantic's words: said as ours
+        text = "expected " + text.removeprefix("Input should be ").split(",")[0]
     return text if value is None or str(value) not in text else "not a valid value for this element"
+
+
+# Elements that FHIR STU3 had and R4 renamed or removed (Appointment.reason became reasonCode,
+# indication reasonReference, incomingReferral basedOn), and elements STU3 gave once and R4 repeats.
+_STU3_ONLY = {"indication", "reason", "incomingReferral", "animal"}
+_STU3_SINGLE = {"serviceCategory"}
+_PLAIN = {
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "dict_type": "expected an object",
+    "model_type": "expected an object",
+    "model_attributes_type": "expected an object",
+    "json_invalid": 'expected an object (a FHIR Reference is {"reference": "Type/id"})',
+}
 
 
 @dataclass(frozen=True)
@@ -98,9 +149,8 @@ class Actors:
         return PatientFields({k: v for k, v in fields.items() if v}, tuple(warnings))
 
 
-def resolve_actors(appt: Any, index: dict[str, Resource], shown: str) -> Actors | RecordFailure:
+def resolve_actors(appt: Any, index: Index, shown: str, place: SourcePos) -> Actors | RecordFailure:
     """The patient, the performing provider and the location among the participants."""
-    place = SourcePos(shown, f"Appointment/{appt.id}")
     patient: tuple[str, Resource] | None = None
     people: list[tuple[int, int, str, str, str]] = []  # (rank, order, name, reference, participant type)
     location: tuple[str, str] | None = None
@@ -113,7 +163,7 @@ def resolve_actors(appt: Any, index: dict[str, Resource], shown: str) -> Actors 
         kind = str(target.get("resourceType")) if target else (reference.split("/")[0] if "/" in reference else "")
         kind = kind or str(actor.type or "")
         if kind == "Patient" and target is not None and patient is None:
-            patient = (f"Patient/{target.get('id', '?')}", target)
+            patient = (index.name(target), target)
         elif kind in PEOPLE and (rank := _rank(participant)) is not None:  # a referrer is never read
             found = _person(kind, target, actor, index, shown)
             if isinstance(found, RecordFailure):
@@ -123,7 +173,7 @@ def resolve_actors(appt: Any, index: dict[str, Resource], shown: str) -> Actors 
         elif kind == "Location" and location is None:
             place_name = _location_name(target, actor)
             if place_name:
-                location = (place_name, f"Location/{target.get('id', '?')}" if target else reference)
+                location = (place_name, index.name(target) if target else reference)
     if patient is None:
         return RecordFailure(place, (PacketError(place, "participant", "no Patient participant found in the Bundle"),))
     actors = Actors(shown, patient[1], patient[0])
@@ -147,12 +197,12 @@ def _rank(participant: Any) -> int | None:
 
 
 def _person(
-    kind: str, target: Resource | None, actor: Any, index: dict[str, Resource], shown: str
+    kind: str, target: Resource | None, actor: Any, index: Index, shown: str
 ) -> tuple[str, str] | RecordFailure | None:
     """(printed name, reference) of a Practitioner or a PractitionerRole's practitioner."""
     if target is None:  # not in the Bundle: its reference says what it is; print its display
         return (str(actor.display), str(actor.reference or kind)) if actor.display else None
-    ref = f"{kind}/{target.get('id', '?')}"
+    ref = index.name(target)
     model = typed(Practitioner if kind == "Practitioner" else PractitionerRole, target, SourcePos(shown, ref))
     if isinstance(model, RecordFailure):
         return model
@@ -219,12 +269,15 @@ def _mrn(patient: Any, settings: FhirSettings) -> str | None:
 
 
 def _name(patient: Any) -> dict[str, str | None]:
+    """The chosen HumanName's family, given names and suffix (`Jr`, which tells a father from his son);
+    its prefix (`Mr.`, `Dr.`) is a title, not printed on a patient's identifiers."""
     chosen = _preferred(patient.name or [])
     if chosen is None:
         return {}
     if chosen.family or chosen.given:
-        return {"last_name": chosen.family, "first_name": " ".join(chosen.given or []) or None}
-    return {"name": chosen.text}  # only text: printed as given
+        suffix = " ".join(str(s) for s in chosen.suffix or []) or None
+        return {"last_name": chosen.family, "first_name": " ".join(chosen.given or []) or None, "name_suffix": suffix}
+    return {"name": chosen.text}  # only text: printed as given (a suffix is already in it)
 
 
 def _language(patient: Any, place: SourcePos, warnings: list[str]) -> str | None:

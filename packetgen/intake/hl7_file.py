@@ -1,6 +1,7 @@
 """HL7 v2 SIU files: one or many messages, framed or batched as interface engines write them.
 
-Cutting the file into messages is `hl7_framing`'s job; parsing and unescaping
+Cutting the file into messages is `hl7_framing`'s job, decoding each by its
+declared character set (MSH-18) `hl7_charset`'s; parsing and unescaping
 (`\\T\\` → `&`, `\\.br\\` → a line break) are python-hl7's; where each field
 lives is `siu`'s. Records are named by message number (1-based).
 """
@@ -14,6 +15,7 @@ import hl7
 
 from ..errors import PacketError, SourcePos
 from ..settings import Hl7Settings
+from .hl7_charset import declared_charset, decode_message
 from .hl7_framing import split_messages
 from .raw import RawRecord, RecordFailure, check_encoding
 from .siu import read_siu
@@ -24,18 +26,28 @@ def read_hl7(
     shown: str,
     settings: Hl7Settings,
     is_procedure: Callable[[str], bool],
-    encoding: str = "utf-8-sig",
+    encoding: str | None = None,
 ) -> Iterator[RawRecord | RecordFailure]:
-    """Yield one record per message (and a failure for each framing or batch-count problem)."""
-    check_encoding(path, shown, encoding)
-    with path.open("r", encoding=encoding, newline="") as handle:
-        text = handle.read()
-    for piece in split_messages(text):
+    """Yield one record per message (and a failure for each framing, batch-count or character-set
+    problem). Each message is decoded by its MSH-18, or by `encoding` when the user names one; a
+    file in which no message declares a character set must be UTF-8 as a whole (else it is refused
+    before any packet, with a hint)."""
+    if encoding:
+        check_encoding(path, shown, encoding)
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    pieces = list(split_messages(raw.decode("latin-1")))  # every byte a character: the delimiters are ASCII
+    if not encoding and not any(declared_charset(p.text) for p in pieces if p.problem is None):
+        check_encoding(path, shown, "utf-8-sig")
+    for piece in pieces:
         place = SourcePos(shown, piece.number)
         if piece.problem is not None:
             yield RecordFailure(place, (PacketError(place, piece.field, piece.problem),))
             continue
-        yield read_message(piece.text, place, settings, is_procedure)
+        decoded = decode_message(piece.text, encoding)
+        if decoded.text is None:
+            yield RecordFailure(place, (PacketError(place, decoded.field, decoded.problem or ""),))
+            continue
+        yield read_message(decoded.text, place, settings, is_procedure)
 
 
 def read_message(

@@ -40,6 +40,9 @@ class RawRecord:
     """A feed may name no performing person: the consent then leaves the name to be written in."""
     provider_from: str | None = None
     """Which of several people the provider was chosen from, and why (`AIP 2 (AIP-4 PP)`)."""
+    missing_because: dict[str, str] = field(default_factory=dict)
+    """Per required field the reader could not fill, why, where that says more than "required field
+    is missing" (an MRN passed over for want of a site setting)."""
 
     @property
     def appointment_id(self) -> str | None:
@@ -53,7 +56,7 @@ class RawRecord:
 
     def appointment(self, today: date) -> Appointment:
         """Validate into an Appointment (InputErrors naming each bad field where it was read)."""
-        return from_located(self.located(), today, self.labels, self.provider_optional)
+        return from_located(self.located(), today, self.labels, self.provider_optional, self.missing_because)
 
 
 @dataclass(frozen=True)

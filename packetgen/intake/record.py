@@ -20,24 +20,63 @@ def read_appointment_file(path: Path, library: Library, today: date) -> tuple[Ap
     return appointment, match_content(appointment, library)
 
 
+OPTIONAL = ("email", "encounter", "language", "site")
+"""Fields whose unusable value is a warning and is left out (the packet is made without it)."""
+
+
 def from_located(
-    located: Located, today: date, labels: dict[str, str] | None = None, provider_optional: bool = False
+    located: Located,
+    today: date,
+    labels: dict[str, str] | None = None,
+    provider_optional: bool = False,
+    missing_because: dict[str, str] | None = None,
 ) -> Appointment:
     """Validate parsed data as an appointment and remember each field's line (and, for feeds, the
-    segment-field or element each was read from, `labels`). Every problem is reported at once."""
+    segment-field or element each was read from, `labels`). Every problem is reported at once.
+    An unusable value of an `OPTIONAL` field never refuses the record: it is left out, with a warning."""
     labels = labels or {}
+    reasons = missing_because or {}
     errors = [
-        PacketError(located.pos((name,)), labels.get(name, name), "required field is missing")
+        PacketError(located.pos((name,)), labels.get(name, name), reasons.get(name, "required field is missing"))
         for name in _missing(located.data, provider_optional)
     ]
+    warnings: list[str] = []
     try:
         appointment = validate(located, Appointment, {"today": today})
     except InputErrors as exc:
-        raise InputErrors([*errors, *(_relabel(e, labels) for e in exc.errors)]) from None
+        dropped = [e for e in exc.errors if _top(e) in OPTIONAL]  # in the errors' order: by line, then field
+        errors += [_relabel(_because(e, reasons), labels) for e in exc.errors if _top(e) not in OPTIONAL]
+        if not dropped or errors or not isinstance(located.data, dict):
+            raise InputErrors([*errors, *(_relabel(e, labels) for e in dropped)]) from None
+        warnings = [_left_out(_relabel(e, labels)) for e in dropped]
+        kept = {k: v for k, v in located.data.items() if k not in {_top(e) for e in dropped}}
+        located = Located(kept, located.path, located.lines, located.digest)
+        appointment = validate(located, Appointment, {"today": today})
     InputErrors.raise_if_any(errors)
+    return _placed(appointment, located, labels, warnings)
+
+
+def _because(error: PacketError, reasons: dict[str, str]) -> PacketError:
+    """A missing field's error saying why the reader found none, where it knows."""
+    if error.message != "required field is missing" or _top(error) not in reasons:
+        return error
+    return PacketError(error.pos, error.field, reasons[_top(error)])
+
+
+def _placed(appointment: Appointment, located: Located, labels: dict[str, str], warnings: list[str]) -> Appointment:
     origin = {name: located.pos((name,)) for name in Appointment.model_fields}
     origin[""] = located.pos()
-    return appointment.with_origin(origin, labels)
+    return appointment.with_origin(origin, labels, tuple(warnings))
+
+
+def _top(error: PacketError) -> str:
+    return error.field.split(".")[0].split("[")[0]
+
+
+def _left_out(error: PacketError) -> str:
+    field = f" {error.field}:" if error.field else ""
+    what = "English was used" if _top(error) == "language" else "left out (the packet is made without it)"
+    return f"{error.pos}: warning:{field} {error.message}; {what}"
 
 
 def _missing(data: object, provider_optional: bool) -> list[str]:
@@ -52,7 +91,7 @@ def _missing(data: object, provider_optional: bool) -> list[str]:
 
 
 def _relabel(error: PacketError, labels: dict[str, str]) -> PacketError:
-    top = error.field.split(".")[0].split("[")[0]
+    top = _top(error)
     if top not in labels:
         return error
     return PacketError(error.pos, labels[top] + error.field[len(top) :], error.message)
@@ -60,12 +99,13 @@ def _relabel(error: PacketError, labels: dict[str, str]) -> PacketError:
 
 def match_content(appointment: Appointment, library: Library) -> Content:
     """The content for the appointment's procedure, in the patient's language where a translation
-    exists (else the source language); its flags must be ones the content declares."""
+    exists (else the source language); its flags must be ones the content declares. A procedure or
+    translation whose file has errors is unavailable: InputErrors with that file's errors."""
     content = library.find_procedure(appointment.procedure)
     if content is None:
         found = appointment.procedure
         shown = f" '{found}'" if re.fullmatch(r"[A-Za-z0-9._ -]{1,24}", found) else ""  # a code, never free text
-        message = f"unknown procedure{shown}; expected one of: {library.procedure_names()}"
+        message = f"unknown procedure{shown}; expected one of: {library.procedure_names()}{library.unavailable_note()}"
         raise InputErrors([PacketError(appointment.pos("procedure"), appointment.label("procedure"), message)])
     unknown = [flag for flag in appointment.flags if flag not in content.flags]
     if unknown:

@@ -4,7 +4,9 @@
   S15 cancelled, S16 discontinued, S17 deleted and S26 no-show skip it (and remove
   an earlier one); other SIU events change resources, not the appointment.
 - Start: the service's own start AIS-4, then TQ1-7, then SCH-11.4 (deprecated
-  since v2.5); when those present disagree, a warning names both fields.
+  since v2.5), then the starts of the resources booked with the service (AIL-6,
+  AIP-6, AIG-8); when any of those present disagrees with the one used, a
+  warning names both fields.
 - Patient instructions: only NTEs whose comment type NTE-4 is `PI` (table 0364,
   or the site's `hl7.patient_note_types`), or NTEs under segments the site names;
   every other NTE is a staff note and never prints.
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -42,6 +45,7 @@ LABELS = {
     "instructions": "NTE-3",
     "encounter": "PV1-19",
     "email": "PID-13 (XTN-4)",
+    "name_suffix": "PID-5.4",
 }
 
 
@@ -51,8 +55,8 @@ def read_siu(
     """The record one parsed message holds (or why it holds none)."""
     kind, event = _get(message, "MSH", 9, 1).upper(), _get(message, "MSH", 9, 2).upper()
     name = f"{kind}^{event}"
-    placer = _get(message, "SCH", 1, 1)
-    appointment_id = placer or _get(message, "SCH", 2, 1)
+    appointment_id, id_from = appointment_id_of(message, settings)
+    mrn, mrn_problem = _mrn(message, settings)
     if kind != "SIU":
         return RecordFailure(place, (PacketError(place, "MSH-9", f"expected an SIU message, got {name}"),))
     if event in SKIPS or event not in MAKES:
@@ -60,12 +64,19 @@ def read_siu(
             f"the appointment was {SKIPS[event]}" if event in SKIPS else "it changes resources, not the appointment"
         )
         warning = f"{place}: warning: MSH-9: {name}: {reason}; skipped"
-        only_id = {"appointment_id": appointment_id} if appointment_id else {}
+        # The MRN too: a cancellation may remove an earlier packet only for the same patient.
+        only_id = {k: v for k, v in (("appointment_id", appointment_id), ("mrn", mrn)) if v}
         return RawRecord(
-            place, only_id, warnings=(warning,), event=name, skip=SKIPS.get(event, "not read"), cancels=event in SKIPS
+            place,
+            only_id,
+            warnings=(warning,),
+            labels=dict(LABELS, appointment_id=id_from),
+            event=name,
+            skip=SKIPS.get(event, "not read"),
+            cancels=event in SKIPS,
         )
     warnings: list[str] = []
-    labels = dict(LABELS, appointment_id="SCH-1" if placer else "SCH-2")
+    labels = dict(LABELS, appointment_id=id_from)
     ais = _procedure_service(message, is_procedure)
     start, labels["start"] = _start(message, ais, place, warnings)
     provider, provider_from = _provider(message, settings, place, warnings)
@@ -74,7 +85,7 @@ def read_siu(
         "appointment_id": appointment_id,
         "start": start,
         "procedure": _get(message, "AIS", 3, 1, ais) or _get(message, "AIS", 3, 2, ais),
-        "mrn": _mrn(message),
+        "mrn": mrn,
         **_patient_name(message),
         "date_of_birth": _date(_get(message, "PID", 7, 1)),
         "language": _language(language, place, warnings),
@@ -84,6 +95,7 @@ def read_siu(
         "encounter": _get(message, "PV1", 19, 1),
         "email": _email(message),
     }
+    reasons = {"mrn": mrn_problem} if mrn_problem else {}
     kept = {k: v for k, v in fields.items() if v not in (None, "", [])}
     return RawRecord(
         place,
@@ -93,7 +105,20 @@ def read_siu(
         event=name,
         provider_optional=True,
         provider_from=provider_from,
+        missing_because=reasons,
     )
+
+
+def appointment_id_of(message: Any, settings: Hl7Settings) -> tuple[str, str]:
+    """The appointment id from the first of the site's `hl7.appointment_id` fields that has one, and
+    that field's name (the first named when none has)."""
+    for name in settings.appointment_id:
+        segment, _, rest = name.partition("-")
+        field, _, component = rest.partition(".")
+        value = _get(message, segment, int(field), int(component or 1))
+        if value:
+            return value, name
+    return "", settings.appointment_id[0]
 
 
 def _get(message: Any, segment: str, field: int, component: int, occurrence: int = 1, repetition: int = 1) -> str:
@@ -127,23 +152,49 @@ def _procedure_service(message: Any, is_procedure: Callable[[str], bool]) -> int
     return 1
 
 
+_RESOURCE_STARTS = {"AIL": 6, "AIP": 6, "AIG": 8}
+"""Where each resource segment holds its start (HL7 v2.5.1 chapter 10; AIG-6 is its quantity)."""
+
+
 def _start(message: Any, ais: int, place: SourcePos, warnings: list[str]) -> tuple[str | None, str]:
+    """The start by the documented precedence; a warning for every other start field that differs."""
     found = [
-        (label, value)
-        for label, value in (
-            ("AIS-4", _get(message, "AIS", 4, 1, ais)),
-            ("TQ1-7", _get(message, "TQ1", 7, 1)),
-            ("SCH-11.4", _get(message, "SCH", 11, 4)),
-        )
-        if value
+        ("AIS-4", _get(message, "AIS", 4, 1, ais)),
+        ("TQ1-7", _get(message, "TQ1", 7, 1)),
+        ("SCH-11.4", _get(message, "SCH", 11, 4)),
+        *_resource_starts(message, ais),
     ]
-    if not found:
+    present = [(label, value) for label, value in found if value]
+    if not present:
         return None, "AIS-4"
-    (used, value), *others = found
+    (used, value), *others = present
+    named: set[str] = set()
     for label, other in others:
-        if not _same_moment(value, other):
+        if label not in named and not _same_moment(value, other):
+            named.add(label)
             warnings.append(f"{place}: warning: {used}: {used} and {label} give different start times; {used} was used")
     return _timestamp(value), used
+
+
+def _resource_starts(message: Any, ais: int) -> list[tuple[str, str]]:
+    """AIL-6, AIP-6 and AIG-8 of the resources booked with the service (its RGS group; the whole
+    message when it has no RGS segments)."""
+    group, seen, owner = 0, dict.fromkeys(("AIS", *_RESOURCE_STARTS), 0), {}
+    for segment in message:
+        name = str(segment[0]).strip()
+        if name == "RGS":
+            group += 1
+        elif name in seen:
+            seen[name] += 1
+            owner[(name, seen[name])] = group
+    wanted = owner.get(("AIS", ais), 0)
+    starts = []
+    for name, field in _RESOURCE_STARTS.items():
+        for n in range(1, seen[name] + 1):
+            if owner[(name, n)] == wanted:
+                label = f"{name}-{field}" if seen[name] == 1 else f"{name}-{field} ({name} {n})"
+                starts.append((label, _get(message, name, field, 1, n)))
+    return starts
 
 
 def _same_moment(a: str, b: str) -> bool:
@@ -177,35 +228,66 @@ def _date(value: str) -> str:
     return f"{match.group(1)}-{match.group(2)}-{match.group(3)}" if match else value
 
 
-def _mrn(message: Any) -> str:
-    """PID-3's identifier of type MR (PID-3.5); a lone untyped identifier is taken as the MRN."""
+def _mrn(message: Any, settings: Hl7Settings) -> tuple[str, str | None]:
+    """PID-3's identifier of type MR (PID-3.5), else one from an assigning authority (PID-3.4) the
+    site names (`hl7.mrn_assigning_authorities`); a lone untyped identifier is taken as the MRN.
+    Else '' and, where untyped identifiers were passed over, why (naming the setting that would take one)."""
     count = _repetitions(message, "PID", 3)
+    authorities = {a.upper() for a in settings.mrn_assigning_authorities}
+    untyped: list[tuple[int, set[str]]] = []
     for repetition in range(1, count + 1):
-        if _get(message, "PID", 3, 5, repetition=repetition).upper() in ("MR", "MRN"):
-            return _get(message, "PID", 3, 1, repetition=repetition)
-    if count == 1 and not _get(message, "PID", 3, 5):
-        return _get(message, "PID", 3, 1)
-    return ""
+        kind = _get(message, "PID", 3, 5, repetition=repetition).upper()
+        if kind in ("MR", "MRN"):
+            return _get(message, "PID", 3, 1, repetition=repetition), None
+        if not kind:
+            untyped.append((repetition, _authority(message, repetition)))
+    for repetition, authority in untyped:
+        if authority & authorities:
+            return _get(message, "PID", 3, 1, repetition=repetition), None
+    if count == 1 and untyped:
+        return _get(message, "PID", 3, 1), None
+    named = sorted(a for _, found in untyped for a in found if re.fullmatch(r"[A-Za-z0-9._-]{1,20}", a))
+    if not named:
+        return "", None
+    return "", (
+        f"no identifier typed MR (PID-3.5); one assigned by '{named[0]}' (PID-3.4) has no type: if that "
+        f"authority assigns this site's medical record numbers, add it to hl7.mrn_assigning_authorities"
+    )
+
+
+def _authority(message: Any, repetition: int) -> set[str]:
+    """An identifier's assigning authority (CX-4, a HD): its namespace id and universal id."""
+    names = set()
+    for sub in (1, 2):
+        with contextlib.suppress(KeyError, IndexError):
+            names.add(str(message.extract_field("PID", 1, 3, repetition, 4, sub)).strip().upper())
+    return names - {""}
 
 
 def _email(message: Any) -> str:
-    """PID-13's Internet address (XTN-4), in the repetition whose equipment type (XTN-3) is `Internet`
-    or use code (XTN-2) `NET`, else the first repetition that has one."""
-    count = _repetitions(message, "PID", 13)
-    found = [r for r in range(1, count + 1) if _get(message, "PID", 13, 4, repetition=r)]
-    for repetition in found:
-        kind = (_get(message, "PID", 13, 2, repetition=repetition), _get(message, "PID", 13, 3, repetition=repetition))
-        if kind[0].upper() == "NET" or kind[1].upper() in ("INTERNET", "X.400"):
-            return _get(message, "PID", 13, 4, repetition=repetition)
-    return _get(message, "PID", 13, 4, repetition=found[0]) if found else ""
+    """PID-13's Internet address (XTN-4), in the repetition whose use code (XTN-2) is `NET` or whose
+    equipment type (XTN-3) is `Internet` or `X.400`; never a phone repetition's XTN-4."""
+    for repetition in range(1, _repetitions(message, "PID", 13) + 1):
+        use, kind = (_get(message, "PID", 13, c, repetition=repetition).upper() for c in (2, 3))
+        if use == "NET" or kind in ("INTERNET", "X.400"):
+            found = _get(message, "PID", 13, 4, repetition=repetition)
+            if found:
+                return found
+    return ""
 
 
 def _patient_name(message: Any) -> dict[str, str]:
-    """PID-5, the legal name (XPN.7 = L) where several are given."""
+    """PID-5, the legal name (XPN.7 = L) where several are given: family, given and further given
+    names, and the suffix (XPN.4, `JR`, `III`), which tells a father from his son. The prefix (XPN.5)
+    and degree (XPN.6) are titles, not part of the name on a wristband: not printed."""
     count = _repetitions(message, "PID", 5)
     chosen = next((r for r in range(1, count + 1) if _get(message, "PID", 5, 7, repetition=r) == "L"), 1)
     given = " ".join(p for p in (_get(message, "PID", 5, c, repetition=chosen) for c in (2, 3)) if p)
-    return {"last_name": _get(message, "PID", 5, 1, repetition=chosen), "first_name": given}
+    return {
+        "last_name": _get(message, "PID", 5, 1, repetition=chosen),
+        "first_name": given,
+        "name_suffix": _get(message, "PID", 5, 4, repetition=chosen),
+    }
 
 
 def _language(code: str, place: SourcePos, warnings: list[str]) -> str | None:
@@ -255,7 +337,7 @@ def _location(message: Any) -> str:
         description = _get(message, "AIL", 3, 9, n)
         parts = [p for p in (_get(message, "AIL", 3, c, n) for c in (1, 2, 3)) if p]
         if description or parts:
-            return description or ", ".join(parts)
+            return description or ", ".join(dict.fromkeys(parts))  # a value repeated in each component once
     return ""
 
 

@@ -79,6 +79,9 @@ class Appointment(Model):
     name: Text | None = None
     """The whole name as the source gives it, printed as it is, when it has no parts (a FHIR
     HumanName with only `text`)."""
+    name_suffix: Annotated[Text, Field(max_length=40)] | None = None
+    """What follows the name and tells people of one name apart (`Jr`, `III`; HL7 XPN.4, a FHIR
+    HumanName's `suffix`): printed with the family name wherever the name is ("Okafor Jr, James")."""
     date_of_birth: Annotated[date, BeforeValidator(parse_iso_date)]
     procedure: Text
     """A packet id, or one of the codes that packet lists."""
@@ -105,6 +108,7 @@ class Appointment(Model):
 
     _origin: dict[str, SourcePos] = PrivateAttr(default_factory=dict)
     _labels: dict[str, str] = PrivateAttr(default_factory=dict)
+    _warnings: tuple[str, ...] = PrivateAttr(default=())
 
     @field_validator("date_of_birth")
     @classmethod
@@ -137,18 +141,31 @@ class Appointment(Model):
         return self._labels.get(field, field)
 
     def printed_names(self) -> tuple[str, ...]:
-        """The patient's name as every page prints it: (last, first), or the whole name as given."""
+        """The patient's name as every page prints it: (last and suffix, first), or the whole name as
+        given (its suffix after it)."""
+        family = " ".join(p for p in (self.last_name, self.name_suffix) if p)
         if self.first_name and self.last_name:
-            return (self.last_name, self.first_name)
-        return (self.name or self.last_name or self.first_name or "",)
+            return (family, self.first_name)
+        if self.name:
+            return (" ".join(p for p in (self.name, self.name_suffix) if p),)
+        return (family or self.first_name or "",)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What reading the record found unusable and left out (`PATH:LINE: warning: …` lines)."""
+        return self._warnings
 
     def with_language(self, language: str) -> Appointment:
         """The same appointment in another language (`--language`), keeping its positions."""
-        return self.model_copy(update={"language": language}).with_origin(self._origin, self._labels)
+        copy = self.model_copy(update={"language": language})
+        return copy.with_origin(self._origin, self._labels, self._warnings)
 
-    def with_origin(self, origin: dict[str, SourcePos], labels: dict[str, str] | None = None) -> Appointment:
-        """Attach the input positions of each field, and the names of the places they were read from
-        (kept out of the schema)."""
+    def with_origin(
+        self, origin: dict[str, SourcePos], labels: dict[str, str] | None = None, warnings: tuple[str, ...] = ()
+    ) -> Appointment:
+        """Attach the input positions of each field, the names of the places they were read from, and
+        the warnings reading it gave (kept out of the schema)."""
         self._origin = dict(origin)
         self._labels = dict(labels or {})
+        self._warnings = tuple(warnings)
         return self

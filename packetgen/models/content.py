@@ -67,11 +67,12 @@ class Timing(Model):
     """A moment relative to the appointment's start, e.g. the night before."""
 
     days: int = 0
-    """Whole days from the appointment's date (negative: before)."""
+    """Calendar days from the appointment's date, at the same clock time (negative: before)."""
     minutes: int = 0
-    """Minutes from the start time (negative: before)."""
+    """Elapsed minutes from there, on the real clock across daylight-saving changes (negative: before)."""
     show: Literal["date", "time", "datetime"]
-    """How the moment is printed: `Sunday, December 6`, `6:30 AM`, or both."""
+    """How the moment is printed: `Sunday, December 6`, `6:30 AM` (with its date too when that is
+    not the appointment's), or `6:30 AM on Sunday, December 6`."""
 
 
 class FlagText(Model):

@@ -20,7 +20,9 @@ class Patient:
 
     @property
     def name(self) -> str:
-        """The name as one line (`Last, First`)."""
+        """The name as one line (`Last, First`): the one text every place that prints the name draws,
+        so a right-to-left name is ordered the same way (by the Unicode bidirectional algorithm over
+        the whole name) in the running header and the consent's identification box."""
         return ", ".join(self.names)
 
 

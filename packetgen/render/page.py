@@ -112,7 +112,9 @@ class Decorator:
         def kept(text: str) -> str:  # a line may break between the three parts, not inside a label or a date
             return mark(text).replace(" ", "&nbsp;")
 
-        name = ", ".join(mark(part) for part in patient.names)  # a long name may wrap
+        # The name as one text, as the consent's identification box draws it: a right-to-left name
+        # reads the same (Unicode bidi over the whole name) wherever it is. A long name may wrap.
+        name = mark(patient.name)
         text = (
             f"<b>{kept(labels['patient'])}:</b> {name}&nbsp;&nbsp;&nbsp; "
             f"<b>{kept(labels['date_of_birth'])}:</b>&nbsp;{kept(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "

@@ -12,15 +12,28 @@ from ..manifest import Entry
 from .tables import ScheduleEntry
 
 
+def patient_of(session: Session, appointment_id: str) -> str | None:
+    """The MRN of the record an appointment's packet on the schedule was made from, if any."""
+    query = select(ScheduleEntry.record).where(
+        ScheduleEntry.appointment_id == appointment_id, ScheduleEntry.status == "ok"
+    )
+    for record in session.scalars(query):
+        mrn = json.loads(record).get("mrn") if record else None
+        if isinstance(mrn, str) and mrn:
+            return mrn
+    return None
+
+
 def put_entry(
     session: Session, entry: Entry, moment: datetime, hide: str = "", folder: str | None = None
 ) -> ScheduleEntry:
     """The line for what a batch or the listener made of one record: a record for an appointment
     already on the schedule updates its line (whose number, and so its URL, stays). `hide` is removed
     from places and errors (a temporary folder the record was read from); `folder` is where the
-    packet was written, when not the web app's output folder (the listener's)."""
+    packet was written, when not the web app's output folder (the listener's). A record refused for
+    naming another patient than the appointment's packet is for gets a line of its own."""
     found = None
-    if entry.appointment_id:
+    if entry.appointment_id and not entry.other_patient:  # another patient's record never takes a line
         query = select(ScheduleEntry).where(ScheduleEntry.appointment_id == entry.appointment_id)
         found = session.scalars(query).first()
     row = found or ScheduleEntry()

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..library import load_library
+from ..library import Library, load_library
 from ..settings import Settings
 from ..store import Store, open_store
 from . import api, pages, print_runs
@@ -26,10 +26,12 @@ _CSP = (
 )
 
 
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
-    """The app for a site: its content loaded once, its database brought up to date."""
+def create_app(settings: Settings, store: Store | None = None, library: Library | None = None) -> FastAPI:
+    """The app for a site: its content loaded once (or `library`), file by file (a broken one makes only
+    what it defines unavailable), its database brought up to date."""
     settings.web.out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    context = Context(settings, store or open_store(settings), load_library(settings.content_root))
+    library = library or load_library(settings.content_root, strict=False)
+    context = Context(settings, store or open_store(settings), library)
     watcher = Watcher(context.store, settings, context.library) if settings.web.watch_dir else None
     renderer = Renderer(context)
 

@@ -16,7 +16,7 @@ from ..errors import PacketgenError
 from ..library import Library
 from ..settings import Settings
 from ..store import Store
-from ..store.schedule import put_entry
+from ..store.schedule import patient_of, put_entry
 from ..store.tables import AuditEvent, ScheduleEntry
 from .context import RENDERING
 
@@ -49,7 +49,13 @@ def upload(store: Store, settings: Settings, library: Library, raw: bytes, filen
     with tempfile.TemporaryDirectory(prefix="packetgen-upload-") as folder:
         source = Path(folder) / name
         source.write_bytes(raw)
-        options = BatchOptions(source=source, out_dir=settings.web.out_dir, workers=1, keep_entries=True)
+        options = BatchOptions(
+            source=source,
+            out_dir=settings.web.out_dir,
+            workers=1,
+            keep_entries=True,
+            earlier_patient=lambda appointment_id: _patient_on_schedule(store, appointment_id),
+        )
         prefix = f"{folder}/"
         try:
             with RENDERING:
@@ -61,6 +67,11 @@ def upload(store: Store, settings: Settings, library: Library, raw: bytes, filen
             for entry in result.entries:
                 put_entry(session, entry, moment, prefix)
         return len(result.entries)
+
+
+def _patient_on_schedule(store: Store, appointment_id: str) -> str | None:
+    with store.reading() as session:
+        return patient_of(session, appointment_id)
 
 
 def rows(session: Session) -> list[Row]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -78,6 +79,71 @@ def test_acknowledgements_aa_ae_ar(listening: tuple[Listener, str, int, Path]) -
     assert (out / "NOTES-1.pdf").is_file()
 
 
+def _msh(ack: str) -> list[str]:
+    return next(s for s in ack.split("\r") if s.startswith("MSH|")).split("|")
+
+
+def test_a_rejection_echoes_the_control_id_whenever_the_header_can_be_read(
+    listening: tuple[Listener, str, int, Path],
+) -> None:
+    listener, host, port, out = listening
+    with Sender(host, port) as sender:
+        adt = sender.send("MSH|^~\\&|A|B|C|D|2026||ADT^A01|  X 7  |P|2.5\rPID|1")
+        two = sender.send(siu("T-1", control="TWO-1") + siu("T-2", control="TWO-2"))
+        bytes_ = sender.send(
+            siu("T-3", control="BAD-CS").replace("Okonkwo", "Ok\udcff").encode("utf-8", "surrogateescape")
+        )
+        garbage = sender.send(b"not hl7 at all")
+    for ack, control in ((adt, "X 7"), (two, "TWO-1"), (bytes_, "BAD-CS"), (garbage, "")):
+        fields = ack_fields(ack)
+        assert (fields["code"], fields["control"]) == ("AR", control)
+        assert re.fullmatch(r"\d{14}\+0000", _msh(ack)[6]), _msh(ack)  # MSH-7: when it was answered
+    assert ack_fields(adt)["text"] == "MSH-9: expected an SIU message, got ADT\\S\\A01"  # no place, no spaces
+    assert ack_fields(bytes_)["text"] == (
+        "MSH-18: not UTF-8 text and MSH-18 declares no character set (the sender should name one, e.g. 8859/1)"
+    )
+    listener.processor.wait_idle(30)
+    places = [e["place"] for e in manifest(out)]
+    assert "mllp:X 7" in places
+    assert "mllp:BAD-CS" in places
+
+
+def test_a_message_in_its_declared_character_set_is_accepted(listening: tuple[Listener, str, int, Path]) -> None:
+    listener, host, port, out = listening
+    latin = siu("CS-1").replace("Okonkwo^Chidi", "Müller^Amélie").replace("|P|2.5.1", "|P|2.5.1||||||8859/1", 1)
+    with Sender(host, port) as sender:
+        assert ack_fields(sender.send(latin.encode("latin-1")))["code"] == "AA"
+    assert listener.processor.wait_idle(60)
+    text = " ".join(PdfReader(out / "CS-1.pdf").pages[0].extract_text().split())
+    assert "Müller, Amélie" in text
+
+
+def test_a_later_message_for_another_patient_is_refused_and_the_packet_kept(
+    listening: tuple[Listener, str, int, Path],
+) -> None:
+    listener, host, port, out = listening
+    other = siu("SAME-1", "S13", control="SAME-1-b").replace("00771234^^^RGH^MR", "00990001^^^RGH^MR")
+    other = other.replace("Okonkwo^Chidi", "Brandt^Otto")
+    with Sender(host, port) as sender:
+        assert ack_fields(sender.send(siu("SAME-1")))["code"] == "AA"
+        refused = ack_fields(sender.send(other))
+        cancel = ack_fields(sender.send(other.replace("SIU^S13^", "SIU^S15^").replace("SAME-1-b", "SAME-1-c")))
+        again = ack_fields(sender.send(siu("SAME-1", "S13", control="SAME-1-d")))
+    message = (
+        "SCH-1: a different patient than an earlier message for this appointment; the earlier packet stays as "
+        "it was (if SCH-1 does not name one appointment at this site, set hl7.appointment_id)"
+    )
+    assert (refused["code"], refused["text"]) == ("AE", message)
+    assert (cancel["code"], cancel["text"]) == ("AE", message)
+    assert again["code"] == "AA"  # the same patient may still change the appointment
+    assert listener.processor.wait_idle(60)
+    text = " ".join(PdfReader(out / "SAME-1.pdf").pages[0].extract_text().split())
+    assert "Okonkwo, Chidi" in text
+    assert "Brandt" not in text
+    errors = [e for e in manifest(out) if e["status"] == "error"]
+    assert [(e["place"], e["event"]) for e in errors] == [("mllp:SAME-1-b", "SIU^S13"), ("mllp:SAME-1-c", "SIU^S15")]
+
+
 def test_bytes_that_are_not_mllp_or_too_large_are_refused(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
     settings = settings.model_copy(
@@ -90,7 +156,7 @@ def test_bytes_that_are_not_mllp_or_too_large_are_refused(tmp_path: Path) -> Non
         with Sender(host, port) as sender:
             assert ack_fields(sender.send(b"MSH|no start byte\x1c\r", framed=False))["code"] == "AR"
         with Sender(host, port) as sender:
-            assert ack_fields(sender.send(GOOD + "NTE|1||" + "x" * 3000 + "\r"))["text"] == "mllp: frame too large"
+            assert ack_fields(sender.send(GOOD + "NTE|1||" + "x" * 3000 + "\r"))["text"] == "frame too large"
         with Sender(host, port) as sender:  # a new connection is served as before
             assert ack_fields(sender.send(GOOD))["code"] == "AA"
     finally:

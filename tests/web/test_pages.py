@@ -122,6 +122,27 @@ def test_upload_shows_the_schedule_with_each_records_errors(start_app: Callable[
     assert "/tmp" not in bad.text
 
 
+def test_an_upload_naming_another_patient_for_a_made_appointment_keeps_the_first(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    client, token = app.signed_in("scheduler")
+    assert upload(client, token).status_code == 200
+    first = client.get(f"/entries/{entry_ids(client.get('/').text)['Nguyễn, Thị Ánh']}/packet.pdf").content
+    other = (
+        CSV.splitlines()[0]
+        + "\nW-1,00077777,Brandt,Otto,1950-01-01,vertebroplasty,2026-12-07T08:00,Dr. Alvarez,Room 214,en,\n"
+    )
+    page = upload(client, token, other, "later.csv").text
+    assert (
+        "later.csv:2: appointment_id: a different patient than an earlier record for this appointment, already "
+        "made; the earlier packet stays as it was"
+    ) in page
+    ids = entry_ids(page)
+    assert "Nguyễn, Thị Ánh" in ids  # the first patient's line stays, the refusal beside it
+    assert "Brandt" not in page
+    again = client.get(f"/entries/{ids['Nguyễn, Thị Ánh']}/packet.pdf").content
+    assert again == first
+
+
 def test_preview_is_the_packet_never_cached_and_framed_only_by_us(start_app: Callable[..., App]) -> None:
     app = start_app()
     client, _token = app.signed_in("clinician")

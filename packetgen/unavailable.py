@@ -1,0 +1,187 @@
+"""What a content or layout file with errors makes unavailable, for a library loaded file by file.
+
+`load_library(strict=False)` (the commands that make packets) reads what each
+file is for as far as it can (`Claim`: its procedure id, codes and titles, its
+language, the layout it extends), even from a file that does not parse, so an
+appointment asking for a broken procedure, language or layout fails with that
+file's own errors (`Unavailable`), while everything else keeps printing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import InputErrors, PacketError
+from .models import Content
+
+if TYPE_CHECKING:
+    from .library import Library
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A procedure, one language of it, or a layout that a file with errors makes unavailable.
+
+    What asks for it (an appointment naming the procedure or one of its codes, a patient reading that
+    language, a record or run choosing that layout) fails with `errors`, one line each."""
+
+    what: str
+    """What is unavailable, as messages name it: `procedure kyphoplasty`, `vertebroplasty in es`, `layout a4`."""
+    path: str
+    """Its own file, as `validate` names it."""
+    errors: tuple[PacketError, ...]
+    """Its file's errors; for what depends on another file with errors (a translation of broken
+    content, a layout extending a broken one), that file's errors too."""
+    key: str = ""
+    """The content id or layout name."""
+    names: tuple[str, ...] = ()
+    """The id, codes, titles and aliases readable from its file: an appointment naming one gets `errors`."""
+
+    def refusal(self) -> InputErrors:
+        """The error what asks for it fails with: the file's errors (already `PATH:LINE: field: message`)."""
+        return InputErrors(self.errors)
+
+    def summary(self) -> str:
+        """`UNAVAILABLE (packets/x.yaml: 3 errors); run generate.py validate to see them` (for `list`)."""
+        counts: dict[str, int] = {}
+        for error in self.errors:
+            counts[error.pos.path] = counts.get(error.pos.path, 0) + 1
+        files = "; ".join(f"{path}: {n} error{'s' if n != 1 else ''}" for path, n in counts.items())
+        return f"UNAVAILABLE ({files}); run generate.py validate to see them"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a content or layout file is for, read as far as it could be (a broken file's too)."""
+
+    path: str
+    kind: Literal["content", "translation", "layout"]
+    key: str
+    """The content id (from the file's `id`, else its name: `<id>.yaml`, `<id>.<lang>.yaml`), or the
+    layout name (its `name`, else the file's)."""
+    language: str = ""
+    """A translation's language (its `language` if it is a whole translation, else its file name's)."""
+    names: tuple[str, ...] = ()
+    extends: str | None = None
+    stem: str = ""
+    """The id its file name gives (`<id>.yaml`, `<id>.<lang>.yaml`)."""
+
+    @property
+    def named_for_it(self) -> bool:
+        """Whether the file is the one named for its id (and language): it keeps them from a copy."""
+        own = f"{self.key}.{self.language}" if self.kind == "translation" else self.key
+        return Path(self.path).name == f"{own}.yaml"
+
+
+def claim_of(path: Path, shown: str, data: Any, is_layout: bool, content: Content | None) -> Claim:
+    fields = data if isinstance(data, dict) else {}
+    if is_layout:
+        name, parent = fields.get("name"), fields.get("extends")
+        key = name if isinstance(name, str) else path.stem
+        return Claim(shown, "layout", key, extends=parent if isinstance(parent, str) else None)
+    stem_id, _, stem_language = path.stem.partition(".")
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) and value.strip() else None
+
+    translated = bool(stem_language) or "translation" in fields
+    key = content.id if content else text(fields.get("id")) or stem_id
+    if content is not None and content.translation is not None:
+        language = content.language
+    else:
+        language = stem_language or text(fields.get("language")) or "en"
+    codes = [c.get("code") if isinstance(c, dict) else c for c in _listed(fields.get("codes"))]
+    readable: list[Any] = [key, *(str(c) for c in codes if isinstance(c, str | int) and not isinstance(c, bool))]
+    readable += [fields.get("title"), *_listed(fields.get("aliases"))]
+    names = tuple(dict.fromkeys(n for n in readable if text(n)))
+    kind: Literal["content", "translation"] = "translation" if translated else "content"
+    return Claim(shown, kind, key, language if translated else "", names, stem=stem_id)
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def set_aside(library: Library, claims: list[Claim], errors: list[PacketError], default_layout: str) -> Library:
+    """`library` without what its files with errors make unavailable; InputErrors (every error) when
+    nothing could be made: the default layout unavailable, or no content usable, or an error of no
+    file's (then nothing it affects can be told apart)."""
+    by_path: dict[str, list[PacketError]] = {}
+    for error in InputErrors(errors).errors:  # in file and line order
+        by_path.setdefault(error.pos.path, []).append(error)
+    if not by_path.keys() <= {claim.path for claim in claims}:
+        raise InputErrors(errors)
+    # A copy still carrying another file's id (a new procedure or translation begun by copying) is
+    # its own file's trouble: it does not take that id's procedure or language down with it.
+    named = {(c.kind, c.key, c.language) for c in claims if c.named_for_it and c.path not in by_path}
+    claims = [
+        dataclasses.replace(c, key=c.stem, names=(c.stem,))
+        if c.path in by_path and not c.named_for_it and (c.kind, c.key, c.language) in named
+        else c
+        for c in claims
+    ]
+    contents: dict[str, Unavailable] = {}
+    for claim in claims:
+        if claim.kind == "content" and claim.path in by_path:
+            _mark(contents, claim.key, claim, by_path[claim.path], f"procedure {claim.key}")
+    translations: dict[str, dict[str, Unavailable]] = {}
+    for claim in claims:
+        source = contents.get(claim.key)
+        if claim.kind == "translation" and (claim.path in by_path or source is not None):
+            own = by_path.get(claim.path, [])
+            by_language = translations.setdefault(claim.key, {})
+            what = f"procedure {claim.key} in {claim.language}"
+            _mark(by_language, claim.language, claim, [*own, *(source.errors if source else ())], what)
+    layouts = _unavailable_layouts([c for c in claims if c.kind == "layout"], by_path)
+    usable = {k: c for k, c in library.contents.items() if k not in contents}
+    if default_layout in layouts or (contents and not usable):
+        raise InputErrors(errors)
+    return dataclasses.replace(
+        library,
+        contents=usable,
+        translations={
+            content_id: {tag: t for tag, t in by_language.items() if tag not in translations.get(content_id, {})}
+            for content_id, by_language in library.translations.items()
+            if content_id in usable
+        },
+        layouts={name: layout for name, layout in library.layouts.items() if name not in layouts},
+        layout_digests={name: d for name, d in library.layout_digests.items() if name not in layouts},
+        broken_files={path: tuple(found) for path, found in by_path.items()},
+        unavailable_contents=contents,
+        unavailable_translations=translations,
+        unavailable_layouts=layouts,
+    )
+
+
+def _mark(table: dict[str, Unavailable], key: str, claim: Claim, errors: list[PacketError], what: str) -> None:
+    """Record `key` as unavailable because of `errors` (added to those of another file claiming it too)."""
+    earlier = table.get(key)
+    if earlier is not None:
+        errors = [*earlier.errors, *(e for e in errors if e not in earlier.errors)]
+        claim = dataclasses.replace(claim, path=earlier.path, names=(*earlier.names, *claim.names))
+    table[key] = Unavailable(what, claim.path, tuple(errors), claim.key, tuple(dict.fromkeys(claim.names)))
+
+
+def _unavailable_layouts(claims: list[Claim], by_path: dict[str, list[PacketError]]) -> dict[str, Unavailable]:
+    """Layouts whose file has errors, and those extending one (with its errors too)."""
+    own: dict[str, list[PacketError]] = {}
+    parent: dict[str, str | None] = {}
+    path: dict[str, str] = {}
+    for claim in claims:
+        own.setdefault(claim.key, []).extend(by_path.get(claim.path, []))
+        parent[claim.key], path[claim.key] = claim.extends, claim.path
+    unavailable = {}
+    for name in own:
+        found: list[PacketError] = []
+        seen: set[str] = set()
+        at: str | None = name
+        while at is not None and at in own and at not in seen:
+            seen.add(at)
+            found += [e for e in own[at] if e not in found]
+            at = parent[at]
+        if found:
+            unavailable[name] = Unavailable(f"layout {name}", path[name], tuple(found), name)
+    return unavailable
