@@ -103,8 +103,8 @@ def in_process(source: Path, repeats: int = 3) -> dict[str, tuple[float, float]]
     bare-canvas floor drawing the same packets' text: {clock: (batch seconds, floor seconds)}
     for wall-clock time and for CPU time (steadier on a shared machine; it leaves out the
     batch's waits for fsync). Alternated and the best of `repeats` kept."""
-    from packetgen.batch import BatchOptions
-    from packetgen.batch import run_batch as run_in_process
+    from packetgen.batch.run import BatchOptions
+    from packetgen.batch.run import run_batch as run_in_process
     from packetgen.intake.batch_file import ReadOptions, read_batch
 
     library = load_library()

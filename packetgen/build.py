@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .approval import Approval, approval_of
-from .archival import to_pdfa
 from .checks import check_appointment, check_content, check_packet
 from .errors import InputErrors, PacketError, PacketgenError, SourcePos
 from .intake import match_content
 from .intake.record import from_located
 from .library import Library, load_library
+from .library.approval import Approval, approval_of
 from .models import Appointment, Content, Layout
-from .output import target_path, write_atomic
+from .pdf.archival import to_pdfa
+from .pdf.output import target_path, write_atomic
 from .personalize import personalize
 from .render import load_fonts, render_pdf
 from .settings import Settings

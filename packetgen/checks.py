@@ -10,8 +10,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from .direction import visual
 from .errors import PacketError, SourcePos
+from .language.direction import visual
 from .models import Appointment
 from .models.packet import ResolvedPacket
 from .yamlsafe import Located, dotted, walk_strings
@@ -56,7 +56,7 @@ def undrawable(text: str, glyphs: Glyphs, shaped: bool = False) -> str | None:
 
 
 RTL_SCRIPTS = ("ARABIC", "HEBREW")
-"""Right-to-left scripts printed correctly: see direction.py."""
+"""Right-to-left scripts printed correctly: see language/direction.py."""
 
 SHAPED_SCRIPTS = (
     "DEVANAGARI",

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from .direction import has_rtl, visual
+from .language.direction import has_rtl, visual
 
 STANDARD_VARIABLES = frozenset(
     {

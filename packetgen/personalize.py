@@ -14,13 +14,13 @@ from typing import TypeVar
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date
 
-from .approval import Approval, approval_of
-from .labels import TITLE_ARTICLES, labels_for
+from .language.labels import TITLE_ARTICLES, labels_for
+from .language.taglines import RIGHT_TO_LEFT, SHAPED, tagline_for
+from .library.approval import Approval, approval_of
 from .markup import fill
 from .models import Appointment, Content, Layout
 from .models import content as c
 from .models import packet as p
-from .taglines import RIGHT_TO_LEFT, SHAPED, tagline_for
 from .timing import Site, local_start, moment, show, unbroken
 
 T = TypeVar("T")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from packetgen.approval import approval_of
 from packetgen.build import make_packet
 from packetgen.cli import main
 from packetgen.errors import InputErrors, PacketError
 from packetgen.library import load_library, pending_review
+from packetgen.library.approval import approval_of
 from packetgen.models.content import months_later
 from packetgen.settings import Settings
 from tests.batchdata import HEADER, manifest, row

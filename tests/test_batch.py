@@ -210,8 +210,8 @@ def test_print_run_orders_by_time_and_starts_each_packet_on_a_front_page(tmp_pat
 def test_print_run_gives_odd_length_packets_a_blank_back(tmp_path: Path) -> None:
     from reportlab.pdfgen.canvas import Canvas
 
-    from packetgen.assemble import write_print_run
-    from packetgen.manifest import Entry
+    from packetgen.models.entry import Entry
+    from packetgen.pdf.print_run import write_print_run
 
     entries = []
     for name, pages, start in (
@@ -321,7 +321,7 @@ def test_arbitrary_records_never_crash_the_batch(
 def test_a_task_is_judged_on_its_own_day_and_a_bug_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
-    from packetgen.batch import Task, run_task
+    from packetgen.batch.run import Task, run_task
     from packetgen.build import Generator, make_generator
     from packetgen.intake.raw import RawRecord
     from packetgen.settings import Settings

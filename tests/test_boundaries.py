@@ -12,25 +12,25 @@ PACKAGE = Path(__file__).parent.parent / "packetgen"
 # library → modules (relative to packetgen/) allowed to import it
 ALLOWED = {
     "yaml": {"yamlsafe.py"},
-    "reportlab": {"render/", "output.py"},
-    "pypdf": {"output.py", "delivery/encrypt.py"},
+    "reportlab": {"render/", "pdf/output.py"},
+    "pypdf": {"pdf/output.py", "delivery/encrypt.py"},
     "jinja2": {"markup.py", "web/pages.py"},
-    "bidi": {"direction.py"},
-    "arabic_reshaper": {"direction.py"},
-    "sqlalchemy": {"store/", "feeds/inbox.py", "delivery/outbox.py", "delivery/audit.py", "web/"},
+    "bidi": {"language/direction.py"},
+    "arabic_reshaper": {"language/direction.py"},
+    "sqlalchemy": {"store/", "listener/inbox.py", "delivery/outbox.py", "delivery/audit.py", "web/"},
     "alembic": {"store/"},
-    "hl7": {"intake/", "feeds/"},
+    "hl7": {"intake/", "listener/"},
     "fhir": {"intake/fhir.py", "intake/fhir_people.py"},
     "cups": {"delivery/printing.py"},
-    "pikepdf": {"archival.py", "assemble.py"},
+    "pikepdf": {"pdf/archival.py", "pdf/print_run.py"},
     "smtplib": {"delivery/relay.py"},
     "xkcdpass": {"delivery/passphrase.py"},
     "fastapi": {"web/"},
     "starlette": {"web/"},
     "argon2": {"web/accounts.py"},
 }
-CLI = ("cli.py", "cli_delivery.py", "cli_web.py")
-DOORS = ("store", "feeds", "delivery", "web")
+CLI = "cli"
+DOORS = ("store", "listener", "delivery", "web", "cli")
 
 
 def imports(path: Path) -> set[str]:
@@ -56,7 +56,7 @@ def test_only_its_stage_imports(library: str) -> None:
 
 def test_no_print_outside_the_cli() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name in CLI:
+        if path.relative_to(PACKAGE).parts[0] == CLI:
             continue
         calls = [
             n
@@ -70,7 +70,7 @@ def test_the_pipeline_never_imports_a_door() -> None:
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
-        if rel.split("/")[0] in DOORS or rel in CLI:
+        if rel.split("/")[0] in DOORS or rel == "__main__.py":  # `python -m packetgen` is the CLI's entry
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.ImportFrom) and node.module and node.level > 0):
@@ -82,7 +82,7 @@ def test_the_pipeline_never_imports_a_door() -> None:
 
 def test_no_module_reads_the_environment_but_the_cli() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name in ("cli.py", "cli_web.py"):
+        if path.relative_to(PACKAGE).parts[0] == CLI:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         reads = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv")]

@@ -17,8 +17,8 @@ import pytest
 from packetgen.build import make_packet
 from packetgen.cli import main
 from packetgen.errors import InputErrors
-from packetgen.feeds.listener import Listener
 from packetgen.library import load_library
+from packetgen.listener.server import Listener
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from tests.conftest import ROOT, TODAY, copy_site

@@ -103,6 +103,24 @@ def test_generate_script_runs_as_a_program(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.process  # starts the program three ways
+def test_the_console_script_and_python_m_do_what_generate_py_does(tmp_path: Path) -> None:
+    ways = (
+        [sys.executable, "generate.py"],
+        [sys.executable, "-m", "packetgen"],
+        [str(Path(sys.executable).parent / "packetgen")],
+    )
+    made = []
+    for n, way in enumerate(ways):
+        out = tmp_path / str(n)
+        args = [*way, "packet", "examples/appointments/nguyen.yaml", "--out", str(out)]
+        result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        (pdf,) = out.glob("*.pdf")
+        made.append(pdf.read_bytes())
+    assert made[0] == made[1] == made[2]
+
+
 def test_language_option_overrides_the_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = ROOT / "examples/appointments/wang.yaml"  # an English speaker
     assert main(["packet", str(source), "--out", str(tmp_path / "es"), "--language", "es-MX"]) == 0

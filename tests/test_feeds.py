@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from packetgen.batch import BatchOptions, run_batch
+from packetgen.batch.run import BatchOptions, run_batch
 from packetgen.library import Library
 from packetgen.settings import load_settings
 from tests.conftest import TODAY, normalize

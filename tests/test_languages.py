@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.build import Generated
-from packetgen.direction import has_rtl
 from packetgen.errors import InputErrors
-from packetgen.labels import LABELS
+from packetgen.language.direction import has_rtl
+from packetgen.language.labels import LABELS
 from packetgen.library import Library, load_library
 from packetgen.yamlsafe import walk_strings
 from tests.conftest import copy_site, normalize

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from packetgen.batch.manifest import ManifestWriter, previous_entries
 from packetgen.cli import main
-from packetgen.manifest import Entry, ManifestWriter, previous_entries
+from packetgen.models.entry import Entry
 from packetgen.timing import Site
 from tests.batchdata import HEADER, manifest, row
 

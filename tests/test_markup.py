@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
-from packetgen.direction import visual
+from packetgen.language.direction import visual
 from packetgen.library import load_library
 from packetgen.markup import fill, language_runs, logical, template_problem, to_markup
 from packetgen.render.fonts import FontSet, load_fonts

@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from packetgen.build import Generated, make_packet
-from packetgen.labels import LABELS
+from packetgen.language.labels import LABELS
 from packetgen.library import Library
 from tests.conftest import DATA, ROOT, normalize
 from tests.contentdata import every_item

@@ -6,8 +6,8 @@ import os
 import threading
 from pathlib import Path
 
+from packetgen.batch.pool import Workers
 from packetgen.build import Generator, make_generator
-from packetgen.pool import Workers
 from packetgen.settings import Settings
 from tests.conftest import TODAY
 

@@ -8,7 +8,7 @@ import pytest
 
 from packetgen.cli import main
 from packetgen.library import Library
-from packetgen.readability import NEW_TEXT_TARGET, ease_to_grade, grade, new_text_grades, section_grades
+from packetgen.library.readability import NEW_TEXT_TARGET, ease_to_grade, grade, new_text_grades, section_grades
 from tests.conftest import ROOT
 
 CONTENT = (ROOT / "packets/vertebroplasty.yaml").read_text(encoding="utf-8")

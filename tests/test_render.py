@@ -9,7 +9,7 @@ import pytest
 from reportlab.graphics.shapes import Line, String
 
 from packetgen.build import Generated
-from packetgen.labels import LABELS
+from packetgen.language.labels import LABELS
 from packetgen.library import Library
 from packetgen.models import Appointment
 from packetgen.models.packet import ResolvedPacket

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from packetgen.batch import BatchOptions, run_batch
+from packetgen.batch.run import BatchOptions, run_batch
 from packetgen.library import load_library
 from tests.batchdata import HEADER, manifest, row
 from tests.conftest import TODAY, copy_site

@@ -331,7 +331,7 @@ def test_names_in_another_script_are_spans_of_their_language(generate: Make) -> 
 def test_right_to_left_text_is_read_as_written(generate: Make) -> None:
     """Arabic is drawn in visual order (direction.visual); the span around an Arabic name and the
     Arabic tagline's paragraph give the text in reading order as /ActualText."""
-    from packetgen.taglines import TAGLINES
+    from packetgen.language.taglines import TAGLINES
 
     with pikepdf.open(generate(first_name="محمد", last_name="العلي", language="ar").path) as pdf:
         spans = [

@@ -9,12 +9,12 @@ import pytest
 
 from packetgen.build import Generated
 from packetgen.checks import undrawable
-from packetgen.direction import visual
+from packetgen.language.direction import visual
+from packetgen.language.taglines import RIGHT_TO_LEFT, SHAPED, TAGLINES, tagline_for
 from packetgen.library import Library
 from packetgen.render.flowables import RightToLeft
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
-from packetgen.taglines import RIGHT_TO_LEFT, SHAPED, TAGLINES, tagline_for
 from tests.pdftext import page_texts
 
 TOP_15 = ("es", "zh", "tl", "vi", "ar", "fr", "ko", "ru", "de", "ht", "hi", "pt", "it", "pl", "ur")

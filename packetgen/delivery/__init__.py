@@ -3,12 +3,15 @@
 A door around the pipeline (the pipeline never imports it): it takes what `build.make_packet` or a
 batch wrote and hands it to real systems.
 
-- `printing.print_pdf`: IPP to CUPS (pycups), two-sided, the layout's media, waiting for the job;
+- `printing.PrintServer`: IPP to CUPS (pycups): the queue checked, a job printed two-sided on the
+  layout's media, waited for;
 - `passphrase.passphrase_for`: a one-time passphrase of words, or the site's date-of-birth policy;
 - `encrypt.encrypt_pdf`: AES-256 (PDF 2.0's V5/R6) with pypdf;
-- `message.compose`: the email, with no patient data outside the encrypted attachment;
+- `message.write_message`: an `Email` → `Written`, the message with no patient data outside the
+  encrypted attachment (`message.compose`);
 - `outbox`: every email committed to the database before its first attempt, each delivered at most once;
-- `relay.Relay`: SMTP with STARTTLS (or implicit TLS), failures sorted into "try again" and "unknown";
+- `relay.Connection`: SMTP with STARTTLS (or implicit TLS), failures sorted into "try again" and "unknown";
 - `audit`: an append-only record of every print and email;
-- `service`: the recipes the CLI (and later the web app) call: `email_packet`, `print_packets`.
+- `service`: the recipes the CLI and the web app call: `queue_email`, `queue_emails`, `send_queued`,
+  `send_due`, `print_and_record`.
 """

@@ -13,7 +13,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from ..errors import UsageError
-from ..labels import labels_for
+from ..language.labels import labels_for
 from ..models import Layout
 from .encrypt import encrypt_pdf
 

@@ -138,7 +138,7 @@ Mailbox = Annotated[Text, AfterValidator(_mailbox)]
 
 
 class EmailSender(Model):
-    """Whom a packet's email comes from; its words are the labels' (`labels.py`), never patient data."""
+    """Whom a packet's email comes from; its words are the labels' (`language/labels.py`), never patient data."""
 
     sender: Mailbox
     """The From address, e.g. `Riverside General Hospital <packets@riverside.example.org>`: the relay

@@ -223,7 +223,7 @@ class ResolvedPacket:
     interpreter_notice: str | None = None
     """Printed first when the patient's language has no packet: ask for an interpreter."""
     tagline: Tagline | None = None
-    """The same notice in the patient's own language, where we have one (`taglines.py`)."""
+    """The same notice in the patient's own language, where we have one (`language/taglines.py`)."""
     footer_note: str | None = None
     """The layout's footer line in the packet's language."""
     approval: str = "approved"

@@ -1,4 +1,4 @@
-"""ResolvedPacket + Layout → PDF bytes. The only package (with output.py) that imports ReportLab."""
+"""ResolvedPacket + Layout → PDF bytes. The only package (with pdf/output.py) that imports ReportLab."""
 
 from .document import Rendered, render_pdf
 from .fonts import FontSet, load_fonts

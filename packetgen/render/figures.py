@@ -38,7 +38,7 @@ _LEADER = 0.6
 
 
 Words = tuple[tuple[str, str], ...]
-"""A drawing's label texts, as (label key, text) pairs in the packet's language (see labels.py)."""
+"""A drawing's label texts, as (label key, text) pairs in the packet's language (see language/labels.py)."""
 
 
 class _Spine:

@@ -25,8 +25,8 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from ..direction import visual
 from ..errors import UsageError
+from ..language.direction import visual
 from ..models.layout import Fonts
 
 SYSTEM_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts")

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..manifest import Entry
+from ..models.entry import Entry
 from .tables import ScheduleEntry
 
 

@@ -445,9 +445,9 @@ def _admin(request: Request, user: accounts.SignedIn, appointment: str, message:
     allowed(user, "admin")
     from sqlalchemy import select
 
-    from ..approval import approval_of
     from ..build import site_today
     from ..delivery import audit
+    from ..library.approval import approval_of
     from ..store.tables import WebUser
 
     context = context_of(request)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from ..manifest import Entry
+from ..models.entry import Entry
 from ..store import Store
 from ..store.tables import PrintRun, ScheduleEntry
 from . import schedule
@@ -189,7 +189,7 @@ class _Work:
                 path.unlink(missing_ok=True)
 
     def _make(self, path: Path) -> None:
-        from ..assemble import write_print_run
+        from ..pdf.print_run import write_print_run
 
         out_dir = self.context.settings.web.out_dir
         entries = [Entry(e.place, e.appointment_id, "ok", file=str(e.packet_path(out_dir)), start=e.start)

@@ -15,8 +15,8 @@ import os
 import threading
 from concurrent.futures.process import BrokenProcessPool
 
+from ..batch.pool import Workers
 from ..build import RecordOutcome, RecordTask, draw_record, site_today
-from ..pool import Workers
 from .context import Context
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..batch import BatchOptions, run_batch
+from ..batch.run import BatchOptions, run_batch
 from ..errors import PacketgenError
 from ..library import Library
 from ..settings import Settings

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
-from packetgen.feeds import inbox
+from packetgen.listener import inbox
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.tables import InboxMessage

@@ -20,21 +20,22 @@ from typing import Any
 
 from typing_extensions import TypeIs
 
-from . import __version__
-from .assemble import write_print_run
-from .build import Generated, Generator, make_generator
-from .errors import InputErrors, PacketError, PacketgenError, error_lines
-from .intake import match_content
-from .intake.batch_file import ReadOptions, read_batch
-from .intake.columns import load_column_map
-from .intake.raw import RawRecord, RecordFailure
-from .library import Library
-from .manifest import Entry, ManifestWriter, Patient, previous_entries
-from .models import Content
-from .output import remove_pdf, remove_stale_temp_files
+from .. import __version__
+from ..build import Generated, Generator, make_generator
+from ..errors import InputErrors, PacketError, PacketgenError, error_lines
+from ..intake import match_content
+from ..intake.batch_file import ReadOptions, read_batch
+from ..intake.columns import load_column_map
+from ..intake.raw import RawRecord, RecordFailure
+from ..library import Library
+from ..models import Content
+from ..models.entry import Entry, Patient
+from ..pdf.output import remove_pdf, remove_stale_temp_files
+from ..pdf.print_run import write_print_run
+from ..settings import Settings
+from ..timing import Site
+from .manifest import ManifestWriter, previous_entries
 from .pool import Workers
-from .settings import Settings
-from .timing import Site
 
 
 @dataclass(frozen=True)

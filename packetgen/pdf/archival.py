@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 import pikepdf
 
-from .models.structure import Element, MarkedContent
+from ..models.structure import Element, MarkedContent
 
 _SRGB = "sRGB IEC61966-2.1"
 

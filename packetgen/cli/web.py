@@ -1,4 +1,4 @@
-"""The web commands: `serve`, `token add`, `user add` (cli.py dispatches here)."""
+"""The web commands: `serve`, `token add`, `user add` (`cli/__init__.py` dispatches here)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from ..settings import Settings
 
 EXIT_OK = 0
 
@@ -17,8 +17,8 @@ EXIT_OK = 0
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .cli import load_content
-    from .web.app import create_app
+    from ..web.app import create_app
+    from . import load_content
 
     if bool(args.certfile) != bool(args.keyfile):
         raise UsageError("--certfile and --keyfile go together")
@@ -28,7 +28,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     # One process: the app made here (a bad setting or database stops it now). Several: each
     # worker makes its own from the same environment (web_app below), uvicorn balancing them.
     library = load_content(settings)  # a broken content file is named here, once
-    app: Any = create_app(settings, library=library) if workers == 1 else "packetgen.cli_web:web_app"
+    app: Any = create_app(settings, library=library) if workers == 1 else "packetgen.cli.web:web_app"
     scheme = "https" if args.certfile else "http"
     print(f"serving on {scheme}://{host}:{port} ({workers} worker(s)); packets into {settings.web.out_dir}", flush=True)
     uvicorn.run(
@@ -50,15 +50,15 @@ def web_app() -> Any:
     """The app for one of several uvicorn workers: the site's settings read as the CLI reads them."""
     import os
 
-    from .settings import load_settings
-    from .web.app import create_app
+    from ..settings import load_settings
+    from ..web.app import create_app
 
     return create_app(load_settings(os.environ))
 
 
 def token_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .store import open_store
-    from .web.accounts import add_token
+    from ..store import open_store
+    from ..web.accounts import add_token
 
     store = open_store(settings)
     try:
@@ -72,8 +72,8 @@ def token_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def user_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .store import open_store
-    from .web.accounts import add_user
+    from ..store import open_store
+    from ..web.accounts import add_user
 
     password = _password()
     store = open_store(settings)

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from packetgen.feeds.listener import Listener, start_in_thread
+from packetgen.listener.server import Listener, start_in_thread
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.tables import ScheduleEntry

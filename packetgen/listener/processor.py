@@ -17,16 +17,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ..assemble import write_print_run
-from ..batch import Task, run_task
+from ..batch.manifest import ManifestAppender
+from ..batch.pool import Workers
+from ..batch.run import Task, run_task
 from ..build import Generator
 from ..errors import SourcePos
 from ..intake.hl7_charset import decode_message
 from ..intake.hl7_file import read_message
 from ..intake.raw import RecordFailure
-from ..manifest import Entry, ManifestAppender
-from ..output import remove_pdf
-from ..pool import Workers
+from ..models.entry import Entry
+from ..pdf.output import remove_pdf
+from ..pdf.print_run import write_print_run
 from ..settings import Hl7Settings
 from ..store import Store
 from ..store.schedule import put_entry

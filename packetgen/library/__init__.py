@@ -19,13 +19,13 @@ from typing import Any
 
 from babel import negotiate_locale
 
-from .errors import InputErrors, PacketError, UsageError
-from .markup import STANDARD_VARIABLES, template_problem
-from .models import Content, Layout
-from .settings import project_root
+from ..errors import InputErrors, PacketError, UsageError
+from ..markup import STANDARD_VARIABLES, template_problem
+from ..models import Content, Layout
+from ..settings import project_root
+from ..validate import validate
+from ..yamlsafe import Key, Located, dotted, load_file, walk_strings
 from .unavailable import Claim, Unavailable, claim_of, set_aside
-from .validate import validate
-from .yamlsafe import Key, Located, dotted, load_file, walk_strings
 
 DEFAULT_LAYOUT = "letter"
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import InputErrors, PacketError
-from .models import Content
+from ..errors import InputErrors, PacketError
+from ..models import Content
 
 if TYPE_CHECKING:
-    from .library import Library
+    from . import Library
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pikepdf
 
+from ..models.entry import Entry
 from .archival import to_pdfa
-from .manifest import Entry
 from .output import write_atomic
 
 NAME = "print-run.pdf"

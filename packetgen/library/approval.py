@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .models import Content
+from ..models import Content
 
 
 @dataclass(frozen=True)

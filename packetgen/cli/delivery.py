@@ -1,6 +1,6 @@
 """The delivery commands: `print`, `email`, `outbox [send]`, `audit`, and `batch --email/--printer`.
 
-Part of the command line (cli.py dispatches here): parse nothing, call `delivery.service`, print one
+Part of the command line (`cli/__init__.py` dispatches here): parse nothing, call `delivery.service`, print one
 line per outcome. Patient data never reaches stdout or stderr but the one-time passphrase, which the
 sender must see; a recipient is shown by domain.
 """
@@ -15,23 +15,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import UsageError
+from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from .batch import BatchResult
-    from .build import Generated
-    from .delivery.printing import PrintServer
-    from .delivery.relay import RelayConfig
-    from .library import Library
-    from .settings import Settings
-    from .store import Store
+    from ..batch.run import BatchResult
+    from ..build import Generated
+    from ..delivery.printing import PrintServer
+    from ..delivery.relay import RelayConfig
+    from ..library import Library
+    from ..settings import Settings
+    from ..store import Store
 
 EXIT_OK, EXIT_SOME_FAILED = 0, 1
 
 
 def made_from_args(args: argparse.Namespace, settings: Settings, library: Library) -> Generated:
     """The packet of `args.appointment` (`packet`, `print`, `email`): its path on stdout, warnings on stderr."""
-    from .build import make_packet
+    from ..build import make_packet
 
     if not args.appointment.is_file():
         raise UsageError(f"{args.appointment}: no such file")
@@ -51,11 +51,11 @@ def made_from_args(args: argparse.Namespace, settings: Settings, library: Librar
 
 
 def print_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .cli import load_content
-    from .delivery.audit import operating_system_user
-    from .delivery.printing import PrintServer
-    from .delivery.service import ToPrint, media_for, print_and_record
-    from .store import open_store
+    from ..delivery.audit import operating_system_user
+    from ..delivery.printing import PrintServer
+    from ..delivery.service import ToPrint, media_for, print_and_record
+    from ..store import open_store
+    from . import load_content
 
     server = PrintServer(settings.cups_server)
     queue = server.queue(args.printer or settings.printer)
@@ -79,13 +79,13 @@ def print_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def email_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .cli import load_content
-    from .delivery.audit import operating_system_user
-    from .delivery.message import Email, sender_of
-    from .delivery.passphrase import passphrase_for
-    from .delivery.relay import relay_config
-    from .delivery.service import queue_email, send_queued
-    from .store import open_store
+    from ..delivery.audit import operating_system_user
+    from ..delivery.message import Email, sender_of
+    from ..delivery.passphrase import passphrase_for
+    from ..delivery.relay import relay_config
+    from ..delivery.service import queue_email, send_queued
+    from ..store import open_store
+    from . import load_content
 
     relay = relay_config(settings)
     library = load_content(settings)
@@ -116,9 +116,9 @@ def email_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def outbox_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .delivery import outbox
-    from .delivery.message import domain_of
-    from .store import open_store
+    from ..delivery import outbox
+    from ..delivery.message import domain_of
+    from ..store import open_store
 
     if args.action == "send":
         return _send_outbox(args, settings)
@@ -151,10 +151,10 @@ def outbox_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _send_outbox(args: argparse.Namespace, settings: Settings) -> int:
-    from .delivery.audit import operating_system_user
-    from .delivery.relay import relay_config
-    from .delivery.service import send_due
-    from .store import open_store
+    from ..delivery.audit import operating_system_user
+    from ..delivery.relay import relay_config
+    from ..delivery.service import send_due
+    from ..store import open_store
 
     relay = relay_config(settings)
     for warning in relay.warnings:
@@ -172,8 +172,8 @@ def _send_outbox(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def audit_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .delivery import audit
-    from .store import open_store
+    from ..delivery import audit
+    from ..store import open_store
 
     since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
     store = open_store(settings)
@@ -218,14 +218,14 @@ class BatchDelivery:
         """Checked before any packet is made: a missing relay or unknown printer stops the batch."""
         if not args.email and not args.printer:
             return None
-        from .cli import load_content
-        from .delivery.relay import relay_config
-        from .store import open_store
+        from ..delivery.relay import relay_config
+        from ..store import open_store
+        from . import load_content
 
         relay = relay_config(settings) if args.email else None
         server, printer = None, None
         if args.printer:
-            from .delivery.printing import PrintServer
+            from ..delivery.printing import PrintServer
 
             server = PrintServer(settings.cups_server)
             printer = server.queue(args.printer)
@@ -242,8 +242,8 @@ class BatchDelivery:
         return printed and emailed
 
     def _print_run(self, result: BatchResult) -> bool:
-        from .delivery.audit import operating_system_user
-        from .delivery.service import ToPrint, media_for, print_and_record
+        from ..delivery.audit import operating_system_user
+        from ..delivery.service import ToPrint, media_for, print_and_record
 
         if result.print_run is None or self.printer is None or self.server is None:
             return True
@@ -261,12 +261,12 @@ class BatchDelivery:
         return True
 
     def _email(self, result: BatchResult, out_dir: Path) -> bool:
-        from .batch import default_workers
-        from .delivery import outbox
-        from .delivery.audit import operating_system_user
-        from .delivery.message import Email, sender_of
-        from .delivery.passphrase import passphrase_for
-        from .delivery.service import queue_emails, send_queued
+        from ..batch.run import default_workers
+        from ..delivery import outbox
+        from ..delivery.audit import operating_system_user
+        from ..delivery.message import Email, sender_of
+        from ..delivery.passphrase import passphrase_for
+        from ..delivery.service import queue_emails, send_queued
 
         assert self.relay is not None
         library = self.library

@@ -24,15 +24,15 @@ from typing import Generic, TypeVar
 
 from typing_extensions import TypeIs
 
-from .build import Generator
-from .render import load_fonts
+from ..build import Generator
+from ..render import load_fonts
 
 T = TypeVar("T")
 R = TypeVar("R")
 Job = Callable[[T, Generator], R]
 """A module-level function (workers receive it by name): one task, with the worker's generator."""
 
-_PRELOAD = ["packetgen.batch"]
+_PRELOAD = ["packetgen.batch.run"]
 _WINDOW = 8
 """Tasks in flight per worker: enough to keep workers busy, few enough that a 100,000-record
 file is never all in memory."""

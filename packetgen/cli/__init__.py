@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputErrors, PacketgenError, UsageError
+from ..errors import InputErrors, PacketgenError, UsageError
 
 if TYPE_CHECKING:
-    from .approval import Approval
-    from .library import Library
-    from .readability import SectionGrade
-    from .settings import Settings
+    from ..library import Library
+    from ..library.approval import Approval
+    from ..library.readability import SectionGrade
+    from ..settings import Settings
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -177,11 +177,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = build_parser().parse_args(argv)
     debug = False
     try:
-        from .settings import load_settings
+        from ..settings import load_settings
 
         settings = load_settings(os.environ if environ is None else environ)
         debug = settings.debug
-        from . import cli_delivery, cli_web
+        from . import delivery as cli_delivery
+        from . import web as cli_web
 
         commands = {
             "packet": _packet,
@@ -219,7 +220,7 @@ def load_content(settings: Settings) -> Library:
     """The site's content for a command that makes packets, each file on its own: a broken one makes
     only its own procedure, language or layout unavailable, and is named once on stderr (`PATH:LINE:
     warning: … unavailable …`). InputErrors (exit 2) only when nothing could be made."""
-    from .library import load_library
+    from ..library import load_library
 
     library = load_library(settings.content_root, strict=False)
     for line in library.warnings():
@@ -228,7 +229,7 @@ def load_content(settings: Settings) -> Library:
 
 
 def _packet(args: argparse.Namespace, settings: Settings) -> int:
-    from . import cli_delivery  # imported here so `--help` stays fast
+    from . import delivery as cli_delivery  # imported here so `--help` stays fast
 
     if not args.appointment.is_file():  # before loading the content: a typo is answered at once
         raise UsageError(f"{args.appointment}: no such file")
@@ -241,8 +242,8 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
 
     from tqdm import tqdm
 
-    from . import cli_delivery
-    from .batch import BatchOptions, default_workers, run_batch
+    from ..batch.run import BatchOptions, default_workers, run_batch
+    from . import delivery as cli_delivery
 
     if not args.appointments.is_file():
         raise UsageError(f"{args.appointments}: no such file")
@@ -284,9 +285,9 @@ def _batch(args: argparse.Namespace, settings: Settings) -> int:
 def _listen(args: argparse.Namespace, settings: Settings) -> int:
     import signal
 
-    from .batch import default_workers
-    from .feeds.listener import Listener
-    from .store import open_store
+    from ..batch.run import default_workers
+    from ..listener.server import Listener
+    from ..store import open_store
 
     host = args.host or settings.listener.host
     port = settings.listener.port if args.port is None else args.port
@@ -317,10 +318,10 @@ def _to_stderr(line: str) -> None:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from .approval import approval_of
-    from .build import check_library, site_today
-    from .library import load_library, pending_review
-    from .readability import (
+    from ..build import check_library, site_today
+    from ..library import load_library, pending_review
+    from ..library.approval import approval_of
+    from ..library.readability import (
         NEW_TEXT_TARGET,
         above_target,
         formula,
@@ -396,8 +397,8 @@ def _approval_line(approval: Approval) -> str:
 
 
 def _list(_args: argparse.Namespace, settings: Settings) -> int:
-    from .approval import approval_of
-    from .build import site_today
+    from ..build import site_today
+    from ..library.approval import approval_of
 
     library = load_content(settings)
     today = site_today(settings, library)

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import textstat
 
-from .errors import PacketError
-from .models import Content
-from .models.content import Item, Risk
-from .yamlsafe import Key, Located, dotted
+from ..errors import PacketError
+from ..models import Content
+from ..models.content import Item, Risk
+from ..yamlsafe import Key, Located, dotted
 
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
 

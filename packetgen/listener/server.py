@@ -29,7 +29,9 @@ from typing import Any
 import hl7
 from hl7.mllp import InvalidBlockError, start_hl7_server
 
-from ..batch import different_patient
+from ..batch.manifest import ManifestAppender
+from ..batch.pool import prepare
+from ..batch.run import different_patient
 from ..build import Generator, make_generator
 from ..checks import check_appointment
 from ..errors import InputErrors, PacketError, PacketgenError, SourcePos
@@ -39,8 +41,7 @@ from ..intake.hl7_framing import split_messages
 from ..intake.raw import RawRecord, RecordFailure
 from ..intake.siu import read_siu
 from ..library import Library
-from ..manifest import Entry, ManifestAppender
-from ..pool import prepare
+from ..models.entry import Entry
 from ..render import load_fonts
 from ..settings import Settings
 from ..store import Store
