@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Python's bytecode caches (under __pycache__/, git-ignored): the tests start many Python processes,
+# and some machines turn the caches off by default, which costs each process its compile time.
+export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup demo test lint typecheck bench mutate clean
+.PHONY: setup demo test test-fast lint typecheck docs bench mutate clean
 
 setup: $(STAMP)
 
@@ -29,7 +32,19 @@ typecheck: setup
 
 test: lint typecheck
 	$(PY) generate.py validate
+	$(VENV)/bin/mkdocs build --strict
 	$(PY) -m pytest -q
+
+# The edit-test loop: everything but the tests that need a system server or tool (PostgreSQL, CUPS,
+# Chromium, PDFBox: marker `servers`) or start `generate.py` as a program (`process`), in two
+# processes. `make test` still runs everything, and fails when a tool is missing.
+test-fast: setup
+	$(PY) -m pytest -q -m "not servers and not process and not slow" -n 2 -p no:cacheprovider
+
+# The manual: the settings reference written again from packetgen/settings.py, then the site in site/.
+docs: setup
+	$(PY) scripts/settings-reference.py
+	$(VENV)/bin/mkdocs build --strict
 
 bench: setup
 	$(PY) benchmarks/packet.py
@@ -43,4 +58,4 @@ mutate: setup
 	$(PY) scripts/mutation-score.py
 
 clean:
-	rm -rf $(VENV) output/*.pdf .pytest_cache .mypy_cache .ruff_cache mutants
+	rm -rf $(VENV) output/*.pdf .pytest_cache .mypy_cache .ruff_cache mutants site

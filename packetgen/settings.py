@@ -54,6 +54,11 @@ def _hl7_field(name: str) -> str:
     return name
 
 
+def _upper(value: Any) -> Any:
+    """`debug` is `DEBUG`."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 def _one_or_many(value: Any) -> Any:
     """A single value where a list is expected is a list of one."""
     return [value] if isinstance(value, str) else value
@@ -180,6 +185,11 @@ class Settings(Model):
     """Worker processes for batches and the listener; default: the machine's cores."""
     debug: bool = False
     """Show a traceback for an internal error instead of one line."""
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = "WARNING"
+    """What goes to the log (stderr) from this level up: `ERROR` internal errors with their tracebacks;
+    `WARNING` also what needs an operator; `INFO` also each batch, message, packet, web request and
+    delivery; `DEBUG` also each record's outcome. Ids, counts, states and durations only: never a
+    patient's name, MRN, date of birth, address or a record's text."""
     printer: Text | None = None
     """The CUPS queue packets print on; default: the print server's default queue."""
     cups_server: Text | None = None
@@ -210,6 +220,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "PACKETGEN_DATABASE_URL": ("database_url", "text"),
     "PACKETGEN_WORKERS": ("workers", "number"),
     "PACKETGEN_DEBUG": ("debug", "flag"),
+    "PACKETGEN_LOG_LEVEL": ("log_level", "text"),
     "PACKETGEN_PRINTER": ("printer", "text"),
     "PACKETGEN_CUPS_SERVER": ("cups_server", "text"),
     "PACKETGEN_SMTP_URL": ("smtp_url", "text"),

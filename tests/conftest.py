@@ -92,3 +92,18 @@ def postgres() -> Iterator[Any]:
             yield server
     except MissingServer as exc:
         pytest.fail(str(exc))
+
+
+_SERVER_FIXTURES = {"postgres", "cups_server", "browser"}
+"""Fixtures that start a system server the fast loop leaves out: PostgreSQL, CUPS, Chromium."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a system server (`servers`): it uses one of `_SERVER_FIXTURES`,
+    runs on the PostgreSQL side of a database parameter, or is marked so by hand (PDFBox Preflight).
+    `make test-fast` leaves these out; `make test` runs them all, and fails when a tool is missing."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if fixtures & _SERVER_FIXTURES or "postgresql" in params.values():
+            item.add_marker(pytest.mark.servers)

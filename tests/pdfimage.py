@@ -7,6 +7,7 @@ import io
 import re
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image
@@ -26,17 +27,24 @@ class Word:
 
 
 def words(pdf: Path, page: int) -> list[Word]:
-    """The words of page `page` (1-based), in content order."""
+    """The words of page `page` (1-based), in content order (read once per file as it is on disk:
+    several tests look at the same packet's pages)."""
+    stat = pdf.stat()
+    return list(_words(str(pdf.resolve()), page, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=1024)
+def _words(pdf: str, page: int, _mtime_ns: int, _size: int) -> tuple[Word, ...]:
     result = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), pdf, "-"],
         capture_output=True,
         text=True,
         check=True,
     )
-    return [
+    return tuple(
         Word(float(m[1]), float(m[2]), float(m[3]), float(m[4]), html.unescape(m[5]))
         for m in _WORD.finditer(result.stdout)
-    ]
+    )
 
 
 def render(pdf: Path, page: int, dpi: int = 72) -> Image.Image:

@@ -8,7 +8,9 @@ import subprocess
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from xml.etree import ElementTree
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
@@ -76,11 +78,12 @@ def preflight(path: Path) -> list[str]:
     [{}, {"layout": "a4"}, {"layout": "large-print"}, {"language": "es"}, {"first_name": "伟", "last_name": "王"}],
     ids=["letter", "a4", "large-print", "spanish", "cjk-name"],
 )
+@pytest.mark.servers  # Apache PDFBox Preflight (java)
 def test_apache_pdfbox_preflight_finds_nothing_but_the_part_it_checks(
     generate: Callable[..., Generated], overrides: dict[str, str]
 ) -> None:
     """Debian's Apache PDFBox Preflight checks PDF/A-1b (no checker of PDF/A-2 installs from the
-    registries we reach: see docs/ACCESSIBILITY.md). PDF/A-1b is the stricter of the two in what it
+    registries we reach: see docs/developing/accessibility.md). PDF/A-1b is the stricter of the two in what it
     checks here (fonts, metadata, streams, colour, the trailer), so a PDF/A-2b file should fail it
     only for saying it is part 2."""
     made = generate(**overrides)
@@ -88,6 +91,7 @@ def test_apache_pdfbox_preflight_finds_nothing_but_the_part_it_checks(
     assert findings == ["7.11.2 : Error on MetaData, part must be 1"]
 
 
+@pytest.mark.servers  # Apache PDFBox Preflight (java)
 def test_the_print_run_is_pdfa_with_its_language_and_title(tmp_path: Path) -> None:
     from packetgen.cli import main
 
@@ -110,3 +114,35 @@ def test_the_print_run_is_pdfa_with_its_language_and_title(tmp_path: Path) -> No
     assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--print-run"], environ=environ) in (0, 1)
     assert run.read_bytes() == before
     assert preflight(run) == ["7.11.2 : Error on MetaData, part must be 1"]
+
+
+def test_the_xmp_is_well_formed_and_says_what_the_document_info_says(
+    tmp_path: Path, write_appointment: Callable[..., Path]
+) -> None:
+    """A facility or a procedure whose name holds `&` or `<` (a sister hospital "St. Mary & St. Luke",
+    a title "<draft>") gives XMP an XML parser reads, each value what the document info holds."""
+    from packetgen.build import make_packet
+    from packetgen.library import load_library
+    from tests.conftest import TODAY, copy_site
+
+    root = copy_site(tmp_path / "site")
+    for path, old, new in (
+        ("layouts/letter.yaml", "  name: Riverside General Hospital", '  name: "St. Mary & St. Luke <North>"'),
+        ("packets/vertebroplasty.yaml", "\ntitle: Vertebroplasty\n", '\ntitle: "Vertebroplasty & Kyphoplasty <VP>"\n'),
+    ):
+        text = (root / path).read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        (root / path).write_text(text.replace(old, new), encoding="utf-8")
+    made = make_packet(write_appointment(), tmp_path / "out", library=load_library(root=root), today=TODAY)
+    with pikepdf.open(made.path) as pdf:
+        info = {key: str(value) for key, value in pdf.docinfo.items()}
+        xmp = ElementTree.fromstring(pdf.Root.Metadata.read_bytes())  # well-formed (pikepdf "recovers" bad XML)
+        with pdf.open_metadata() as meta:
+            read_back = {key: meta.get(f"dc:{key}") for key in ("title", "creator", "language")}
+    assert info["/Author"] == "St. Mary & St. Luke <North>"
+    assert "Vertebroplasty & Kyphoplasty <VP>" in info["/Title"]
+    rdf, dc = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}", "{http://purl.org/dc/elements/1.1/}"
+    assert xmp.findtext(f".//{dc}title/{rdf}Alt/{rdf}li") == info["/Title"]
+    assert xmp.findtext(f".//{dc}creator/{rdf}Seq/{rdf}li") == info["/Author"]
+    assert xmp.findtext(f".//{dc}description/{rdf}Alt/{rdf}li") == info.get("/Subject", "")
+    assert read_back == {"title": info["/Title"], "creator": [info["/Author"]], "language": {"en"}}

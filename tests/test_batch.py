@@ -318,7 +318,9 @@ def test_arbitrary_records_never_crash_the_batch(
             assert (folder / "out" / entry["file"]).is_file()
 
 
-def test_a_task_is_judged_on_its_own_day_and_a_bug_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_task_is_judged_on_its_own_day_and_a_bug_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from datetime import date
 
     from packetgen.batch.run import Task, run_task
@@ -340,3 +342,8 @@ def test_a_task_is_judged_on_its_own_day_and_a_bug_is_one_line(tmp_path: Path, m
     monkeypatch.setattr(Generator, "generate", broken)
     failed = run_task(Task(record, None), generator)
     assert (failed.status, failed.error) == ("error", "f:2: internal error (RuntimeError); please report it")
+    # The log has its traceback (tests/test_logs.py: without the exception's message).
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert logged.getMessage() == "record 2: appointment T-0001: internal error (RuntimeError)"
+    assert logged.exc_info is not None
+    caplog.clear()  # expected: not a stray error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,14 @@ CLI = "cli"
 DOORS = ("store", "listener", "delivery", "web", "cli")
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imports(path: Path) -> set[str]:
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             found |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -60,7 +66,7 @@ def test_no_print_outside_the_cli() -> None:
             continue
         calls = [
             n
-            for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            for n in ast.walk(_tree(path))
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
         ]
         assert not calls, path
@@ -72,7 +78,7 @@ def test_the_pipeline_never_imports_a_door() -> None:
         rel = path.relative_to(PACKAGE).as_posix()
         if rel.split("/")[0] in DOORS or rel == "__main__.py":  # `python -m packetgen` is the CLI's entry
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if not (isinstance(node, ast.ImportFrom) and node.module and node.level > 0):
                 continue
             if node.module.split(".")[0] in DOORS:
@@ -84,6 +90,6 @@ def test_no_module_reads_the_environment_but_the_cli() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.relative_to(PACKAGE).parts[0] == CLI:
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         reads = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv")]
         assert reads == [], path

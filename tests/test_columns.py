@@ -60,6 +60,30 @@ def test_a_clinic_report_with_date_and_time_columns_names_types_and_status(tmp_p
     assert entries["R-7101"]["procedure"] == "vertebroplasty"
 
 
+def test_status_values_skip_the_row_in_any_case(tmp_path: Path) -> None:
+    """The map says `skip: [Cancelled, No Show, Deleted]`; the export writes them as it likes."""
+    lines = (EXAMPLES / "clinic-report.csv").read_text(encoding="utf-8").splitlines()
+    header, first = lines[0], lines[1]
+    rows = [first.replace("R-7101", f"R-{n}").replace(",Scheduled,", f",{status},") for n, status in enumerate(
+        ["CANCELLED", "no show", "cancelled", "dELETED", "Scheduled"], 1
+    )]  # fmt: skip
+    source = tmp_path / "report.csv"
+    source.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    columns = EXAMPLES / "clinic-report-columns.yaml"
+    assert main(["batch", str(source), "--columns", str(columns), "--out", str(out), "--workers", "1"]) == 0
+    entries = {e["appointment_id"]: e for e in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())}
+    assert {k: e["status"] for k, e in entries.items()} == {
+        "R-1": "skipped",
+        "R-2": "skipped",
+        "R-3": "skipped",
+        "R-4": "skipped",
+        "R-5": "ok",
+    }
+    assert entries["R-2"]["warnings"] == [f"{source}:3: warning: Status: the appointment is no show; skipped"]
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["R-5.pdf"]
+
+
 def test_constants_value_maps_and_a_bad_cell_against_the_sites_format(tmp_path: Path) -> None:
     source = tmp_path / "export.csv"
     source.write_text(

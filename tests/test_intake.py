@@ -115,6 +115,53 @@ def test_an_ssn_is_never_taken_for_the_mrn() -> None:
     assert lone.fields["mrn"] == "00042"
 
 
+PID_19 = "|" * 12 + "999001111"
+"""PID-19 (the SSN, "retained for backward compatibility"), after PID-3 … PID-18 left empty."""
+
+
+@pytest.mark.parametrize(
+    ("pid_3", "settings", "mrn"),
+    [
+        ("", {}, None),  # no PID-3 at all: PID-19 never stands in
+        ("55501^^^CLINIC^PI", {}, None),  # typed, but not MR
+        ("55501^^^CLINIC^PI~999001111^^^SSA^SS", {}, None),
+        ("999001111^^^SSA^SS~55501^^^CLINIC^PI", {}, None),
+        ("999001111^^^RGH^SS", {"mrn_assigning_authorities": ("RGH",)}, None),  # typed SS: never an MRN
+        ("999001111^^^SSA^ss", {}, None),  # the type in any case
+        ("999001111^^^SSA^SS~00042", {}, None),  # the lone untyped one is not alone
+        ("999001111^^^SSA^SS~00042^^^RGH", {"mrn_assigning_authorities": ("RGH",)}, "00042"),
+        ("00042", {}, "00042"),  # a lone untyped identifier is the MRN, not PID-19
+        ("999001111^^^SSA^SS~0000987654^^^H^MR", {}, "0000987654"),
+    ],
+)
+def test_the_ssn_is_never_the_mrn_wherever_it_is_sent(pid_3: str, settings: dict[str, Any], mrn: str | None) -> None:
+    record = _siu("SCH|A-1", f"PID|1||{pid_3}||Okafor^Ada||19500506{PID_19}", "AIS|1|A|22511", **settings)
+    assert isinstance(record, RawRecord)
+    assert record.fields.get("mrn") == mrn
+    assert "999001111" not in str(record.fields)
+    assert "999001111" not in " ".join(record.warnings) + " ".join(record.missing_because.values())
+
+
+def test_a_message_with_only_an_ssn_makes_no_packet_and_never_shows_the_ssn(tmp_path: Path) -> None:
+    """What the person running the batch sees: an error naming PID-3's MR, no packet, no SSN."""
+    source = tmp_path / "day.hl7"
+    messages = [
+        "MSH|^~\\&|S|H|P|H|20261124||SIU^S12^SIU_S12|C1|P|2.5.1",
+        "SCH|SSN-1||||||||||^^60^20261210081500",
+        f"PID|1||999001111^^^SSA^SS||Okafor^Ada||19500506{PID_19}",
+        "AIS|1|A|22511|20261210081500",
+        "AIP|1|A|77^Granite^Pat|PP",
+    ]
+    source.write_text("\r".join(messages) + "\r", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out", str(out), "--workers", "1"], {}) == 1
+    (entry,) = manifest(out)
+    assert (entry["appointment_id"], entry["status"]) == ("SSN-1", "error")
+    assert entry["error"] == f"{source}:1: PID-3 (an identifier of type MR): required field is missing"
+    assert "999001111" not in (out / "manifest.jsonl").read_text(encoding="utf-8")
+    assert not (out / "SSN-1.pdf").exists()
+
+
 @pytest.mark.parametrize(
     ("aip", "printed"),
     [
@@ -127,6 +174,54 @@ def test_provider_names_print_given_family_then_degree(aip: str, printed: str) -
     record = _siu("SCH|A-1", "PID|1||1^^^H^MR", "AIS|1|A|22511", aip)
     assert isinstance(record, RawRecord)
     assert record.fields["provider"] == printed
+
+
+SURGEON, ATTENDING, PERFORMER = (
+    "AIP|1|A|41^Marsh^Helen^^^^MD|SURG^Surgeon",
+    "AIP|1|A|52^Whitfield^Dana^^^^DO|ATND^Attending",
+    "AIP|1|A|63^Granite^Pat^^^^MD|PP^Performing provider",
+)
+
+
+@pytest.mark.parametrize(
+    ("people", "roles", "printed", "chosen"),
+    [
+        ((ATTENDING, SURGEON, PERFORMER), (), "Pat Granite, MD", "AIP 3 (AIP-4 PP)"),
+        ((PERFORMER, ATTENDING, SURGEON), (), "Pat Granite, MD", "AIP 1 (AIP-4 PP)"),
+        ((ATTENDING, SURGEON), (), "Helen Marsh, MD", "AIP 2 (AIP-4 SURG)"),
+        ((SURGEON, ATTENDING), (), "Helen Marsh, MD", "AIP 1 (AIP-4 SURG)"),
+        ((PERFORMER, ATTENDING), ("ATND", "PP"), "Dana Whitfield, DO", "AIP 2 (AIP-4 ATND)"),  # the site's order
+    ],
+)
+def test_the_most_specific_performing_role_names_the_provider(
+    people: tuple[str, ...], roles: tuple[str, ...], printed: str, chosen: str
+) -> None:
+    """Of several people on the appointment, the one whose AIP-4 role comes first in
+    `hl7.performing_roles` (most specific first) is the provider, wherever their AIP stands."""
+    settings = {"performing_roles": roles} if roles else {}
+    record = _siu("SCH|A-1", "PID|1||1^^^H^MR", "AIS|1|A|22511", *people, **settings)
+    assert isinstance(record, RawRecord)
+    assert (record.fields["provider"], record.provider_from) == (printed, chosen)
+
+
+def test_the_consent_names_the_performing_provider_of_several(tmp_path: Path) -> None:
+    source = tmp_path / "day.hl7"
+    segments = [
+        "MSH|^~\\&|S|H|P|H|20261124||SIU^S12^SIU_S12|C1|P|2.5.1",
+        "SCH|AIP-1||||||||||^^60^20261210081500",
+        "PID|1||00042^^^H^MR||Okafor^Ada||19500506",
+        "AIS|1|A|22511|20261210081500",
+        ATTENDING,
+        PERFORMER.replace("AIP|1|", "AIP|2|"),
+    ]
+    source.write_text("\r".join(segments) + "\r", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out", str(out), "--workers", "1"], {}) == 0
+    (entry,) = manifest(out)
+    assert entry["provider_from"] == "AIP 2 (AIP-4 PP)"
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out / "AIP-1.pdf").pages).split())
+    assert "Pat Granite, MD" in text
+    assert "Whitfield" not in text
 
 
 def test_a_lone_referrer_is_not_printed_as_the_provider() -> None:
@@ -438,6 +533,31 @@ def test_fhir_patient_location_and_instructions(tmp_path: Path) -> None:
     (other,) = records(_bundle(tmp_path, PATIENT, display_only))
     assert isinstance(other, RawRecord)
     assert other.fields["location"] == "Clinic B"
+
+
+STAFF_COMMENT = "Staff only: hard stick, page Dr Lee on 4471 before starting"
+
+
+def test_a_fhir_staff_comment_is_never_the_patients_instructions(tmp_path: Path) -> None:
+    """`comment` and `description` are for staff; without `patientInstruction` the packet prints no
+    instructions of the scheduler's, and nothing of the comment anywhere."""
+    appointment = _appointment(comment=STAFF_COMMENT, description="VP L1, cement kit lot 22-A")
+    source = _bundle(tmp_path, PATIENT, appointment)
+    out = tmp_path / "out"
+    assert main(["batch", str(source), "--out", str(out), "--workers", "1"], {}) == 0
+    (entry,) = manifest(out)
+    assert (entry["appointment_id"], entry["status"]) == ("a1", "ok")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out / "a1.pdf").pages).split())
+    assert "Okafor, Ada N" in text
+    for staff in ("hard stick", "Dr Lee", "4471", "cement kit"):
+        assert staff not in text, staff
+    (record,) = records(source)
+    assert isinstance(record, RawRecord)
+    assert "instructions" not in record.fields
+    with_instruction = _appointment(comment=STAFF_COMMENT, patientInstruction="Fast from midnight.")
+    (both,) = records(_bundle(tmp_path, PATIENT, with_instruction))
+    assert isinstance(both, RawRecord)
+    assert both.fields["instructions"] == ["Fast from midnight."]
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,42 @@ def test_the_target_appears_only_by_rename_after_fsync(tmp_path: Path, monkeypat
     assert target.stat().st_mode & 0o777 == 0o600
 
 
+def _fsynced(monkeypatch: pytest.MonkeyPatch, target: Path) -> list[tuple[str, bool]]:
+    """Every fsync from now on, as (the path its descriptor names, whether `target` existed then)."""
+    seen: list[tuple[str, bool]] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        seen.append((os.readlink(f"/proc/self/fd/{fd}"), target.exists()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    return seen
+
+
+def test_the_folder_is_fsynced_after_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rename is durable only once its folder's entry is on disk: after a power cut the packet
+    (and the manifest line saying it was made) must not point at a file the folder lost."""
+    target = tmp_path / "out" / "A-1.pdf"
+    seen = _fsynced(monkeypatch, target)
+    write_atomic(DATA, target)
+    folder = str((tmp_path / "out").resolve())
+    assert len(seen) == 2
+    temp, exists_then = seen[0]
+    assert Path(temp).name.startswith(".A-1.")
+    assert Path(temp).name.endswith(".part")
+    assert not exists_then  # the file's own data first, under its temp name
+    assert seen[-1] == (folder, True), "the folder is fsynced once the packet has its name"
+
+
+def test_the_folder_is_fsynced_after_a_packet_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "A-1.pdf"
+    write_atomic(DATA, target)
+    seen = _fsynced(monkeypatch, target)
+    assert remove_pdf(tmp_path, "A-1") is True
+    assert seen == [(str(tmp_path.resolve()), False)]
+
+
 @pytest.mark.parametrize("failing", ["fsync", "replace", "write"])
 def test_a_failed_write_leaves_no_target_and_no_temp_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str

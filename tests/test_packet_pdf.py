@@ -332,6 +332,7 @@ def _box_around(image: Image.Image, x: int, y: int, reach: int) -> tuple[int, in
     return None if None in found else (found[0], found[1], found[2], found[3])  # type: ignore[return-value]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", ["letter", "large-print"])
 def test_every_risk_row_has_its_own_empty_initials_box(generate: Make, layout: str) -> None:
     path = generate(layout=layout).path

@@ -39,6 +39,7 @@ SCRIPTS = st.sampled_from(
 NAMES = SCRIPTS.flatmap(lambda alphabet: st.text(alphabet=alphabet, min_size=1, max_size=40))
 
 
+@pytest.mark.slow
 @settings(RENDERING, max_examples=25)
 @given(first=NAMES, last=NAMES)
 def test_names_in_many_scripts_render_exactly_or_fail_cleanly(
@@ -170,6 +171,7 @@ def _printed(text: str, day: date) -> datetime:
     fold=st.sampled_from((0, 1)),
     before=st.integers(0, 600),
 )
+@pytest.mark.slow
 @example(day=ORDINARY_DAY, minute=30, fold=0, before=60)  # issue 23
 @example(day=ORDINARY_DAY, minute=0, fold=0, before=60)  # the placeholder time some feeds send
 @example(day=date(2027, 3, 14), minute=3 * 60 + 30, fold=0, before=60)  # 2:30 AM does not exist

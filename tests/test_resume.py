@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,29 @@ def test_editing_content_or_layout_without_a_new_version_remakes_the_packet(
     assert _batch(root, source, out, resume=True) == [False]
     text = " ".join(page.extract_text() for page in PdfReader(out / "E-1.pdf").pages)
     assert shown in " ".join(text.split())
+
+
+def test_content_that_becomes_overdue_remakes_the_packet_marked_so(tmp_path: Path) -> None:
+    """Nothing in any file changes, but the day passes the content's `review_due`: the packet made
+    while the content was in date must not be reused, or the patient gets no "overdue" mark."""
+    library = load_library()
+    source = tmp_path / "day.csv"
+    source.write_text(f"{HEADER}\n{row('O-1', start='2028-11-10T07:30')}\n", encoding="utf-8")
+    out = tmp_path / "out"
+
+    def run(today: date) -> dict[str, object]:
+        options = BatchOptions(source, out, workers=1, resume=True, today=today, allow_overdue=True)
+        run_batch(options, report=lambda _line: None, library=library)
+        return manifest(out)[-1]
+
+    due = library.contents["vertebroplasty"].review_due
+    before, after = due - timedelta(days=1), due + timedelta(days=1)
+    made = run(before)
+    assert (made["approval"], made["reused"]) == ("draft", False)
+    assert run(before)["reused"] is True  # nothing changed: kept
+    remade = run(after)
+    assert (remade["approval"], remade["reused"]) == ("draft, overdue", False)
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out / "O-1.pdf").pages).split())
+    assert "Overdue for review: review was due" in text
+    assert hashlib.sha256((out / "O-1.pdf").read_bytes()).hexdigest() == remade["sha256"]
+    assert run(after)["reused"] is True  # overdue still: kept

@@ -77,6 +77,7 @@ def make(tmp_path: Path, write_appointment: Callable[..., Path]) -> Callable[...
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("symbology", ["qr", "datamatrix", "code128", "pdf417"])
 def test_every_consent_page_carries_a_code_that_reads_back(
     make: Callable[..., Generated], symbology: str, tmp_path: Path

@@ -3,7 +3,7 @@
 Poppler's `pdfinfo -struct-text` prints the structure tree with the text of each element's marked
 content; the `pdfua` checker (PyPI) runs PDF/UA-1's machine-checkable rules; our own walk over the
 content streams checks what `pdfua` does not (paths and images inside marked content, every MCID
-owned once). What none of them can judge is listed in docs/ACCESSIBILITY.md.
+owned once). What none of them can judge is listed in docs/developing/accessibility.md.
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def seed() -> list[tuple[str, str]]:
     return lines
 
 
+@pytest.mark.slow
 def test_every_seed_line_is_read_in_order_as_the_element_it_is(generate: Make) -> None:
     document = struct_tree(generate().path)
     assert document.role == "Document"
@@ -148,6 +149,7 @@ def test_each_line_ends_with_the_space_it_was_broken_at() -> None:
     assert shown == ["Care before pre- ", "and after ", "surgery "]
 
 
+@pytest.mark.slow
 def test_the_running_header_footer_and_marks_are_artifacts(generate: Make) -> None:
     path = generate().path
     shown = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -358,6 +360,52 @@ def test_the_tagline_is_read_in_the_patients_language(generate: Make) -> None:
         assert ("/P", "vi") in found
 
 
+CAPTIONS = ["Signature", "Printed name", "Date", "Time"]
+
+
+@pytest.mark.slow
+def test_signature_captions_are_read_in_the_order_they_are_filled(generate: Make) -> None:
+    """A screen-reader user filling in the consent hears what each line is for: every caption under a
+    line to write on is a `P` of the signer's block (not an artifact, like the line itself), in order,
+    and a value already written on a line is read with its caption."""
+    consent = struct_tree(generate(language="vi").path).kids[1]
+    assert isinstance(consent, Node)
+    blocks: list[tuple[str, list[str]]] = []
+    for kid in consent.kids:
+        if isinstance(kid, Node) and kid.role == "H3":
+            blocks.append((normalize(kid.text), []))
+        elif isinstance(kid, Node) and kid.role == "P" and blocks:
+            blocks[-1][1].append(normalize(kid.text))
+    assert [signer for signer, _ in blocks] == [
+        "Patient or legal representative",
+        "Provider who obtained consent",
+        "Witness",
+        "Interpreter (required)",
+        "Consent by telephone: second witness",
+    ]
+    for signer, read in blocks:
+        assert [line for line in read if line in CAPTIONS] == CAPTIONS, signer
+        start = read.index("Signature")
+        assert read[start : start + 4] == CAPTIONS, signer  # one element each, in the order they are filled
+    patient = dict(blocks)["Patient or legal representative"]
+    assert patient[-2:] == ["Representative's relationship to patient", "Why the patient cannot sign"]
+    assert "Vietnamese Language interpreted" in dict(blocks)["Interpreter (required)"]  # written, then what it is
+
+
+@pytest.mark.parametrize("language", ["ar", "fa", "ur"])
+def test_a_right_to_left_tagline_is_read_in_its_own_language(generate: Make, language: str) -> None:
+    """An Arabic, Persian or Urdu tagline is drawn line by line in visual order (`RightToLeft`), not
+    as a Paragraph: its `P` still carries /Lang, or a screen reader reads it with English rules."""
+    from packetgen.language.taglines import TAGLINES
+
+    with pikepdf.open(generate(language=language).path) as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        taglines = [
+            e for e in _elements(pdf.Root.StructTreeRoot.K) if str(e.get("/ActualText", "")) == TAGLINES[language]
+        ]
+        assert [(str(e.S), str(e.get("/Lang", ""))) for e in taglines] == [("/P", language)]
+
+
 def _elements(node: pikepdf.Object) -> Iterator[pikepdf.Object]:
     yield node
     kids = node.get("/K")
@@ -366,6 +414,7 @@ def _elements(node: pikepdf.Object) -> Iterator[pikepdf.Object]:
             yield from _elements(kid)
 
 
+@pytest.mark.slow
 def test_the_figure_has_alternative_text_and_the_risk_table_headers(generate: Make) -> None:
     path = generate(layout="large-print").path  # the risk table runs over a page here
     with pikepdf.open(path) as pdf:
@@ -384,6 +433,7 @@ def test_the_figure_has_alternative_text_and_the_risk_table_headers(generate: Ma
     assert normalize(rows[1].kids[0].text) == "Bleeding"  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_the_print_run_reads_packet_by_packet_in_time_order(tmp_path: Path) -> None:
     from packetgen.cli import main
 

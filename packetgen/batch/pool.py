@@ -15,6 +15,7 @@ it from holding the listener's interpreter).
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ from typing import Generic, TypeVar
 
 from typing_extensions import TypeIs
 
+from .. import logs
 from ..build import Generator
 from ..render import load_fonts
 
@@ -37,14 +39,19 @@ _WINDOW = 8
 """Tasks in flight per worker: enough to keep workers busy, few enough that a 100,000-record
 file is never all in memory."""
 
+logger = logging.getLogger(__name__)
+
 # Set only inside a worker process, by `_start_worker`; never in the process that owns the pool.
 _worker_generator: Generator | None = None
 
 
-def _start_worker(generator: Generator, niceness: int) -> None:
-    """Once per worker: keep the generator and register the default layout's fonts; background
-    workers step back so the process that owns them gets the CPU when it needs it."""
+def _start_worker(generator: Generator, niceness: int, log_level: str | None) -> None:
+    """Once per worker: log as the process that owns the pool does, keep the generator and register
+    the default layout's fonts; background workers step back so the process that owns them gets the
+    CPU when it needs it."""
     global _worker_generator
+    if log_level is not None:
+        logs.configure(log_level)
     _worker_generator = generator
     if niceness:
         os.nice(niceness)
@@ -53,7 +60,19 @@ def _start_worker(generator: Generator, niceness: int) -> None:
 
 def _in_worker(job: Job[T, R], task: T) -> R:
     assert _worker_generator is not None, "worker not started"
-    return job(task, _worker_generator)
+    try:
+        return job(task, _worker_generator)
+    except Exception:  # the caller gets only its text: its traceback is logged here, where it happened
+        logger.exception("worker %d: %s failed", os.getpid(), getattr(job, "__name__", "a job"))
+        raise
+
+
+def _call_in_worker(function: Callable[..., object], *args: object) -> object:
+    try:
+        return function(*args)
+    except Exception:  # as in `_in_worker`
+        logger.exception("worker %d: %s failed", os.getpid(), getattr(function, "__name__", "a call"))
+        raise
 
 
 def prepare(generator: Generator) -> None:
@@ -77,7 +96,10 @@ class Workers(Generic[T, R]):
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_start_worker, initargs=(generator, 10 if background else 0)
+                workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(generator, 10 if background else 0, logs.configured_level()),
             )
         else:
             prepare(generator)
@@ -102,7 +124,7 @@ class Workers(Generic[T, R]):
     def call(self, function: Callable[..., object], *args: object) -> Future[object]:
         """Run another module-level function in a worker (in-process: here and now)."""
         if self._pool is not None:
-            return self._pool.submit(function, *args)
+            return self._pool.submit(_call_in_worker, function, *args)
         return _here(function, *args)
 
     def run(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,8 @@ from ..settings import Settings
 from ..timing import Site
 from .manifest import ManifestWriter, previous_entries
 from .pool import Workers
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,18 +139,43 @@ def run_batch(
     result = BatchResult()
     writer = ManifestWriter(options.out_dir)
     started = time.perf_counter()
+    logger.info(
+        "batch started: %d workers, resume %s, print run %s", options.workers, options.resume, options.print_run
+    )
     with Workers(run_task, generator, options.workers) as workers:
         for entry in workers.run(_tasks(records, previous, options.earlier_patient), _is_task, _in_order):
             writer.write(entry)
             if options.keep_entries:
                 result.entries.append(entry)
             _tally(entry, result, report, keep_for_print=options.print_run, keep_recipients=options.keep_recipients)
+            logger.debug("record %s: appointment %s: %s", where(entry.place), entry.appointment_id, _outcome(entry))
             advance()
     result.seconds = time.perf_counter() - started
     result.manifest = writer.close()
     if options.print_run:
         result.print_run = write_print_run(list(result.printable.values()), options.out_dir)
+    logger.info(
+        "batch finished: %d records: %d ok (%d reused), %d failed, %d skipped, %d warnings; %.2f s",
+        result.ok + result.failed + result.skipped,
+        result.ok,
+        result.reused,
+        result.failed,
+        result.skipped,
+        result.warnings,
+        result.seconds,
+    )
     return result
+
+
+def where(place: str) -> str:
+    """A record's place for the log: its line, message number or resource id, without the file's
+    path (a file's name is its sender's, and may name a patient)."""
+    _path, colon, line = place.rpartition(":")
+    return line if colon else "?"
+
+
+def _outcome(entry: Entry) -> str:
+    return "ok (reused)" if entry.reused else entry.status
 
 
 def _chain(
@@ -287,7 +315,13 @@ def run_task(task: Task, generator: Generator) -> Entry:
     except PacketgenError as exc:
         entry.error = error_lines(exc)
         return entry
-    except Exception as exc:  # a bug must not sink the batch: record it, go on
+    except Exception as exc:  # a bug must not sink the batch: record it, log its traceback, go on
+        logger.exception(
+            "record %s: appointment %s: internal error (%s)",
+            where(str(record.place)),
+            record.appointment_id,
+            type(exc).__name__,
+        )
         entry.error = f"{record.place}: internal error ({type(exc).__name__}); please report it"
         return entry
     entry.patient = patient

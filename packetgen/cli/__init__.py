@@ -8,6 +8,7 @@ Exit codes: 0 done; 1 a batch in which some records failed; 2 nothing done
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import logs
 from ..errors import InputErrors, PacketgenError, UsageError
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_UNUSABLE = 0, 1, 2
+logger = logging.getLogger(__name__)
 
 EPILOG = """examples:
   generate.py packet examples/appointments/nguyen.yaml
@@ -176,11 +179,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     environment, and the settings file); returns the exit code."""
     args = build_parser().parse_args(argv)
     debug = False
+    logs.configure()  # until the settings say otherwise: internal errors, without their messages
     try:
         from ..settings import load_settings
 
         settings = load_settings(os.environ if environ is None else environ)
         debug = settings.debug
+        logs.configure(settings.log_level)
         from . import delivery as cli_delivery
         from . import web as cli_web
 
@@ -209,6 +214,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except Exception as exc:  # a bug: say so in one line, without values; PACKETGEN_DEBUG shows it
         if debug:
             raise
+        logger.exception("internal error in `%s`", args.command)  # its frames, without values
         print(
             f"generate.py: internal error ({type(exc).__name__}); rerun with PACKETGEN_DEBUG=1 and report it",
             file=sys.stderr,

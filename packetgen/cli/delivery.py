@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..build import Generated
     from ..delivery.printing import PrintServer
     from ..delivery.relay import RelayConfig
+    from ..delivery.service import Packet
     from ..library import Library
     from ..settings import Settings
     from ..store import Store
@@ -50,10 +51,17 @@ def made_from_args(args: argparse.Namespace, settings: Settings, library: Librar
     return made
 
 
+def _packet_of(made: Generated, library: Library) -> Packet:
+    from ..delivery.service import Packet
+
+    return Packet(made.path, made.sha256, made.appointment_id, library.layouts[made.layout], made.language,
+                  made.date_of_birth)  # fmt: skip
+
+
 def print_command(args: argparse.Namespace, settings: Settings) -> int:
     from ..delivery.audit import operating_system_user
     from ..delivery.printing import PrintServer
-    from ..delivery.service import ToPrint, media_for, print_and_record
+    from ..delivery.service import media_for, print_packet
     from ..store import open_store
     from . import load_content
 
@@ -63,27 +71,21 @@ def print_command(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         made = made_from_args(args, settings, library)
-        item = ToPrint(
-            made.path,
-            made.appointment_id,
-            media_for(library.layouts[made.layout]),
-            [(made.appointment_id, made.sha256)],
-        )
-        job = print_and_record(store, server, item, queue, operating_system_user(), args.copies, settings.print_timeout)
+        packet = _packet_of(made, library)
+        job = print_packet(store, server, queue, packet, operating_system_user(), args.copies, settings.print_timeout)
     finally:
         store.close()
     pages = f", {job.impressions} pages" if job.impressions is not None else ""
     copies = f"{args.copies} copies" if args.copies > 1 else "1 copy"
-    print(f"printed on {queue}: job {job.job_id}{pages}, two-sided, {item.media}, {copies} ({job.seconds:.2f} s)")
+    media = media_for(packet.layout)
+    print(f"printed on {queue}: job {job.job_id}{pages}, two-sided, {media}, {copies} ({job.seconds:.2f} s)")
     return EXIT_OK
 
 
 def email_command(args: argparse.Namespace, settings: Settings) -> int:
     from ..delivery.audit import operating_system_user
-    from ..delivery.message import Email, sender_of
-    from ..delivery.passphrase import passphrase_for
     from ..delivery.relay import relay_config
-    from ..delivery.service import queue_email, send_queued
+    from ..delivery.service import email_packet
     from ..store import open_store
     from . import load_content
 
@@ -95,18 +97,10 @@ def email_command(args: argparse.Namespace, settings: Settings) -> int:
         recipient = args.to or made.email
         if not recipient:
             raise UsageError(f"{args.appointment}: email: the record has no email address; give --to ADDRESS")
-        layout = library.layouts[made.layout]
-        sender_of(layout)
-        assert made.date_of_birth is not None
-        secret = passphrase_for(settings.email, made.date_of_birth)
-        email = Email(
-            made.path.read_bytes(), made.sha256, made.appointment_id, recipient, layout, made.language, secret.secret
-        )
-        actor = operating_system_user()
-        message_id = queue_email(store, email, actor)
         for warning in relay.warnings:
             print(warning, file=sys.stderr)
-        outcomes = send_queued(store, relay, [message_id], actor)
+        packet = _packet_of(made, library)
+        secret, outcomes = email_packet(store, settings.email, relay, packet, recipient, operating_system_user())
     finally:
         store.close()
     for outcome in outcomes:
@@ -243,15 +237,22 @@ class BatchDelivery:
 
     def _print_run(self, result: BatchResult) -> bool:
         from ..delivery.audit import operating_system_user
-        from ..delivery.service import ToPrint, media_for, print_and_record
+        from ..delivery.service import print_run
 
         if result.print_run is None or self.printer is None or self.server is None:
             return True
         packets = [(entry.appointment_id, entry.sha256 or "") for entry in result.printable.values()]
-        item = ToPrint(result.print_run, "print-run", media_for(self.library.layout(None)), packets)
+        layout, actor = self.library.layout(None), operating_system_user()
         try:
-            job = print_and_record(
-                self.store, self.server, item, self.printer, operating_system_user(), 1, self.settings.print_timeout
+            job = print_run(
+                self.store,
+                self.server,
+                self.printer,
+                result.print_run,
+                packets,
+                layout,
+                actor,
+                self.settings.print_timeout,
             )
         except UsageError as exc:
             print(f"generate.py: error: {exc}", file=sys.stderr)
@@ -264,9 +265,8 @@ class BatchDelivery:
         from ..batch.run import default_workers
         from ..delivery import outbox
         from ..delivery.audit import operating_system_user
-        from ..delivery.message import Email, sender_of
-        from ..delivery.passphrase import passphrase_for
-        from ..delivery.service import queue_emails, send_queued
+        from ..delivery.message import Email
+        from ..delivery.service import Packet, email_for, queue_emails, send_queued
 
         assert self.relay is not None
         library = self.library
@@ -285,12 +285,10 @@ class BatchDelivery:
                 if outbox.already_sent_or_queued(session, appointment_id, entry.sha256, entry.patient.email):
                     already += 1
                     continue
-            layout = library.layouts[entry.layout]
-            sender_of(layout)
-            secret = passphrase_for(self.settings.email, entry.patient.date_of_birth)
-            pdf = (out_dir / entry.file).read_bytes()
-            address = entry.patient.email
-            emails.append(Email(pdf, entry.sha256, appointment_id, address, layout, entry.language, secret.secret))
+            packet = Packet(out_dir / entry.file, entry.sha256, appointment_id, library.layouts[entry.layout],
+                            entry.language, entry.patient.date_of_birth)  # fmt: skip
+            email, secret = email_for(self.settings.email, packet, entry.patient.email)
+            emails.append(email)
             shown.append((appointment_id, secret.shown))
         workers = self.settings.workers or default_workers()
         queued = queue_emails(self.store, emails, actor, workers)

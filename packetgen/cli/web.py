@@ -41,19 +41,31 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         ssl_keyfile=args.keyfile,
         proxy_headers=True,
         server_header=False,
-        log_level="warning",
+        log_config=None,  # the log is configured already (`logs.configure`): one format for every line
+        log_level=_uvicorn_level(settings),
+        access_log=False,  # its lines carry query strings: the app logs each request itself (`web/app.py`)
     )
     return EXIT_OK
 
 
+def _uvicorn_level(settings: Settings) -> str:
+    """uvicorn's own messages (starting, stopping, a request it could not read) from INFO up at most:
+    its debug lines are about connections, not ours to vouch for."""
+    return "info" if settings.log_level == "DEBUG" else settings.log_level.lower()
+
+
 def web_app() -> Any:
-    """The app for one of several uvicorn workers: the site's settings read as the CLI reads them."""
+    """The app for one of several uvicorn workers: the site's settings read as the CLI reads them,
+    the log configured as the CLI configures it."""
     import os
 
+    from .. import logs
     from ..settings import load_settings
     from ..web.app import create_app
 
-    return create_app(load_settings(os.environ))
+    settings = load_settings(os.environ)
+    logs.configure(settings.log_level)
+    return create_app(settings)
 
 
 def token_command(args: argparse.Namespace, settings: Settings) -> int:

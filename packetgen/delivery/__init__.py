@@ -12,6 +12,7 @@ batch wrote and hands it to real systems.
 - `outbox`: every email committed to the database before its first attempt, each delivered at most once;
 - `relay.Connection`: SMTP with STARTTLS (or implicit TLS), failures sorted into "try again" and "unknown";
 - `audit`: an append-only record of every print and email;
-- `service`: the recipes the CLI and the web app call: `queue_email`, `queue_emails`, `send_queued`,
-  `send_due`, `print_and_record`.
+- `service`: the recipes the CLI, the batch and the web app call, one per delivery: `email_for` (an
+  email and its passphrase, by the site's one policy), `email_packet`, `queue_emails`, `send_queued`,
+  `send_due`, `print_packet`, `print_run` (each with its audit line).
 """

@@ -9,6 +9,7 @@ from functools import cache
 
 from xkcdpass import xkcd_password
 
+from ..errors import UsageError
 from ..settings import EmailSettings
 
 _DIGITS = {"MMDDYYYY": "%m%d%Y", "DDMMYYYY": "%d%m%Y", "YYYYMMDD": "%Y%m%d"}
@@ -44,9 +45,12 @@ def one_time(words: int) -> str:
             return passphrase
 
 
-def passphrase_for(policy: EmailSettings, date_of_birth: date) -> Passphrase:
-    """The passphrase the site's policy gives this patient's packet."""
+def passphrase_for(policy: EmailSettings, date_of_birth: date | None) -> Passphrase:
+    """The passphrase the site's policy gives this patient's packet (the one policy every door uses);
+    UsageError when the policy is the date of birth and the record has none (never a made-up one)."""
     if policy.passphrase == "date_of_birth":  # noqa: S105 (a policy name, not a password)
+        if date_of_birth is None:
+            raise UsageError("the site's passphrase is the patient's date of birth, and this record has none")
         form = policy.date_of_birth_format
         return Passphrase(date_of_birth.strftime(_DIGITS[form]), f"the patient's date of birth as {form}")
     secret = one_time(policy.words)

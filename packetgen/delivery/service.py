@@ -1,25 +1,32 @@
-"""The delivery recipes the CLI (and the web app) call: email a packet, send the outbox, print packets."""
+"""The delivery recipes the CLI, the batch and the web app call: email a packet (`email_for`,
+`email_packet`), send the outbox, print a packet (`print_packet`) or a print run (`print_run`); each
+print and email has its audit line."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from ..errors import UsageError
 from ..models import Layout
+from ..settings import EmailSettings
 from ..store import Store
 from ..store.tables import OutboxMessage
 from . import audit, outbox
-from .message import Email, Written, domain_of, write_message
+from .message import Email, Written, domain_of, sender_of, write_message
+from .passphrase import Passphrase, passphrase_for
 from .printing import MEDIA, PrintJob, PrintServer
 from .relay import Connection, RelayConfig, SendFailure, envelope_sender
+
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -67,7 +74,15 @@ def queue_written(store: Store, written: Sequence[Written], actor: str) -> list[
             domain = domain_of(message.recipient)
             audit.record(session, now, actor, audit.EMAIL, message.appointment_id, message.sha256, domain, "queued")
             ids.append(queued.id)
-        return ids
+    for message, outbox_id in zip(written, ids, strict=True):
+        logger.info(
+            "email queued: outbox message %d (%s), appointment %s, to an address at %s",
+            outbox_id,
+            message.message_id,
+            message.appointment_id,
+            domain_of(message.recipient),
+        )
+    return ids
 
 
 def queue_email(store: Store, email: Email, actor: str) -> int:
@@ -184,6 +199,9 @@ def _attempt(
             outbox.mark_failed(message, failure.reason, now)
             state, result = outbox.QUEUED, f"failed, queued: {failure.reason}"
         audit.record(session, now, actor, audit.EMAIL, appointment_id, sha256, domain, result)
+    logger.info(
+        "email %s: outbox message %d, appointment %s, to an address at %s", state, message_id, appointment_id, domain
+    )
     reason = failure.reason if failure else None
     return Outcome(message_id, appointment_id, state, reason, domain), connection
 
@@ -193,6 +211,72 @@ def send_due(store: Store, relay: RelayConfig, actor: str, workers: int = 1) -> 
     with store.reading() as session:
         ids = list(outbox.due(session, utc_now()))
     return send_queued(store, relay, ids, actor, workers)
+
+
+@dataclass(frozen=True)
+class Packet:
+    """A packet on disk to deliver, and what delivering it needs to know (patient data: never written)."""
+
+    path: Path
+    sha256: str
+    appointment_id: str | None
+    layout: Layout
+    language: str
+    date_of_birth: date | None = None
+    """For a site whose packets open with the patient's date of birth."""
+
+
+def email_for(settings: EmailSettings, packet: Packet, recipient: str) -> tuple[Email, Passphrase]:
+    """The email of a packet to `recipient`, and the passphrase it opens with (the site's policy), for
+    every door: the CLI, `batch --email` and the web app. UsageError if it cannot be sent as the
+    site asks (no sender for the layout, no date of birth for a date-of-birth passphrase)."""
+    sender_of(packet.layout)
+    secret = passphrase_for(settings, packet.date_of_birth)
+    pdf = packet.path.read_bytes()
+    email = Email(pdf, packet.sha256, packet.appointment_id, recipient, packet.layout, packet.language, secret.secret)
+    return email, secret
+
+
+def email_packet(
+    store: Store, settings: EmailSettings, relay: RelayConfig, packet: Packet, recipient: str, actor: str
+) -> tuple[Passphrase, list[Outcome]]:
+    """Email one packet: queued in the outbox (with its audit line, committed) before it is sent, then
+    sent once; the passphrase to give the patient by another channel, and what became of the message."""
+    email, secret = email_for(settings, packet, recipient)
+    return secret, send_queued(store, relay, [queue_email(store, email, actor)], actor)
+
+
+def print_packet(
+    store: Store,
+    server: PrintServer,
+    queue_name: str,
+    packet: Packet,
+    actor: str,
+    copies: int = 1,
+    timeout: float = 120.0,
+) -> PrintJob:
+    """Print one packet two-sided on its layout's paper, named by its appointment id (never a name),
+    and record it in the audit, printed or not."""
+    item = ToPrint(packet.path, packet.appointment_id or "packet", media_for(packet.layout),
+                   [(packet.appointment_id, packet.sha256)])  # fmt: skip
+    return print_and_record(store, server, item, queue_name, actor, copies, timeout)
+
+
+def print_run(
+    store: Store,
+    server: PrintServer,
+    queue_name: str,
+    path: Path,
+    packets: Sequence[tuple[str | None, str]],
+    layout: Layout,
+    actor: str,
+    timeout: float = 120.0,
+    submitted: Callable[[int], None] | None = None,
+) -> PrintJob:
+    """Print a day's print run (`packets`: the appointment id and sha256 of each packet in it) two-sided
+    on the layout's paper, named `print-run`, and record each packet in the audit, printed or not."""
+    item = ToPrint(path, "print-run", media_for(layout), packets)
+    return print_and_record(store, server, item, queue_name, actor, 1, timeout, submitted)
 
 
 @dataclass(frozen=True)
@@ -225,7 +309,9 @@ def print_and_record(
         job = server.print_file(item.path, queue_name, item.job_name, item.media, copies, timeout, submitted)
     except UsageError as exc:
         _record_prints(store, item, queue_name, actor, f"failed: {exc}")
+        logger.info("not printed: %s on %s (%d packets): %s", item.job_name, queue_name, len(item.packets), exc)
         raise
+    logger.info("printed: %s on %s (%d packets): job %d", item.job_name, queue_name, len(item.packets), job.job_id)
     pages = f", {job.impressions} pages" if job.impressions is not None else ""
     copies_text = f"{copies} copies" if copies > 1 else "1 copy"
     _record_prints(store, item, queue_name, actor, f"printed (job {job.job_id}{pages}, {copies_text})")

@@ -12,7 +12,9 @@ from the packets the appointments have now.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,6 +39,7 @@ from . import inbox
 _WINDOW = 8
 """Messages in flight per worker."""
 _CHECKPOINT_EVERY = 200
+logger = logging.getLogger(__name__)
 
 
 class Processor:
@@ -87,6 +90,12 @@ class Processor:
         return self._idle.wait(timeout)
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception:  # never a silent end; what is stored waits for the next start
+            logger.exception("the packet maker stopped: stored messages wait until the listener is started again")
+
+    def _loop(self) -> None:
         days: set[str] = set()
         done = 0
         # Rendering in processes of their own, at a lower priority: acknowledgements come first.
@@ -105,7 +114,9 @@ class Processor:
                         done = 0
                     continue
                 if days:
+                    started = time.perf_counter()
                     self._print_runs(workers, days)
+                    logger.info("print runs of %d days written: %.2f s", len(days), time.perf_counter() - started)
                     days = set()
                 self.store.checkpoint()
                 if self._stopping.is_set():
@@ -145,6 +156,8 @@ class Processor:
     def _record(self, entry: Entry, message_id: int) -> set[str]:
         """The manifest line, then the message done and the appointment's packet, in one commit."""
         self.manifest.write(entry)
+        made = f" ({entry.file})" if entry.file and entry.status == "ok" else ""
+        logger.info("message %d: appointment %s: %s%s", message_id, entry.appointment_id, entry.status, made)
         days = {entry.start[:10]} if entry.start else set()
         with self.store.session() as session:
             state = inbox.DONE if entry.status != "error" else inbox.ERROR

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ from ..timing import local_start
 from . import inbox
 from .ack import ACCEPT, ERROR, REJECT, acknowledge
 from .processor import Processor
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,15 @@ class Listener:
                 session, block, verdict.control_id, verdict.message_type, verdict.appointment_id, state, verdict.code
             )
             message_id = row.id
+        logger.info(
+            "message %d received: control id %s, %s, appointment %s: %s%s",
+            message_id,
+            verdict.control_id or "(none)",
+            verdict.message_type or "(no type)",
+            verdict.appointment_id,
+            verdict.code,
+            "".join(f"; {line}" for line in verdict.errors),  # our error lines: fields and rules, never values
+        )
         if verdict.code != ACCEPT:
             place = f"mllp:{verdict.control_id or message_id}"
             error = "\n".join(verdict.errors)
@@ -189,11 +201,16 @@ class Listener:
                     return  # the sender closed the connection
                 except (ValueError, InvalidBlockError) as exc:  # too large, or not MLLP: answer, then hang up
                     problem = "frame too large" if isinstance(exc, ValueError) else "expected an MLLP start byte"
+                    logger.info("frame refused (%s): AR, connection closed", problem)
                     writer.writeblock(acknowledge(None, REJECT, (f"mllp: {problem}",)))
                     await writer.drain()
                     return
                 writer.writeblock(await asyncio.to_thread(self.receive, block))
                 await writer.drain()
+        except (ConnectionError, TimeoutError):
+            logger.info("connection lost")
+        except Exception:  # the database, a bug: no acknowledgement (the sender sends again), never silent
+            logger.exception("connection closed by an internal error, without an acknowledgement")
         finally:
             writer.close()
 

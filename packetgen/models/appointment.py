@@ -1,8 +1,9 @@
 """The schema of one appointment record, whatever format it arrived in.
 
-Fields are those of CONTRACT.md. Values are checked for form here; whether
-the procedure and flags exist is checked against the content library by
-`intake`, and the start time against the site's time zone by `personalize`.
+Fields are those of the appointment record (docs/integrating/appointment-record.md).
+Values are checked for form here; whether the procedure and flags exist is checked
+against the content library by `intake`, and the start time against the site's time
+zone by `personalize`.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .. import logs
 from ..library import Library, load_library
 from ..settings import Settings
 from ..store import Store, open_store
@@ -20,30 +24,39 @@ from .renderer import Renderer
 from .watch import Watcher
 
 HERE = Path(__file__).parent
+logger = logging.getLogger(__name__)
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
 )
 
 
-def create_app(settings: Settings, store: Store | None = None, library: Library | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, store: Store | None = None, library: Library | None = None, start_workers: bool = True
+) -> FastAPI:
     """The app for a site: its content loaded once (or `library`), file by file (a broken one makes only
-    what it defines unavailable), its database brought up to date."""
+    what it defines unavailable), its database brought up to date. A server starts its packet workers
+    with the app (`start_workers`), so the first API request does not wait for them; an app embedded
+    in another program (or a test) may start them at its first packet instead."""
     settings.web.out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     library = library or load_library(settings.content_root, strict=False)
+    own_store = store is None  # opened here: closed when the app stops
     context = Context(settings, store or open_store(settings), library)
     watcher = Watcher(context.store, settings, context.library) if settings.web.watch_dir else None
     renderer = Renderer(context)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        renderer.start()
+        if start_workers:
+            renderer.start()
         if watcher is not None:
             watcher.start()
         yield
         if watcher is not None:
             watcher.stop()
         renderer.stop()
+        if own_store:
+            context.store.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -59,6 +72,7 @@ def create_app(settings: Settings, store: Store | None = None, library: Library 
     app.include_router(pages.router)
     app.include_router(print_runs.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.middleware("http")(_logged)  # inside the security headers: a 500 it answers gets them too
     app.middleware("http")(_security_headers)
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal_error)
@@ -85,6 +99,32 @@ async def _security_headers(request: Request, call_next: Callable[[Request], Awa
     return response
 
 
+async def _logged(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Each request gets an id (`X-Request-ID`, and on every line logged while it is answered) and a
+    line in the log: method, route (its template, never the path as sent nor its query), status and
+    time taken. An internal error is logged with its traceback, and answered with a 500 page here."""
+    request_id = secrets.token_hex(8)
+    logs.request_id.set(request_id)  # this request's context only: each request runs in a copy
+    started = time.perf_counter()
+    try:
+        response = await call_next(request)
+    except Exception:
+        logger.exception("internal error: %s %s", request.method, _route(request))
+        response = _internal_error_response(request)
+    response.headers["X-Request-ID"] = request_id
+    milliseconds = (time.perf_counter() - started) * 1000
+    logger.info("%s %s %d %.0f ms", request.method, _route(request), response.status_code, milliseconds)
+    return response
+
+
+def _route(request: Request) -> str:
+    """The route's template (`/entries/{entry_id}`): a path as sent may hold anything (a pasted URL)."""
+    path = getattr(request.scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    return "/static/{path}" if request.url.path.startswith("/static/") else "(no route)"  # a mount has none
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     """Error pages say what kind of error, never what was asked for (a URL may be pasted with anything)."""
     if exc.status_code in (302, 303) and exc.headers:
@@ -97,6 +137,12 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
+    """An error outside the routes (in a middleware): logged here, with its traceback."""
+    logger.error("internal error: %s %s", request.method, _route(request), exc_info=exc)
+    return _internal_error_response(request)
+
+
+def _internal_error_response(request: Request) -> Response:
     if request.url.path.startswith("/api/"):
         return Response('{"detail": "internal error"}', 500, media_type="application/json")
     return HTMLResponse(pages.error_page(request, 500), 500)

@@ -12,9 +12,9 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -24,6 +24,9 @@ from ..errors import PacketgenError, UsageError
 from ..models import Layout
 from . import accounts, schedule
 from .context import RENDERING, Context
+
+if TYPE_CHECKING:
+    from ..delivery.service import Packet
 
 HERE = Path(__file__).parent
 SESSION_COOKIE, SIGN_IN_COOKIE = "packetgen_session", "packetgen_signin"
@@ -55,12 +58,13 @@ def signed_in(request: Request) -> accounts.SignedIn:
     context = context_of(request)
     header = context.settings.web.trusted_user_header
     cookie = request.cookies.get(SESSION_COOKIE) or ""
-    with context.store.session() as session:
+    with context.store.session() as session:  # committed before a refusal: an idle session is removed
         resumed = accounts.resume_session(session, cookie, _idle(context)) if cookie else None
-        if not header:
-            if resumed is None:
-                raise HTTPException(303, headers={"Location": "/sign-in"})
-            return resumed
+    if not header:
+        if resumed is None:
+            raise HTTPException(303, headers={"Location": "/sign-in"})
+        return resumed
+    with context.store.session() as session:
         name = request.headers.get(header, "")
         user = accounts.user_named(session, name) if name else None
         if user is None:
@@ -261,17 +265,20 @@ def print_entry(
     copies: Annotated[int, Form(ge=1, le=20)] = 1,
 ) -> Response:
     context, packet = _packet_for(request, user, entry_id, "print", csrf_token)
-    from ..delivery.printing import MEDIA, PrintServer
-    from ..delivery.service import ToPrint, print_and_record
+    from ..delivery.printing import PrintServer
+    from ..delivery.service import print_packet
 
-    entry = packet.row.entry
-    item = ToPrint(packet.path, entry.appointment_id or "packet", MEDIA[packet.layout.page.size],
-                   [(entry.appointment_id, packet.sha256)])  # fmt: skip
     try:
         server = PrintServer(context.settings.cups_server)
         chosen = server.queue(queue or context.settings.printer)
-        job = print_and_record(
-            context.store, server, item, chosen, f"web:{user.name}", copies, context.settings.print_timeout
+        job = print_packet(
+            context.store,
+            server,
+            chosen,
+            _to_deliver(packet),
+            f"web:{user.name}",
+            copies,
+            context.settings.print_timeout,
         )
         message = f"Printed on {chosen} (job {job.job_id})."
         status = 200
@@ -292,21 +299,17 @@ def email_entry(
     entry = packet.row.entry
     from email_validator import EmailNotValidError, validate_email
 
-    from ..delivery.message import Email
-    from ..delivery.passphrase import passphrase_for
     from ..delivery.relay import relay_config
-    from ..delivery.service import queue_email, send_queued
+    from ..delivery.service import email_packet
 
     passphrase = None
     try:
         address = validate_email(to or entry.email or "", check_deliverability=False).normalized
         relay = relay_config(context.settings)
-        secret = passphrase_for(context.settings.email, entry.date_of_birth or date.min)
-        language = entry.language or "en"
-        email = Email(packet.path.read_bytes(), packet.sha256, entry.appointment_id, address, packet.layout, language,
-                      secret.secret)  # fmt: skip
         actor = f"web:{user.name}"
-        outcomes = send_queued(context.store, relay, [queue_email(context.store, email, actor)], actor)
+        secret, outcomes = email_packet(
+            context.store, context.settings.email, relay, _to_deliver(packet), address, actor
+        )
         message = outcomes[0].line() if outcomes else "Queued."
         passphrase, status = secret.shown, 200
     except EmailNotValidError:
@@ -336,8 +339,8 @@ def reprint_entry(
     import tempfile
 
     from ..build import packet_from
-    from ..delivery.printing import MEDIA, PrintServer
-    from ..delivery.service import ToPrint, print_and_record
+    from ..delivery.printing import PrintServer
+    from ..delivery.service import Packet, print_packet
     from ..yamlsafe import Located
 
     wanted = re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", language)
@@ -354,18 +357,29 @@ def reprint_entry(
             pdf = made.path.read_bytes()
             inline = {"Content-Disposition": 'inline; filename="packet.pdf"'}
             return Response(pdf, media_type="application/pdf", headers=inline)
-        size = context.library.layouts[made.layout].page.size
-        item = ToPrint(made.path, entry.appointment_id or "packet", MEDIA[size], [(entry.appointment_id, made.sha256)])
+        again = Packet(
+            made.path, made.sha256, entry.appointment_id, context.library.layouts[made.layout], made.language
+        )
         try:
             server = PrintServer(context.settings.cups_server)
             chosen = server.queue(queue)
-            job = print_and_record(
-                context.store, server, item, chosen, f"web:{user.name}", 1, context.settings.print_timeout
+            job = print_packet(
+                context.store, server, chosen, again, f"web:{user.name}", 1, context.settings.print_timeout
             )
         except UsageError as exc:
             return _entry_page(request, user, entry_id, f"Not printed: {exc}", 502)
     done = f"Printed in {made.layout}, {made.language} on {chosen} (job {job.job_id})."
     return _entry_page(request, user, entry_id, done)
+
+
+def _to_deliver(packet: _Packet) -> Packet:
+    """The schedule line's packet as delivery takes it (its record's date of birth, for a site whose
+    passphrase is the date of birth: none made up when the line has none)."""
+    from ..delivery.service import Packet
+
+    entry = packet.row.entry
+    return Packet(packet.path, packet.sha256, entry.appointment_id, packet.layout, entry.language or "en",
+                  entry.date_of_birth)  # fmt: skip
 
 
 def _entry_page(

@@ -10,6 +10,7 @@ cut off by a restart, and says so.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from .context import Context
 from .pages import User, allowed, check_csrf, context_of, render, schedule_page_with
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger(__name__)
 
 STALLED = timedelta(minutes=5)
 """An unfinished run with no progress for this long was cut off (its instance stopped)."""
@@ -82,6 +84,7 @@ def start_print_run(
         session.flush()
         run_id = run.id
     work = _Work(context, run_id, list(picked), target, f"web:{user.name}")
+    logger.info("print run %d started: %d packets, %s", run_id, len(picked), action)
     threading.Thread(target=work.run, name=f"print-run-{run_id}", daemon=True).start()
     return RedirectResponse(f"/print-runs/{run_id}", 303)
 
@@ -170,6 +173,12 @@ class _Work:
         self.context, self.run_id, self.entries, self.target, self.actor = context, run_id, entries, target, actor
 
     def run(self) -> None:
+        try:
+            self._run()
+        except Exception:  # recording the outcome failed (the database?): the page will say it stopped
+            logger.exception("print run %d stopped", self.run_id)
+
+    def _run(self) -> None:
         name = f"print-run-{secrets.token_hex(8)}.pdf"
         path = self.context.settings.web.out_dir / name
         keep = False
@@ -178,11 +187,14 @@ class _Work:
             if self.target is None:
                 self._note(state="ready", file=name)
                 keep = True
+                logger.info("print run %d ready to download", self.run_id)
             else:
                 self._print(path, self.target)
         except UsageError as exc:
+            logger.info("print run %d failed: %s", self.run_id, "; ".join(exc.lines()))  # our words, no values
             self._note(state="failed", message=f"Not printed: {exc}")
-        except Exception:  # the page says so; nothing about the run (or a patient) goes anywhere else
+        except Exception:  # the page says so; the log has the traceback (its frames, no values)
+            logger.exception("print run %d: internal error", self.run_id)
             self._note(state="failed", message="Something went wrong. Please try again, or call the help desk.")
         finally:
             if not keep:
@@ -197,18 +209,19 @@ class _Work:
         write_print_run(entries, path.parent, path.name, progress=lambda merged: self._note(merged=merged))
 
     def _print(self, path: Path, target: str) -> None:
-        from ..delivery.printing import MEDIA, PrintServer
-        from ..delivery.service import ToPrint, print_and_record
+        from ..delivery.printing import PrintServer
+        from ..delivery.service import print_run
 
         settings = self.context.settings
         self._note(state="printing")
-        item = ToPrint(path, "print-run", MEDIA[self.context.library.layout(None).page.size],
-                       [(e.appointment_id, e.sha256 or "") for e in self.entries])  # fmt: skip
+        packets = [(e.appointment_id, e.sha256 or "") for e in self.entries]
         server = PrintServer(settings.cups_server)
-        job = print_and_record(self.context.store, server, item, target, self.actor, 1, settings.print_timeout,
-                               submitted=lambda job_id: self._note(job_id=job_id))  # fmt: skip
+        layout = self.context.library.layout(None)
+        job = print_run(self.context.store, server, target, path, packets, layout, self.actor, settings.print_timeout,
+                        submitted=lambda job_id: self._note(job_id=job_id))  # fmt: skip
         done = f"Printed {_packets(len(self.entries))} on {target} (job {job.job_id})."
         self._note(state="printed", message=done)
+        logger.info("print run %d printed: job %d", self.run_id, job.job_id)
 
     def _note(self, **changes: Any) -> None:
         with self.context.store.session() as session:

@@ -9,6 +9,7 @@ two seconds.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..store import Store
 from . import schedule
 
 SETTLE_SECONDS = 2.0
+logger = logging.getLogger(__name__)
 
 
 class Watcher:
@@ -42,7 +44,10 @@ class Watcher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.scan()
+            try:
+                self.scan()
+            except Exception:  # never a silent end: logged, and the folder looked at again next time
+                logger.exception("watched folder: internal error")
             self._stop.wait(self.settings.web.watch_seconds)
 
     def scan(self) -> int:
@@ -61,12 +66,14 @@ class Watcher:
         return taken
 
     def _read(self, path: Path) -> None:
-        try:
-            schedule.upload(self.store, self.settings, self.library, path.read_bytes(), path.name)
+        try:  # the file's name is the sender's (it may name a patient): never logged
+            records = schedule.upload(self.store, self.settings, self.library, path.read_bytes(), path.name)
         except schedule.UploadRefused as exc:
+            logger.info("watched folder: a file refused (%d errors), moved to failed/", len(exc.lines))
             path.rename(self.folder / "failed" / path.name)
             (self.folder / "failed" / f"{path.name}.errors.txt").write_text(
                 "\n".join(exc.lines) + "\n", encoding="utf-8"
             )
             return
         path.rename(self.folder / "done" / path.name)
+        logger.info("watched folder: a file of %d records read, moved to done/", records)

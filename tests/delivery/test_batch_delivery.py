@@ -22,15 +22,22 @@ B-3,0000555,Wang,Wei,1950-01-01,vertebroplasty,2026-12-07T11:00,Dr. Okafor,Suite
 """
 
 
-def test_batch_emails_each_record_with_an_address_once(
+def _email_the_day(
     relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+) -> tuple[dict[str, str], list[str], str]:
+    """`batch --email` on the day's CSV: (its environment, its arguments, what it printed)."""
     source = tmp_path / "today.csv"
     source.write_text(CSV, encoding="utf-8")
     environ = relay.environ(PACKETGEN_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}", PACKETGEN_WORKERS="1")
     argv = ["batch", str(source), "--out", str(tmp_path / "out"), "--email"]
     assert main(argv, environ=environ) == 0
-    out = capsys.readouterr().out
+    return environ, argv, capsys.readouterr().out
+
+
+def test_batch_emails_each_record_with_an_address_once(
+    relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    environ, argv, out = _email_the_day(relay, tmp_path, capsys)
     passwords = dict(re.findall(r"^(B-\d): password: (\S+)$", out, re.MULTILINE))
     assert sorted(passwords) == ["B-1", "B-2"]
     assert "B-1: sent (outbox message 1, to an address at example.org)" in out
@@ -74,3 +81,29 @@ def test_a_batch_whose_relay_is_down_keeps_every_message_queued(
     assert len(re.findall(r"^B-\d: password: ", out, re.MULTILINE)) == 2
     assert main(["outbox"], environ=environ) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "outbox: 2 queued, 0 being sent or perhaps delivered"
+
+
+def test_a_new_packet_for_the_same_appointment_and_address_is_emailed(
+    relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    environ, argv, _out = _email_the_day(relay, tmp_path, capsys)
+    first = (tmp_path / "out" / "B-1.pdf").read_bytes()
+
+    # B-1 moves to another day: a different packet (the patient's real dates) for the same address.
+    (tmp_path / "today.csv").write_text(CSV.replace("2026-12-07T07:30", "2026-12-09T10:45"), encoding="utf-8")
+    assert main(argv, environ=environ) == 0
+    out = capsys.readouterr().out
+    newer = (tmp_path / "out" / "B-1.pdf").read_bytes()
+    assert newer != first
+    assert "B-1: sent (outbox message 3, to an address at example.org)" in out
+    assert "B-2:" not in out  # the same packet as before: not sent twice
+    assert out.splitlines()[-1] == "email: 1 sent, 0 queued, 1 already emailed earlier"
+    password = re.search(r"^B-1: password: (\S+)$", out, re.MULTILINE)
+    assert password, out
+    assert len(relay.handler.received) == 3
+    latest = relay.handler.received[-1]
+    assert latest["To"] == "anh.nguyen@example.org"
+    reader = PdfReader(io.BytesIO(attachment(latest)))
+    assert reader.decrypt(password.group(1))
+    assert reader.pages[0].extract_text() == PdfReader(io.BytesIO(newer)).pages[0].extract_text()
+    assert "December 9" in " ".join(page.extract_text() for page in reader.pages)

@@ -116,6 +116,22 @@ def test_a_packet_is_sent_encrypted_and_opens_with_the_printed_passphrase(
         assert value not in out
 
 
+def test_no_header_but_to_carries_the_recipients_address(
+    relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipient = "thi.anh.nguyen@patients.example.net"
+    environ = relay.environ(**database(tmp_path))
+    code, _out, err = run(["email", str(NGUYEN), "--to", recipient, "--out", str(tmp_path / "out")], environ, capsys)
+    assert code == 0, err
+    message = relay.handler.received[0]
+    assert message["To"] == recipient
+    # A time, a process and a random number, in the sender's domain: nothing about whom it is for.
+    assert re.fullmatch(r"<[0-9.]+@riverside\.example\.org>", message["Message-ID"]), message["Message-ID"]
+    headers = [f"{name}: {value}" for part in message.walk() for name, value in part.items() if name != "To"]
+    for value in (recipient, "thi.anh.nguyen", "patients.example.net", "nguyen"):
+        assert not [h for h in headers if value in h.casefold()], value
+
+
 def test_the_unencrypted_packet_is_the_one_packet_makes(
     relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

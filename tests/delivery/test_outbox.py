@@ -4,8 +4,10 @@ and the message itself (no patient data in it outside the attachment, whatever t
 from __future__ import annotations
 
 import email
+import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,3 +152,48 @@ def test_one_time_passphrases() -> None:
     policy = EmailSettings(passphrase="date_of_birth", date_of_birth_format="YYYYMMDD")
     chosen = passphrase_for(policy, datetime(1948, 3, 14).date())
     assert (chosen.secret, chosen.shown) == ("19480314", "the patient's date of birth as YYYYMMDD")
+
+
+def test_already_sent_means_this_packet_to_this_address_for_this_appointment(store: Store) -> None:
+    queue_one(store, "p@example.org", "A-1")  # packet "ab" * 32
+    with store.reading() as session:
+        assert outbox.already_sent_or_queued(session, "A-1", "ab" * 32, "p@example.org")
+        assert not outbox.already_sent_or_queued(session, "A-1", "cd" * 32, "p@example.org")  # a newer packet
+        assert not outbox.already_sent_or_queued(session, "A-1", "ab" * 32, "q@example.org")
+        assert not outbox.already_sent_or_queued(session, "A-2", "ab" * 32, "p@example.org")
+
+
+def test_passphrase_words_come_from_the_whole_list_of_3_to_6_letters() -> None:
+    from packetgen.delivery.passphrase import _words
+
+    pool = _words()
+    assert len(pool) == len(set(pool))
+    assert math.log2(len(pool)) >= 11  # bits a word
+    lengths = {len(word) for word in pool}
+    assert lengths == {3, 4, 5, 6}
+    assert sum(len(word) >= 5 for word in pool) > len(pool) / 2
+    # What a passphrase is worth, counting only those within MAX_LENGTH (longer ones are drawn again).
+    by_length = Counter(len(word) for word in pool)
+    for words, bits in ((5, 56), (4, 45)):
+        ways = {0: 1}
+        for _ in range(words):
+            ways = _add_words(ways, by_length)
+        kept = sum(count for letters, count in ways.items() if letters + words - 1 <= MAX_LENGTH)
+        assert math.log2(kept) >= bits, (words, math.log2(kept))
+
+
+def _add_words(ways: dict[int, int], by_length: Counter[int]) -> dict[int, int]:
+    """Ways of making each number of letters, one word longer."""
+    longer: dict[int, int] = {}
+    for letters, count in ways.items():
+        for length, words in by_length.items():
+            longer[letters + length] = longer.get(letters + length, 0) + count * words
+    return longer
+
+
+def test_drawn_passphrases_use_many_words_of_every_length() -> None:
+    drawn = [word for _ in range(300) for word in one_time(5).split("-")]
+    lengths = Counter(len(word) for word in drawn)
+    assert set(lengths) == {3, 4, 5, 6}
+    assert lengths[5] + lengths[6] > len(drawn) / 2
+    assert len(set(drawn)) > 800  # of 1,500 drawn from about 2,850 (3- and 4-letter words alone are 549)

@@ -3,6 +3,7 @@ packet, on the layout's paper, two-sided, under a job name without patient data.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.cli import main
+from tests.batchdata import manifest, row, write_csv
 
 from .conftest import Cups, free_port
 
@@ -59,7 +61,8 @@ def test_a_letter_packet_prints_two_sided_on_letter(
     assert main(["audit"], environ=environ(cups_server, tmp_path)) == 0
     audit = capsys.readouterr().out.splitlines()
     assert len(audit) == 2
-    assert audit[1].split()[2:6] == ["print", "DEMO-0001", audit[1].split()[4], cups_server.queue]
+    sha256 = hashlib.sha256(packet.read_bytes()).hexdigest()  # the file that was printed
+    assert audit[1].split()[2:6] == ["print", "DEMO-0001", sha256, cups_server.queue]
     assert audit[1].endswith(f"printed (job {job_id}, {pages} pages, 1 copy)")
 
 
@@ -135,6 +138,23 @@ def test_a_batch_prints_its_print_run(cups_server: Cups, tmp_path: Path, capsys:
     ]
     assert len(audit) == len(packets) > 1  # one line per packet in the run
     assert all(line.split()[2] == "print" and f"printed (job {found.group(1)}," in line for line in audit)
+
+
+def test_each_packet_of_a_printed_run_is_audited_with_its_hash(
+    cups_server: Cups, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The auditor's question, "which version of whose packet went to the printer?": each packet of
+    the printed run has its own audit line with its appointment and the SHA-256 of its file."""
+    out = tmp_path / "out"
+    source = write_csv(tmp_path / "day.csv", row("H-1"), row("H-2", start="2026-12-07T09:00", mrn="00099887"))
+    argv = ["batch", str(source), "--out", str(out), "--print-run", "--printer", cups_server.queue]
+    assert main(argv, environ=environ(cups_server, tmp_path, PACKETGEN_WORKERS="1")) == 0
+    capsys.readouterr()
+    assert main(["audit"], environ=environ(cups_server, tmp_path)) == 0
+    audited = [line.split()[2:5] for line in capsys.readouterr().out.splitlines()[1:]]
+    on_disk = {a: hashlib.sha256((out / f"{a}.pdf").read_bytes()).hexdigest() for a in ("H-1", "H-2")}
+    assert sorted(audited) == [["print", a, on_disk[a]] for a in ("H-1", "H-2")]
+    assert {e["appointment_id"]: e["sha256"] for e in manifest(out)} == on_disk
 
 
 def test_printer_without_print_run_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

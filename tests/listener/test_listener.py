@@ -8,9 +8,12 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -237,3 +240,114 @@ def test_kill_9_loses_no_acknowledged_message(tmp_path: Path) -> None:
         assert len(PdfReader(out / f"{appointment_id}.pdf").pages) >= 6
     assert not list(out.glob(".*.part"))
     assert database.stat().st_mode & 0o077 == 0
+
+
+_DRAWING = threading.Lock()
+"""One packet drawn at a time in this process (ReportLab keeps state per process)."""
+
+
+class SlowEarlierEvent:
+    """Stands in for `batch.pool.Workers` in the listener's processor: every task it is given starts
+    at once on a thread of its own (the processor alone decides what may run side by side), and every
+    S12 waits a while before it is made, as a first packet does while a worker loads its fonts. The
+    earlier event of an appointment is the slow one."""
+
+    delay = 2.5
+
+    def __init__(
+        self, job: Any, generator: Any, workers: int, processes: bool = False, background: bool = False
+    ) -> None:
+        self.job, self.generator = job, generator
+        self.pool = ThreadPoolExecutor(workers * 8)  # the processor's window: every task it hands out
+
+    def __enter__(self) -> SlowEarlierEvent:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.pool.shutdown(wait=True)
+
+    def submit(self, task: Any) -> Future[Any]:
+        return self.pool.submit(self._run, task)
+
+    def _run(self, task: Any) -> Any:
+        if task.record.event == "SIU^S12":
+            time.sleep(self.delay)
+        with _DRAWING:
+            return self.job(task, self.generator)
+
+    def call(self, function: Any, *args: Any) -> Future[Any]:
+        def locked() -> Any:
+            with _DRAWING:
+                return function(*args)
+
+        return self.pool.submit(locked)
+
+
+def _events_of(out: Path, appointment_id: str) -> list[tuple[object, object]]:
+    return [(e["event"], e["status"]) for e in manifest(out) if e["appointment_id"] == appointment_id]
+
+
+IN_ORDER = [("SIU^S12", "ok"), ("SIU^S13", "ok"), ("SIU^S14", "ok")]
+
+
+@pytest.mark.slow
+def test_an_appointments_events_wait_for_the_earlier_one_however_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers, and an S12 slower to make than the S13 and S14 that follow it at once (stored while
+    the processor is busy, so it finds all three in one look): the later events wait, so the packet and
+    the print run are the last event's and the manifest reads in event order."""
+    monkeypatch.setattr("packetgen.listener.processor.Workers", SlowEarlierEvent)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store = open_store(settings)
+    out = tmp_path / "out"
+    listener = Listener(settings, store, out, workers=2, today=TODAY)
+    host, port, thread = start_in_thread(listener)
+    try:
+        with Sender(host, port) as sender:
+            for message in (
+                siu("BUSY-1", start="20261214113000-0600"),  # in hand while ORD-1's messages are stored
+                siu("ORD-1", start="20261214080000-0600"),
+                siu("ORD-1", "S13", start="20261214090000-0600", control="ORD-1-b"),
+                siu("ORD-1", "S14", start="20261214100000-0600", control="ORD-1-c"),
+            ):
+                assert ack_fields(sender.send(message))["code"] == "AA"
+        assert listener.processor.wait_idle(60)
+    finally:
+        listener.stop()
+        thread.join(30)
+        store.close()
+    assert _events_of(out, "ORD-1") == IN_ORDER
+    text = " ".join(PdfReader(out / "ORD-1.pdf").pages[0].extract_text().split())
+    assert "Time: 10:00 AM." in text
+    run = PdfReader(out / "print-run-2026-12-14.pdf")
+    assert [o["/Title"] for o in run.outline] == ["2026-12-14 10:00 ORD-1", "2026-12-14 11:30 BUSY-1"]
+
+
+def test_many_appointments_each_end_with_their_last_event(tmp_path: Path) -> None:
+    """Real worker processes, two of them, and every appointment's S12, S13 and S14 sent one after
+    another as fast as they are acknowledged: each packet is its last event's, each manifest in order."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store = open_store(settings)
+    out = tmp_path / "out"
+    listener = Listener(settings, store, out, workers=2, today=TODAY)
+    host, port, thread = start_in_thread(listener)
+    appointments = [f"MANY-{n}" for n in range(6)]
+    try:
+        with Sender(host, port) as sender:
+            for n, appointment in enumerate(appointments):
+                for event, hour in (("S12", 8), ("S13", 9), ("S14", 10)):
+                    start = f"2026121{n}{hour:02d}0000-0600"
+                    ack = ack_fields(
+                        sender.send(siu(appointment, event, start=start, control=f"{appointment}-{event}"))
+                    )
+                    assert ack["code"] == "AA"
+        assert listener.processor.wait_idle(120)
+    finally:
+        listener.stop()
+        thread.join(30)
+        store.close()
+    for appointment in appointments:
+        assert _events_of(out, appointment) == IN_ORDER, appointment
+        text = " ".join(PdfReader(out / f"{appointment}.pdf").pages[0].extract_text().split())
+        assert "Time: 10:00 AM." in text, appointment

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DatabaseError
 
+from packetgen.delivery import audit
 from packetgen.listener import inbox
 from packetgen.settings import Settings
 from packetgen.store import open_store
@@ -42,4 +46,19 @@ def test_the_caller_owns_the_transaction(tmp_path: Path) -> None:
         inbox.store_message(session, b"MSH|", "C2", "SIU^S12", "A-2", inbox.STORED, "AA")
     with store.session() as session:
         assert [m.control_id for m in inbox.waiting(session)] == ["C2"]
+    store.close()
+
+
+def test_postgresql_refuses_to_change_delete_or_empty_the_audit(postgres: Any) -> None:
+    store = open_store(Settings(database_url=postgres.database()))
+    with store.session() as session:
+        at = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+        audit.record(session, at, "tester", audit.PRINT, "A-1", "ab" * 32, "frontdesk", "printed (job 1)")
+    statements = ("UPDATE audit_event SET result = 'nothing happened'", "DELETE FROM audit_event",
+                  "TRUNCATE audit_event", "TRUNCATE audit_event RESTART IDENTITY CASCADE")  # fmt: skip
+    for statement in statements:
+        with pytest.raises(DatabaseError, match="audit_event is append-only"), store.session() as session:
+            session.execute(text(statement))
+    with store.reading() as session:
+        assert [(e.appointment_id, e.result) for e in audit.events(session)] == [("A-1", "printed (job 1)")]
     store.close()

@@ -27,17 +27,16 @@ def record() -> dict[str, object]:
 
 
 def test_health_needs_no_session(shared_app: App) -> None:
-    response = httpx.get(f"{shared_app.url}/healthz")
+    response = shared_app.client().get("/healthz")
     assert (response.status_code, response.text) == (200, "ok")
 
 
 def test_a_packet_is_the_same_bytes_the_cli_writes(shared_app: App, tmp_path: Path) -> None:
     body = json.dumps(record(), ensure_ascii=False).encode()
-    response = httpx.post(
-        f"{shared_app.url}/api/v1/packets",
+    response = shared_app.client().post(
+        "/api/v1/packets",
         content=body,
         headers={"Authorization": f"Bearer {shared_app.token}"},
-        timeout=30,
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
@@ -50,19 +49,18 @@ def test_a_packet_is_the_same_bytes_the_cli_writes(shared_app: App, tmp_path: Pa
 
 def test_a_bad_record_is_422_in_the_clis_words_without_its_values(shared_app: App) -> None:
     bad = {**record(), "date_of_birth": "1948-02-30", "last_name": "Zyxwvut", "flags": ["secret-flag-value"]}
-    response = httpx.post(
-        f"{shared_app.url}/api/v1/packets",
+    response = shared_app.client().post(
+        "/api/v1/packets",
         json=bad,
         headers={"Authorization": f"Bearer {shared_app.token}"},
-        timeout=30,
     )
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert {"field": "date_of_birth", "message": "not a real calendar date", "line": 1} in errors
     assert "1948-02-30" not in response.text
     assert "Zyxwvut" not in response.text
-    not_json = httpx.post(
-        f"{shared_app.url}/api/v1/packets",
+    not_json = shared_app.client().post(
+        "/api/v1/packets",
         content=b"{not json",
         headers={"Authorization": f"Bearer {shared_app.token}"},
     )
@@ -73,16 +71,16 @@ def test_a_bad_record_is_422_in_the_clis_words_without_its_values(shared_app: Ap
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic dXNlcjpwYXNz", "Bearer"])
 def test_no_or_a_wrong_token_is_401(shared_app: App, header: str | None) -> None:
     headers = {"Authorization": header} if header is not None else {}
-    response = httpx.post(f"{shared_app.url}/api/v1/packets", json=record(), headers=headers)
+    response = shared_app.client().post("/api/v1/packets", json=record(), headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_the_api_is_described(shared_app: App) -> None:
-    spec = httpx.get(f"{shared_app.url}/api/openapi.json").json()
+    spec = shared_app.client().get("/api/openapi.json").json()
     assert "/api/v1/packets" in spec["paths"]
     assert "/healthz" in spec["paths"]
-    docs = httpx.get(f"{shared_app.url}/api/docs")
+    docs = shared_app.client().get("/api/docs")
     assert docs.status_code == 200
     assert "POST /api/v1/packets" in docs.text
     assert "<script" not in docs.text
@@ -123,7 +121,7 @@ def test_token_and_user_commands(
 
 def _packet(app: App, body: bytes) -> httpx.Response:
     headers = {"Authorization": f"Bearer {app.token}"}
-    return httpx.post(f"{app.url}/api/v1/packets", content=body, headers=headers, timeout=60)
+    return app.client().post("/api/v1/packets", content=body, headers=headers)
 
 
 def test_packets_made_at_once_are_each_the_clis_bytes(start_app: Callable[..., App], tmp_path: Path) -> None:
@@ -157,7 +155,10 @@ def _workers_of(process: subprocess.Popen[bytes]) -> list[int]:
     return found
 
 
-def test_a_killed_packet_worker_is_replaced(app: App) -> None:
+@pytest.mark.process  # kills the app's packet workers: the app in a process of its own
+def test_a_killed_packet_worker_is_replaced(start_app: Callable[..., App]) -> None:
+    app = start_app(process=True)
+    assert app.process is not None
     body = json.dumps(record(), ensure_ascii=False).encode()
     assert _packet(app, body).status_code == 200
     workers = _workers_of(app.process)

@@ -56,10 +56,11 @@ def sign_out(driver: WebDriver) -> None:
     WebDriverWait(driver, 20).until(expected_conditions.title_is("Sign in · packetgen"))
 
 
+@pytest.mark.process  # `generate.py serve` as a real process
 def test_a_schedulers_and_a_clinicians_day(
     browser: WebDriver, start_app: Callable[..., App], cups_server: Cups, relay: Relay, tmp_path: Path
 ) -> None:
-    app = start_app(**cups_server.environ(PACKETGEN_PRINTER=cups_server.queue), **relay.environ())
+    app = start_app(process=True, **cups_server.environ(PACKETGEN_PRINTER=cups_server.queue), **relay.environ())
     shots = tmp_path / "screenshots"
     shots.mkdir()
     browser.get(f"{app.url}/sign-in")

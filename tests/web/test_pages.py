@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
 from pypdf import PdfReader
 
-from packetgen.settings import Settings
+from packetgen.library import Library
+from packetgen.settings import Settings, WebSettings
 from packetgen.store import open_store
 from packetgen.web import accounts
+from packetgen.web.app import create_app
 
 from ..delivery.conftest import Relay
 from ..servers import Cups, free_port
@@ -165,39 +171,136 @@ def test_preview_is_the_packet_never_cached_and_framed_only_by_us(start_app: Cal
     assert "99999" not in client.get("/entries/99999").text
 
 
-ROUTES = [
-    ("GET", "/", {"scheduler": 200, "clinician": 200, "admin": 200}),
-    ("GET", "/admin", {"scheduler": 403, "clinician": 403, "admin": 200}),
-    ("POST", "/admin", {"scheduler": 403, "clinician": 403, "admin": 200}),
-    ("POST", "/admin/users", {"scheduler": 403, "clinician": 403, "admin": 422}),
-    ("POST", "/print-run", {"scheduler": 502, "clinician": 502, "admin": 502}),
-    ("POST", "/upload", {"scheduler": 200, "clinician": 403, "admin": 200}),
-    ("POST", "/entries/{entry}/email", {"scheduler": 403, "clinician": 502, "admin": 502}),
-    ("POST", "/entries/{entry}/reprint", {"scheduler": 403, "clinician": 200, "admin": 200}),
-    ("GET", "/entries/{entry}", {"scheduler": 200, "clinician": 200, "admin": 200}),
-    ("GET", "/entries/{entry}/packet.pdf", {"scheduler": 200, "clinician": 200, "admin": 200}),
-]
+WHO = ("none", "scheduler", "clinician", "admin")
+"""Everyone a request may come from: each role, and someone without a session (`none`)."""
+
+
+def _everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(WHO, status)
+
+
+def _signed_in(scheduler: int, clinician: int, admin: int) -> dict[str, int]:
+    """A page that needs a session: without one, a redirect to sign-in (303)."""
+    return {"none": 303, "scheduler": scheduler, "clinician": clinician, "admin": admin}
+
+
+# Every route the app serves (the test below reads them from the app: a new route must be declared
+# here), with what each role gets. No relay and no print server: an allowed email or print fails
+# with 502 (and says why); a forbidden action is 403; without a session, 303 to the sign-in page.
+ROUTES: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/healthz"): _everyone(200),
+    ("GET", "/api/openapi.json"): _everyone(200),
+    ("GET", "/api/docs"): _everyone(200),
+    ("GET", "/static"): _everyone(200),
+    ("POST", "/api/v1/packets"): _everyone(401),  # a bearer token, never a session
+    ("GET", "/sign-in"): _everyone(200),
+    ("POST", "/sign-in"): _everyone(403),  # without the sign-in form's own token (a session's is not it)
+    ("GET", "/"): _signed_in(200, 200, 200),
+    ("POST", "/upload"): _signed_in(200, 403, 200),
+    ("GET", "/entries/{entry_id}"): _signed_in(200, 200, 200),
+    ("GET", "/entries/{entry_id}/packet.pdf"): _signed_in(200, 200, 200),
+    ("POST", "/entries/{entry_id}/print"): _signed_in(502, 502, 502),
+    ("POST", "/entries/{entry_id}/email"): _signed_in(403, 502, 502),
+    ("POST", "/entries/{entry_id}/reprint"): _signed_in(403, 200, 200),
+    ("POST", "/print-run"): _signed_in(502, 502, 502),
+    ("GET", "/print-runs/{run_id}"): _signed_in(200, 200, 200),
+    ("GET", "/print-runs/{run_id}/status"): _signed_in(200, 200, 200),
+    ("GET", "/print-runs/{run_id}/print-run.pdf"): _signed_in(200, 404, 404),  # once: the first to ask has it
+    ("GET", "/admin"): _signed_in(403, 403, 200),
+    ("POST", "/admin"): _signed_in(403, 403, 200),
+    ("POST", "/admin/users"): _signed_in(403, 403, 200),
+    ("POST", "/admin/users/{user_id}/access"): _signed_in(403, 403, 200),
+    ("POST", "/sign-out"): _everyone(303),  # last: it ends the session
+}
+FORMS: dict[str, dict[str, str]] = {
+    "/sign-in": {"name": "admin", "password": PASSWORD},
+    "/entries/{entry_id}/email": {"to": "p@example.org"},
+    "/admin": {"appointment": "W-1"},
+    "/admin/users": {"role": "admin", "password": "a new admin's password"},  # named after who asks
+    "/admin/users/{user_id}/access": {"enabled": "false"},
+}
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route `app` serves (HEAD aside: it follows GET); a mount as GET."""
+    try:  # FastAPI keeps an included router whole in app.routes; this walks into it
+        from fastapi.routing import iter_route_contexts
+
+        routes: list[Any] = list(iter_route_contexts(app.routes))
+    except ImportError:  # FastAPI that copies the included routes into app.routes
+        routes = list(app.routes)
+    served = set()
+    for route in routes:
+        methods = getattr(route, "methods", None) or {"GET"}
+        served |= {(method, route.path) for method in methods if method != "HEAD"}
+    return served
+
+
+def test_every_route_declares_what_each_role_gets(tmp_path: Path, library: Library) -> None:
+    made = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", web=WebSettings(out_dir=tmp_path / "out")),
+        library=library,
+    )
+    try:
+        served = served_routes(made)
+    finally:
+        made.state.context.store.close()
+    assert len(served) > 20
+    assert sorted(served - set(ROUTES)) == [], "routes without a declared status per role: add them to ROUTES"
+    assert sorted(set(ROUTES) - served) == [], "ROUTES names routes the app does not serve"
+    assert all(set(expected) == set(WHO) for expected in ROUTES.values())
 
 
 def test_each_role_may_do_only_what_it_is_allowed(start_app: Callable[..., App]) -> None:
-    # No relay and no print server: an allowed email or print fails with 502 (and says why); a
-    # forbidden one is 403. On both databases a site may run (as every web test).
+    # Every route in ROUTES, for every role and for no session, on both databases a site may run.
     app = start_app(PACKETGEN_CUPS_SERVER=f"127.0.0.1:{free_port()}")
     first, first_token = app.signed_in("admin")
     entry = entry_ids(upload(first, first_token).text)["Nguyễn, Thị Ánh"]
-    for role in ("scheduler", "clinician", "admin"):
-        client, token = app.signed_in(role)
-        for method, path, expected in ROUTES:
-            url = path.format(entry=entry)
-            if method == "GET":
-                status = client.get(url).status_code
-            elif url == "/upload":
-                status = upload(client, token).status_code
+    started = first.post("/print-run", data={"csrf_token": first_token, "action": "download"})
+    assert started.status_code == 303, started.text
+    run = int(started.headers["location"].rpartition("/")[2])
+    deadline = time.monotonic() + 60
+    while first.get(f"/print-runs/{run}/status").json()["state"] != "ready":
+        assert time.monotonic() < deadline, "the print run was not made"
+        time.sleep(0.1)
+    # Someone signed in whom the admin routes act on: the forbidden roles must not disable them.
+    store = open_store(Settings(database_url=app.database_url))
+    with store.session() as session:
+        victim = accounts.add_user(session, "victim", "clinician", PASSWORD).id
+    store.close()
+    victims_browser, _ = app.signed_in("victim")
+    ids = {"entry_id": entry, "user_id": victim, "run_id": run}
+
+    for role in WHO:
+        client, token = (app.client(), "x") if role == "none" else app.signed_in(role)
+        if role != "none":
+            assert client.post(f"/entries/{entry}/print", data={"csrf_token": "forged"}).status_code == 403, role
+        for (method, path), expected in ROUTES.items():
+            url = "/static/app.css" if path == "/static" else path.format(**ids)
+            if path == "/upload":
+                response = upload(client, token)
+            elif method == "GET":
+                response = client.get(url)
+            elif path == "/api/v1/packets":
+                response = client.post(url, json={})
             else:
-                status = client.post(url, data={"csrf_token": token, "to": "p@example.org"}).status_code
-            assert status == expected[role], (role, method, url, status)
-        forged = client.post(f"/entries/{entry}/print", data={"csrf_token": "forged"})
-        assert forged.status_code == 403, role
+                form = {"csrf_token": token, **FORMS.get(path, {})}
+                if path == "/admin/users":
+                    form["name"] = f"by-{role}"
+                response = client.post(url, data=form)
+            assert response.status_code == expected[role], (role, method, url, response.status_code)
+            if response.status_code == 303:
+                assert response.headers["location"] == "/sign-in", (role, method, url)
+        # What a forbidden request would have done, had it been let through: a user added, another disabled.
+        admin_did_it = role == "admin"
+        assert victims_browser.get("/").status_code == (303 if admin_did_it else 200), role
+        added = app.client()
+        form = {
+            "name": f"by-{role}",
+            "password": "a new admin's password",
+            "csrf_token": csrf(added.get("/sign-in").text),
+        }
+        assert added.post("/sign-in", data=form).status_code == (303 if admin_did_it else 401), role
 
 
 def test_print_and_email_from_the_patients_page(start_app: Callable[..., App], cups_server: Cups, relay: Relay) -> None:
@@ -274,6 +377,7 @@ def test_a_reverse_proxys_user_header_signs_people_in(start_app: Callable[..., A
     assert client.get("/admin", headers={"X-Remote-User": "clinician"}).status_code == 403
 
 
+@pytest.mark.process  # TLS: `generate.py serve` with a certificate
 def test_https_with_a_certificate(start_app: Callable[..., App], certificates: tuple[Path, Path, Path]) -> None:
     app = start_app(tls=certificates)
     assert app.url.startswith("https://")

@@ -152,3 +152,27 @@ def test_a_listeners_packet_in_its_own_folder_is_previewed_and_printed(
     assert seen[-1]["state"] == "ready", seen
     run = PdfReader(io.BytesIO(client.get(f"{page}/print-run.pdf").content))
     assert len(run.pages) == len(PdfReader(packet).pages)
+
+
+def test_each_packet_of_a_printed_run_is_audited_with_its_hash(
+    start_app: Callable[..., App], cups_server: Cups
+) -> None:
+    """What an auditor reads after a print run from the web: one print line per packet, naming who
+    printed it, its appointment and the SHA-256 of the packet file that was merged into the run."""
+    import hashlib
+
+    from packetgen.delivery import audit
+
+    app = start_app(**cups_server.environ(PACKETGEN_PRINTER=cups_server.queue))
+    client, token = app.signed_in("scheduler")
+    upload(client, token)
+    _page, seen = follow(client, client.post("/print-run", data={"csrf_token": token, "which": "unprinted"}))
+    assert seen[-1]["state"] == "printed", seen
+    store = open_store(Settings(database_url=app.database_url))
+    try:
+        with store.reading() as session:
+            rows = sorted((e.action, e.appointment_id, e.packet_sha256, e.actor) for e in audit.events(session))
+    finally:
+        store.close()
+    on_disk = {a: hashlib.sha256((app.out_dir / f"{a}.pdf").read_bytes()).hexdigest() for a in ("W-1", "W-2")}
+    assert rows == [("print", a, on_disk[a], "web:scheduler") for a in ("W-1", "W-2")]

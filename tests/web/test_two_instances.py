@@ -19,12 +19,13 @@ from .test_pages import entry_ids, upload
 
 
 @pytest.mark.parametrize("web_database", ["postgresql"], indirect=True)  # PostgreSQL is what several share
+@pytest.mark.process  # `generate.py serve` as a real process
 def test_two_instances_on_one_postgresql(
     start_app: Callable[..., App], postgres: Any, cups_server: Cups, tmp_path: Path
 ) -> None:
     site = make_site(tmp_path, postgres.database())
-    one = start_app(site=site, **cups_server.environ())
-    two = start_app(site=site, **cups_server.environ())
+    one = start_app(site=site, process=True, **cups_server.environ())
+    two = start_app(site=site, process=True, **cups_server.environ())
     assert one.url != two.url
 
     # Signed in on one; the same cookie (and its CSRF token) works on the other.
