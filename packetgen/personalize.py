@@ -14,7 +14,7 @@ from typing import TypeVar
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date
 
-from .language.labels import TITLE_ARTICLES, labels_for
+from .language.labels import TITLE_ARTICLES, Labels, labels_for
 from .language.taglines import RIGHT_TO_LEFT, SHAPED, tagline_for
 from .library.approval import Approval, approval_of
 from .markup import fill
@@ -41,18 +41,18 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     # appointment's prints with its own date ("11:30 PM on Monday, December 14").
     arrival = moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time"), site.timezone)
     values = {
-        "procedure_date": unbroken(format_date(day, labels["date_long"], locale=locale)),
+        "procedure_date": unbroken(format_date(day, labels.date_long, locale=locale)),
         "procedure_time": show(start, "time", labels, locale),
         "arrival_time": show(arrival, "time", labels, locale, day),
         "arrival": show(arrival, "datetime", labels, locale),
-        "arrival_date": unbroken(format_date(arrival.date(), labels["date_long"], locale=locale)),
-        "provider": named or labels["provider_unknown"],
+        "arrival_date": unbroken(format_date(arrival.date(), labels.date_long, locale=locale)),
+        "provider": named or labels.provider_unknown,
         "location": appointment.location or facility.name,
         "facility": facility.name,
         "facility_phone": facility.phone,
         "after_hours_phone": facility.after_hours_phone or facility.phone,
-        "site": appointment.site or labels["blank_line"],
-        "interpreted_language": interpreted or labels["blank_line"],
+        "site": appointment.site or labels.blank_line,
+        "interpreted_language": interpreted or labels.blank_line,
     }
     values.update(
         {name: show(moment(start, t, site.timezone), t.show, labels, locale, day) for name, t in content.times.items()}
@@ -62,7 +62,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         return tuple(_sentence_case(fill(item.text, values), content.language) for item in items)
 
     # Without a named provider, the consent leaves a line to write the name in before signing.
-    signed = {**values, "provider": named or labels["blank_line"]}
+    signed = {**values, "provider": named or labels.blank_line}
 
     def consent_texts(items: Iterable[c.Item]) -> tuple[str, ...]:
         return tuple(_sentence_case(fill(item.text, signed), content.language) for item in items)
@@ -80,7 +80,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     )
     patient = p.Patient(
         names=appointment.printed_names(),
-        date_of_birth=unbroken(format_date(appointment.date_of_birth, labels["date_medium"], locale=locale)),
+        date_of_birth=unbroken(format_date(appointment.date_of_birth, labels.date_medium, locale=locale)),
         mrn=appointment.mrn,
     )
     flags = [(name, content.flags[name]) for name in appointment.flags]
@@ -108,7 +108,7 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
     return p.ResolvedPacket(
         appointment_id=appointment.appointment_id,
         language=content.language,
-        title=labels["title"].format(procedure=content.title),
+        title=labels.title.format(procedure=content.title),
         content_id=content.id,
         content_version=content.version,
         local_start=start.isoformat(timespec="minutes"),
@@ -143,13 +143,11 @@ def _scan(appointment: Appointment, content: Content, layout: Layout) -> p.ScanB
     return p.ScanBack(code.symbology, code.module, tuple(fields))
 
 
-def _marks(approval: Approval, labels: dict[str, str], locale: str) -> tuple[str, ...]:
+def _marks(approval: Approval, labels: Labels, locale: str) -> tuple[str, ...]:
     """The warnings printed on every page of a packet made from content not (or no longer) approved."""
-    marks = [labels["draft_mark"]] if approval.draft else []
+    marks = [labels.draft_mark] if approval.draft else []
     if approval.overdue:
-        marks.append(
-            labels["overdue_mark"].format(date=format_date(approval.review_due, labels["date_long"], locale=locale))
-        )
+        marks.append(labels.overdue_mark.format(date=format_date(approval.review_due, labels.date_long, locale=locale)))
     return tuple(marks)
 
 
@@ -216,7 +214,7 @@ def _consent(
     flags: Flags,
     texts: Texts,
     values: dict[str, str],
-    labels: dict[str, str],
+    labels: Labels,
     interpreted: str,
     appointment: Appointment,
 ) -> p.Consent:
@@ -230,27 +228,27 @@ def _consent(
     required = bool(interpreted)
     signers: tuple[p.Signer, ...] = (
         p.Signer(
-            labels["signer_patient"],
-            tuple(labels["patient_choices"].split("|")),
-            (p.Line(labels["relationship"]), p.Line(labels["representative_reason"])),
+            labels.signer_patient,
+            labels.patient_choices,
+            (p.Line(labels.relationship), p.Line(labels.representative_reason)),
         ),
-        p.Signer(labels["signer_provider"], attestation=attested(said.provider if said else None)),
-        p.Signer(labels["signer_witness"], attestation=attested(said.witness if said else None)),
+        p.Signer(labels.signer_provider, attestation=attested(said.provider if said else None)),
+        p.Signer(labels.signer_witness, attestation=attested(said.witness if said else None)),
         p.Signer(  # always present: whoever interprets signs here, for the language named
-            labels["signer_interpreter_required" if required else "signer_interpreter"],
-            tuple(labels["interpreter_choices"].split("|")),
-            (p.Line(labels["interpreted_language"], interpreted), p.Line(labels["interpreter_id"])),
+            labels.signer_interpreter_required if required else labels.signer_interpreter,
+            labels.interpreter_choices,
+            (p.Line(labels.interpreted_language, interpreted), p.Line(labels.interpreter_id)),
             attestation=attested(said.interpreter if said else None),
         ),
     )
     if said is not None:  # consent by telephone, heard by a second witness who signs here
         signers += (
             p.Signer(
-                labels["signer_telephone"],
+                labels.signer_telephone,
                 extra=(
-                    p.Line(labels["telephone_person"]),
-                    p.Line(labels["relationship_to_patient"]),
-                    p.Line(labels["telephone_number"]),
+                    p.Line(labels.telephone_person),
+                    p.Line(labels.relationship_to_patient),
+                    p.Line(labels.telephone_number),
                 ),
                 attestation=attested(said.telephone),
             ),
@@ -330,11 +328,11 @@ def _tagline(wanted: str, have: str) -> p.Tagline | None:
     return p.Tagline(tag, text, tag in RIGHT_TO_LEFT, tag in SHAPED)
 
 
-def _interpreter_notice(wanted: str, have: str, labels: dict[str, str]) -> str | None:
+def _interpreter_notice(wanted: str, have: str, labels: Labels) -> str | None:
     """For a patient whose language has no packet: a notice, in the packet's language, to ask for an interpreter."""
     if _same_language(wanted, have):
         return None
-    return labels["interpreter_notice"].format(language=_language_name(wanted, have))
+    return labels.interpreter_notice.format(language=_language_name(wanted, have))
 
 
 def _warnings(appointment: Appointment, content: Content, day: date, site: Site) -> list[str]:

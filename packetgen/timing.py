@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 
 from .errors import PacketError
+from .language.labels import Labels
 from .models import Appointment
 from .models.content import Timing
 
@@ -72,17 +73,17 @@ def moment(start: datetime, timing: Timing, tz_name: str) -> datetime:
     return instant.astimezone(tz).replace(tzinfo=None)
 
 
-def show(when: datetime, how: str, labels: dict[str, str], locale: str, day: date | None = None) -> str:
+def show(when: datetime, how: str, labels: Labels, locale: str, day: date | None = None) -> str:
     """Format a moment as `date`, `time` or `datetime` in the packet's language, its date and its
     time each unbroken. A `time` falling on a date other than `day` (the appointment's) carries
     its own date, as a `datetime` always does: "11:30 PM on Monday, December 14" (`time_on_date`)."""
-    on = unbroken(format_date(when.date(), labels["date_weekday"], locale=locale))
+    on = unbroken(format_date(when.date(), labels.date_weekday, locale=locale))
     if how == "date":
         return on
-    at = unbroken(format_time(when.time(), labels["time"], locale=locale))
+    at = unbroken(format_time(when.time(), labels.time, locale=locale))
     if how == "time" and (day is None or when.date() == day):
         return at
-    return labels["time_on_date"].format(time=at, date=on)
+    return labels.time_on_date.format(time=at, date=on)
 
 
 def unbroken(text: str) -> str:

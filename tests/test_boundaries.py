@@ -93,3 +93,10 @@ def test_no_module_reads_the_environment_but_the_cli() -> None:
         tree = _tree(path)
         reads = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv")]
         assert reads == [], path
+
+
+def test_every_folder_of_code_is_a_package_the_wheel_takes() -> None:
+    """pyproject.toml finds the packages (`packetgen*`): a folder of modules without `__init__.py` would
+    be left out of an installed copy (Alembic's migrations ship as package data instead)."""
+    folders = {p.parent for p in PACKAGE.rglob("*.py") if "migrations" not in p.relative_to(PACKAGE).parts}
+    assert sorted(f.relative_to(PACKAGE).as_posix() for f in folders if not (f / "__init__.py").exists()) == []

@@ -93,11 +93,18 @@ def test_labels_and_the_tagline_are_checked_with_the_layouts_own_fonts(library: 
     assert check_packet(packet, fonts, where) == []
     broken = dataclasses.replace(
         packet,
-        labels={**packet.labels, "signature": f"Signature {GLYPHLESS}"},
+        labels=dataclasses.replace(
+            packet.labels,
+            signature=f"Signature {GLYPHLESS}",
+            patient_choices=("Patient", f"Legal representative {GLYPHLESS}"),
+            email_attachment=f"{GLYPHLESS}.pdf",  # every label is checked, drawn or not
+        ),
         tagline=dataclasses.replace(packet.tagline, text=f"{packet.tagline.text} {GLYPHLESS}"),
     )
     assert [str(e) for e in check_packet(broken, fonts, where)] == [
         f"{where}: labels.signature: {NO_GLYPH}",
+        f"{where}: labels.patient_choices[1]: {NO_GLYPH}",
+        f"{where}: labels.email_attachment: {NO_GLYPH}",
         f"{where}: tagline.text: {NO_GLYPH}",
     ]
 
@@ -108,9 +115,9 @@ def test_only_a_shaped_tagline_may_hold_letters_that_combine(library: Library) -
     assert packet.tagline.shaped
     where = SourcePos("packets/vertebroplasty.yaml", 1)
     assert check_packet(packet, Without(""), where) == []  # the Hindi tagline, shaped by HarfBuzz
-    label = dataclasses.replace(packet, labels={**packet.labels, "witness": "गवाह"})
+    label = dataclasses.replace(packet, labels=dataclasses.replace(packet.labels, signer_witness="गवाह"))
     (error,) = [str(e) for e in check_packet(label, Without(""), where)]
-    assert error.startswith(f"{where}: labels.witness: character U+0917 (DEVANAGARI LETTER GA) is in a script")
+    assert error.startswith(f"{where}: labels.signer_witness: character U+0917 (DEVANAGARI LETTER GA) is in a script")
     unshaped = dataclasses.replace(packet, tagline=dataclasses.replace(packet.tagline, shaped=False))
     (error,) = [str(e) for e in check_packet(unshaped, Without(""), where)]
     assert error.startswith(f"{where}: tagline.text: character U+")
@@ -124,7 +131,7 @@ def test_a_packet_with_a_label_or_tagline_no_font_can_draw_is_refused_and_not_wr
 ) -> None:
     """What the person making the packet sees: one line naming the place, and no file (never tofu)."""
     if where == "label":
-        monkeypatch.setitem(LABELS["en"], "signature", f"Signature {GLYPHLESS}")
+        monkeypatch.setitem(LABELS, "en", dataclasses.replace(LABELS["en"], signature=f"Signature {GLYPHLESS}"))
     else:
         monkeypatch.setitem(TAGLINES, "vi", f"{TAGLINES['vi']} {GLYPHLESS}")
     with pytest.raises(InputErrors) as info:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import re
 import unicodedata
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from pypdf import PdfReader
 from packetgen.build import Generated
 from packetgen.errors import InputErrors
 from packetgen.language.direction import has_rtl
-from packetgen.language.labels import LABELS
+from packetgen.language.labels import ENGLISH, LABELS, Labels, labels_for
 from packetgen.library import Library, load_library
 from packetgen.yamlsafe import walk_strings
 from tests.conftest import copy_site, normalize
@@ -79,13 +81,49 @@ def test_the_spanish_content_has_every_translatable_id_of_the_english(library: L
     assert len(english) > 40
 
 
+def _texts(labels: Labels) -> list[tuple[str, str]]:
+    """Every text of a language's labels, named by its attribute (each choice on its own)."""
+    texts = []
+    for field in dataclasses.fields(Labels):
+        value = getattr(labels, field.name)
+        texts += (
+            [(f"{field.name}[{i}]", v) for i, v in enumerate(value)]
+            if isinstance(value, tuple)
+            else [(field.name, value)]
+        )
+    return texts
+
+
 @pytest.mark.parametrize("language", sorted(LABELS))
 def test_every_language_has_every_label(language: str) -> None:
-    assert set(LABELS[language]) == set(LABELS["en"])
-    for key, text in LABELS[language].items():
-        assert text.strip(), key
-        placeholders = set(re.findall(r"{(\w+)}", text))
-        assert placeholders == set(re.findall(r"{(\w+)}", LABELS["en"][key])), key
+    """A language missing a label cannot be made (a TypeError where its `Labels` is); each of its
+    texts is non-empty and has the English text's placeholders (and as many choices)."""
+    labels = LABELS[language]
+    assert isinstance(labels, Labels)
+    english = dict(_texts(ENGLISH))
+    texts = _texts(labels)
+    assert [name for name, _ in texts] == list(english)
+    for name, text in texts:
+        assert isinstance(text, str), name
+        assert text.strip(), name
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", english[name])), name
+    assert pickle.loads(pickle.dumps(labels)) == labels  # a packet's labels go to worker processes with it
+
+
+def test_labels_cannot_be_made_without_every_text() -> None:
+    every = {field.name: getattr(ENGLISH, field.name) for field in dataclasses.fields(Labels)}
+    del every["signature"]
+    with pytest.raises(TypeError, match="signature"):
+        Labels(**every)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ENGLISH.signature = "Sign"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"), [("es", "es"), ("es-MX", "es"), ("ES-mx", "es"), ("en-GB", "en"), ("vi", "en")]
+)
+def test_labels_for_a_tag_are_its_primary_languages_or_english(tag: str, expected: str) -> None:
+    assert labels_for(tag) is LABELS[expected]
 
 
 def test_every_packet_language_has_its_labels(library: Library) -> None:

@@ -430,7 +430,7 @@ def test_the_web_app_logs_each_request_with_its_id_and_internal_errors_without_p
     def broken_view(*_args: object) -> None:
         raise TypeError(f"{PATIENTS[0].mrn} {PATIENTS[0].email}")
 
-    monkeypatch.setattr(packetgen.web.print_runs, "_view", broken_view)
+    monkeypatch.setattr(packetgen.web.print_runs, "view", broken_view)
     failed = client.get(started.headers["location"])
     assert failed.status_code == 500
     store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import subprocess
@@ -265,7 +266,7 @@ def test_letter_pages_and_all_but_the_small_print_at_least_12_pt(generate: Make,
     assert {(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages} == {(612.0, 792.0)}
     layout, en = library.layout("letter"), LABELS["en"]
     small_print = {  # running header and footer, the figure's labels, the captions under signature lines
-        *(f"{en[k]}:" for k in ("patient", "date_of_birth", "mrn")),
+        *(f"{text}:" for text in (en.patient, en.date_of_birth, en.mrn)),
         "Nguyễn, Thị Ánh",
         "Mar 14, 1948",
         "00012345",
@@ -274,13 +275,13 @@ def test_letter_pages_and_all_but_the_small_print_at_least_12_pt(generate: Make,
         "Questions? Call (217) 555-0142",
         "Form vp-handout, version 1.0.0, effective 2026-11-01",
         "Form vp-consent, version 1.0.0, effective 2026-11-01",
-        *(en[k] for k in en if k.startswith("figure_")),
+        *(getattr(en, f.name) for f in dataclasses.fields(en) if f.name.startswith("figure_")),
         "Side view of vertebrae, disks, and nerves showing compression fractures in vertebrae.",
-        *(en[k] for k in ("signature", "printed_name", "signed_date", "signed_time", "relationship")),
-        *(en[k] for k in ("interpreter_id", "interpreted_language")),
+        *(en.signature, en.printed_name, en.signed_date, en.signed_time, en.relationship),
+        *(en.interpreter_id, en.interpreted_language),
         *(f"Page {n} of {m}" for m in range(1, len(reader.pages)) for n in range(1, m + 1)),
-        *(en[k] for k in ("handout_copy", "consent_copy", "label_box", "draft_mark", "initials")),
-        *(en[k] for k in ("representative_reason", "telephone_person", "relationship_to_patient", "telephone_number")),
+        *(en.handout_copy, en.consent_copy, en.label_box, en.draft_mark, en.initials),
+        *(en.representative_reason, en.telephone_person, en.relationship_to_patient, en.telephone_number),
     }
     address = ", ".join(dict(layout.facility.address)["en"])
     scan_data = re.compile(r"MRN 00012345 · DOC CONSENT · FORM vp-consent · VER 1\.0\.0 · PKT T-0001 · PG \d+/\d+")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from packetgen.cli import main
 from packetgen.errors import InputErrors, PacketError
+from packetgen.language.labels import LABELS
 from packetgen.library import Library, load_library
 from packetgen.models import Appointment, Content
 from packetgen.models.content import Timing
@@ -28,6 +30,17 @@ def resolve(library: Library, today: date = TODAY, content: Content | None = Non
 
 def bullets(packet: ResolvedPacket, section: str) -> tuple[str, ...]:
     return next(s for s in packet.handout.sections if s.id == section).bullets
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_resolved_packet_pickles_with_its_labels(library: Library, language: str) -> None:
+    """Worker processes receive resolved packets: the typed labels travel with them, equal."""
+    content = library.translations["vertebroplasty"]["es"] if language == "es" else None
+    packet = resolve(library, content=content, language=language)
+    assert packet.labels is LABELS[language]
+    again = pickle.loads(pickle.dumps(packet))
+    assert again == packet
+    assert again.labels.signer_patient == packet.labels.signer_patient
 
 
 def test_night_before_becomes_the_real_weekday_and_date(library: Library) -> None:
@@ -73,7 +86,7 @@ def test_arrival_before_midnight_prints_the_day_before(library: Library, start: 
     assert packet.visit.date == "Tuesday,\u00a0December\u00a015,\u00a02026"
     # The date and the time each never break; the words between them may.
     assert packet.visit.arrival == f"{arrival.replace(' ', chr(0xA0))} on Monday,\u00a0December\u00a014"
-    visit_line = packet.labels["time_line"].format(time=packet.visit.time, arrival=packet.visit.arrival)
+    visit_line = packet.labels.time_line.format(time=packet.visit.time, arrival=packet.visit.arrival)
     assert normalize(visit_line) == f"{time}. Please arrive by {arrival} on Monday, December 14."
     checklist = packet.handout.checklist
     assert checklist is not None

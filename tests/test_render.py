@@ -27,8 +27,7 @@ from tests.pdftext import body, page_texts, section_text
 @pytest.mark.parametrize("language", sorted(LABELS))
 def test_drawings_stay_inside_their_declared_size(library: Library, name: str, width: float, language: str) -> None:
     layout = library.layout(None)
-    words = tuple((k, v) for k, v in sorted(LABELS[language].items()) if k.startswith("figure_"))
-    drawing, shapes = _prepared(name, width, make_styles(layout, load_fonts(layout.fonts)), words)
+    drawing, shapes = _prepared(name, width, make_styles(layout, load_fonts(layout.fonts)), LABELS[language])
     assert shapes.count("q") == shapes.count("Q") > 0  # its shapes replay into any document
     x0, y0, x1, y1 = drawing.getBounds()  # in page units: the drawing's scale is applied
     assert drawing.width == pytest.approx(width)
@@ -66,8 +65,8 @@ def test_lists_and_headings_break_across_pages_cleanly(
         assert f"\u2022 {normalize(item)}" in whole
     # A heading or a list's lead line stays with what follows it: it never ends a page.
     keep = {h.risks_heading, h.risks_lead, c.risks_lead}
-    keep |= {labels[k] for k in ("benefits", "risks", "flag_clauses", "alternatives", "rights", "signatures")}
-    keep |= {labels["anesthesia"], labels["procedure_heading"], labels["own_risks"]}
+    keep |= {labels.benefits, labels.risks, labels.flag_clauses, labels.alternatives, labels.rights, labels.signatures}
+    keep |= {labels.anesthesia, labels.procedure_heading, labels.own_risks}
     for section in h.sections:
         keep |= {section.heading, *([section.lead] if section.lead else [])}
     for number, text in enumerate(texts, start=1):
@@ -95,13 +94,14 @@ def test_figure_labels_never_cross_a_shape_and_fill_the_text_column(
     styles = make_styles(layout, fonts)
     column = {"letter": 612.0, "a4": 595.2755905511812}.get(layout.page.size, 612.0)
     column -= layout.page.margin_left + layout.page.margin_right
-    words = tuple((k, v) for k, v in sorted(LABELS[language].items()) if k.startswith("figure_"))
+    words = LABELS[language]
     drawing, _shapes = _prepared("vertebral_compression", column, styles, words)
     assert drawing.width == pytest.approx(column)  # the width of the text column, in every layout
     labels = _label_boxes(drawing, fonts)
     shown = {text for text, _ in labels}
-    for key in ("figure_vertebra", "figure_disk", "figure_cord", "figure_nerve", "figure_needle", "figure_cement"):
-        assert LABELS[language][key] in shown
+    named = (words.figure_vertebra, words.figure_disk, words.figure_cord, words.figure_nerve, words.figure_needle)
+    for text in (*named, words.figure_cement):
+        assert text in shown
     shapes = [
         node.getBounds()
         for node in drawing.contents

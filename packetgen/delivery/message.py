@@ -30,12 +30,12 @@ def compose(layout: Layout, language: str, recipient: str, pdf: bytes, now: date
     message["To"] = recipient
     if layout.email.reply_to:
         message["Reply-To"] = layout.email.reply_to
-    message["Subject"] = labels["email_subject"].format(**words)
+    message["Subject"] = labels.email_subject.format(**words)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=sender_domain(layout.email.sender))
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(labels["email_body"].format(**words), cte="quoted-printable")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=labels["email_attachment"])
+    message.set_content(labels.email_body.format(**words), cte="quoted-printable")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=labels.email_attachment)
     message["Content-Language"] = language  # after the parts: setting content clears Content-* headers
     return message
 

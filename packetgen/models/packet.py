@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..language.labels import Labels
+
 
 @dataclass(frozen=True)
 class Patient:
@@ -218,7 +220,8 @@ class ResolvedPacket:
     visit: Visit
     handout: Handout
     consent: Consent
-    labels: dict[str, str]
+    labels: Labels
+    """The fixed wording in the packet's language (`language/labels.py`)."""
     warnings: tuple[str, ...] = field(default=())
     interpreter_notice: str | None = None
     """Printed first when the patient's language has no packet: ask for an interpreter."""

@@ -19,30 +19,30 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     story: list[Flowable] = [
         _top(packet, b, [*b.facility(packet.visit.facility, packet.visit.facility_address), title])
     ]
-    story[0]._bookmark = ("consent", labels["consent_bookmark"])
+    story[0]._bookmark = ("consent", labels.consent_bookmark)
     story.append(_who_and_what(packet, b))
     story += [b.para(text) for text in c.statement]
     if c.procedure_clauses or c.additional_levels:
         levels = [_initialled([c.additional_levels], packet, b, header=False)] if c.additional_levels else []
         story.append(
-            Together([b.heading(labels["procedure_heading"]), *(b.para(t) for t in c.procedure_clauses), *levels])
+            Together([b.heading(labels.procedure_heading), *(b.para(t) for t in c.procedure_clauses), *levels])
         )
-    story += [b.heading(labels["benefits"]), b.bullets(c.benefits)]
-    story += [b.heading(labels["risks"]), b.para(c.risks_lead, b.s.lead), _initialled(c.risks, packet, b)]
-    story.append(Together([b.para(labels["own_risks"], b.s.label), b.ruled(c.own_risks_lines)]))
+    story += [b.heading(labels.benefits), b.bullets(c.benefits)]
+    story += [b.heading(labels.risks), b.para(c.risks_lead, b.s.lead), _initialled(c.risks, packet, b)]
+    story.append(Together([b.para(labels.own_risks, b.s.label), b.ruled(c.own_risks_lines)]))
     story += [b.para(text) for text in c.guarantee]
     if c.anesthesia:
-        story += [b.heading(labels["anesthesia"]), b.bullets(c.anesthesia)]
+        story += [b.heading(labels.anesthesia), b.bullets(c.anesthesia)]
     if c.flag_clauses:
-        story += [b.heading(labels["flag_clauses"]), b.bullets(c.flag_clauses)]
+        story += [b.heading(labels.flag_clauses), b.bullets(c.flag_clauses)]
     # The alternatives and the patient's rights, the last things read before signing, stay together:
     # a page is never left holding only the rights.
     story.append(
         Together(
             [
-                b.heading(labels["alternatives"]),
+                b.heading(labels.alternatives),
                 b.bullets(c.alternatives),
-                b.heading(labels["rights"]),
+                b.heading(labels.rights),
                 b.bullets(c.rights),
             ]
         )
@@ -50,7 +50,7 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     blocks = [_signature_block(signer, packet, b) for signer in c.signers]
     # The signatures are one section, never split where a page holds them all (where it cannot, as in
     # large print, they part only between whole blocks, the acknowledgement kept with the patient's).
-    story.append(Together([b.heading(labels["signatures"]), b.para(c.acknowledgement, b.s.lead), *blocks]))
+    story.append(Together([b.heading(labels.signatures), b.para(c.acknowledgement, b.s.lead), *blocks]))
     return story
 
 
@@ -59,7 +59,7 @@ def _top(packet: ResolvedPacket, b: Blocks, heading: list[Flowable]) -> Flowable
     if packet.label_box is None:
         return Together(heading)
     width, height = packet.label_box
-    box = LabelBox(width, height, packet.labels["label_box"], b.s)
+    box = LabelBox(width, height, packet.labels.label_box, b.s)
     gap = b.s.body.fontSize
     table = Table(
         [[heading, box]], colWidths=[b.width - width - gap, width + gap], hAlign="LEFT", renderCB=TableTags(layout=True)
@@ -84,25 +84,23 @@ def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:
     name = patient.name
     panel = b.box(
         [
-            b.labelled(labels["patient"], name, b.s.bullet, recurring=False),
-            b.labelled(labels["date_of_birth"], patient.date_of_birth, b.s.bullet, recurring=False),
-            b.labelled(labels["mrn"], patient.mrn, b.s.bullet, recurring=False),
+            b.labelled(labels.patient, name, b.s.bullet, recurring=False),
+            b.labelled(labels.date_of_birth, patient.date_of_birth, b.s.bullet, recurring=False),
+            b.labelled(labels.mrn, patient.mrn, b.s.bullet, recurring=False),
             *(
-                [b.labelled(labels["encounter"], packet.consent.encounter, b.s.bullet, recurring=False)]
+                [b.labelled(labels.encounter, packet.consent.encounter, b.s.bullet, recurring=False)]
                 if packet.consent.encounter
                 else []
             ),
             b.labelled(
-                labels["consent_procedure"],
+                labels.consent_procedure,
                 f"{packet.consent.procedure}, {v.date}, {v.time}",
                 b.s.bullet,
                 recurring=False,
             ),
-            b.labelled(
-                labels["consent_site"], packet.consent.site or labels["blank_line"], b.s.bullet, recurring=False
-            ),
-            b.labelled(labels["consent_provider"], v.provider or labels["blank_line"], b.s.bullet),
-            b.labelled(labels["consent_facility"], v.facility, b.s.bullet),
+            b.labelled(labels.consent_site, packet.consent.site or labels.blank_line, b.s.bullet, recurring=False),
+            b.labelled(labels.consent_provider, v.provider or labels.blank_line, b.s.bullet),
+            b.labelled(labels.consent_facility, v.facility, b.s.bullet),
         ]
     )
     panel.spaceAfter = b.s.body.fontSize
@@ -114,9 +112,9 @@ def _initialled(clauses: Sequence[str], packet: ResolvedPacket, b: Blocks, heade
     initials_w = max(72.0, b.s.body.fontSize * 6)
     rows = [[b.para(text, b.s.bullet), ""] for text in clauses]
     if header:
-        rows.insert(0, [b.para(packet.labels["risks"], b.s.label), b.para(packet.labels["initials"], b.s.label)])
+        rows.insert(0, [b.para(packet.labels.risks, b.s.label), b.para(packet.labels.initials, b.s.label)])
     else:  # a lone clause: the box says what goes in it
-        rows = [[b.para(clauses[0], b.s.bullet), b.para(packet.labels["initials"], b.s.small)]]
+        rows = [[b.para(clauses[0], b.s.bullet), b.para(packet.labels.initials, b.s.small)]]
     first = 1 if header else 0
     table = Table(  # a lone clause and its box are not a table of data: its cells are read as paragraphs
         rows,

@@ -19,6 +19,7 @@ from reportlab.graphics.shapes import Drawing, Line, Path, Polygon, PolyLine, Re
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
+from ..language.labels import Labels
 from . import tags
 from .styles import Styles
 
@@ -35,10 +36,6 @@ _CEMENT_EDGE = "#5f5f5f"
 _STEEL = "#4a4f55"
 _LEADER = 0.6
 """Width of the lines from a label to what it names (the only lines a label may touch)."""
-
-
-Words = tuple[tuple[str, str], ...]
-"""A drawing's label texts, as (label key, text) pairs in the packet's language (see language/labels.py)."""
 
 
 class _Spine:
@@ -173,21 +170,20 @@ def _draw_spine(d: Drawing, spine: _Spine, crushed: int, cement: bool) -> None:
             )
 
 
-def vertebral_compression(target_width: float, styles: Styles, words: Words) -> Drawing:
+def vertebral_compression(target_width: float, styles: Styles, labels: Labels) -> Drawing:
     """Two side views of the spine, labelled in the packet's language: a compression fracture of one
     vertebra (the spinal cord behind the bodies, disks between them, nerve roots leaving), and the
     procedure, a needle through the arch into that body, filling it with cement. Side by side where
     the page is wide enough, else one above the other; always the width of the text column, with
     labels in the layout's small type that never cross a shape."""
-    w = dict(words)
     fonts, font, size = styles.fonts, styles.fonts.regular, styles.small.fontSize
 
-    def wide(*keys: str) -> float:
-        return max(fonts.width(w[k], font, size) for k in keys)
+    def wide(*texts: str) -> float:
+        return max(fonts.width(text, font, size) for text in texts)
 
-    left_a = wide("figure_vertebra", "figure_disk", "figure_compression", "figure_fracture") + 10
-    left_b = wide("figure_cement") + 10
-    gap = wide("figure_nerve") + 14  # the nerve's label, right of the first view
+    left_a = wide(labels.figure_vertebra, labels.figure_disk, labels.figure_compression, labels.figure_fracture) + 10
+    left_b = wide(labels.figure_cement) + 10
+    gap = wide(labels.figure_nerve) + 14  # the nerve's label, right of the first view
     needle = 26.0  # the needle's handle, behind (right of) the arch, at u = 1
     anatomy = 123.0  # a spine's width at u = 1
     # Side by side where each view keeps nine tenths of its full size at least; else one above the other.
@@ -198,14 +194,14 @@ def vertebral_compression(target_width: float, styles: Styles, words: Words) -> 
     if side_by_side:
         u = min(1.6, beside)
         split_at = left_a + anatomy * u + gap
-        title_a = fonts.lines(w["figure_before"], font, size, split_at - 6)
-        title_b = fonts.lines(w["figure_after"], font, size, target_width - split_at - 2)
+        title_a = fonts.lines(labels.figure_before, font, size, split_at - 6)
+        title_b = fonts.lines(labels.figure_after, font, size, target_width - split_at - 2)
         rows = max(len(title_a), len(title_b))
         above_a = above_b = rows * line + line + 6  # titles, then a row for the needle's label
     else:
         u = min(1.3, (target_width - left_b) / (anatomy + needle), (target_width - left_a - gap) / anatomy)
-        title_a = fonts.lines(w["figure_before"], font, size, target_width)
-        title_b = fonts.lines(w["figure_after"], font, size, target_width)
+        title_a = fonts.lines(labels.figure_before, font, size, target_width)
+        title_b = fonts.lines(labels.figure_after, font, size, target_width)
         above_a, above_b = len(title_a) * line + 6, len(title_b) * line + line + 6
     below = 4 * u + size * 1.1 + 5  # under each view: the cord's label
     view_a, view_b = (sum(a_heights) + 27) * u, (sum(b_heights) + 18) * u
@@ -228,24 +224,28 @@ def vertebral_compression(target_width: float, styles: Styles, words: Words) -> 
     # View A: what a compression fracture is.
     for n, title in enumerate(title_a):
         text.title(spine_a.x - left_a + 2, tops[0] - (n + 1) * line + size * 0.2, title)
-    text.left(spine_a, spine_a.centre(0), w["figure_vertebra"], spine_a.x + 6 * u)
-    text.left(spine_a, spine_a.disk_centre(0), w["figure_disk"], spine_a.x + 8 * u)
+    text.left(spine_a, spine_a.centre(0), labels.figure_vertebra, spine_a.x + 6 * u)
+    text.left(spine_a, spine_a.disk_centre(0), labels.figure_disk, spine_a.x + 8 * u)
     text.left(
-        spine_a, spine_a.centre(2) + size * 0.6, w["figure_compression"], spine_a.x + 5 * u, second=w["figure_fracture"]
+        spine_a,
+        spine_a.centre(2) + size * 0.6,
+        labels.figure_compression,
+        spine_a.x + 5 * u,
+        second=labels.figure_fracture,
     )
     cord_end = spine_a.y - 4 * u
-    text.under(spine_a.cord_x + spine_a.cord_w / 2, cord_end - 3 - size * 0.8, cord_end, w["figure_cord"])
+    text.under(spine_a.cord_x + spine_a.cord_w / 2, cord_end - 3 - size * 0.8, cord_end, labels.figure_cord)
     nerve = spine_a.disk_centre(len(a_heights) - 2) - 3 * u
     end = spine_a.arch_x + spine_a.arch_w * 0.75
-    text.right(spine_a.arch_x + spine_a.arch_w + 4, nerve, w["figure_nerve"], end)
+    text.right(spine_a.arch_x + spine_a.arch_w + 4, nerve, labels.figure_nerve, end)
     # View B: the procedure.
     for n, title in enumerate(title_b):
         text.title(spine_b.x - left_b + 2, tops[1] - (n + 1) * line + size * 0.2, title)
-    text.left(spine_b, spine_b.centre(1), w["figure_cement"], spine_b.x + spine_b.body_w * 0.3)
+    text.left(spine_b, spine_b.centre(1), labels.figure_cement, spine_b.x + spine_b.body_w * 0.3)
     hub_x, hub_y, _tip_x, _tip_y = _needle_path(spine_b)
-    label_w = fonts.width(w["figure_needle"], font, size)
+    label_w = fonts.width(labels.figure_needle, font, size)
     at = min(hub_x + 4 * u, target_width - label_w / 2)  # centred over the handle, inside the drawing
-    text.over(at, spine_b.top + line * 0.4, hub_y + 4 * u, w["figure_needle"], leader_x=hub_x + 4 * u)
+    text.over(at, spine_b.top + line * 0.4, hub_y + 4 * u, labels.figure_needle, leader_x=hub_x + 4 * u)
     return d
 
 
@@ -337,7 +337,9 @@ class _Text:
         )
 
 
-DRAWINGS: dict[str, Callable[[float, Styles, Words], Drawing]] = {"vertebral_compression": vertebral_compression}
+DRAWINGS: dict[str, Callable[[float, Styles, Labels], Drawing]] = {"vertebral_compression": vertebral_compression}
+"""The built-in drawings by name (a content's `figure.drawing`): each drawn at a width, in a layout's
+styles, its words the packet's `figure_*` labels."""
 
 
 _FONT_ONLY = re.compile(r"BT /\S+ [\d.]+ Tf [\d.]+ TL ET")
@@ -348,9 +350,9 @@ class Figure(Flowable):
 
     role = "Figure"
 
-    def __init__(self, name: str, width: float, styles: Styles, words: Words, description: str = "") -> None:
+    def __init__(self, name: str, width: float, styles: Styles, labels: Labels, description: str = "") -> None:
         super().__init__()
-        self.drawing, self.code = _prepared(name, width, styles, words)
+        self.drawing, self.code = _prepared(name, width, styles, labels)
         self.fonts = styles.fonts
         self.width, self.height = self.drawing.width, self.drawing.height
         self.description = description
@@ -381,11 +383,11 @@ class Figure(Flowable):
 
 
 @lru_cache(maxsize=32)
-def _prepared(name: str, width: float, styles: Styles, words: Words) -> tuple[Drawing, tuple[str, ...]]:
+def _prepared(name: str, width: float, styles: Styles, labels: Labels) -> tuple[Drawing, tuple[str, ...]]:
     """The drawing, and its shapes (every node but the text) as PDF operators to replay into any
     document. A built-in drawing may therefore use no fonts, images or graphics states for its
     shapes: those are named resources of the document they were drawn in."""
-    drawing = DRAWINGS[name](width, styles, words)
+    drawing = DRAWINGS[name](width, styles, labels)
     shapes = Drawing(drawing.width, drawing.height, transform=drawing.transform)
     for node in drawing.contents:
         if not isinstance(node, String):

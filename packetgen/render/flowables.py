@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from reportlab.lib.colors import Color
 from reportlab.platypus import Flowable, KeepTogether
 
+from ..language.labels import Labels
 from ..models.packet import Signer
 from . import tags
 from .fonts import FontSet
@@ -259,9 +260,7 @@ class SignatureBlock(Flowable):
     each with its caption below: signature, printed name, date and time on one row, and the
     signer's further lines (relationship, language, ...) on the next, up to three a row."""
 
-    def __init__(
-        self, signer: Signer, labels: dict[str, str], styles: Styles, attestation: Flowable | None = None
-    ) -> None:
+    def __init__(self, signer: Signer, labels: Labels, styles: Styles, attestation: Flowable | None = None) -> None:
         super().__init__()
         self.signer, self.labels, self.s = signer, labels, styles
         self.attestation = attestation
@@ -281,10 +280,10 @@ class SignatureBlock(Flowable):
             _cells(
                 width,
                 [
-                    (0.42, labels["signature"], ""),
-                    (0.32, labels["printed_name"], ""),
-                    (0.14, labels["signed_date"], ""),
-                    (0.12, labels["signed_time"], ""),
+                    (0.42, labels.signature, ""),
+                    (0.32, labels.printed_name, ""),
+                    (0.14, labels.signed_date, ""),
+                    (0.12, labels.signed_time, ""),
                 ],
             )
         ]

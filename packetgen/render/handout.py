@@ -14,7 +14,7 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     """Flowables for the handout, in reading order."""
     h, labels = packet.handout, packet.labels
     title = b.para(h.title, b.s.title, role="H1")
-    title._bookmark = ("handout", labels["handout_bookmark"])
+    title._bookmark = ("handout", labels.handout_bookmark)
     story: list[Flowable] = [
         *b.facility(packet.visit.facility, packet.visit.facility_address),
         title,
@@ -35,13 +35,12 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         checklist.spaceAfter = b.s.body.fontSize
         story.append(checklist)
     if h.own_instructions:
-        story += [b.heading(labels["your_instructions"]), b.bullets(h.own_instructions, recurring=False)]
+        story += [b.heading(labels.your_instructions), b.bullets(h.own_instructions, recurring=False)]
     if h.introduction_heading:
         story.append(b.heading(h.introduction_heading))
     story += [b.para(text) for text in h.introduction]
     if h.figure is not None:
-        words = tuple((k, v) for k, v in sorted(labels.items()) if k.startswith("figure_"))
-        drawing = Figure(h.figure.drawing, b.width, b.s, words, h.figure.description)  # the width of the text column
+        drawing = Figure(h.figure.drawing, b.width, b.s, labels, h.figure.description)  # the width of the text column
         story.append(Together([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
     for section in h.sections:
         story += _section(section, b)
@@ -74,14 +73,14 @@ def _when_to_call(when: WhenToCall, b: Blocks) -> Flowable:
 
 def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
     v, labels = packet.visit, packet.labels
-    time_line = labels["time_line"].format(time=v.time, arrival=v.arrival)
+    time_line = labels.time_line.format(time=v.time, arrival=v.arrival)
     rows = [
-        b.para(labels["appointment"], b.s.callout_label, role="H2"),
-        b.labelled(labels["date"], v.date, b.s.bullet, recurring=False),
-        b.labelled(labels["time_label"], time_line, b.s.bullet, recurring=False),
-        *([b.labelled(labels["provider"], v.provider, b.s.bullet)] if v.provider else []),
-        b.labelled(labels["location"], v.location, b.s.bullet),
-        b.labelled(labels["phone"], f"{v.facility}, {v.facility_phone}", b.s.bullet),
+        b.para(labels.appointment, b.s.callout_label, role="H2"),
+        b.labelled(labels.date, v.date, b.s.bullet, recurring=False),
+        b.labelled(labels.time_label, time_line, b.s.bullet, recurring=False),
+        *([b.labelled(labels.provider, v.provider, b.s.bullet)] if v.provider else []),
+        b.labelled(labels.location, v.location, b.s.bullet),
+        b.labelled(labels.phone, f"{v.facility}, {v.facility_phone}", b.s.bullet),
     ]
     panel = b.box(rows)
     panel.spaceAfter = b.s.body.fontSize

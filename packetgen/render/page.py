@@ -69,13 +69,14 @@ class Decorator:
         for key, title in self.log.bookmarks.get(page, ()):
             canv.bookmarkPage(key)
             canv.addOutlineEntry(title, key, level=0)
-        copy = self.packet.labels["consent_copy" if self.section(page) == "consent" else "handout_copy"]
+        labels = self.packet.labels
+        copy = labels.consent_copy if self.section(page) == "consent" else labels.handout_copy
         s = self.styles
         canv.setFillColor(s.text)
         s.fonts.draw(canv, left, height - _HEADER_TOP + 6, copy, s.fonts.bold, s.small.fontSize)
         self._header(canv, left, right, height - _HEADER_TOP)
         if page in self.log.blank:
-            self._centred(canv, width / 2, height / 2, self.packet.labels["blank_page"])
+            self._centred(canv, width / 2, height / 2, labels.blank_page)
 
     def after(self, canv: Canvas, page: int, total: int) -> None:
         """Drawn after the body: the scan-back code on consent pages, the footer with the form stamp
@@ -116,9 +117,9 @@ class Decorator:
         # reads the same (Unicode bidi over the whole name) wherever it is. A long name may wrap.
         name = mark(patient.name)
         text = (
-            f"<b>{kept(labels['patient'])}:</b> {name}&nbsp;&nbsp;&nbsp; "
-            f"<b>{kept(labels['date_of_birth'])}:</b>&nbsp;{kept(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
-            f"<b>{kept(labels['mrn'])}:</b>&nbsp;{kept(patient.mrn)}"
+            f"<b>{kept(labels.patient)}:</b> {name}&nbsp;&nbsp;&nbsp; "
+            f"<b>{kept(labels.date_of_birth)}:</b>&nbsp;{kept(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
+            f"<b>{kept(labels.mrn)}:</b>&nbsp;{kept(patient.mrn)}"
         )
         # Above the body there is room for a few lines; a name long enough to need more is set
         # smaller, never cut: every page must identify the patient in full.
@@ -226,7 +227,7 @@ class Decorator:
             canv.line(left, self._footer_rule_y(), right, self._footer_rule_y())
             canv.setFillColor(s.muted)
             small = s.small.fontSize
-            s.fonts.draw(canv, left, base, labels["form"].format(**vars(stamp)), s.fonts.regular, small)
+            s.fonts.draw(canv, left, base, labels.form.format(**vars(stamp)), s.fonts.regular, small)
             if self.packet.footer_note:
                 note_y = base - small - 3
                 s.fonts.draw(
@@ -235,7 +236,7 @@ class Decorator:
             canv.endForm()
         canv.doForm(name)
         canv.setFillColor(s.text)
-        page_label = labels["page"].format(page=page, total=total)
+        page_label = labels.page.format(page=page, total=total)
         s.fonts.draw(canv, right, base, page_label, s.fonts.bold, s.small.fontSize + 1, "end")
 
     def _centred(self, canv: Canvas, x: float, y: float, text: str) -> None:

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,9 +18,11 @@ from .. import logs
 from ..library import Library, load_library
 from ..settings import Settings
 from ..store import Store, open_store
-from . import api, pages, print_runs
+from . import pages
 from .context import Context
+from .dependencies import PublicMount, Refused
 from .renderer import Renderer
+from .routes import ROUTERS
 from .watch import Watcher
 
 HERE = Path(__file__).parent
@@ -64,14 +66,13 @@ def create_app(
         summary="Procedure packets: the API for scheduling systems and the web app for schedulers and clinicians",
         docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by routes/api_docs.py, which declares who may read it like every route
     )
     app.state.context = context
     app.state.renderer = renderer
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(print_runs.router)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    app.router.routes.append(PublicMount("/static", StaticFiles(directory=HERE / "static"), name="static"))
     app.middleware("http")(_logged)  # inside the security headers: a 500 it answers gets them too
     app.middleware("http")(_security_headers)
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -129,6 +130,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     """Error pages say what kind of error, never what was asked for (a URL may be pasted with anything)."""
     if exc.status_code in (302, 303) and exc.headers:
         return Response(status_code=exc.status_code, headers=exc.headers)
+    if isinstance(exc, Refused):  # our own words (the API's 401), with their headers
+        return JSONResponse({"detail": exc.detail}, exc.status_code, exc.headers)
     if request.url.path.startswith("/api/"):
         return Response(
             f'{{"detail": "{_WORDS.get(exc.status_code, "error")}"}}', exc.status_code, media_type="application/json"

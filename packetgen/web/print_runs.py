@@ -1,11 +1,11 @@
-"""The day's print run, made in the background with its progress on a page of its own.
+"""The day's print run, made in the background with its progress on a page of its own (its routes:
+`routes/print_runs.py`).
 
-Starting a run checks the role, the form's token and (to print) the queue, records the run in the
-database and answers at once with the run's page; a thread of this instance merges the packets,
-noting each one, then prints the file (waiting for the job) or keeps it to be downloaded. The
-page asks for the run's state every second (`static/progress.js`; without script it reloads
-itself), so any instance can show any run. A run that stops changing before it has finished was
-cut off by a restart, and says so.
+Starting a run records it in the database and answers at once with the run's page; a thread of
+this instance merges the packets, noting each one, then prints the file (waiting for the job) or
+keeps it to be downloaded. The page asks for the run's state every second (`static/progress.js`;
+without script it reloads itself), so any instance can show any run. A run that stops changing
+before it has finished was cut off by a restart, and says so.
 """
 
 from __future__ import annotations
@@ -17,22 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..delivery.printing import PrintServer
+from ..delivery.service import print_run
 from ..errors import UsageError
 from ..models.entry import Entry
-from ..store import Store
+from ..pdf import print_run as pdf_print_run
 from ..store.tables import PrintRun, ScheduleEntry
-from . import schedule
 from .context import Context
-from .pages import User, allowed, check_csrf, context_of, render, schedule_page_with
 
-router = APIRouter(include_in_schema=False)
 logger = logging.getLogger(__name__)
 
 STALLED = timedelta(minutes=5)
@@ -42,87 +39,38 @@ KEPT = timedelta(hours=1)
 _UNFINISHED = ("merging", "printing")
 
 
-@router.post("/print-run")
-def start_print_run(
-    request: Request,
-    user: User,
-    csrf_token: Annotated[str, Form()],
-    which: Annotated[str, Form(pattern="^(selected|unprinted)$")] = "unprinted",
-    entry: Annotated[list[int] | None, Form()] = None,
-    queue: Annotated[str, Form(max_length=127)] = "",
-    action: Annotated[str, Form(pattern="^(print|download)$")] = "print",
-) -> Response:
-    """The chosen lines, or every line not yet printed, in time order, each packet on a front page:
-    printed two-sided on `queue` (each packet in the audit) or made to be downloaded."""
-    allowed(user, "print")
-    check_csrf(user, csrf_token)
-    context = context_of(request)
-    with context.store.reading() as session:
-        rows = schedule.rows(session)
-    chosen = set(entry or [])
-    picked = [
-        r.entry for r in rows
-        if r.entry.status == "ok" and r.entry.file and r.entry.sha256
-        and (r.entry.id in chosen if which == "selected" else "printed" not in r.state)
-    ]  # fmt: skip
-    if not picked:
-        return schedule_page_with(request, user, ["Nothing to print: no line chosen, or every packet is printed."], 422)
-    target = None
-    if action == "print":
-        from ..delivery.printing import PrintServer
-
-        try:  # an unknown or stopped queue is said now, before anything is made
-            target = PrintServer(context.settings.cups_server).queue(queue or context.settings.printer)
-        except UsageError as exc:
-            return schedule_page_with(request, user, [f"Not printed: {exc}"], 502)
+def start(context: Context, user: str, entries: Sequence[ScheduleEntry], target: str | None, action: str) -> int:
+    """Record a run of `entries` (each with its packet) and start its work on a thread of this instance;
+    returns its number. `target`: the print queue (checked already), or None to download it."""
     moment = _now()
     with context.store.session() as session:
         _expire(session, context.settings.web.out_dir, moment)
-        run = PrintRun(started_by=user.name, started_at=moment, updated_at=moment, action=action, queue=target,
-                       total=len(picked), merged=0, state="merging")  # fmt: skip
+        run = PrintRun(started_by=user, started_at=moment, updated_at=moment, action=action, queue=target,
+                       total=len(entries), merged=0, state="merging")  # fmt: skip
         session.add(run)
         session.flush()
         run_id = run.id
-    work = _Work(context, run_id, list(picked), target, f"web:{user.name}")
-    logger.info("print run %d started: %d packets, %s", run_id, len(picked), action)
+    work = _Work(context, run_id, list(entries), target, f"web:{user}")
+    logger.info("print run %d started: %d packets, %s", run_id, len(entries), action)
     threading.Thread(target=work.run, name=f"print-run-{run_id}", daemon=True).start()
-    return RedirectResponse(f"/print-runs/{run_id}", 303)
+    return run_id
 
 
-@router.get("/print-runs/{run_id}")
-def print_run_page(request: Request, user: User, run_id: int) -> Response:
-    allowed(user, "print")
-    view = _view(context_of(request).store, run_id)
-    return render(request, "print_run.html", user=user, view=view)
-
-
-@router.get("/print-runs/{run_id}/status")
-def print_run_status(request: Request, user: User, run_id: int) -> Response:
-    """The run's progress for its page's script: no patient data, only counts and words."""
-    allowed(user, "print")
-    view = _view(context_of(request).store, run_id)
-    return JSONResponse({"state": view.state, "words": view.words, "merged": view.merged, "total": view.total,
-                         "finished": view.finished})  # fmt: skip
-
-
-@router.get("/print-runs/{run_id}/print-run.pdf")
-def print_run_pdf(request: Request, user: User, run_id: int) -> Response:
-    """A run made to be downloaded, once: it leaves the output folder as it is sent."""
-    allowed(user, "print")
-    context = context_of(request)
+def take_download(context: Context, run_id: int) -> bytes | None:
+    """A run made to be downloaded, once: it leaves the output folder as it is taken (None when it is
+    not there to take)."""
     with context.store.session() as session:
         run = session.get(PrintRun, run_id)
         if run is None or run.state != "ready" or not run.file:
-            raise HTTPException(404)
+            return None
         path = context.settings.web.out_dir / run.file
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise HTTPException(404) from None
+            return None
         path.unlink(missing_ok=True)
         run.state, run.file, run.updated_at = "downloaded", None, _now()
-    headers = {"Content-Disposition": 'attachment; filename="print-run.pdf"'}
-    return Response(data, media_type="application/pdf", headers=headers)
+    return data
 
 
 @dataclass(frozen=True)
@@ -139,16 +87,16 @@ class RunView:
     downloadable: bool
 
 
-def _view(store: Store, run_id: int) -> RunView:
-    with store.reading() as session:
-        run = session.get(PrintRun, run_id)
-        if run is None:
-            raise HTTPException(404)
-        state = run.state
-        if state in _UNFINISHED and _now() - _aware(run.updated_at) > STALLED:
-            state = "stopped"
-        return RunView(run.id, state, _words(run, state), run.merged, run.total, state not in _UNFINISHED,
-                       state == "ready")  # fmt: skip
+def view(session: Session, run_id: int) -> RunView | None:
+    """The run as its page shows it (None if there is no such run)."""
+    run = session.get(PrintRun, run_id)
+    if run is None:
+        return None
+    state = run.state
+    if state in _UNFINISHED and _now() - _aware(run.updated_at) > STALLED:
+        state = "stopped"
+    return RunView(run.id, state, _words(run, state), run.merged, run.total, state not in _UNFINISHED,
+                   state == "ready")  # fmt: skip
 
 
 def _words(run: PrintRun, state: str) -> str:
@@ -201,17 +149,14 @@ class _Work:
                 path.unlink(missing_ok=True)
 
     def _make(self, path: Path) -> None:
-        from ..pdf.print_run import write_print_run
-
         out_dir = self.context.settings.web.out_dir
         entries = [Entry(e.place, e.appointment_id, "ok", file=str(e.packet_path(out_dir)), start=e.start)
                    for e in self.entries]  # fmt: skip
-        write_print_run(entries, path.parent, path.name, progress=lambda merged: self._note(merged=merged))
+        pdf_print_run.write_print_run(
+            entries, path.parent, path.name, progress=lambda merged: self._note(merged=merged)
+        )
 
     def _print(self, path: Path, target: str) -> None:
-        from ..delivery.printing import PrintServer
-        from ..delivery.service import print_run
-
         settings = self.context.settings
         self._note(state="printing")
         packets = [(e.appointment_id, e.sha256 or "") for e in self.entries]

@@ -86,6 +86,23 @@ def test_the_api_is_described(shared_app: App) -> None:
     assert "<script" not in docs.text
 
 
+def test_the_api_describes_the_record_it_takes(shared_app: App) -> None:
+    """OpenAPI shows the appointment record as the body (we read and check it ourselves, in the CLI's
+    words), and the bearer token."""
+    spec = shared_app.client().get("/api/openapi.json").json()
+    operation = spec["paths"]["/api/v1/packets"]["post"]
+    assert operation["requestBody"]["required"] is True
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert {"appointment_id", "mrn", "first_name", "last_name", "date_of_birth", "procedure", "start", "provider",
+            "location", "language", "flags", "email"} <= set(schema["properties"])  # fmt: skip
+    assert set(schema["required"]) == {"appointment_id", "mrn", "date_of_birth", "procedure", "start"}
+    assert schema["additionalProperties"] is False
+    assert "Medical record number" in schema["properties"]["mrn"]["description"]  # the model's field docstrings
+    assert operation["security"] == [{"HTTPBearer": []}]
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert set(operation["responses"]) >= {"200", "401", "422"}
+
+
 def test_token_and_user_commands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,10 +20,11 @@ from packetgen.settings import Settings, WebSettings
 from packetgen.store import open_store
 from packetgen.web import accounts
 from packetgen.web.app import create_app
+from packetgen.web.dependencies import ApiToken, Require, access_of, checked_form, checked_sign_in_form, declared
 
 from ..delivery.conftest import Relay
 from ..servers import Cups, free_port
-from .conftest import PASSWORD, App, csrf
+from .conftest import PASSWORD, ROLES, App, csrf
 
 CSV = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email
 W-1,00012345,Nguyễn,Thị Ánh,1948-03-14,vertebroplasty,2026-12-07T07:30,Dr. Alvarez,Room 214,en,anh@example.org
@@ -221,19 +222,24 @@ FORMS: dict[str, dict[str, str]] = {
 }
 
 
-def served_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """(method, path) of every route `app` serves (HEAD aside: it follows GET); a mount as GET."""
+def app_routes(app: FastAPI) -> list[Any]:
+    """Every route `app` serves, each with its router's dependencies."""
     try:  # FastAPI keeps an included router whole in app.routes; this walks into it
         from fastapi.routing import iter_route_contexts
 
-        routes: list[Any] = list(iter_route_contexts(app.routes))
+        return list(iter_route_contexts(app.routes))
     except ImportError:  # FastAPI that copies the included routes into app.routes
-        routes = list(app.routes)
-    served = set()
-    for route in routes:
-        methods = getattr(route, "methods", None) or {"GET"}
-        served |= {(method, route.path) for method in methods if method != "HEAD"}
-    return served
+        return list(app.routes)
+
+
+def methods_of(route: Any) -> set[str]:
+    """What a route answers (HEAD aside: it follows GET); a mount as GET."""
+    return {method for method in getattr(route, "methods", None) or {"GET"} if method != "HEAD"}
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route `app` serves."""
+    return {(method, route.path) for route in app_routes(app) for method in methods_of(route)}
 
 
 def test_every_route_declares_what_each_role_gets(tmp_path: Path, library: Library) -> None:
@@ -243,12 +249,29 @@ def test_every_route_declares_what_each_role_gets(tmp_path: Path, library: Libra
     )
     try:
         served = served_routes(made)
+        routes = app_routes(made)
     finally:
         made.state.context.store.close()
     assert len(served) > 20
     assert sorted(served - set(ROUTES)) == [], "routes without a declared status per role: add them to ROUTES"
     assert sorted(set(ROUTES) - served) == [], "ROUTES names routes the app does not serve"
     assert all(set(expected) == set(WHO) for expected in ROUTES.values())
+    # Each route declares who may use it where it is declared (on itself or its router): PUBLIC, API_TOKEN,
+    # SIGNED_IN or require(permission), read back from the app; ROUTES agrees with what it declares.
+    for route in routes:
+        access = access_of(route)
+        for method in methods_of(route):
+            key = (method, route.path)
+            assert len(access) == 1, f"{key}: declare who may use it once (web/dependencies.py), not {access}"
+            expected = ROUTES[key]
+            if isinstance(access[0], Require):
+                assert expected["none"] == 303, key  # a session is needed: sign in first
+                for role in ROLES:
+                    assert (expected[role] == 403) == (role not in access[0].roles), (key, role)
+            else:  # public, or the API's token: the same with a session as without
+                assert len(set(expected.values())) == 1, key
+            if method == "POST" and not isinstance(access[0], ApiToken):  # a form: its CSRF token checked
+                assert {checked_form, checked_sign_in_form} & set(declared(route)), key
 
 
 def test_each_role_may_do_only_what_it_is_allowed(start_app: Callable[..., App]) -> None:

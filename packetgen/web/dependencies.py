@@ -1,0 +1,196 @@
+"""What a route declares it needs, as FastAPI dependencies: `Annotated` aliases for a handler's
+parameters (`Ctx`, `User`, `Reading`) and `Depends` objects for a route's or a router's
+`dependencies=[...]` (who may use it, the form's token).
+
+Who may use a route is declared where the route, or its router, is declared, by one of:
+
+- `PUBLIC`: anyone, without a session (sign-in, health, the API's description, static files);
+- `API_TOKEN`: a bearer token (`generate.py token add`), never a session: 401 without one;
+- `SIGNED_IN`: any signed-in user, whatever the role (signing out);
+- `require(permission)`: a signed-in user whose role allows that action (`accounts.PERMISSIONS`):
+  without a session a redirect to sign-in (303), with a role that does not allow it 403.
+
+`access_of(route)` reads the declaration back from the app: the role matrix test fails for a route
+that has none. A form posted in a session declares `CHECKED_FORM` (its `csrf_token` must be the
+session's: 403 otherwise, before the handler runs); the sign-in form declares `SIGN_IN_FORM` (the
+token it was handed with, in its own cookie).
+
+Database sessions: `Reading` is a read-only session for a page that only reads. A handler that
+writes opens `context.store.session()` itself, so that the write is committed before the answer is
+made; and a page shown after a write reads in a session of its own, opened after the commit.
+"""
+
+# No `from __future__ import annotations` here: FastAPI reads the parameters of `Require.__call__`
+# and `ApiToken.__call__` from their annotations, and an instance has no module globals to resolve
+# annotations written as strings.
+
+import hmac
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Form, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+from starlette.routing import Mount
+
+from . import accounts
+from .context import Context
+from .pages import SESSION_COOKIE, SIGN_IN_COOKIE
+
+
+async def context_of(request: Request) -> Context:  # async: no thread for what does no I/O
+    context: Context = request.app.state.context
+    return context
+
+
+Ctx = Annotated[Context, Depends(context_of)]
+"""The app's settings, store and content library."""
+
+
+def reading(context: Ctx) -> Iterator[Session]:
+    with context.store.reading() as session:
+        yield session
+
+
+Reading = Annotated[Session, Depends(reading)]
+"""A read-only database session for a page that only reads (it ends after the response)."""
+
+
+def signed_in(request: Request, context: Ctx) -> accounts.SignedIn:
+    """The session's user; a redirect to sign-in without one. Behind a reverse proxy that names the
+    user (`web.trusted_user_header`), that user, with a session opened for them when they have none
+    (the app's middleware sets its cookie)."""
+    header = context.settings.web.trusted_user_header
+    cookie = request.cookies.get(SESSION_COOKIE) or ""
+    idle = timedelta(minutes=context.settings.web.session_idle_minutes)
+    with context.store.session() as session:  # committed before a refusal: an idle session is removed
+        resumed = accounts.resume_session(session, cookie, idle) if cookie else None
+    if not header:
+        if resumed is None:
+            raise HTTPException(303, headers={"Location": "/sign-in"})
+        return resumed
+    with context.store.session() as session:
+        name = request.headers.get(header, "")
+        user = accounts.user_named(session, name) if name else None
+        if user is None:
+            raise HTTPException(401)
+        if resumed is not None and resumed.user_id == user.id:
+            return resumed
+        request.state.new_session, opened = accounts.open_session(session, user)
+        return opened
+
+
+User = Annotated[accounts.SignedIn, Depends(signed_in)]
+"""The signed-in user (the same one for every dependency of a request: FastAPI caches it)."""
+
+
+class Refused(HTTPException):
+    """A refusal in our own words, which the error handler says as they are (the API's 401)."""
+
+
+class Access:
+    """Who may use a route: the base of the dependencies that declare it."""
+
+    who = ""
+    """Its name in the role matrix: `public`, `api token`, `signed in` or a permission."""
+
+
+class Public(Access):
+    """Anyone, with or without a session."""
+
+    who = "public"
+
+    async def __call__(self) -> None:
+        return None
+
+
+_BEARER = HTTPBearer(auto_error=False, description="An API token: `generate.py token add NAME`.")
+
+
+class ApiToken(Access):
+    """A valid bearer token (the API's callers: scheduling systems). OpenAPI shows it as HTTP bearer."""
+
+    who = "api token"
+
+    def __call__(
+        self, context: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+    ) -> None:
+        token = credentials.credentials.strip() if credentials is not None else ""
+        if token:
+            with context.store.reading() as session:
+                if accounts.token_is_valid(session, token):
+                    return
+        raise Refused(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
+
+
+class Require(Access):
+    """A signed-in user whose role allows `permission` (None: any signed-in user)."""
+
+    def __init__(self, permission: str | None) -> None:
+        known = set().union(*accounts.PERMISSIONS.values())
+        if permission is not None and permission not in known:
+            raise ValueError(f"permission: expected one of {', '.join(sorted(known))}")
+        self.permission = permission
+        self.who = permission or "signed in"
+        self.roles = frozenset(
+            role for role, allowed in accounts.PERMISSIONS.items() if permission is None or permission in allowed
+        )
+        """The roles it lets in."""
+
+    async def __call__(self, user: User) -> None:
+        if self.permission is not None and not user.may(self.permission):
+            raise HTTPException(403)
+
+
+def require(permission: str) -> Any:
+    """`dependencies=[require("print")]`: the route is for roles that may print."""
+    return Depends(Require(permission))
+
+
+PUBLIC: Any = Depends(Public())
+API_TOKEN: Any = Depends(ApiToken())
+SIGNED_IN: Any = Depends(Require(None))
+
+
+class PublicMount(Mount):
+    """A mount anyone may read (the stylesheet, the progress script). A mount takes no dependencies:
+    it names its access here, for `access_of`."""
+
+    access = Public()
+
+
+async def checked_form(user: User, csrf_token: Annotated[str, Form()]) -> None:
+    """The posted form carries the session's CSRF token (else 403)."""
+    if not hmac.compare_digest(user.csrf_token.encode(), csrf_token.encode()):
+        raise HTTPException(403)
+
+
+async def checked_sign_in_form(request: Request, csrf_token: Annotated[str, Form()]) -> None:
+    """The sign-in form carries the token handed out with it, in its cookie (else 403)."""
+    if not hmac.compare_digest(request.cookies.get(SIGN_IN_COOKIE, "").encode(), csrf_token.encode()):
+        raise HTTPException(403)
+
+
+CHECKED_FORM: Any = Depends(checked_form)
+SIGN_IN_FORM: Any = Depends(checked_sign_in_form)
+
+
+def declared(route: object) -> list[object]:
+    """Every dependency a route of the app declares (its callable): its own, its router's, and
+    theirs in turn; for a mount, its `access`. A route is what `app.routes` holds, or (a FastAPI that
+    keeps an included router whole) a `fastapi.routing.RouteContext`."""
+    dependant = getattr(route, "dependant", None)
+    waiting = list(dependant.dependencies) if dependant is not None else []
+    found: list[object] = []
+    while waiting:
+        dependency = waiting.pop(0)
+        found.append(dependency.call)
+        waiting.extend(dependency.dependencies)
+    access = getattr(route, "access", None)
+    return [*found, access] if access is not None else found
+
+
+def access_of(route: object) -> list[Access]:
+    """Who may use `route`, as it declares it (one `Access`; none or several is a mistake)."""
+    return [call for call in declared(route) if isinstance(call, Access)]

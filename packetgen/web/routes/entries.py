@@ -1,0 +1,172 @@
+"""One patient's line of the schedule: its page, the packet's preview, printing, email, and the packet
+made again in another layout or language. URLs name the line by number, never the patient."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from email_validator import EmailNotValidError, validate_email
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import FileResponse, Response
+
+from ...build import packet_from
+from ...delivery.printing import PrintServer
+from ...delivery.relay import relay_config
+from ...delivery.service import Packet, email_packet, print_packet
+from ...errors import PacketgenError, UsageError
+from ...yamlsafe import Located
+from .. import accounts, schedule
+from ..context import RENDERING, Context
+from ..dependencies import CHECKED_FORM, Ctx, User, require
+from ..pages import print_queues, render
+
+router = APIRouter(include_in_schema=False)
+_INLINE = {"Content-Disposition": 'inline; filename="packet.pdf"'}
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def entry_row(entry_id: int, context: Ctx) -> schedule.Row:
+    """The schedule line `entry_id` (404 when there is none)."""
+    with context.store.reading() as session:
+        row = schedule.entry(session, entry_id)
+    if row is None:
+        raise HTTPException(404)
+    return row
+
+
+Row = Annotated[schedule.Row, Depends(entry_row)]
+
+
+def packet_of(row: Row, context: Ctx) -> Packet:
+    """The line's packet as delivery takes it (404 when none was made); with its record's date of
+    birth, for a site whose passphrase is the date of birth (none made up when the line has none)."""
+    entry = row.entry
+    path = entry.packet_path(context.settings.web.out_dir)
+    if entry.status != "ok" or path is None or not entry.sha256:
+        raise HTTPException(404)
+    layout = context.library.layouts.get(entry.layout or "") or context.library.layout(None)
+    return Packet(path, entry.sha256, entry.appointment_id, layout, entry.language or "en", entry.date_of_birth)
+
+
+Made = Annotated[Packet, Depends(packet_of)]
+
+
+@router.get("/entries/{entry_id}", dependencies=[require("view")])
+def entry_page(request: Request, user: User, context: Ctx, row: Row) -> Response:
+    return entry_page_with(request, context, user, row)
+
+
+@router.get("/entries/{entry_id}/packet.pdf", dependencies=[require("view")])
+def packet_pdf(row: Row, context: Ctx) -> Response:
+    path = row.entry.packet_path(context.settings.web.out_dir)
+    if row.entry.status != "ok" or path is None or not path.is_file():
+        raise HTTPException(404)
+    return FileResponse(path, media_type="application/pdf", headers=_INLINE)
+
+
+@router.post("/entries/{entry_id}/print", dependencies=[require("print"), CHECKED_FORM])
+def print_entry(
+    request: Request,
+    user: User,
+    context: Ctx,
+    row: Row,
+    packet: Made,
+    queue: Annotated[str, Form(max_length=127)] = "",
+    copies: Annotated[int, Form(ge=1, le=20)] = 1,
+) -> Response:
+    try:
+        server = PrintServer(context.settings.cups_server)
+        chosen = server.queue(queue or context.settings.printer)
+        job = print_packet(context.store, server, chosen, packet, f"web:{user.name}", copies,
+                           context.settings.print_timeout)  # fmt: skip
+        message, status = f"Printed on {chosen} (job {job.job_id}).", 200
+    except UsageError as exc:
+        message, status = f"Not printed: {exc}", 502
+    return entry_page_with(request, context, user, entry_row(row.entry.id, context), message, status, queue)
+
+
+@router.post("/entries/{entry_id}/email", dependencies=[require("email"), CHECKED_FORM])
+def email_entry(
+    request: Request,
+    user: User,
+    context: Ctx,
+    row: Row,
+    packet: Made,
+    to: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    """The packet encrypted and emailed (to `to`, or the address on the line); the passphrase shown once."""
+    passphrase = None
+    try:
+        address = validate_email(to or row.entry.email or "", check_deliverability=False).normalized
+        relay = relay_config(context.settings)
+        secret, outcomes = email_packet(context.store, context.settings.email, relay, packet, address,
+                                        f"web:{user.name}")  # fmt: skip
+        message = outcomes[0].line() if outcomes else "Queued."
+        passphrase, status = secret.shown, 200
+    except EmailNotValidError:
+        message, status = "Not sent: expected an email address such as name@example.org.", 422
+    except UsageError as exc:
+        message, status = f"Not sent: {exc}", 502
+    again = entry_row(row.entry.id, context)
+    return entry_page_with(request, context, user, again, message, status, passphrase=passphrase)
+
+
+@router.post("/entries/{entry_id}/reprint", dependencies=[require("reprint"), CHECKED_FORM])
+def reprint_entry(
+    request: Request,
+    user: User,
+    context: Ctx,
+    row: Row,
+    packet: Made,
+    layout: Annotated[str, Form(max_length=64)] = "",
+    language: Annotated[str, Form(max_length=35)] = "",
+    queue: Annotated[str, Form(max_length=127)] = "",
+) -> Response:
+    """The packet made again in another layout (large print) or language: shown, or printed on `queue`.
+    The schedule's own packet is left as it is."""
+    entry = row.entry
+    if not entry.record or layout not in ("", *context.library.layouts):
+        raise HTTPException(404)
+    wanted = language if _LANGUAGE_TAG.fullmatch(language) else None
+    with tempfile.TemporaryDirectory(prefix="packetgen-reprint-") as folder:
+        generator = dataclasses.replace(context.generator(layout or None), out_dir=Path(folder))
+        try:
+            record = Located(json.loads(entry.record), "schedule")
+            with RENDERING:
+                made = packet_from(generator, record, wanted, provider_optional=True)
+        except PacketgenError as exc:
+            return entry_page_with(request, context, user, row, "Not made: " + "; ".join(exc.lines()), 422)
+        if not queue:
+            return Response(made.path.read_bytes(), media_type="application/pdf", headers=_INLINE)
+        again = dataclasses.replace(packet, path=made.path, sha256=made.sha256,
+                                    layout=context.library.layouts[made.layout], language=made.language)  # fmt: skip
+        try:
+            server = PrintServer(context.settings.cups_server)
+            chosen = server.queue(queue)
+            job = print_packet(context.store, server, chosen, again, f"web:{user.name}", 1,
+                               context.settings.print_timeout)  # fmt: skip
+        except UsageError as exc:
+            return entry_page_with(request, context, user, entry_row(entry.id, context), f"Not printed: {exc}", 502)
+    done = f"Printed in {made.layout}, {made.language} on {chosen} (job {job.job_id})."
+    return entry_page_with(request, context, user, entry_row(entry.id, context), done)
+
+
+def entry_page_with(
+    request: Request,
+    context: Context,
+    user: accounts.SignedIn,
+    row: schedule.Row,
+    message: str | None = None,
+    status: int = 200,
+    queue: str = "",
+    passphrase: str | None = None,
+) -> Response:
+    """One patient's page (after an action: with what became of it, and a passphrase shown once)."""
+    return render(request, "entry.html", status, user=user, row=row, queues=print_queues(context),
+                  default_queue=queue or context.settings.printer or "", message=message, passphrase=passphrase,
+                  layouts=sorted(context.library.layouts))  # fmt: skip
