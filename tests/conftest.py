@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,35 +11,7 @@ import yaml
 
 from packetgen.build import Generated, make_packet
 from packetgen.library import Library, load_library
-
-TODAY = date(2026, 11, 24)
-DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).parent.parent
-
-BASE_APPOINTMENT: dict[str, Any] = {
-    "appointment_id": "T-0001",
-    "mrn": "00012345",
-    "first_name": "Thị Ánh",
-    "last_name": "Nguyễn",
-    "date_of_birth": "1948-03-14",
-    "procedure": "vertebroplasty",
-    "start": "2026-12-07T07:30",
-    "provider": "Dr. Maria Alvarez, MD",
-    "location": "Interventional Radiology, Room 214",
-}
-
-
-def copy_site(root: Path) -> Path:
-    """A copy of the project's content and layouts under `root`, to edit in a test; returns `root`."""
-    for folder in ("packets", "layouts"):
-        shutil.copytree(ROOT / folder, root / folder)
-    return root
-
-
-def normalize(text: str) -> str:
-    """Whitespace collapsed, and a line break after a hyphen joined, for comparing text."""
-    text = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
-    return re.sub(r"(\w)- (\w)", r"\1-\2", text)
+from tests.helpers.site import BASE_APPOINTMENT, TODAY
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +54,7 @@ def _no_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Any]:
     """A private PostgreSQL server for the tests' PostgreSQL pass (see tests/servers.py)."""
-    from .servers import MissingServer, private_postgres
+    from tests.helpers.servers import MissingServer, private_postgres
 
     try:
         with private_postgres() as server:

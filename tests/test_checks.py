@@ -20,7 +20,7 @@ from packetgen.models.packet import ResolvedPacket
 from packetgen.personalize import personalize
 from packetgen.render import load_fonts
 from packetgen.timing import Site
-from tests.conftest import BASE_APPOINTMENT, TODAY
+from tests.helpers.site import BASE_APPOINTMENT, TODAY
 
 
 class Without:

@@ -31,8 +31,8 @@ from packetgen.settings import Settings, WebSettings, load_settings
 from packetgen.store import open_store
 from packetgen.web.accounts import add_user
 from packetgen.web.app import create_app
-from tests.conftest import ROOT, TODAY
-from tests.mllp import Sender, ack_fields, messages_of
+from tests.helpers.mllp import Sender, ack_fields, messages_of
+from tests.helpers.site import ROOT, TODAY
 
 START = "2027-01-12T08:00"
 

@@ -17,10 +17,10 @@ from pypdf import PdfReader
 from packetgen.build import Generated, make_packet
 from packetgen.language.labels import LABELS
 from packetgen.library import Library
-from tests.conftest import DATA, ROOT, normalize
-from tests.contentdata import every_item
-from tests.pdfimage import Word, render, words
-from tests.pdftext import consent_start, page_texts, section_text
+from tests.helpers.contentdata import every_item
+from tests.helpers.pdfimage import Word, render, words
+from tests.helpers.pdftext import consent_start, page_texts, section_text
+from tests.helpers.site import DATA, ROOT, normalize
 
 Make = Callable[..., Generated]
 NIGHT_BEFORE = "Don't eat or drink after midnight the night before the procedure."

@@ -18,7 +18,7 @@ from packetgen.models.content import Timing
 from packetgen.models.packet import ResolvedPacket
 from packetgen.personalize import personalize
 from packetgen.timing import Site, moment
-from tests.conftest import BASE_APPOINTMENT, TODAY, copy_site, normalize
+from tests.helpers.site import BASE_APPOINTMENT, TODAY, copy_site, normalize
 
 
 def resolve(library: Library, today: date = TODAY, content: Content | None = None, **overrides: Any) -> ResolvedPacket:

@@ -20,9 +20,9 @@ from packetgen.models import Appointment
 from packetgen.models.content import Timing
 from packetgen.personalize import personalize
 from packetgen.timing import Site, local_start, moment
-from tests.conftest import BASE_APPOINTMENT, TODAY, normalize
-from tests.hypothesis_profiles import RENDERING
-from tests.pdftext import page_texts
+from tests.helpers.hypothesis_profiles import RENDERING
+from tests.helpers.pdftext import page_texts
+from tests.helpers.site import BASE_APPOINTMENT, TODAY, normalize
 
 SCRIPTS = st.sampled_from(
     [

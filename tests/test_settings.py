@@ -12,7 +12,7 @@ from packetgen.build import make_packet
 from packetgen.cli import main
 from packetgen.errors import InputErrors
 from packetgen.settings import Settings, load_settings, project_root
-from tests.conftest import ROOT, TODAY
+from tests.helpers.site import ROOT, TODAY
 
 
 def test_the_example_lists_valid_settings_and_the_defaults_suit_a_checkout() -> None:

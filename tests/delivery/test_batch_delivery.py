@@ -11,9 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.cli import main
-
-from .conftest import Relay, free_port
-from .test_email import attachment
+from tests.helpers.mail import Relay, attachment
+from tests.helpers.servers import free_port
 
 CSV = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email
 B-1,00012345,Nguyễn,Thị Ánh,1948-03-14,vertebroplasty,2026-12-07T07:30,Dr. Alvarez,Room 214,en,anh.nguyen@example.org

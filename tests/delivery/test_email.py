@@ -14,8 +14,8 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.cli import main
-
-from .conftest import PASSWORD, USER, Handler, Relay, free_port
+from tests.helpers.mail import PASSWORD, USER, Handler, Relay, attachment
+from tests.helpers.servers import free_port
 
 ROOT = Path(__file__).parent.parent.parent
 NGUYEN = ROOT / "examples/appointments/nguyen.yaml"
@@ -33,14 +33,6 @@ def run(argv: list[str], environ: dict[str, str], capsys: pytest.CaptureFixture[
 
 def database(tmp_path: Path) -> dict[str, str]:
     return {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'packetgen.sqlite'}"}
-
-
-def attachment(message: Message) -> bytes:
-    parts = [part for part in message.walk() if part.get_content_type() == "application/pdf"]
-    assert len(parts) == 1
-    payload = parts[0].get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return payload
 
 
 def outside_attachment(message: Message) -> str:

@@ -25,8 +25,7 @@ from packetgen.errors import UsageError
 from packetgen.library import Library
 from packetgen.settings import EmailSettings, Settings
 from packetgen.store import Store, open_store
-
-from .conftest import Relay
+from tests.helpers.mail import Relay
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 

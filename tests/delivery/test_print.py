@@ -11,9 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.cli import main
-from tests.batchdata import manifest, row, write_csv
-
-from .conftest import Cups, free_port
+from tests.helpers.batchdata import manifest, row, write_csv
+from tests.helpers.servers import Cups, free_port
 
 ROOT = Path(__file__).parent.parent.parent
 NGUYEN = ROOT / "examples/appointments/nguyen.yaml"

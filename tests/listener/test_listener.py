@@ -23,8 +23,8 @@ from packetgen.listener.server import Listener, start_in_thread
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.tables import ScheduleEntry
-from tests.conftest import ROOT, TODAY
-from tests.mllp import Sender, ack_fields, messages_of
+from tests.helpers.mllp import Sender, ack_fields, messages_of
+from tests.helpers.site import ROOT, TODAY
 
 FEEDS = ROOT / "tests" / "data" / "feeds"
 GOOD = messages_of(FEEDS / "siu-staff-notes.hl7")[0]

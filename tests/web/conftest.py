@@ -6,13 +6,11 @@ browser (Selenium, Debian's chromium-driver)."""
 from __future__ import annotations
 
 import os
-import re
 import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,69 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from packetgen.library import Library
-from packetgen.settings import Settings, load_settings
-from packetgen.store import open_store
-from packetgen.web.accounts import add_token, add_user
+from packetgen.settings import load_settings
 from packetgen.web.app import create_app
-
-from ..delivery.conftest import certificates, cups_server, relay, start_relay  # noqa: F401 (fixtures)
-from ..servers import free_port
-
-ROOT = Path(__file__).parent.parent.parent
-PASSWORD = "correct horse battery"
-ROLES = ("scheduler", "clinician", "admin")
-
-
-@dataclass
-class App:
-    url: str
-    database_url: str
-    out_dir: Path
-    token: str
-    process: subprocess.Popen[bytes] | None = None
-    verify: Any = True
-    clients: list[httpx.Client] = field(default_factory=list)
-    asgi: Any = None
-    """The app itself when it runs in this process (driven by TestClient, no socket)."""
-
-    def client(self) -> httpx.Client:
-        """A new browser-like client (its own cookies), closed when the app stops."""
-        client: httpx.Client
-        if self.asgi is not None:
-            client = TestClient(self.asgi, base_url=self.url, follow_redirects=False, raise_server_exceptions=False)
-        else:
-            client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, verify=self.verify)
-        self.clients.append(client)
-        return client
-
-    def signed_in(self, role: str) -> tuple[httpx.Client, str]:
-        """A client with a session for the test user of `role`, and the session's CSRF token."""
-        client = self.client()
-        page = client.get("/sign-in")
-        token = csrf(page.text)
-        response = client.post("/sign-in", data={"name": role, "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 303, response.text
-        schedule = client.get("/")
-        assert schedule.status_code == 200
-        return client, csrf(schedule.text)
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
-
-
-def make_site(tmp_path: Path, database_url: str | None = None) -> tuple[str, Path, str]:
-    """A database with a user per role and an API token; returns (database URL, output folder, token)."""
-    database_url = database_url or f"sqlite:///{tmp_path / 'var' / 'packetgen.sqlite'}"
-    store = open_store(Settings(database_url=database_url))
-    with store.session() as session:
-        for role in ROLES:
-            add_user(session, role, role, PASSWORD)
-        token = add_token(session, "test-ehr")
-    store.close()
-    return database_url, tmp_path / "web-out", token
+from tests.delivery.conftest import certificates, cups_server, relay, start_relay  # noqa: F401 (fixtures)
+from tests.helpers.servers import free_port
+from tests.helpers.site import ROOT
+from tests.helpers.web import App, make_site
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

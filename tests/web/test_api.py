@@ -11,19 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from packetgen.cli import main
-
-from .conftest import ROOT, App
-
-NGUYEN = ROOT / "examples/appointments/nguyen.yaml"
-
-
-def record() -> dict[str, object]:
-    data = yaml.safe_load(NGUYEN.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
+from tests.helpers.web import App, record
 
 
 def test_health_needs_no_session(shared_app: App) -> None:

@@ -16,10 +16,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from ..delivery.conftest import Relay
-from ..servers import Cups
-from .conftest import PASSWORD, App
-from .test_pages import CSV
+from tests.helpers.mail import Relay
+from tests.helpers.servers import Cups
+from tests.helpers.web import CSV, PASSWORD, App
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from pypdf import PdfReader
@@ -21,25 +20,9 @@ from packetgen.store import open_store
 from packetgen.web import accounts
 from packetgen.web.app import create_app
 from packetgen.web.dependencies import ApiToken, Require, access_of, checked_form, checked_sign_in_form, declared
-
-from ..delivery.conftest import Relay
-from ..servers import Cups, free_port
-from .conftest import PASSWORD, ROLES, App, csrf
-
-CSV = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email
-W-1,00012345,Nguyễn,Thị Ánh,1948-03-14,vertebroplasty,2026-12-07T07:30,Dr. Alvarez,Room 214,en,anh@example.org
-W-2,0000987654,O'Brien,Seán,1939-11-02,vertebroplasty,2026-12-07T09:15,Dr. Okafor,Suite B,es,
-W-3,0000555,Wang,Wei,1950-02-30,vertebroplasty,2026-12-07T11:00,Dr. Okafor,Suite B,en,
-"""
-
-
-def upload(client: httpx.Client, token: str, text: str = CSV, name: str = "today.csv") -> httpx.Response:
-    files = {"file": (name, text.encode(), "text/csv")}
-    return client.post("/upload", data={"csrf_token": token}, files=files)
-
-
-def entry_ids(page: str) -> dict[str, int]:
-    return {name: int(number) for number, name in re.findall(r'<a href="/entries/(\d+)">([^<]+)</a>', page)}
+from tests.helpers.mail import Relay
+from tests.helpers.servers import Cups, free_port
+from tests.helpers.web import CSV, PASSWORD, ROLES, App, csrf, entry_ids, upload
 
 
 def test_every_page_but_sign_in_needs_a_session(shared_app: App) -> None:

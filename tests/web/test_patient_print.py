@@ -13,11 +13,8 @@ from datetime import UTC, datetime
 from packetgen.delivery import audit
 from packetgen.settings import Settings
 from packetgen.store import open_store
-
-from ..servers import Cups
-from .conftest import App
-from .test_pages import entry_ids, upload
-from .test_print_runs import follow
+from tests.helpers.servers import Cups
+from tests.helpers.web import App, entry_ids, follow, upload
 
 # Everything that names W-1's patient in tests/web/test_pages.py's CSV (and its ASCII spellings).
 PHI = ["Nguyễn", "Thị", "Ánh", "Nguyen", "Thi", "Anh", "00012345", "12345", "1948"]

@@ -5,38 +5,17 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 from pypdf import PdfReader
 
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.tables import PrintRun
-
-from ..servers import Cups
-from .conftest import App
-from .test_pages import upload
-
-
-def follow(client: httpx.Client, response: httpx.Response) -> tuple[str, list[dict[str, Any]]]:
-    """The run a start answered with, followed until it has finished: its page, and every state seen."""
-    assert response.status_code == 303, response.text
-    page = response.headers["location"]
-    assert re.fullmatch(r"/print-runs/\d+", page)
-    seen = []
-    deadline = time.monotonic() + 60
-    while True:
-        status = client.get(f"{page}/status").json()
-        seen.append(status)
-        if status["finished"]:
-            return page, seen
-        assert time.monotonic() < deadline, seen
-        time.sleep(0.05)
+from tests.helpers.servers import Cups
+from tests.helpers.web import App, follow, upload
 
 
 def test_the_days_print_run_printed_with_its_progress(start_app: Callable[..., App], cups_server: Cups) -> None:

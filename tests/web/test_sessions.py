@@ -13,9 +13,7 @@ from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.tables import WebSession
 from packetgen.web import accounts
-
-from .conftest import App
-from .test_pages import CSV, entry_ids, upload
+from tests.helpers.web import CSV, App, entry_ids, upload
 
 
 def test_an_upload_without_the_sessions_token_is_refused_and_makes_nothing(start_app: Callable[..., App]) -> None:

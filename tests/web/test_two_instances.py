@@ -12,10 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ..servers import Cups
-from .conftest import App, make_site
-from .test_api import record
-from .test_pages import entry_ids, upload
+from tests.helpers.servers import Cups
+from tests.helpers.web import App, entry_ids, make_site, record, upload
 
 
 @pytest.mark.parametrize("web_database", ["postgresql"], indirect=True)  # PostgreSQL is what several share

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from tests.conftest import normalize
+from tests.helpers.site import normalize
 
 _FOOTER = re.compile(
     r"(MRN \S+ · .*? · PG \d+/\d+ )?"  # a consent page's scan-back data, in small print

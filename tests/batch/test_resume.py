@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from packetgen.batch.run import BatchOptions, run_batch
 from packetgen.library import load_library
-from tests.batchdata import HEADER, manifest, row
-from tests.conftest import TODAY, copy_site
+from tests.helpers.batchdata import HEADER, manifest, row
+from tests.helpers.site import TODAY, copy_site
 
 
 def _batch(root: Path, source: Path, out: Path, resume: bool) -> list[bool]:

@@ -19,9 +19,10 @@ from packetgen.intake.hl7_file import read_message
 from packetgen.intake.raw import RawRecord, RecordFailure
 from packetgen.library import Library
 from packetgen.settings import Hl7Settings
-from tests.batchdata import HEADER, manifest, row
+from tests.helpers.batchdata import HEADER, manifest, row
+from tests.helpers.site import ROOT
 
-BATCH = Path(__file__).parent / "data" / "batch"
+BATCH = ROOT / "tests" / "data" / "batch"
 KEYS = frozenset({"vertebroplasty", "22510", "22511", "22512"})
 
 

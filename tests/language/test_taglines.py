@@ -15,7 +15,7 @@ from packetgen.library import Library
 from packetgen.render.flowables import RightToLeft
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
-from tests.pdftext import page_texts
+from tests.helpers.pdftext import page_texts
 
 TOP_15 = ("es", "zh", "tl", "vi", "ar", "fr", "ko", "ru", "de", "ht", "hi", "pt", "it", "pl", "ur")
 """The languages most spoken at home in the United States after English (American Community Survey)."""

@@ -15,8 +15,8 @@ from packetgen.library import Library
 from packetgen.render.blocks import Blocks
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
-from tests.pdfimage import Word, words
-from tests.pdftext import consent_start, page_texts
+from tests.helpers.pdfimage import Word, words
+from tests.helpers.pdftext import consent_start, page_texts
 
 CASES = {
     "letter": {},
@@ -33,7 +33,7 @@ def packets(tmp_path_factory: pytest.TempPathFactory, library: Library) -> dict[
     import yaml
 
     from packetgen.build import make_packet
-    from tests.conftest import BASE_APPOINTMENT, TODAY
+    from tests.helpers.site import BASE_APPOINTMENT, TODAY
 
     made = {}
     for name, overrides in CASES.items():

@@ -10,7 +10,7 @@ import pytest
 from packetgen.cli import main
 from packetgen.errors import UsageError
 from packetgen.pdf.output import remove_pdf, target_path, write_atomic
-from tests.batchdata import HEADER, manifest, row
+from tests.helpers.batchdata import HEADER, manifest, row
 
 DATA = b"%PDF-1.7 new packet"
 

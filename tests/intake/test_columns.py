@@ -12,7 +12,7 @@ from packetgen.cli import main
 from packetgen.intake.batch_file import ReadOptions, read_batch
 from packetgen.intake.columns import load_column_map
 from packetgen.intake.raw import RawRecord
-from tests.conftest import ROOT
+from tests.helpers.site import ROOT
 
 EXAMPLES = ROOT / "examples" / "batch"
 

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.build import Generated
+from tests.helpers.site import ROOT
 
 
 def test_a_packet_carries_what_pdfa_2b_asks(generate: Callable[..., Generated]) -> None:
@@ -95,7 +96,7 @@ def test_apache_pdfbox_preflight_finds_nothing_but_the_part_it_checks(
 def test_the_print_run_is_pdfa_with_its_language_and_title(tmp_path: Path) -> None:
     from packetgen.cli import main
 
-    source = Path(__file__).parent.parent / "examples/batch/appointments.csv"
+    source = ROOT / "examples/batch/appointments.csv"
     environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "PACKETGEN_WORKERS": "1"}
     assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--print-run"], environ=environ) in (0, 1)
     run = tmp_path / "out" / "print-run.pdf"
@@ -123,7 +124,7 @@ def test_the_xmp_is_well_formed_and_says_what_the_document_info_says(
     a title "<draft>") gives XMP an XML parser reads, each value what the document info holds."""
     from packetgen.build import make_packet
     from packetgen.library import load_library
-    from tests.conftest import TODAY, copy_site
+    from tests.helpers.site import TODAY, copy_site
 
     root = copy_site(tmp_path / "site")
     for path, old, new in (

@@ -9,7 +9,7 @@ from pathlib import Path
 from packetgen.batch.pool import Workers
 from packetgen.build import Generator, make_generator
 from packetgen.settings import Settings
-from tests.conftest import TODAY
+from tests.helpers.site import TODAY
 
 
 def _whose_child(task: int, generator: Generator) -> tuple[int, int, str]:

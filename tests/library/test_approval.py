@@ -17,9 +17,9 @@ from packetgen.library import load_library, pending_review
 from packetgen.library.approval import approval_of
 from packetgen.models.content import months_later
 from packetgen.settings import Settings
-from tests.batchdata import HEADER, manifest, row
-from tests.conftest import ROOT, TODAY, copy_site
-from tests.pdftext import page_texts
+from tests.helpers.batchdata import HEADER, manifest, row
+from tests.helpers.pdftext import page_texts
+from tests.helpers.site import ROOT, TODAY, copy_site
 
 DRAFT = "DRAFT — not approved for clinical use"
 

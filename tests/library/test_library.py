@@ -9,7 +9,7 @@ import pytest
 from packetgen.cli import main
 from packetgen.errors import InputErrors
 from packetgen.library import load_library
-from tests.conftest import ROOT
+from tests.helpers.site import ROOT
 
 CONTENT = (ROOT / "packets/vertebroplasty.yaml").read_text(encoding="utf-8")
 LAYOUT = (ROOT / "layouts/letter.yaml").read_text(encoding="utf-8")

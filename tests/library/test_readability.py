@@ -9,7 +9,7 @@ import pytest
 from packetgen.cli import main
 from packetgen.library import Library
 from packetgen.library.readability import NEW_TEXT_TARGET, ease_to_grade, grade, new_text_grades, section_grades
-from tests.conftest import ROOT
+from tests.helpers.site import ROOT
 
 CONTENT = (ROOT / "packets/vertebroplasty.yaml").read_text(encoding="utf-8")
 HARD, HARD_ES = (

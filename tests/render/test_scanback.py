@@ -18,9 +18,9 @@ from packetgen.build import Generated, make_packet
 from packetgen.library import Library, load_library
 from packetgen.models.layout import ScanCode
 from packetgen.render.scan import LINEAR_FIELDS
-from tests.conftest import TODAY
-from tests.pdfimage import render, words
-from tests.pdftext import consent_start, page_texts
+from tests.helpers.pdfimage import render, words
+from tests.helpers.pdftext import consent_start, page_texts
+from tests.helpers.site import TODAY
 
 DPI = 300
 

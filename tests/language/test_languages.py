@@ -18,10 +18,10 @@ from packetgen.language.direction import has_rtl
 from packetgen.language.labels import ENGLISH, LABELS, Labels, labels_for
 from packetgen.library import Library, load_library
 from packetgen.yamlsafe import walk_strings
-from tests.conftest import copy_site, normalize
-from tests.contentdata import every_item
-from tests.pdfimage import words
-from tests.pdftext import body, numbering, page_texts, section_text
+from tests.helpers.contentdata import every_item
+from tests.helpers.pdfimage import words
+from tests.helpers.pdftext import body, numbering, page_texts, section_text
+from tests.helpers.site import copy_site, normalize
 
 Make = Callable[..., Generated]
 ALL_FLAGS = ["sedation", "anticoagulant", "contrast_allergy"]
@@ -310,7 +310,7 @@ def test_the_facility_address_is_in_the_packets_language(generate: Make) -> None
 
 
 def test_the_spanish_never_assumes_the_patients_gender(library: Library) -> None:
-    from tests.contentdata import every_item
+    from tests.helpers.contentdata import every_item
 
     spanish = library.translations["vertebroplasty"]["es"]
     texts = [item.text for item in every_item(spanish)] + [flag.label for flag in spanish.flags.values()]

@@ -12,8 +12,7 @@ from pypdf import PdfReader
 
 from packetgen.cli import main
 from packetgen.render.fonts import subset_tag
-
-ROOT = Path(__file__).parent.parent
+from tests.helpers.site import ROOT
 
 
 def test_subset_tags_follow_the_subsets_content(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import pikepdf
 import pytest
 
 from packetgen.build import Generated
-from tests.conftest import DATA, ROOT, normalize
+from tests.helpers.site import DATA, ROOT, normalize
 
 Make = Callable[..., Generated]
 NIGHT_BEFORE = "Don't eat or drink after midnight the night before the procedure."

@@ -17,11 +17,11 @@ from pypdf import PdfReader
 
 from packetgen.cli import main
 from packetgen.errors import SourcePos
-from tests.batchdata import HEADER, manifest, row
-from tests.conftest import ROOT
-from tests.hypothesis_profiles import RENDERING
+from tests.helpers.batchdata import HEADER, manifest, row
+from tests.helpers.hypothesis_profiles import RENDERING
+from tests.helpers.site import ROOT
 
-BATCH = Path(__file__).parent / "data" / "batch"
+BATCH = ROOT / "tests" / "data" / "batch"
 MESSY = "\r\n".join(
     [
         HEADER,
@@ -327,7 +327,7 @@ def test_a_task_is_judged_on_its_own_day_and_a_bug_is_one_line(
     from packetgen.build import Generator, make_generator
     from packetgen.intake.raw import RawRecord
     from packetgen.settings import Settings
-    from tests.conftest import BASE_APPOINTMENT, TODAY
+    from tests.helpers.site import BASE_APPOINTMENT, TODAY
 
     generator = make_generator(Settings(), tmp_path, today=TODAY)
     record = RawRecord(SourcePos("f", 2), dict(BASE_APPOINTMENT))  # starts 2026-12-07

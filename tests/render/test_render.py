@@ -18,8 +18,8 @@ from packetgen.render.figures import _LEADER, DRAWINGS, _prepared
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
 from packetgen.timing import Site
-from tests.conftest import BASE_APPOINTMENT, TODAY, normalize
-from tests.pdftext import body, page_texts, section_text
+from tests.helpers.pdftext import body, page_texts, section_text
+from tests.helpers.site import BASE_APPOINTMENT, TODAY, normalize
 
 
 @pytest.mark.parametrize("name", sorted(DRAWINGS))

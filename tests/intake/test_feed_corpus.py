@@ -14,10 +14,10 @@ from pypdf import PdfReader
 from packetgen.batch.run import BatchOptions, run_batch
 from packetgen.library import Library
 from packetgen.settings import load_settings
-from tests.conftest import TODAY, normalize
-from tests.pdftext import page_texts
+from tests.helpers.pdftext import page_texts
+from tests.helpers.site import ROOT, TODAY, normalize
 
-FEEDS = Path(__file__).parent / "data" / "feeds"
+FEEDS = ROOT / "tests" / "data" / "feeds"
 CASES = sorted(p for p in FEEDS.iterdir() if p.suffix in (".hl7", ".json"))
 KEYS = ("place", "appointment_id", "status", "event", "start", "language", "provider_from", "warnings", "error")
 

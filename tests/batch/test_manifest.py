@@ -14,7 +14,7 @@ from packetgen.batch.manifest import ManifestWriter, previous_entries
 from packetgen.cli import main
 from packetgen.models.entry import Entry
 from packetgen.timing import Site
-from tests.batchdata import HEADER, manifest, row
+from tests.helpers.batchdata import HEADER, manifest, row
 
 
 @pytest.fixture(scope="module")

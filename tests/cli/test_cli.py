@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.cli import main
+from tests.helpers.site import ROOT
 
-ROOT = Path(__file__).parent.parent
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = ROOT / "tests" / "data" / "bad"
 BAD_CASES = sorted(p for p in BAD.iterdir() if not p.name.endswith(".expected"))
 
 

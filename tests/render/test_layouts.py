@@ -17,8 +17,8 @@ from packetgen.build import Generated, make_packet
 from packetgen.errors import InputErrors
 from packetgen.library import Library, load_library
 from packetgen.render.fonts import find_font
-from tests.conftest import DATA, ROOT, TODAY, copy_site, normalize
-from tests.pdftext import numbering, page_texts, section_text
+from tests.helpers.pdftext import numbering, page_texts, section_text
+from tests.helpers.site import DATA, ROOT, TODAY, copy_site, normalize
 
 Make = Callable[..., Generated]
 

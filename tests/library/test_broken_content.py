@@ -21,8 +21,8 @@ from packetgen.library import load_library
 from packetgen.listener.server import Listener
 from packetgen.settings import Settings
 from packetgen.store import open_store
-from tests.conftest import ROOT, TODAY, copy_site
-from tests.mllp import ack_fields, messages_of
+from tests.helpers.mllp import ack_fields, messages_of
+from tests.helpers.site import ROOT, TODAY, copy_site
 
 KYPHOPLASTY = "packets/kyphoplasty.yaml"  # a second procedure with a schema error
 SACROPLASTY = "packets/sacroplasty.yaml"  # YAML that does not parse

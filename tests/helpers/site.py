@@ -1,0 +1,40 @@
+"""The test site: a fixed clock, the project's folders, the base appointment, text comparison."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+TODAY = date(2026, 11, 24)
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+BASE_APPOINTMENT: dict[str, Any] = {
+    "appointment_id": "T-0001",
+    "mrn": "00012345",
+    "first_name": "Thị Ánh",
+    "last_name": "Nguyễn",
+    "date_of_birth": "1948-03-14",
+    "procedure": "vertebroplasty",
+    "start": "2026-12-07T07:30",
+    "provider": "Dr. Maria Alvarez, MD",
+    "location": "Interventional Radiology, Room 214",
+}
+
+
+def copy_site(root: Path) -> Path:
+    """A copy of the project's content and layouts under `root`, to edit in a test; returns `root`."""
+    for folder in ("packets", "layouts"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
+def normalize(text: str) -> str:
+    """Whitespace collapsed, and a line break after a hyphen joined, for comparing text."""
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    return re.sub(r"(\w)- (\w)", r"\1-\2", text)

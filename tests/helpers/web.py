@@ -1,0 +1,120 @@
+"""Talking to the web app in tests: the app (in this process or a `serve` process), signed-in
+clients, the test site's users and token, uploads, print runs followed to their end."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from fastapi.testclient import TestClient
+
+from packetgen.settings import Settings
+from packetgen.store import open_store
+from packetgen.web.accounts import add_token, add_user
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+PASSWORD = "correct horse battery"
+
+
+ROLES = ("scheduler", "clinician", "admin")
+
+
+@dataclass
+class App:
+    url: str
+    database_url: str
+    out_dir: Path
+    token: str
+    process: subprocess.Popen[bytes] | None = None
+    verify: Any = True
+    clients: list[httpx.Client] = field(default_factory=list)
+    asgi: Any = None
+    """The app itself when it runs in this process (driven by TestClient, no socket)."""
+
+    def client(self) -> httpx.Client:
+        """A new browser-like client (its own cookies), closed when the app stops."""
+        client: httpx.Client
+        if self.asgi is not None:
+            client = TestClient(self.asgi, base_url=self.url, follow_redirects=False, raise_server_exceptions=False)
+        else:
+            client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, verify=self.verify)
+        self.clients.append(client)
+        return client
+
+    def signed_in(self, role: str) -> tuple[httpx.Client, str]:
+        """A client with a session for the test user of `role`, and the session's CSRF token."""
+        client = self.client()
+        page = client.get("/sign-in")
+        token = csrf(page.text)
+        response = client.post("/sign-in", data={"name": role, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 303, response.text
+        schedule = client.get("/")
+        assert schedule.status_code == 200
+        return client, csrf(schedule.text)
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def make_site(tmp_path: Path, database_url: str | None = None) -> tuple[str, Path, str]:
+    """A database with a user per role and an API token; returns (database URL, output folder, token)."""
+    database_url = database_url or f"sqlite:///{tmp_path / 'var' / 'packetgen.sqlite'}"
+    store = open_store(Settings(database_url=database_url))
+    with store.session() as session:
+        for role in ROLES:
+            add_user(session, role, role, PASSWORD)
+        token = add_token(session, "test-ehr")
+    store.close()
+    return database_url, tmp_path / "web-out", token
+
+
+CSV = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email
+W-1,00012345,Nguyễn,Thị Ánh,1948-03-14,vertebroplasty,2026-12-07T07:30,Dr. Alvarez,Room 214,en,anh@example.org
+W-2,0000987654,O'Brien,Seán,1939-11-02,vertebroplasty,2026-12-07T09:15,Dr. Okafor,Suite B,es,
+W-3,0000555,Wang,Wei,1950-02-30,vertebroplasty,2026-12-07T11:00,Dr. Okafor,Suite B,en,
+"""
+
+
+def upload(client: httpx.Client, token: str, text: str = CSV, name: str = "today.csv") -> httpx.Response:
+    files = {"file": (name, text.encode(), "text/csv")}
+    return client.post("/upload", data={"csrf_token": token}, files=files)
+
+
+def entry_ids(page: str) -> dict[str, int]:
+    return {name: int(number) for number, name in re.findall(r'<a href="/entries/(\d+)">([^<]+)</a>', page)}
+
+
+NGUYEN = ROOT / "examples/appointments/nguyen.yaml"
+
+
+def record() -> dict[str, object]:
+    data = yaml.safe_load(NGUYEN.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def follow(client: httpx.Client, response: httpx.Response) -> tuple[str, list[dict[str, Any]]]:
+    """The run a start answered with, followed until it has finished: its page, and every state seen."""
+    assert response.status_code == 303, response.text
+    page = response.headers["location"]
+    assert re.fullmatch(r"/print-runs/\d+", page)
+    seen = []
+    deadline = time.monotonic() + 60
+    while True:
+        status = client.get(f"{page}/status").json()
+        seen.append(status)
+        if status["finished"]:
+            return page, seen
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.05)
