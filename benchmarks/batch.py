@@ -31,6 +31,7 @@ from benchmarks.packet import floor  # noqa: E402
 from packetgen.library import load_library  # noqa: E402
 from packetgen.personalize import personalize  # noqa: E402
 from packetgen.render import load_fonts  # noqa: E402
+from packetgen.settings import Settings  # noqa: E402
 from packetgen.timing import Site  # noqa: E402
 
 TODAY = date(2026, 11, 24)
@@ -110,12 +111,15 @@ def in_process(source: Path, repeats: int = 3) -> dict[str, tuple[float, float]]
     library = load_library()
     layout = library.layout(None)
     fonts = load_fonts(layout.fonts)
-    site = Site(layout.facility.timezone, TODAY)
+    site = Site(Settings().timezone, TODAY)
     packets = []
     options = ReadOptions(is_procedure=library.is_procedure)
     for record in read_batch(source, options)[1]:
         appointment = record.appointment(TODAY)
-        packets.append(personalize(library.find_procedure(appointment.procedure), appointment, layout, site))
+        content = library.find_procedure(appointment.procedure, appointment.procedure_system)
+        assert content is not None
+        department = library.department(content.department)
+        packets.append(personalize(content, appointment, layout, department, site))
     clocks = {"wall": time.perf_counter, "CPU": time.process_time}
     best: dict[str, list[float]] = {name: [float("inf"), float("inf")] for name in clocks}
 

@@ -35,7 +35,7 @@ from packetgen.delivery.service import queue_emails, send_queued  # noqa: E402
 from packetgen.library import load_library  # noqa: E402
 from packetgen.settings import Settings  # noqa: E402
 from packetgen.store import open_store  # noqa: E402
-from tests.servers import NotRoot, free_port, make_certificates, private_cups, wait_for_port  # noqa: E402
+from tests.helpers.servers import NotRoot, free_port, make_certificates, private_cups, wait_for_port  # noqa: E402
 
 NGUYEN = ROOT / "examples/appointments/nguyen.yaml"
 
@@ -62,10 +62,10 @@ def email(work: Path, messages: int) -> None:
             )
             store = open_store(settings)
             config = relay_config(settings)
-            layout = library.layout(made.layout)
+            department = library.department(made.department)
             started = time.perf_counter()
             emails = [
-                Email(pdf, made.sha256, f"B-{n}", f"p{n}@example.org", layout, "en", one_time(5))
+                Email(pdf, made.sha256, f"B-{n}", f"p{n}@example.org", department, "en", one_time(5))
                 for n in range(messages)
             ]
             ids = queue_emails(store, emails, "bench", workers)

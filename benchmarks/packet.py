@@ -38,6 +38,7 @@ from packetgen.render import load_fonts, render_pdf  # noqa: E402
 from packetgen.timing import Site  # noqa: E402
 
 TODAY = date(2026, 11, 24)
+ZONE = "America/Chicago"  # the `timezone` setting's default
 APPOINTMENT = ROOT / "examples/appointments/ivanova.yaml"
 
 
@@ -77,7 +78,7 @@ def main() -> None:
     layout = library.layout(None)
     fonts = load_fonts(layout.fonts)
     appointment, content = read_appointment_file(APPOINTMENT, library, TODAY)
-    packet = personalize(content, appointment, layout, Site(layout.facility.timezone, TODAY))
+    packet = personalize(content, appointment, layout, library.department(content.department), Site(ZONE, TODAY))
     pages = render_pdf(packet, layout, fonts).pages
     with tempfile.TemporaryDirectory() as out:
         results = {

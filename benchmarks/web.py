@@ -35,7 +35,7 @@ from packetgen.settings import Settings  # noqa: E402
 from packetgen.store import open_store  # noqa: E402
 from packetgen.store.tables import ScheduleEntry  # noqa: E402
 from packetgen.web.accounts import add_token, add_user  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from tests.helpers.servers import free_port  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -1,7 +1,7 @@
 """The library API: appointments in, packets on disk out.
 
-`Generator.generate` reads like the recipe it is: layout → glyph checks →
-personalize → check → render → write. Nothing is written until every check
+`Generator.generate` reads like the recipe it is: layout and department →
+glyph checks → personalize → check → render → write. Nothing is written until every check
 has passed. `make_packet` wraps it for one appointment file.
 """
 
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .checks import check_appointment, check_content, check_packet
+from .checks import check_appointment, check_content, check_department, check_packet
 from .errors import InputErrors, PacketError, PacketgenError, SourcePos
 from .intake import match_content
 from .intake.record import from_located
 from .library import Library, load_library
 from .library.approval import Approval, approval_of
-from .models import Appointment, Content, Layout
+from .models import Appointment, Content, Department, Layout
 from .pdf.archival import to_pdfa
 from .pdf.output import target_path, write_atomic
 from .personalize import personalize
@@ -41,6 +41,8 @@ class Generated:
     content_version: str
     language: str
     layout: str
+    department: str
+    """The department's id (whose name, address and phones it prints, and whose sender emails it)."""
     start: str
     """The local start, ISO `YYYY-MM-DDTHH:MM` (orders print runs)."""
     warnings: tuple[str, ...]
@@ -54,13 +56,14 @@ class Generated:
 
 @dataclass(frozen=True)
 class Generator:
-    """Everything shared by the packets of one run: content, default layout, the site's clock, the
+    """Everything shared by the packets of one run: content, the run's layout, the site's clock, the
     output folder, font folders. Picklable: worker processes receive it once."""
 
     library: Library
     out_dir: Path
     site: Site
     layout_name: str | None = None
+    """The layout the person printing chose (`--layout`, the web reprint's): it wins over a record's."""
     font_dirs: tuple[Path, ...] = ()
     allow_overdue: bool = False
     """Print content past its `review_due` (marked overdue on every page) instead of refusing it."""
@@ -71,9 +74,10 @@ class Generator:
         return self.site.today
 
     def layout_for(self, appointment: Appointment) -> Layout:
-        """The record's own layout, else the run's; PacketError naming the record's field, or InputErrors
-        with the layout file's errors when that layout is unavailable."""
-        if appointment.layout is None:
+        """The layout the run chose (the person printing chooses the format), else the record's own, else
+        the default; PacketError naming the record's field, or InputErrors with the layout file's errors
+        when that layout is unavailable. `layout_warnings` says when the run's overrides the record's."""
+        if appointment.layout is None or self.layout_name is not None:
             return self.library.layout(self.layout_name)
         if appointment.layout in self.library.unavailable_layouts:
             raise self.library.unavailable_layouts[appointment.layout].refusal()
@@ -83,6 +87,29 @@ class Generator:
                 appointment.pos("layout"), appointment.label("layout"), f"unknown layout; expected one of: {known}"
             )
         return self.library.layouts[appointment.layout]
+
+    def layout_warnings(self, appointment: Appointment) -> tuple[str, ...]:
+        """When the run's layout overrides another that the record asks for: a warning naming its field."""
+        if self.layout_name is None or appointment.layout in (None, self.layout_name):
+            return ()
+        where = f"{appointment.pos('layout')}: warning: {appointment.label('layout')}"
+        return (
+            f"{where}: the record asks for layout {appointment.layout}; made in {self.layout_name}, "
+            "the layout chosen for this run",
+        )
+
+    def department_for(self, appointment: Appointment, content: Content) -> Department:
+        """The record's department, else the procedure's (`content.department`); PacketError naming the
+        record's field when the library has no such department (a department is where the patient goes
+        and whom they call: never dropped), InputErrors with the department file's errors when it is
+        unavailable."""
+        wanted = appointment.department
+        if wanted is None:
+            return self.library.department(content.department)
+        if wanted not in self.library.unavailable_departments and wanted not in self.library.departments:
+            message = f"unknown department; {self.library.department_names()}"
+            raise PacketError(appointment.pos("department"), appointment.label("department"), message)
+        return self.library.department(wanted)
 
     def approval(self, content: Content) -> Approval:
         """The content's approval state today; PacketError (naming its file and due date) when it is
@@ -117,9 +144,10 @@ class Generator:
         path `generate` writes them to)."""
         approval = self.approval(content)
         layout = self.layout_for(appointment)
+        department = self.department_for(appointment, content)
         fonts = load_fonts(layout.fonts, self.font_dirs)
         InputErrors.raise_if_any(check_appointment(appointment, fonts))
-        packet = personalize(content, appointment, layout, self.site)
+        packet = personalize(content, appointment, layout, department, self.site)
         InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
         data = to_pdfa(rendered.data, packet.language, content.effective, rendered.structure)
@@ -132,8 +160,9 @@ class Generator:
             content_version=content.version,
             language=packet.language,
             layout=layout.name,
+            department=department.id,
             start=packet.local_start,
-            warnings=packet.warnings + self._overdue_warning(approval, content),
+            warnings=self.layout_warnings(appointment) + packet.warnings + self._overdue_warning(approval, content),
             approval=packet.approval,
             email=appointment.email,
             date_of_birth=appointment.date_of_birth,
@@ -151,20 +180,14 @@ def make_generator(
     """The generator for a run: the site's content (or `library`), its time zone and today's date there.
     The site's content is loaded file by file: a broken one makes only what it defines unavailable."""
     library = library or load_library(settings.content_root, strict=False)
-    timezone = site_timezone(settings, library)
-    site = Site(timezone, today) if today else Site.now(timezone)
+    site = Site(settings.timezone, today) if today else Site.now(settings.timezone)
     library.layout(layout_name)  # an unknown name is a usage error before anything is read
     return Generator(library, out_dir, site, layout_name, settings.font_dirs, allow_overdue)
 
 
-def site_timezone(settings: Settings, library: Library) -> str:
-    """The site's time zone: its settings', else the default layout's."""
-    return settings.timezone or library.layout(None).facility.timezone
-
-
-def site_today(settings: Settings, library: Library) -> date:
+def site_today(settings: Settings) -> date:
     """Today's date at the site (whether content is overdue for review, for `validate` and `list`)."""
-    return Site.now(site_timezone(settings, library)).today
+    return Site.now(settings.timezone).today
 
 
 def make_packet(
@@ -238,10 +261,12 @@ def draw_record(task: RecordTask, generator: Generator) -> RecordOutcome:
 
 
 def check_library(library: Library, font_dirs: tuple[Path, ...] = ()) -> list[PacketError]:
-    """Every content file's text must be drawable in every layout (for `validate`)."""
+    """Every content and department file's printed text must be drawable in every layout (for `validate`)."""
     errors = []
     for layout in library.layouts.values():
         fonts = load_fonts(layout.fonts, font_dirs)
         for located in library.sources.values():
             errors += check_content(located, fonts, layout.name)
+        for located in library.department_sources.values():
+            errors += check_department(located, fonts, layout.name)
     return errors

@@ -103,6 +103,19 @@ def check_content(located: Located, glyphs: Glyphs, layout_name: str) -> list[Pa
     return errors
 
 
+def check_department(located: Located, glyphs: Glyphs, layout_name: str) -> list[PacketError]:
+    """Every string a department file has printed (name, address, phones, footer) must be drawable in a
+    layout (for `validate`); its id and email sender are never drawn."""
+    errors = []
+    for key, text in walk_strings(located.data):
+        if key[:1] in (("id",), ("email",)):
+            continue
+        problem = undrawable(text, glyphs)
+        if problem:
+            errors.append(PacketError(located.pos(key), dotted(key), f"{problem} (layout {layout_name})"))
+    return errors
+
+
 def check_packet(packet: ResolvedPacket, glyphs: Glyphs, where: SourcePos) -> list[PacketError]:
     """Every string the packet will draw (content and labels too) must be drawable."""
     errors = []

@@ -37,10 +37,12 @@ STANDARD_VARIABLES = frozenset(
         "facility_phone",
         "after_hours_phone",
         "site",
+        "side",
         "interpreted_language",
     }
 )
-"""Placeholders every content file may use; `times:` names add to these."""
+"""Placeholders content files may use; `times:` names add to these. `{{ side }}` only where the
+content requires a side, `{{ site }}` only where it has levels (`library.check_content_rules`)."""
 
 CLOCK_TIMES = frozenset({"arrival_time"})
 """Standard placeholders printing a time that may fall on another day than the appointment's (with
@@ -78,6 +80,11 @@ def template_problem(text: str, allowed: frozenset[str], clock_times: frozenset[
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NAME = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+
+
+def placeholder_names(text: str) -> frozenset[str]:
+    """The names of the bare placeholders in an author's text (`{{ side }}` → `side`)."""
+    return frozenset(_NAME.findall(text))
 
 
 def dated_elsewhere(text: str, clock_times: frozenset[str]) -> str | None:

@@ -1,4 +1,4 @@
-"""Content + appointment + site → ResolvedPacket: final text, real dates, flags applied.
+"""Content + appointment + layout + department + site → ResolvedPacket: final text, real dates, flags applied.
 
 The only stage that knows about placeholders, relative times and flags.
 Patient values are inserted as data (see `markup.fill`), never compiled.
@@ -18,7 +18,7 @@ from .language.labels import TITLE_ARTICLES, Labels, labels_for
 from .language.taglines import RIGHT_TO_LEFT, SHAPED, tagline_for
 from .library.approval import Approval, approval_of
 from .markup import fill
-from .models import Appointment, Content, Layout
+from .models import Appointment, Content, Department, Layout
 from .models import content as c
 from .models import packet as p
 from .timing import Site, local_start, moment, show, unbroken
@@ -28,14 +28,17 @@ Texts = Callable[[Iterable[c.Item]], tuple[str, ...]]
 Flags = list[tuple[str, c.FlagText]]
 
 
-def personalize(content: Content, appointment: Appointment, layout: Layout, site: Site) -> p.ResolvedPacket:
-    """Resolve one appointment's packet; PacketError if its start cannot exist at the site."""
+def personalize(
+    content: Content, appointment: Appointment, layout: Layout, department: Department, site: Site
+) -> p.ResolvedPacket:
+    """Resolve one appointment's packet for `department` (whose name, address and phones it prints);
+    PacketError if its start cannot exist at the site."""
     labels = labels_for(content.language)
     locale = content.language.replace("-", "_")
     start = local_start(appointment, site.timezone)
-    facility = layout.facility
     interpreted = _interpreted(appointment.language, content)
     named = _with_article(appointment.provider, content.language)
+    side = _side(appointment, content)
     day = start.date()
     # Every computed moment is a real moment at the site; a time on another date than the
     # appointment's prints with its own date ("11:30 PM on Monday, December 14").
@@ -47,11 +50,13 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         "arrival": show(arrival, "datetime", labels, locale),
         "arrival_date": unbroken(format_date(arrival.date(), labels.date_long, locale=locale)),
         "provider": named or labels.provider_unknown,
-        "location": appointment.location or facility.name,
-        "facility": facility.name,
-        "facility_phone": facility.phone,
-        "after_hours_phone": facility.after_hours_phone or facility.phone,
+        "location": appointment.location or department.name,
+        "facility": department.name,
+        "facility_phone": department.phone,
+        "after_hours_phone": department.night_phone,
         "site": appointment.site or labels.blank_line,
+        # Never a gap in a sentence: without a side, the words point to the Side line the packet prints.
+        "side": side or labels.side_unknown,
         "interpreted_language": interpreted or labels.blank_line,
     }
     values.update(
@@ -74,9 +79,10 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         arrival=values["arrival_time"],
         provider=appointment.provider,
         location=values["location"],
-        facility=facility.name,
-        facility_address=_in_language(facility.address, content.language),
-        facility_phone=facility.phone,
+        facility=department.name,
+        facility_address=_in_language(department.address, content.language),
+        facility_phone=department.phone,
+        side=side,
     )
     patient = p.Patient(
         names=appointment.printed_names(),
@@ -120,12 +126,27 @@ def personalize(content: Content, appointment: Appointment, layout: Layout, site
         warnings=tuple(_warnings(appointment, content, day, site)),
         interpreter_notice=_interpreter_notice(appointment.language, content.language, labels),
         tagline=_tagline(appointment.language, content.language),
-        footer_note=_footer_note(layout, content.language),
+        footer_note=_footer_note(department, content.language),
         approval=approval.state,
         marks=_marks(approval, labels, locale),
         scan=_scan(appointment, content, layout),
         label_box=(layout.label_box.width, layout.label_box.height),
+        side_line=_side_line(labels) if content.laterality == "required" and side is None else None,
     )
+
+
+def _side(appointment: Appointment, content: Content) -> str | None:
+    """The record's side as the content names it in its language; None when the record gives none or
+    the procedure is done on no side (`laterality: none`: a side given is not printed)."""
+    if appointment.laterality is None or content.laterality == "none" or content.sides is None:
+        return None
+    return content.sides.name(appointment.laterality)
+
+
+def _side_line(labels: Labels) -> str:
+    """The Side line: `Side: ☐ Left ☐ Right ☐ Both — to be completed and verified before the procedure`."""
+    boxes = " ".join(f"\u2610\u00a0{choice}" for choice in labels.side_choices)
+    return f"{labels.side}: {boxes} — {labels.side_to_verify}"
 
 
 def _scan(appointment: Appointment, content: Content, layout: Layout) -> p.ScanBack:
@@ -151,8 +172,8 @@ def _marks(approval: Approval, labels: Labels, locale: str) -> tuple[str, ...]:
     return tuple(marks)
 
 
-def _footer_note(layout: Layout, language: str) -> str | None:
-    note = layout.footer_note
+def _footer_note(department: Department, language: str) -> str | None:
+    note = department.footer_note
     if note is None or isinstance(note, str):
         return note
     return _in_language(note, language)
@@ -269,7 +290,8 @@ def _consent(
         rights=texts(form.rights),
         acknowledgement=fill(form.acknowledgement, values),
         signers=signers,
-        site=appointment.site,
+        site=appointment.site if content.levels else None,
+        levels=content.levels,
         encounter=appointment.encounter,
         procedure_clauses=texts(form.procedure),
         additional_levels=attested(form.additional_levels),
@@ -346,4 +368,15 @@ def _warnings(appointment: Appointment, content: Content, day: date, site: Site)
             f"{where}: no {content.id} packet in '{appointment.language}'; "
             f"the {content.language} packet was produced: arrange an interpreter"
         )
+    where = f"{appointment.pos('laterality')}: warning: {appointment.label('laterality')}"
+    if content.laterality == "required" and appointment.laterality is None:
+        warnings.append(
+            f"{where}: {content.id} requires a side and the record gives none; the packet has a Side line "
+            "to be completed and verified before the procedure"
+        )
+    elif content.laterality == "none" and appointment.laterality is not None:
+        warnings.append(f"{where}: {content.id} is not done on a side; the side given is not printed")
+    if not content.levels and appointment.site is not None:
+        where = f"{appointment.pos('site')}: warning: {appointment.label('site')}"
+        warnings.append(f"{where}: {content.id} has no levels or site text; the site given is not printed")
     return warnings

@@ -24,6 +24,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from .errors import SourcePos
+from .models.codes import canonical_system
 from .models.types import Model, Text
 from .validate import validate
 from .yamlsafe import Key, Located, load_file
@@ -32,7 +33,7 @@ SETTINGS_FILE = "settings.yaml"
 
 
 def project_root() -> Path:
-    """The folder holding packets/, layouts/ and var/ (the package's parent)."""
+    """The folder holding packets/, layouts/, departments/ and var/ (the package's parent)."""
     return Path(__file__).resolve().parent.parent
 
 
@@ -67,6 +68,13 @@ def _one_or_many(value: Any) -> Any:
 Hl7Field = Annotated[Text, AfterValidator(_hl7_field)]
 
 
+def _code_system(value: str) -> str:
+    return canonical_system(value, unnamed_local=True)
+
+
+CodeSystemName = Annotated[Text, AfterValidator(_code_system)]
+
+
 class Hl7Settings(Model):
     """How this site's scheduling system fills HL7 v2 SIU messages."""
 
@@ -88,6 +96,16 @@ class Hl7Settings(Model):
     mrn_assigning_authorities: tuple[Text, ...] = ()
     """Assigning authorities (PID-3.4, its namespace id or universal id) whose identifiers are this
     site's medical record numbers when PID-3.5 gives no type: for a system that sends `12345^^^MR`."""
+    code_systems: dict[Text, CodeSystemName] = Field(default_factory=dict)
+    """What the names of coding systems in AIS-3.3 (CWE-3) that this site's system sends mean, beside
+    those HL7 table 0396 gives (`CPT`/`C4`, `HCPCS`, `SCT`/`SNM`, `LN`, `I10P`, `L`, and `99zzz` for the
+    site's own system `local:zzz`): `{99RGHIR: local:RGH-IR, CPT4: CPT}`. A code whose system is named
+    matches only that system's codes."""
+    laterality_field: Hl7Field | None = None
+    """The field that carries the procedure's CPT modifiers, whose `LT`, `RT` and `50` give the side
+    (the record's `laterality`): `AIS-12` (Filler Supplemental Service Information, CE, repeating),
+    read in the AIS of the procedure; any `SEG-N[.M]` (component 1 of each repetition unless `.M`
+    names another). Without it, no side is read from HL7."""
 
 
 class FhirSettings(Model):
@@ -96,6 +114,11 @@ class FhirSettings(Model):
     mrn_systems: tuple[Text, ...] = ()
     """Identifier systems whose values are this site's medical record numbers (`urn:oid:…`), accepted
     beside identifiers typed `MR`."""
+    code_systems: dict[Text, CodeSystemName] = Field(default_factory=dict)
+    """What the `Coding.system` URIs of a serviceType or appointmentType mean, beside the standard
+    ones (`http://www.ama-assn.org/go/cpt`, `http://snomed.info/sct`, `http://loinc.org`, …): the URI of
+    this site's own codes → `local:NAME` (`{"urn:oid:1.2.3.4": local:RGH-IR}`). A code whose system is
+    known matches only that system's codes; one of a system not known matches as a code with no system."""
 
 
 class ListenerSettings(Model):
@@ -173,12 +196,13 @@ class Settings(Model):
     """Everything a site may configure. Defaults suit a development checkout."""
 
     content_root: Path = Field(default_factory=project_root)
-    """The folder holding `packets/` and `layouts/`."""
+    """The folder holding `packets/`, `layouts/` and `departments/`."""
     font_dirs: tuple[Path, ...] = ()
     """Folders searched for font files before the system's and installed font packages."""
-    timezone: TimeZone | None = None
-    """The site's IANA time zone, which every appointment's clock time is read in; default: the
-    default layout's `facility.timezone`."""
+    timezone: TimeZone = "America/Chicago"
+    """The site's IANA time zone: its one clock, which every appointment's clock time is read in, every
+    relative time is counted on and "today" is taken from, whatever the department. The default is the
+    example content's (Springfield, Illinois): a site elsewhere must set it."""
     database_url: Text = Field(default_factory=lambda: f"sqlite:///{project_root() / 'var' / 'packetgen.sqlite'}")
     """SQLAlchemy URL of the database (`sqlite:///…` or `postgresql://…`)."""
     workers: int | None = Field(default=None, ge=1)

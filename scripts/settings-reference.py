@@ -45,6 +45,10 @@ TYPE_WORDS: dict[str, tuple[str, str]] = {
     "bool": ("`true` or `false`", "booleans"),
     "TimeZone": ("an IANA time zone (`America/Chicago`)", "IANA time zones"),
     "Hl7Field": ("an HL7 field (`SCH-2`, `PV1-19`, `SCH-2.1`)", "HL7 fields (`SCH-2`, `PV1-19`, `SCH-2.1`)"),
+    "CodeSystemName": (
+        "a coding system (`CPT`, `HCPCS`, `SNOMED CT`, `LOINC`, `ICD-10-PCS`, `local:NAME`, `local`)",
+        "coding systems (`CPT`, `HCPCS`, `SNOMED CT`, `LOINC`, `ICD-10-PCS`, `local:NAME`, `local`)",
+    ),
 }
 
 # How an environment variable's text is read (the kinds of `settings.ENVIRONMENT`).
@@ -175,6 +179,9 @@ def type_words(node: ast.expr, constraints: dict[str, Any], plural: bool = False
         if outer == "tuple" and isinstance(inner, ast.Tuple):
             words = "a list of " + type_words(inner.elts[0], {}, plural=True)
             return words + (", at least one" if constraints.get("min_length") == 1 else "")
+        if outer == "dict" and isinstance(inner, ast.Tuple):
+            key, value = (type_words(element, {}, plural=True) for element in inner.elts)
+            return f"a mapping of {key} to {value}"
         if outer == "Literal":
             values = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             return "one of " + ", ".join(f"`{ast.literal_eval(v)}`" for v in values)
@@ -220,6 +227,8 @@ def yaml_value(value: Any) -> str:
         if value.is_relative_to(root):
             return f"`{value.relative_to(root).as_posix()}/` in the project root"
         return f"`{value}`"
+    if isinstance(value, dict):
+        return "`{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}`" if value else "none (`{}`)"
     if isinstance(value, tuple):
         return "`[" + ", ".join(str(item) for item in value) + "]`" if value else "none (`[]`)"
     if isinstance(value, str) and root in value:

@@ -20,7 +20,7 @@ from packetgen.models.packet import ResolvedPacket
 from packetgen.personalize import personalize
 from packetgen.render import load_fonts
 from packetgen.timing import Site
-from tests.helpers.site import BASE_APPOINTMENT, TODAY
+from tests.helpers.site import BASE_APPOINTMENT, DEPARTMENT, TODAY, ZONE
 
 
 class Without:
@@ -39,7 +39,8 @@ class Without:
 def test_every_drawn_string_is_checked_and_named_by_its_place(library: Library) -> None:
     appointment = Appointment.model_validate({**BASE_APPOINTMENT, "flags": ["sedation"]}).with_origin({})
     layout = library.layout(None)
-    packet = personalize(library.contents["vertebroplasty"], appointment, layout, Site("America/Chicago", TODAY))
+    department = library.department(DEPARTMENT)
+    packet = personalize(library.contents["vertebroplasty"], appointment, layout, department, Site(ZONE, TODAY))
     where = SourcePos("packets/vertebroplasty.yaml", 1)
     assert check_packet(packet, Without(""), where) == []
     errors = [str(e) for e in check_packet(packet, Without("ễ"), where)]
@@ -78,9 +79,8 @@ NO_GLYPH = "character U+13000 (EGYPTIAN HIEROGLYPH A001) has no glyph in this la
 
 def _packet(library: Library, language: str) -> ResolvedPacket:
     appointment = Appointment.model_validate({**BASE_APPOINTMENT, "language": language}).with_origin({})
-    return personalize(
-        library.contents["vertebroplasty"], appointment, library.layout(None), Site("America/Chicago", TODAY)
-    )
+    content = library.contents["vertebroplasty"]
+    return personalize(content, appointment, library.layout(None), library.department(DEPARTMENT), Site(ZONE, TODAY))
 
 
 def test_labels_and_the_tagline_are_checked_with_the_layouts_own_fonts(library: Library) -> None:

@@ -264,14 +264,14 @@ def test_letter_pages_and_all_but_the_small_print_at_least_12_pt(generate: Make,
     path = generate(flags=["sedation", "contrast_allergy"], instructions=["Bring your walker."]).path
     reader = PdfReader(path)
     assert {(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages} == {(612.0, 792.0)}
-    layout, en = library.layout("letter"), LABELS["en"]
+    department, en = library.department("interventional-radiology"), LABELS["en"]
     small_print = {  # running header and footer, the figure's labels, the captions under signature lines
         *(f"{text}:" for text in (en.patient, en.date_of_birth, en.mrn)),
         "Nguyễn, Thị Ánh",
         "Mar 14, 1948",
         "00012345",
-        layout.facility.name,
-        ", ".join(dict(layout.facility.address)["en"]),
+        department.name,
+        ", ".join(dict(department.address)["en"]),
         "Questions? Call (217) 555-0142",
         "Form vp-handout, version 1.0.0, effective 2026-11-01",
         "Form vp-consent, version 1.0.0, effective 2026-11-01",
@@ -283,7 +283,7 @@ def test_letter_pages_and_all_but_the_small_print_at_least_12_pt(generate: Make,
         *(en.handout_copy, en.consent_copy, en.label_box, en.draft_mark, en.initials),
         *(en.representative_reason, en.telephone_person, en.relationship_to_patient, en.telephone_number),
     }
-    address = ", ".join(dict(layout.facility.address)["en"])
+    address = ", ".join(dict(department.address)["en"])
     scan_data = re.compile(r"MRN 00012345 · DOC CONSENT · FORM vp-consent · VER 1\.0\.0 · PKT T-0001 · PG \d+/\d+")
     smaller: set[str] = set()
     body = 0

@@ -18,14 +18,14 @@ from packetgen.models.content import Timing
 from packetgen.models.packet import ResolvedPacket
 from packetgen.personalize import personalize
 from packetgen.timing import Site, moment
-from tests.helpers.site import BASE_APPOINTMENT, TODAY, copy_site, normalize
+from tests.helpers.site import BASE_APPOINTMENT, TODAY, ZONE, copy_site, normalize
 
 
 def resolve(library: Library, today: date = TODAY, content: Content | None = None, **overrides: Any) -> ResolvedPacket:
     appointment = Appointment.model_validate({**BASE_APPOINTMENT, **overrides}).with_origin({})
     layout = library.layout(None)
     content = content or library.contents["vertebroplasty"]
-    return personalize(content, appointment, layout, Site(layout.facility.timezone, today))
+    return personalize(content, appointment, layout, library.department(content.department), Site(ZONE, today))
 
 
 def bullets(packet: ResolvedPacket, section: str) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from packetgen.library import Library
 from packetgen.models import Appointment
 from packetgen.models.content import Timing
 from packetgen.personalize import personalize
+from packetgen.settings import Settings
 from packetgen.timing import Site, local_start, moment
 from tests.helpers.hypothesis_profiles import RENDERING
 from tests.helpers.pdftext import page_texts
@@ -137,16 +138,17 @@ def test_damaged_bytes_are_a_clean_error_or_the_record_they_spell(raw: bytes) ->
 
 ORDINARY_DAY = date(2026, 12, 15)
 DST_DAYS = (date(2026, 3, 8), date(2026, 11, 1), date(2027, 3, 14), date(2027, 11, 7))
-"""The days America/Chicago (the default layout's facility time zone) changes its clocks, 2026-2027."""
+"""The days America/Chicago (the site's clock: the `timezone` setting's default) changes its clocks, 2026-2027."""
 _CLOCK = re.compile(r"(\d{1,2}:\d{2} [AP]M)(?: on (\w+, \w+ \d{1,2}))?")
 
 
-def _site_zone(library: Library) -> ZoneInfo:
-    return ZoneInfo(library.layout(None).facility.timezone)
+def _site_zone() -> ZoneInfo:
+    """The site's clock, as a checkout without settings has it."""
+    return ZoneInfo(Settings().timezone)
 
 
-def test_the_dst_days_are_the_days_the_site_changes_its_clocks(library: Library) -> None:
-    zone = _site_zone(library)
+def test_the_dst_days_are_the_days_the_site_changes_its_clocks() -> None:
+    zone = _site_zone()
     for day in (ORDINARY_DAY, *DST_DAYS):
         midnight, last = (datetime.combine(day, t, zone) for t in (time(0, 0), time(23, 59)))
         assert (midnight.utcoffset() != last.utcoffset()) == (day in DST_DAYS), day
@@ -180,7 +182,7 @@ def _printed(text: str, day: date) -> datetime:
 def test_arrival_is_the_start_minus_the_offset_in_real_minutes(
     library: Library, day: date, minute: int, fold: int, before: int
 ) -> None:
-    zone = _site_zone(library)
+    zone = _site_zone()
     wall = datetime.combine(day, time()) + timedelta(minutes=minute)
     start = wall.replace(tzinfo=zone, fold=fold)
     assume(start.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall)  # skipped by the clocks
@@ -190,13 +192,13 @@ def test_arrival_is_the_start_minus_the_offset_in_real_minutes(
     appointment = Appointment.model_validate({**BASE_APPOINTMENT, "start": given}).with_origin({})
     content = library.contents["vertebroplasty"].model_copy(update={"arrive_minutes_before": before})
     layout = library.layout(None)
-    packet = personalize(content, appointment, layout, Site(layout.facility.timezone, TODAY))
+    packet = personalize(content, appointment, layout, library.department(content.department), Site(zone.key, TODAY))
 
     # The moment personalization computes is the start minus the offset in real minutes, before it.
     # (Compared in UTC: Python compares two times of one zone by their clock, ignoring `fold`.)
     begins = start.astimezone(UTC)
     offset = Timing(minutes=-before, show="time")
-    computed = moment(local_start(appointment, layout.facility.timezone), offset, layout.facility.timezone)
+    computed = moment(local_start(appointment, zone.key), offset, zone.key)
     arrival = computed.replace(tzinfo=zone).astimezone(UTC)
     assert arrival == begins - timedelta(minutes=before)
     assert arrival <= begins
@@ -248,6 +250,6 @@ def test_each_message_is_read_in_the_character_set_it_declares(
 
     path = tmp_path_factory.mktemp("charsets") / "two.hl7"
     path.write_bytes(b"".join(message(n, d, name).encode(c) for n, (d, c, name) in enumerate((found, other), 1)))
-    records = list(read_hl7(path, "two.hl7", Hl7Settings(), lambda _code: True))
+    records = list(read_hl7(path, "two.hl7", Hl7Settings(), lambda _code, _system: True))
     assert all(isinstance(r, RawRecord) for r in records)
     assert [r.fields["last_name"] for r in records if isinstance(r, RawRecord)] == [found[2], other[2]]

@@ -264,6 +264,7 @@ def _tally(entry: Entry, result: BatchResult, report: Report, keep_for_print: bo
                 sha256=entry.sha256,
                 language=entry.language,
                 layout=entry.layout,
+                department=entry.department,
                 patient=entry.patient,
             )
     elif entry.status == "skipped":
@@ -302,8 +303,9 @@ def run_task(task: Task, generator: Generator) -> Entry:
         appointment = record.appointment(generator.today)
         content = match_content(appointment, generator.library)
         layout = generator.layout_for(appointment)
+        department = generator.department_for(appointment, content)
         approval = generator.approval(content)  # overdue content refuses before a packet is reused
-        fingerprint = _fingerprint(record, generator.library, content, layout.name, approval.state)
+        fingerprint = _fingerprint(record, generator.library, content, layout.name, department.id, approval.state)
         patient = Patient(
             ", ".join(appointment.printed_names()), appointment.date_of_birth, appointment.email, record.fields
         )
@@ -341,20 +343,23 @@ def _ok(entry: Entry, made: Generated, fingerprint: str) -> Entry:
     entry.file = made.path.name
     entry.sha256, entry.pages, entry.start = made.sha256, made.pages, made.start
     entry.procedure, entry.content_version = made.content_id, made.content_version
-    entry.language, entry.layout = made.language, made.layout
+    entry.language, entry.layout, entry.department = made.language, made.layout, made.department
     entry.input_sha256 = fingerprint
     entry.approval = made.approval
     entry.warnings += list(made.warnings)
     return entry
 
 
-def _fingerprint(record: RawRecord, library: Library, content: Content, layout_name: str, approval: str) -> str:
-    """Everything a packet's bytes depend on: the record, its content (in its language) and layout
-    files, this program."""
+def _fingerprint(
+    record: RawRecord, library: Library, content: Content, layout_name: str, department: str, approval: str
+) -> str:
+    """Everything a packet's bytes depend on: the record, its content (in its language), layout and
+    department files, this program."""
     basis = {
         "record": record.fields,
         "content": [content.id, content.language, content.version, library.source_of(content).digest],
         "layout": [layout_name, library.layout_digests.get(layout_name, "")],
+        "department": [department, library.department_digests.get(department, "")],
         "approval": approval,  # a content that becomes overdue is marked so
         "packetgen": __version__,
     }

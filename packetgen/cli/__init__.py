@@ -95,7 +95,9 @@ def _one_packet(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output/)"
     )
-    command.add_argument("--layout", metavar="NAME", help="layout name (default: letter)")
+    command.add_argument(
+        "--layout", metavar="NAME", help="layout name, over the record's own (default: the record's, else letter)"
+    )
     command.add_argument("--language", type=_language, metavar="TAG", help="override the appointment's language")
     _allow_overdue(command)
 
@@ -151,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("output"), metavar="DIR", help="output folder (default: output/)"
     )
     batch.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: the machine's cores)")
-    batch.add_argument("--layout", metavar="NAME", help="layout for records without their own (default: letter)")
+    batch.add_argument(
+        "--layout", metavar="NAME", help="layout for every record, over its own (default: the record's, else letter)"
+    )
     batch.add_argument("--columns", type=Path, metavar="MAP.yaml", help="map a site's CSV headers and date formats")
     batch.add_argument("--encoding", metavar="NAME", help="text encoding of the file, e.g. cp1252 (default: UTF-8)")
     batch.add_argument("--resume", action="store_true", help="keep packets that are whole and current; make the rest")
@@ -159,9 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--printer", metavar="QUEUE", help="with --print-run: print it on this CUPS queue")
     batch.add_argument("--email", action="store_true", help="email each record that has an email address")
     _allow_overdue(batch)
-    validate = commands.add_parser("validate", help="check content and layouts; exit 0 when clean")
+    validate = commands.add_parser("validate", help="check content, layouts and departments; exit 0 when clean")
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    commands.add_parser("list", help="show the procedures and layouts available")
+    commands.add_parser("list", help="show the procedures, layouts and departments available")
     listen = commands.add_parser("listen", help="an MLLP listener for SIU messages: store, acknowledge, make packets")
     listen.add_argument("--host", metavar="ADDRESS", help="address to listen on (default: 127.0.0.1, loopback)")
     listen.add_argument("--port", type=_port, metavar="PORT", help="TCP port (default: 2575; 0 picks a free one)")
@@ -169,7 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument(
         "--workers", type=_positive, metavar="N", help="worker processes (default: the machine's cores)"
     )
-    listen.add_argument("--layout", metavar="NAME", help="layout for records without their own (default: letter)")
+    listen.add_argument(
+        "--layout", metavar="NAME", help="layout for every record, over its own (default: the record's, else letter)"
+    )
     _allow_overdue(listen)
     return parser
 
@@ -325,7 +331,7 @@ def _to_stderr(line: str) -> None:
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from ..build import check_library, site_today
-    from ..library import load_library, pending_review
+    from ..library import load_library
     from ..library.approval import approval_of
     from ..library.readability import (
         NEW_TEXT_TARGET,
@@ -335,14 +341,16 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         new_text_grades,
         section_grades,
     )
+    from ..library.rules import pending_review
 
     root = settings.content_root
     files = list(args.paths)
     shown = {str(p) for p in files}
-    if files:  # check the given content against the project's layouts, and a translation against its source
+    if files:  # check the given content against the project's layouts and departments, a translation against its source
         given = {p.resolve() for p in files}
         sources = {root / "packets" / f"{p.name.split('.')[0]}.yaml" for p in files if p.name.count(".") > 1}
-        extra = sorted(sources) + sorted((root / "layouts").glob("*.yaml"))
+        shared = [p for folder in ("layouts", "departments") for p in sorted((root / folder).glob("*.yaml"))]
+        extra = sorted(sources) + shared
         files += [p for p in extra if p.exists() and p.resolve() not in given]
     missing = [p for p in args.paths if not p.is_file()]
     if missing:
@@ -352,7 +360,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     except InputErrors as exc:  # findings in the content: every one, then exit 1 (as a batch with failures)
         return _findings(exc)
     errors = check_library(library, settings.font_dirs)
-    today = site_today(settings, library)
+    today = site_today(settings)
     for content, located in library.editions():
         if shown and located.path not in shown:
             continue  # loaded only as the source of a translation that was asked for
@@ -377,6 +385,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         return _findings(InputErrors(errors))
     for name in sorted(library.layouts):
         print(f"layout {name}: ok")
+    for department_id in sorted(library.departments):
+        print(f"department {department_id}: ok")
     return EXIT_OK
 
 
@@ -407,7 +417,7 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
     from ..library.approval import approval_of
 
     library = load_content(settings)
-    today = site_today(settings, library)
+    today = site_today(settings)
     print("Procedures:")
     every = set(library.contents) | set(library.unavailable_contents) | set(library.unavailable_translations)
     for content_id in sorted(every):
@@ -416,7 +426,7 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
             unavailable = library.unavailable_contents.get(content_id)
             print(f"  {content_id:<18} {unavailable.summary() if unavailable else 'UNAVAILABLE (no usable content)'}")
         else:
-            codes = ", ".join(f"{k.system} {k.code}" for k in content.codes)
+            codes = ", ".join(k.label for k in content.codes)
             print(
                 f"  {content.id:<18} {content.title} | version {content.version} | "
                 f"languages: {', '.join(library.languages(content.id))} | {codes}"
@@ -430,4 +440,11 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {layout.name:<18} {layout.description} | {layout.page.size}")
     for name, unavailable in sorted(library.unavailable_layouts.items()):
         print(f"  {name:<18} {unavailable.summary()}")
+    print("Departments:")
+    for department in sorted(library.departments.values(), key=lambda d: d.id):
+        where = ", ".join((department.name, dict(department.address).get("en", department.address[0][1])[0]))
+        email = department.email.sender if department.email else "no email sender"
+        print(f"  {department.id:<26} {where} | {department.phone} | {email}")
+    for key, unavailable in sorted(library.unavailable_departments.items()):
+        print(f"  {key:<26} {unavailable.summary()}")
     return EXIT_OK

@@ -55,7 +55,7 @@ def _packet_of(made: Generated, library: Library) -> Packet:
     from ..delivery.service import Packet
 
     return Packet(made.path, made.sha256, made.appointment_id, library.layouts[made.layout], made.language,
-                  made.date_of_birth)  # fmt: skip
+                  made.date_of_birth, library.departments[made.department])  # fmt: skip
 
 
 def print_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -286,7 +286,8 @@ class BatchDelivery:
                     already += 1
                     continue
             packet = Packet(out_dir / entry.file, entry.sha256, appointment_id, library.layouts[entry.layout],
-                            entry.language, entry.patient.date_of_birth)  # fmt: skip
+                            entry.language, entry.patient.date_of_birth,
+                            library.departments.get(entry.department or ""))  # fmt: skip
             email, secret = email_for(self.settings.email, packet, entry.patient.email)
             emails.append(email)
             shown.append((appointment_id, secret.shown))

@@ -1,6 +1,6 @@
 """The email that carries an encrypted packet. Nothing outside the attachment names the patient.
 
-Subject, body, attachment name and headers come from fixed labels and the layout's facility: no
+Subject, body, attachment name and headers come from fixed labels and the packet's department: no
 name, MRN, date of birth, procedure, appointment date or appointment id (ids can encode a date).
 """
 
@@ -14,25 +14,25 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from ..errors import UsageError
 from ..language.labels import labels_for
-from ..models import Layout
+from ..models import Department
 from .encrypt import encrypt_pdf
 
 
-def compose(layout: Layout, language: str, recipient: str, pdf: bytes, now: datetime) -> EmailMessage:
-    """The message for `recipient`, in the packet's language, with `pdf` (already encrypted) attached."""
-    if layout.email is None:
-        raise ValueError("layout has no email sender")  # callers check first: see service.sender_of
+def compose(department: Department, language: str, recipient: str, pdf: bytes, now: datetime) -> EmailMessage:
+    """The message for `recipient` from the packet's department, in the packet's language, with `pdf`
+    (already encrypted) attached."""
+    if department.email is None:
+        raise ValueError("department has no email sender")  # callers check first: see sender_of
     labels = labels_for(language)
-    facility = layout.facility
-    words = {"facility": facility.name, "phone": facility.phone}
+    words = {"facility": department.name, "phone": department.phone}
     message = EmailMessage()
-    message["From"] = layout.email.sender
+    message["From"] = department.email.sender
     message["To"] = recipient
-    if layout.email.reply_to:
-        message["Reply-To"] = layout.email.reply_to
+    if department.email.reply_to:
+        message["Reply-To"] = department.email.reply_to
     message["Subject"] = labels.email_subject.format(**words)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=sender_domain(layout.email.sender))
+    message["Message-ID"] = make_msgid(domain=sender_domain(department.email.sender))
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(labels.email_body.format(**words), cte="quoted-printable")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=labels.email_attachment)
@@ -58,7 +58,8 @@ class Email:
     sha256: str
     appointment_id: str | None
     recipient: str
-    layout: Layout
+    department: Department
+    """The packet's department: the message's sender, name and phone."""
     language: str
     passphrase: str
 
@@ -76,18 +77,22 @@ class Written:
 
 def write_message(email: Email) -> Written:
     """Encrypt the packet and write the message around it (no database: runs in worker processes)."""
-    sender_of(email.layout)
+    sender_of(email.department)
     message = compose(
-        email.layout, email.language, email.recipient, encrypt_pdf(email.pdf, email.passphrase), datetime.now(UTC)
+        email.department, email.language, email.recipient, encrypt_pdf(email.pdf, email.passphrase), datetime.now(UTC)
     )
     return Written(str(message["Message-ID"]), wire_bytes(message), email.appointment_id, email.sha256, email.recipient)
 
 
-def sender_of(layout: Layout) -> str:
-    """The layout's From mailbox; UsageError if the layout cannot send email."""
-    if layout.email is None:
-        raise UsageError(f"layout {layout.name} has no email sender: add email.sender to layouts/{layout.name}.yaml")
-    return layout.email.sender
+def sender_of(department: Department | None) -> str:
+    """The department's From mailbox; UsageError if the packet's department is not known or cannot send email."""
+    if department is None:
+        raise UsageError("the packet's department is unavailable (run generate.py validate): no sender to email from")
+    if department.email is None:
+        raise UsageError(
+            f"department {department.id} has no email sender: add email.sender to its file in departments/"
+        )
+    return department.email.sender
 
 
 def wire_bytes(message: EmailMessage) -> bytes:

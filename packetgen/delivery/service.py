@@ -16,7 +16,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from ..errors import UsageError
-from ..models import Layout
+from ..models import Department, Layout
 from ..settings import EmailSettings
 from ..store import Store
 from ..store.tables import OutboxMessage
@@ -224,16 +224,21 @@ class Packet:
     language: str
     date_of_birth: date | None = None
     """For a site whose packets open with the patient's date of birth."""
+    department: Department | None = None
+    """The department the packet was made for: its email's sender. None where it is unavailable now
+    (its file has errors): the packet prints, but is not emailed."""
 
 
 def email_for(settings: EmailSettings, packet: Packet, recipient: str) -> tuple[Email, Passphrase]:
     """The email of a packet to `recipient`, and the passphrase it opens with (the site's policy), for
     every door: the CLI, `batch --email` and the web app. UsageError if it cannot be sent as the
-    site asks (no sender for the layout, no date of birth for a date-of-birth passphrase)."""
-    sender_of(packet.layout)
+    site asks (no sender for the department, no date of birth for a date-of-birth passphrase)."""
+    sender_of(packet.department)
+    assert packet.department is not None  # sender_of refuses a packet without one
     secret = passphrase_for(settings, packet.date_of_birth)
     pdf = packet.path.read_bytes()
-    email = Email(pdf, packet.sha256, packet.appointment_id, recipient, packet.layout, packet.language, secret.secret)
+    email = Email(pdf, packet.sha256, packet.appointment_id, recipient, packet.department, packet.language,
+                  secret.secret)  # fmt: skip
     return email, secret
 
 

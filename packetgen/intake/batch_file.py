@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PacketError, SourcePos, UnusableInput
 from ..settings import FhirSettings, Hl7Settings
+from .code_systems import ProcedureTest
 from .columns import ColumnMap
 from .csv_file import read_csv, sniff_is_csv
 from .hl7_file import read_hl7
@@ -23,8 +24,9 @@ _HL7_START = re.compile(rb"(\x0b\s*)?(MSH|FHS|BHS)[^\sA-Za-z0-9]")
 class ReadOptions:
     """What reading a batch file needs beside the file: the site's ways, and the procedures known."""
 
-    is_procedure: Callable[[str], bool]
-    """Whether a code or name names a procedure the library has (matching is case-insensitive)."""
+    is_procedure: ProcedureTest
+    """Whether a code or name (a code of the coding system given, where one is) names a procedure the
+    library has (matching is case-insensitive): `Library.is_procedure`."""
     columns: ColumnMap = field(default_factory=ColumnMap)
     encoding: str | None = None
     hl7: Hl7Settings = field(default_factory=Hl7Settings)

@@ -9,6 +9,7 @@ map says all that once (`examples/batch/epic-columns.yaml` shows every key):
     formats:      date_of_birth / start → a strptime format (`%m/%d/%Y %I:%M %p`)
     separators:   flags / instructions → the separator inside the cell
     name_column:  one header holding "Last, First"
+    modifiers_column: one header holding the procedure's CPT modifiers (LT, RT, 50 give the side)
     constants:    our field → a value for every row (`procedure: vertebroplasty`)
     values:       our field → {the site's value → ours} (appointment types → a packet or code)
     status:       {column: header, skip: [values meaning the appointment will not happen]}
@@ -83,6 +84,11 @@ class ColumnMap(Model):
     """`flags` / `instructions` → the separator inside the cell (default `;` and `|`)."""
     name_column: Text | None = None
     """A header whose cells hold the whole name as `Last, First`."""
+    modifiers_column: Text | None = None
+    """A header whose cells hold the procedure's CPT modifiers (`RT`, `59 LT`, `50`: separated by spaces,
+    commas, semicolons or hyphens): `LT`, `RT` and `50` give the record's `laterality` (left, right,
+    bilateral); modifiers naming different sides, or a side other than the `laterality` column's, are a
+    warning and give no side."""
     constants: dict[str, Text] = Field(default_factory=dict)
     """Our field → the value for rows whose own cell is missing or empty."""
     values: dict[str, dict[str, Text]] = Field(default_factory=dict)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PacketError, SourcePos, UnusableInput
 from .columns import FIELDS, LIST_FIELDS, ColumnMap
-from .raw import RawRecord, RecordFailure, check_encoding
+from .raw import RawRecord, RecordFailure, check_encoding, side_of_modifiers
 
 REQUIRED = ("appointment_id", "mrn", "first_name", "last_name", "date_of_birth", "procedure", "start", "provider")
 
@@ -62,6 +63,7 @@ class _Layout:
     fields: dict[str, tuple[int, ...]]
     name: int | None
     status: int | None
+    modifiers: int | None = None
 
 
 def _header_index(header: list[str], columns: ColumnMap, shown: str) -> _Layout:
@@ -70,14 +72,16 @@ def _header_index(header: list[str], columns: ColumnMap, shown: str) -> _Layout:
     index = {f: tuple(position[h] for h in heads) for f, heads in found.items() if all(h in position for h in heads)}
     name = position.get(columns.name_column) if columns.name_column else None
     status = position.get(columns.status.column) if columns.status else None
+    modifiers = position.get(columns.modifiers_column) if columns.modifiers_column else None
     given = set(index) | set(columns.constants) | ({"first_name", "last_name"} if name is not None else set())
     missing = [" + ".join(found[f]) for f in REQUIRED if f not in given]
-    missing += [h for h in (columns.name_column, columns.status and columns.status.column) if h and h not in position]
+    named = (columns.name_column, columns.status and columns.status.column, columns.modifiers_column)
+    missing += [h for h in named if h and h not in position]
     if missing:
         listed = ", ".join(h for h in header if h) or "nothing"
         message = f"missing columns: {', '.join(missing)} (found: {listed}); map a site's own names with --columns"
         raise UnusableInput(PacketError(SourcePos(shown, 1), "header", message))
-    return _Layout(index, name, status)
+    return _Layout(index, name, status, modifiers)
 
 
 def _record(
@@ -109,7 +113,31 @@ def _record(
         return dataclasses.replace(skipped, fields={"appointment_id": appointment_id} if appointment_id else {})
     if errors:
         return RecordFailure(place, tuple(errors), appointment_id)
-    return RawRecord(place, fields)
+    warning = (
+        _side_from_modifiers(cell(layout.modifiers), fields, columns, place) if layout.modifiers is not None else None
+    )
+    return RawRecord(place, fields, warnings=(warning,) if warning else ())
+
+
+def _side_from_modifiers(cell: str, fields: dict[str, object], columns: ColumnMap, place: SourcePos) -> str | None:
+    """The side the row's CPT modifiers name, as its `laterality` (a warning, and no side, when they
+    name different sides or another side than the `laterality` column gives)."""
+    header = columns.modifiers_column
+    side, warning = side_of_modifiers(re.split(r"[\s,;/-]+", cell), f"{place}: warning: {header}")
+    if side is None:
+        if warning:
+            fields.pop("laterality", None)
+        return warning
+    given = fields.get("laterality")
+    if given is None:
+        fields["laterality"] = side
+        return None
+    if isinstance(given, str) and given.strip().lower() == side:
+        return None
+    del fields["laterality"]
+    return (
+        f"{place}: warning: {header}: the modifiers and the laterality column name different sides; no side was taken"
+    )
 
 
 def _value(name: str, value: str, columns: ColumnMap) -> object:

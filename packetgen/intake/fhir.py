@@ -17,8 +17,9 @@ a date is. Records are named by resource id (`Appointment/a1`, `Patient/p1`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
 from ..errors import PacketError, SourcePos, UnusableInput
 from ..settings import FhirSettings
-from .fhir_people import Actors, Index, id_in_url, resolve_actors, typed
+from .code_systems import ProcedureTest, fhir_system
+from .fhir_people import Actors, Index, id_in_url, ordered_side, resolve_actors, typed
 from .raw import RawRecord, RecordFailure, instruction_lines
 
 MAKES = {"booked", "arrived", "checked-in", "fulfilled"}
@@ -44,6 +46,7 @@ LABELS = {
     "appointment_id": "id",
     "start": "start",
     "procedure": "serviceType/appointmentType",
+    "procedure_system": "serviceType/appointmentType (coding.system)",
     "instructions": "patientInstruction",
     "provider": "participant.actor (Practitioner)",
     "location": "participant.actor (Location)",
@@ -56,12 +59,13 @@ LABELS = {
     "language": "communication.language",
     "email": "telecom (system email)",
     "encounter": "Encounter.identifier",
+    "laterality": "ServiceRequest.bodySite",
 }
 Resource = dict[str, Any]
 
 
 def read_fhir(
-    path: Path, shown: str, settings: FhirSettings, is_procedure: Callable[[str], bool]
+    path: Path, shown: str, settings: FhirSettings, is_procedure: ProcedureTest
 ) -> Iterator[RawRecord | RecordFailure]:
     """Yield one record per Appointment in the Bundle."""
     bundle = _load(path, shown)
@@ -74,7 +78,17 @@ def read_fhir(
             found = encounters.get(id(resource))
             if isinstance(record, RawRecord) and not record.skip and found:
                 record.fields["encounter"], record.lines["encounter"] = found
+            if isinstance(record, RawRecord) and not record.skip:
+                record = _with_side(record, resource, index, shown)
             yield record
+
+
+def _with_side(record: RawRecord, resource: Resource, index: Index, shown: str) -> RawRecord:
+    """The record with the side its order names (`basedOn` ServiceRequest's `bodySite`), if any."""
+    ordered = ordered_side(resource, index, shown)
+    if ordered.side is not None and ordered.where is not None:
+        record.fields["laterality"], record.lines["laterality"] = ordered.side, ordered.where
+    return dataclasses.replace(record, warnings=record.warnings + ordered.warnings) if ordered.warnings else record
 
 
 def _load(path: Path, shown: str) -> Resource:
@@ -127,7 +141,7 @@ def _appointment(
     index: Index,
     shown: str,
     settings: FhirSettings,
-    is_procedure: Callable[[str], bool],
+    is_procedure: ProcedureTest,
 ) -> RawRecord | RecordFailure:
     place = SourcePos(shown, index.name(resource))
     # A message Bundle names its entries by fullUrl (`urn:uuid:…`) and may give no id: the fullUrl's.
@@ -154,17 +168,19 @@ def _record(
     actors: Actors,
     place: SourcePos,
     settings: FhirSettings,
-    is_procedure: Callable[[str], bool],
+    is_procedure: ProcedureTest,
     labels: dict[str, str],
 ) -> RawRecord | RecordFailure:
     patient = actors.patient_fields(settings)
     if isinstance(patient, RecordFailure):
         return RecordFailure(place, patient.errors, own_id)
     warnings = [*patient.warnings]
+    procedure, procedure_system = _procedure(appt, is_procedure, settings)
     fields: dict[str, Any] = {
         "appointment_id": own_id,
         "start": appt.start.isoformat(timespec="seconds") if appt.start else None,
-        "procedure": _procedure(appt, is_procedure),
+        "procedure": procedure,
+        "procedure_system": procedure_system,
         "instructions": instruction_lines(appt.patientInstruction or ""),
         "location": actors.location,
         **patient.fields,
@@ -190,14 +206,18 @@ def _record(
     )
 
 
-def _procedure(appt: Any, is_procedure: Callable[[str], bool]) -> str | None:
-    """The first serviceType or appointmentType code (or its display or text) a packet is for,
-    else the first code (for the error to name)."""
+def _procedure(appt: Any, is_procedure: ProcedureTest, settings: FhirSettings) -> tuple[str | None, str | None]:
+    """The first serviceType or appointmentType code (or its display or text) a packet is for, else the
+    first (for the error to name); with the code, its coding system where the coding's `system` is one
+    this program (or the site's `fhir.code_systems`) knows: the code then matches only that system's."""
     concepts = [*(appt.serviceType or []), *([appt.appointmentType] if appt.appointmentType else [])]
-    names: list[str] = []
+    names: list[tuple[str, str | None]] = []
     for concept in concepts:
         for coding in concept.coding or []:
-            names += [str(n) for n in (coding.code, coding.display) if n]
+            if coding.code:
+                names.append((str(coding.code), fhir_system(coding.system, settings.code_systems)))
+            if coding.display:
+                names.append((str(coding.display), None))
         if concept.text:
-            names.append(str(concept.text))
-    return next((n for n in names if is_procedure(n)), names[0] if names else None)
+            names.append((str(concept.text), None))
+    return next((n for n in names if is_procedure(*n)), names[0] if names else (None, None))

@@ -1,4 +1,5 @@
-"""The people and places an FHIR Appointment references: patient, performing provider, location.
+"""The people and places an FHIR Appointment references: patient, performing provider, location;
+and the side of the body its order (`basedOn` ServiceRequest) names.
 
 Each referenced resource is read through its typed R4 model. The provider is
 always a person: a Practitioner, or a PractitionerRole's practitioner, chosen
@@ -9,6 +10,7 @@ a Practitioner; "Endoscopy Rooms" with no reference is never printed as one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +18,11 @@ from fhir.resources.R4B.location import Location
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
+from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import BaseModel, ValidationError
 
 from ..errors import PacketError, SourcePos
+from ..models.types import Side
 from ..settings import FhirSettings
 from .raw import RecordFailure, usable_language
 
@@ -294,3 +298,56 @@ def _language(patient: Any, place: SourcePos, warnings: list[str]) -> str | None
             f"{place}: warning: communication.language: no language coded in BCP 47 or ISO 639; English was used"
         )
     return None
+
+
+SNOMED = "http://snomed.info/sct"
+SNOMED_SIDES: dict[str, Side] = {"7771000": "left", "24028007": "right", "51440002": "bilateral"}
+"""SNOMED CT's laterality qualifiers: Left, Right, Right and left."""
+_SCTID = re.compile(r"\d{6,18}")
+
+
+@dataclass(frozen=True)
+class OrderedSide:
+    """The side an Appointment's order names, where it was read, and warnings about it."""
+
+    side: Side | None = None
+    where: str | None = None
+    """The ServiceRequest it was read from (`ServiceRequest/sr1`)."""
+    warnings: tuple[str, ...] = ()
+
+
+def ordered_side(appointment: Resource, index: Index, shown: str) -> OrderedSide:
+    """The side the ServiceRequests in the Bundle that the Appointment is `basedOn` name in `bodySite`:
+    the SNOMED CT laterality codes (7771000 left, 24028007 right, 51440002 bilateral) in its codings,
+    as a qualifier's coding of its own or inside a post-coordinated expression
+    (`71341001:272741003=7771000`). Codes for different sides are a warning, and no side is taken; an
+    invalid ServiceRequest is a warning, and its body site is not read."""
+    found: dict[Side, str] = {}
+    warnings: list[str] = []
+    for reference in appointment.get("basedOn") or []:
+        target = index.get(str(reference.get("reference", ""))) if isinstance(reference, dict) else None
+        if target is None or target.get("resourceType") != "ServiceRequest":
+            continue
+        name = index.name(target)
+        request = typed(ServiceRequest, target, SourcePos(shown, name))
+        if isinstance(request, RecordFailure):
+            first = request.errors[0]
+            warnings.append(f"{first.pos}: warning: {first.field}: {first.message}; its bodySite was not read")
+            continue
+        for concept in request.bodySite or []:
+            for coding in concept.coding or []:
+                if coding.system == SNOMED and coding.code:
+                    for code in _SCTID.findall(str(coding.code)):
+                        if code in SNOMED_SIDES:
+                            found.setdefault(SNOMED_SIDES[code], name)
+    if len(found) > 1:
+        sides = ", ".join(found)
+        where = next(iter(found.values()))
+        warnings.append(
+            f"{SourcePos(shown, where)}: warning: bodySite: SNOMED CT codes for different sides ({sides}); "
+            "no side was taken"
+        )
+        return OrderedSide(warnings=tuple(warnings))
+    for side, where in found.items():
+        return OrderedSide(side, where, tuple(warnings))
+    return OrderedSide(warnings=tuple(warnings))

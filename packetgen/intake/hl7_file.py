@@ -8,13 +8,14 @@ lives is `siu`'s. Records are named by message number (1-based).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import hl7
 
 from ..errors import PacketError, SourcePos
 from ..settings import Hl7Settings
+from .code_systems import ProcedureTest
 from .hl7_charset import declared_charset, decode_message
 from .hl7_framing import split_messages
 from .raw import RawRecord, RecordFailure, check_encoding
@@ -25,7 +26,7 @@ def read_hl7(
     path: Path,
     shown: str,
     settings: Hl7Settings,
-    is_procedure: Callable[[str], bool],
+    is_procedure: ProcedureTest,
     encoding: str | None = None,
 ) -> Iterator[RawRecord | RecordFailure]:
     """Yield one record per message (and a failure for each framing, batch-count or character-set
@@ -51,7 +52,7 @@ def read_hl7(
 
 
 def read_message(
-    text: str, place: SourcePos, settings: Hl7Settings, is_procedure: Callable[[str], bool]
+    text: str, place: SourcePos, settings: Hl7Settings, is_procedure: ProcedureTest
 ) -> RawRecord | RecordFailure:
     """One message's text → its record (or why it has none)."""
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from babel import Locale, UnknownLocaleError
 from ..errors import PacketError, SourcePos, UnusableInput
 from ..models import Appointment
 from ..models.appointment import canonical_language
+from ..models.types import Side
 from ..yamlsafe import Key, Located
 from .record import from_located
 
@@ -107,3 +109,22 @@ def usable_language(code: str) -> str | None:
     except (ValueError, UnknownLocaleError):
         return None
     return tag
+
+
+MODIFIER_SIDES: dict[str, Side] = {"LT": "left", "RT": "right", "50": "bilateral"}
+"""CPT modifiers that name the side a procedure is done on: LT left, RT right, 50 bilateral."""
+
+
+def side_of_modifiers(codes: Iterable[str], where: str) -> tuple[Side | None, str | None]:
+    """The side a procedure's modifiers name (`LT`, `RT`, `50`, any case; others such as `59` or `26`
+    are not about a side), and a warning when they name different sides: then no side is taken, and a
+    procedure that requires one gets the Side line to mark. `where` begins the warning
+    (`PATH:LINE: warning: AIS-12`)."""
+    found = list(dict.fromkeys(code.strip().upper() for code in codes if code.strip().upper() in MODIFIER_SIDES))
+    sides = {MODIFIER_SIDES[code] for code in found}
+    if len(sides) == 1:
+        return sides.pop(), None
+    if not sides:
+        return None, None
+    listed = f"{', '.join(found[:-1])} and {found[-1]}"
+    return None, f"{where}: modifiers {listed} name different sides; no side was taken"

@@ -20,7 +20,7 @@ def read_appointment_file(path: Path, library: Library, today: date) -> tuple[Ap
     return appointment, match_content(appointment, library)
 
 
-OPTIONAL = ("email", "encounter", "language", "site")
+OPTIONAL = ("email", "encounter", "language", "site", "laterality")
 """Fields whose unusable value is a warning and is left out (the packet is made without it)."""
 
 
@@ -101,10 +101,13 @@ def match_content(appointment: Appointment, library: Library) -> Content:
     """The content for the appointment's procedure, in the patient's language where a translation
     exists (else the source language); its flags must be ones the content declares. A procedure or
     translation whose file has errors is unavailable: InputErrors with that file's errors."""
-    content = library.find_procedure(appointment.procedure)
+    content = library.find_procedure(appointment.procedure, appointment.procedure_system)
     if content is None:
         found = appointment.procedure
         shown = f" '{found}'" if re.fullmatch(r"[A-Za-z0-9._ -]{1,24}", found) else ""  # a code, never free text
+        if appointment.procedure_system:  # a code of one system matches only that system's codes
+            system = appointment.procedure_system
+            shown += f" ({'a local system' if system == 'local' else system})"
         message = f"unknown procedure{shown}; expected one of: {library.procedure_names()}{library.unavailable_note()}"
         raise InputErrors([PacketError(appointment.pos("procedure"), appointment.label("procedure"), message)])
     unknown = [flag for flag in appointment.flags if flag not in content.flags]

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from ..errors import PacketError, SourcePos
 from ..settings import Hl7Settings
-from .raw import RawRecord, RecordFailure, instruction_lines, usable_language
+from .code_systems import ProcedureTest, hl7_system
+from .raw import RawRecord, RecordFailure, instruction_lines, side_of_modifiers, usable_language
 
 MAKES = {"S12": "booked", "S13": "rescheduled", "S14": "modified"}
 SKIPS = {"S15": "cancelled", "S16": "discontinued", "S17": "deleted", "S26": "a no-show"}
@@ -35,6 +36,7 @@ _DEGREES = {"MD", "DO", "PHD", "NP", "PA", "PA-C", "RN", "CRNA", "DDS", "DPM", "
 LABELS = {
     "appointment_id": "SCH-1",
     "procedure": "AIS-3",
+    "procedure_system": "AIS-3.3",
     "mrn": "PID-3 (an identifier of type MR)",
     "last_name": "PID-5.1",
     "first_name": "PID-5.2",
@@ -50,7 +52,7 @@ LABELS = {
 
 
 def read_siu(
-    message: Any, place: SourcePos, settings: Hl7Settings, is_procedure: Callable[[str], bool]
+    message: Any, place: SourcePos, settings: Hl7Settings, is_procedure: ProcedureTest
 ) -> RawRecord | RecordFailure:
     """The record one parsed message holds (or why it holds none)."""
     kind, event = _get(message, "MSH", 9, 1).upper(), _get(message, "MSH", 9, 2).upper()
@@ -77,14 +79,16 @@ def read_siu(
         )
     warnings: list[str] = []
     labels = dict(LABELS, appointment_id=id_from)
-    ais = _procedure_service(message, is_procedure)
+    ais = _procedure_service(message, is_procedure, settings)
+    procedure, procedure_system = _procedure(message, ais, settings)[0]
     start, labels["start"] = _start(message, ais, place, warnings)
     provider, provider_from = _provider(message, settings, place, warnings)
     language = _get(message, "PID", 15, 1)
     fields: dict[str, Any] = {
         "appointment_id": appointment_id,
         "start": start,
-        "procedure": _get(message, "AIS", 3, 1, ais) or _get(message, "AIS", 3, 2, ais),
+        "procedure": procedure,
+        "procedure_system": procedure_system,
         "mrn": mrn,
         **_patient_name(message),
         "date_of_birth": _date(_get(message, "PID", 7, 1)),
@@ -95,6 +99,9 @@ def read_siu(
         "encounter": _get(message, "PV1", 19, 1),
         "email": _email(message),
     }
+    if settings.laterality_field:  # the site's field of CPT modifiers: LT, RT, 50 give the side
+        labels["laterality"] = settings.laterality_field
+        fields["laterality"] = _side(message, settings.laterality_field, ais, place, warnings)
     reasons = {"mrn": mrn_problem} if mrn_problem else {}
     kept = {k: v for k, v in fields.items() if v not in (None, "", [])}
     return RawRecord(
@@ -121,6 +128,23 @@ def appointment_id_of(message: Any, settings: Hl7Settings) -> tuple[str, str]:
     return "", settings.appointment_id[0]
 
 
+def _side(message: Any, name: str, ais: int, place: SourcePos, warnings: list[str]) -> str | None:
+    """The side the CPT modifiers in field `name` (`hl7.laterality_field`, `AIS-12`) name: component 1
+    of each repetition (or the one `name` gives), in the procedure's own AIS; a warning when they name
+    different sides."""
+    segment, _, rest = name.partition("-")
+    field, _, component = rest.partition(".")
+    occurrence = ais if segment == "AIS" else 1
+    codes = [
+        _get(message, segment, int(field), int(component or 1), occurrence, repetition)
+        for repetition in range(1, _repetitions(message, segment, int(field), occurrence) + 1)
+    ]
+    side, warning = side_of_modifiers(codes, f"{place}: warning: {name}")
+    if warning:
+        warnings.append(warning)
+    return side
+
+
 def _get(message: Any, segment: str, field: int, component: int, occurrence: int = 1, repetition: int = 1) -> str:
     """One component of one field, unescaped by python-hl7; '' when absent."""
     try:
@@ -144,12 +168,22 @@ def _repetitions(message: Any, segment: str, field: int, occurrence: int = 1) ->
     return len(value) if value and isinstance(value[0], list) else 1
 
 
-def _procedure_service(message: Any, is_procedure: Callable[[str], bool]) -> int:
+def _procedure_service(message: Any, is_procedure: ProcedureTest, settings: Hl7Settings) -> int:
     """The AIS occurrence (1-based) whose service a packet describes, else the first."""
     for n in range(1, _count(message, "AIS") + 1):
-        if any(is_procedure(_get(message, "AIS", 3, c, n)) for c in (1, 2)):
+        if any(is_procedure(value, system) for value, system in _procedure(message, n, settings)):
             return n
     return 1
+
+
+def _procedure(message: Any, ais: int, settings: Hl7Settings) -> list[tuple[str, str | None]]:
+    """What AIS-3 of one occurrence names the service by, first the one the record keeps: its code (3.1)
+    with the coding system 3.3 names (None when it names none, or one not known), then its text (3.2)
+    with none; `[("", None)]` when it has neither."""
+    code, text = _get(message, "AIS", 3, 1, ais), _get(message, "AIS", 3, 2, ais)
+    named = [(code, hl7_system(_get(message, "AIS", 3, 3, ais), settings.code_systems))] if code else []
+    named += [(text, None)] if text else []
+    return named or [("", None)]
 
 
 _RESOURCE_STARTS = {"AIL": 6, "AIP": 6, "AIG": 8}

@@ -169,6 +169,17 @@ class Labels:
     """Consent's identification box: before the site and levels (or `blank_line`)."""
     encounter: str
     """Consent's identification box: before the encounter number (printed only when there is one)."""
+    side: str
+    """Before the side the procedure is done on (the content's name for it): the handout's appointment
+    panel and the consent's identification box; and first on the Side line."""
+    side_choices: tuple[str, ...]
+    """The Side line's check boxes, in the order left, right, both: printed when a procedure requires a
+    side and the record gives none."""
+    side_to_verify: str
+    """The Side line's last words, after its check boxes: who completes it, and when."""
+    side_unknown: str
+    """`{{ side }}` in the content's text when the record gives no side: a phrase that points to the
+    Side line (never a blank in a sentence)."""
     procedure_heading: str
     """Consent heading over the procedure's clauses."""
     anesthesia: str
@@ -260,6 +271,10 @@ ENGLISH = Labels(
     telephone_number="Telephone number called",
     consent_site="Site and levels",
     encounter="Encounter",
+    side="Side",
+    side_choices=("Left", "Right", "Both"),
+    side_to_verify="to be completed and verified before the procedure",
+    side_unknown="the side marked on the Side line",
     procedure_heading="The procedure",
     anesthesia="Anesthesia and sedation",
     own_risks="Other risks for this patient (written by the physician)",
@@ -354,6 +369,10 @@ SPANISH = Labels(
     telephone_number="Número de teléfono al que se llamó",
     consent_site="Zona y niveles",
     encounter="N.º de visita",
+    side="Lado",
+    side_choices=("Izquierdo", "Derecho", "Ambos"),
+    side_to_verify="debe completarse y verificarse antes del procedimiento",
+    side_unknown="el lado marcado en la línea «Lado»",
     procedure_heading="El procedimiento",
     anesthesia="Anestesia y sedación",
     own_risks="Otros riesgos para este paciente (los escribe el médico)",

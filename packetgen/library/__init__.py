@@ -1,38 +1,36 @@
-"""The content library: every packet and layout on disk, loaded and checked.
+"""The content library: every packet, layout and department on disk, loaded and checked.
 
-`load_library` reads `packets/*.yaml` and `layouts/*.yaml`, validates each,
-checks what one schema cannot (unique item ids, placeholders, flag sections),
-and collects every error, so an editor sees them all at once. `validate` raises
-them all; the commands that make packets load each file on its own
-(`strict=False`): a broken file makes only its own procedure, language or
-layout unavailable (`Unavailable`), and what asks for it fails with its errors.
+`load_library` reads `packets/*.yaml`, `layouts/*.yaml` and `departments/*.yaml`,
+validates each, checks what one schema cannot (unique item ids, placeholders,
+flag sections, that a procedure's department exists), and collects every error,
+so an editor sees them all at once. `validate` raises them all; the commands
+that make packets load each file on its own (`strict=False`): a broken file
+makes only its own procedure, language, layout or department unavailable
+(`Unavailable`), and what asks for it fails with its errors.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from babel import negotiate_locale
 
 from ..errors import InputErrors, PacketError, UsageError
-from ..markup import STANDARD_VARIABLES, template_problem
-from ..models import Content, Layout
+from ..models import Content, Department, Layout
 from ..settings import project_root
 from ..validate import validate
-from ..yamlsafe import Key, Located, dotted, load_file, walk_strings
+from ..yamlsafe import Located, load_file
+from .procedures import CodedIndex
+from .rules import check_content_rules, check_department, check_translation, edition_key
 from .unavailable import Claim, Unavailable, claim_of, set_aside
 
 DEFAULT_LAYOUT = "letter"
-
-
-def edition_key(content: Content) -> str:
-    """How `Library.sources` names a content file: its id, and the language for a translation."""
-    return content.id if content.translation is None else f"{content.id}.{content.language}"
 
 
 def _folded(name: str) -> str:
@@ -61,6 +59,14 @@ class Library:
     then language tag (not in `translations`)."""
     unavailable_layouts: dict[str, Unavailable] = field(default_factory=dict)
     """Layouts a file with errors makes unavailable (its own, or one it extends), by name (not in `layouts`)."""
+    departments: dict[str, Department] = field(default_factory=dict)
+    """Each department (where patients go, whom they call), by id."""
+    department_digests: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of each department's file, by id."""
+    department_sources: dict[str, Located] = field(default_factory=dict)
+    """The parsed file of each department, by id (for `validate`'s glyph check)."""
+    unavailable_departments: dict[str, Unavailable] = field(default_factory=dict)
+    """Departments whose file has errors, by id (not in `departments`)."""
 
     def in_language(self, content: Content, wanted: str) -> Content:
         """The edition of `content` for a patient who reads `wanted` (BCP 47): its translation whose
@@ -96,19 +102,53 @@ class Library:
         """The parsed file a content or translation came from."""
         return self.sources[edition_key(content)]
 
-    def find_procedure(self, wanted: str) -> Content | None:
-        """The content whose id, code, title (in any of its languages) or alias is `wanted`, in any case;
+    def find_procedure(self, wanted: str, system: str | None = None) -> Content | None:
+        """The content whose id, code (of any system), title (in any of its languages) or alias is `wanted`,
+        in any case; with `system` (the record's `procedure_system`), the content listing `wanted` as a
+        code of that system (see `procedures.py`: a site's own system matches ids, titles and aliases too).
         InputErrors with its file's errors when that names a procedure whose file has errors."""
-        key = _folded(wanted)
-        found = self._procedure_index.get(key)
-        if found is None and key in self._unavailable_index:
-            raise self._unavailable_index[key].refusal()
+        if system is not None:
+            found = self._coded_index.find(wanted, system)
+            unavailable = self._unavailable_coded_index.find(wanted, system)
+        else:
+            key = _folded(wanted)
+            found, unavailable = self._procedure_index.get(key), self._unavailable_index.get(key)
+        if found is None and unavailable is not None:
+            raise unavailable.refusal()
         return found
 
-    def is_procedure(self, name: str) -> bool:
-        """Whether `name` names a procedure, usable or not (for readers choosing among a record's codes)."""
+    def is_procedure(self, name: str, system: str | None = None) -> bool:
+        """Whether `name` (a code of `system`, where given) names a procedure, usable or not (for readers
+        choosing among a record's codes)."""
+        if system is not None:
+            return (
+                self._coded_index.find(name, system) is not None
+                or self._unavailable_coded_index.find(name, system) is not None
+            )
         key = _folded(name)
         return key in self._procedure_index or key in self._unavailable_index
+
+    @functools.cached_property
+    def _coded_index(self) -> CodedIndex[Content]:
+        index: CodedIndex[Content] = CodedIndex()
+        for content in self.contents.values():
+            titles = [t.title for t in self.translations.get(content.id, {}).values()]
+            broken = self.unavailable_translations.get(content.id, {}).values()
+            names = [content.id, content.title, *titles, *content.aliases, *(n for u in broken for n in _uncoded(u))]
+            index.add(content, [(k.system, k.code) for k in content.codes], names)
+        return index
+
+    @functools.cached_property
+    def _unavailable_coded_index(self) -> CodedIndex[Unavailable]:
+        index: CodedIndex[Unavailable] = CodedIndex()
+        for unavailable in self.unavailable_contents.values():
+            index.add(unavailable, unavailable.codes, _uncoded(unavailable))
+        for content_id, by_language in self.unavailable_translations.items():
+            if content_id not in self.contents:
+                for unavailable in by_language.values():
+                    owner = self.unavailable_contents.get(content_id, unavailable)
+                    index.add(owner, unavailable.codes, _uncoded(unavailable))
+        return index
 
     @functools.cached_property
     def _procedure_index(self) -> dict[str, Content]:
@@ -156,6 +196,7 @@ class Library:
             *self.unavailable_contents.values(),
             *(u for by_language in self.unavailable_translations.values() for u in by_language.values()),
             *self.unavailable_layouts.values(),
+            *self.unavailable_departments.values(),
         ]
         lines = []
         for path, errors in sorted(self.broken_files.items()):
@@ -178,27 +219,48 @@ class Library:
             raise UsageError(f"unknown layout '{chosen}'; available: {known}")
         return self.layouts[chosen]
 
+    def department(self, key: str) -> Department:
+        """The department `key`; InputErrors with its file's errors if it is unavailable, UsageError if
+        there is none (callers naming a record's or a content's field say so first)."""
+        if key in self.unavailable_departments:
+            raise self.unavailable_departments[key].refusal()
+        if key not in self.departments:
+            raise UsageError(f"unknown department '{key}'; {self.department_names()}")
+        return self.departments[key]
+
+    def department_names(self) -> str:
+        """`expected one of: …` for an unknown department (the unavailable ones too: they are known)."""
+        known = sorted({*self.departments, *self.unavailable_departments})
+        return f"expected one of: {', '.join(known)}" if known else "no departments/*.yaml defines one"
+
     def procedure_keys(self) -> frozenset[str]:
         """Every id, code, title and alias an appointment may name its procedure by (case-folded), with
         those of unavailable procedures (whose appointments fail with their file's errors)."""
         return frozenset(self._procedure_index) | frozenset(self._unavailable_index)
 
     def procedure_names(self) -> str:
-        """Every accepted procedure id and code, for error messages."""
-        return ", ".join(sorted(self.contents) + sorted(k.code for c in self.contents.values() for k in c.codes))
+        """Every accepted procedure id and code (with its system: `CPT 22510`), for error messages."""
+        codes = sorted({k.label for c in self.contents.values() for k in c.codes})
+        return ", ".join(sorted(self.contents) + codes)
+
+
+def _uncoded(unavailable: Unavailable) -> list[str]:
+    """The names readable from a broken file that are not one of its codes: id, titles, aliases."""
+    codes = {code for _system, code in unavailable.codes}
+    return [name for name in unavailable.names if name not in codes]
 
 
 def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict: bool = True) -> Library:
-    """Load every packet and layout under `root` (or just `files`).
+    """Load every packet, layout and department under `root` (or just `files`).
 
     `strict` (for `validate`): InputErrors with every error of every file if any is bad. Otherwise each
     file stands on its own: one with errors makes only its own procedure (`<id>.yaml`), language
-    (`<id>.<lang>.yaml`) or layout unavailable, and whatever depends on it (the translations of broken
-    content, the layouts extending a broken layout); see `Library.unavailable_contents` and its kin.
-    InputErrors (every error) only when nothing could be made: the default layout unavailable, or no
+    (`<id>.<lang>.yaml`), layout or department unavailable, and whatever depends on it (the translations
+    of broken content, the layouts extending a broken layout); see `Library.unavailable_contents` and its
+    kin. InputErrors (every error) only when nothing could be made: the default layout unavailable, or no
     content usable at all."""
     root = root or project_root()
-    paths = list(files) or sorted((root / "packets").glob("*.yaml")) + sorted((root / "layouts").glob("*.yaml"))
+    paths = list(files) or [path for folder in FOLDERS for path in sorted((root / folder).glob("*.yaml"))]
     errors: list[PacketError] = []
     contents: dict[str, Content] = {}
     translated: list[tuple[Content, Located]] = []
@@ -207,17 +269,22 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
     layout_digests: dict[str, str] = {}
     raw_layouts: dict[str, Located] = {}
     editions: dict[str, list[tuple[Content, Located]]] = {}
+    department_files: dict[str, list[tuple[Department, Located]]] = {}
     claims: list[Claim] = []
     for path in paths:
         shown = _shown(path, root)
-        is_layout, data, content = path.parent.name == "layouts", None, None
+        by_folder, data, content = _kind_by_folder(path), None, None
+        kind = by_folder or "content"  # a file that does not parse, outside the usual folders
         try:
             located = load_file(path, shown)
             data = located.data
-            is_layout = is_layout or _looks_like_layout(data)
-            if is_layout:
+            kind = by_folder or _kind_by_shape(data)
+            if kind == "layout":
                 name = located.data.get("name") if isinstance(located.data, dict) else None
                 raw_layouts[str(name) if isinstance(name, str) else path.stem] = located
+            elif kind == "department":
+                department = validate(_with_id(located, path.stem), Department)
+                department_files.setdefault(department.id, []).append((department, located))
             else:
                 content = validate(located, Content)
                 errors.extend(check_content_rules(content, located))
@@ -226,7 +293,12 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
             errors.append(exc)
         except InputErrors as exc:
             errors.extend(exc.errors)
-        claims.append(claim_of(path, shown, data, is_layout, content))
+        claims.append(claim_of(path, shown, data, kind, content))
+    departments, department_sources = _departments(department_files, errors)
+    department_ids = {claim.key for claim in claims if claim.kind == "department"}
+    for found in editions.values():
+        for content, located in found:
+            errors.extend(check_department(content, located, department_ids))
     for key, found in editions.items():
         _add_edition(key, found, contents, translated, sources, errors)
     for name, located in raw_layouts.items():
@@ -246,8 +318,59 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
             translations.setdefault(translation.id, {})[translation.language] = translation
     if strict:
         InputErrors.raise_if_any(errors)
-    library = Library(contents, layouts, sources, layout_digests, translations)
+    library = Library(
+        contents,
+        layouts,
+        sources,
+        layout_digests,
+        translations,
+        departments=departments,
+        department_digests={key: located.digest for key, located in department_sources.items()},
+        department_sources=department_sources,
+    )
     return set_aside(library, claims, errors, DEFAULT_LAYOUT) if errors else library
+
+
+FOLDERS = ("packets", "layouts", "departments")
+"""The folders of a content root, in the order their files are loaded."""
+
+
+def _kind_by_folder(path: Path) -> Literal["layout", "department"] | None:
+    if path.parent.name == "layouts":
+        return "layout"
+    return "department" if path.parent.name == "departments" else None
+
+
+def _kind_by_shape(data: Any) -> Literal["content", "layout", "department"]:
+    """What a file outside the usual folders (`validate PATH`) is, by its fields."""
+    if not isinstance(data, dict) or "handout" in data:
+        return "content"
+    if "page" in data or "extends" in data:
+        return "layout"
+    return "department" if "phone" in data or "address" in data else "content"
+
+
+def _with_id(located: Located, stem: str) -> Located:
+    """A department file without `id:` takes its file's name as its id."""
+    if not isinstance(located.data, dict) or "id" in located.data:
+        return located
+    return dataclasses.replace(located, data={"id": stem, **located.data})
+
+
+def _departments(
+    files: dict[str, list[tuple[Department, Located]]], errors: list[PacketError]
+) -> tuple[dict[str, Department], dict[str, Located]]:
+    """Each department by id, with its file. A second file for an id is an error in every file but the
+    one named for it (`departments/<id>.yaml`), which keeps it (a copy is the copy's trouble); without
+    one, in every file after the first."""
+    departments, sources = {}, {}
+    for key, found in files.items():
+        named = [pair for pair in found if Path(pair[1].path).name == f"{key}.yaml"]
+        keeper = named[0] if named else found[0]
+        for _department, located in (pair for pair in found if pair is not keeper):
+            errors.append(PacketError(located.pos(("id",)), "id", f"'{key}' is defined by another file too"))
+        departments[key], sources[key] = keeper
+    return departments, sources
 
 
 def resolve_extends(name: str, raw: dict[str, Located], chain: tuple[str, ...] = ()) -> Located:
@@ -281,10 +404,6 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _looks_like_layout(data: Any) -> bool:
-    return isinstance(data, dict) and ("page" in data or "extends" in data) and "handout" not in data
-
-
 def _add(table: dict[str, Any], key: str, value: Any, located: Located, errors: list[PacketError]) -> None:
     if key in table:
         errors.append(PacketError(located.pos(("id",)), "id", f"'{key}' is defined by another file too"))
@@ -314,90 +433,3 @@ def _add_edition(
     if content.translation is None:
         contents[content.id] = content
     translated.extend(pair for pair in found if pair[0].translation is not None)
-
-
-def check_translation(
-    translation: Content, source: Content | None, located: Located, sources: dict[str, Located]
-) -> list[PacketError]:
-    """A translation must line up with its source: same version, every item id, the same facts."""
-    if source is None:
-        return [PacketError(located.pos(("id",)), "id", f"no content '{translation.id}' for this to translate")]
-    made_from = translation.translation
-    assert made_from is not None
-    errors = []
-    if made_from.source_language != source.language:
-        at: Key = ("translation", "source_language")
-        errors.append(PacketError(located.pos(at), dotted(at), f"expected '{source.language}', the source's language"))
-    if made_from.source_version != source.version:
-        at = ("translation", "source_version")
-        message = (
-            f"translates version {made_from.source_version}, but the {source.language} content is now version "
-            f"{source.version}: update the translation, then its source_version"
-        )
-        errors.append(PacketError(located.pos(at), dotted(at), message))
-    theirs, ours = _item_ids(sources[edition_key(source)].data), _item_ids(located.data)
-    for item_id, key in theirs.items():
-        if item_id not in ours:
-            where = dotted(key[:-2]) or "id"
-            message = f"missing the item with id '{item_id}' that the {source.language} content has"
-            errors.append(PacketError(located.pos(key[:-1]), where, message))
-    for item_id, key in ours.items():
-        if item_id not in theirs:
-            message = f"id '{item_id}' is not in the {source.language} content: translated items keep their ids"
-            errors.append(PacketError(located.pos(key), dotted(key), message))
-    for name in ("times", "codes", "arrive_minutes_before", "flags"):
-        same = getattr(translation, name) == getattr(source, name)
-        if name == "flags":  # the text differs by language; which flags, and where they go, may not
-            same = {k: f.section for k, f in translation.flags.items()} == {
-                k: f.section for k, f in source.flags.items()
-            }
-        if not same:
-            message = f"expected the same {name} as the {source.language} content"
-            errors.append(PacketError(located.pos((name,)), name, message))
-    return errors
-
-
-def _item_ids(data: Any) -> dict[str, Key]:
-    """Every `id` inside the content (items, sections, risks, figure), with where it is."""
-    return {text: key for key, text in walk_strings(data) if key and key[-1] == "id" and len(key) > 1}
-
-
-def check_content_rules(content: Content, located: Located) -> list[PacketError]:
-    """What the schema cannot see: duplicate ids, placeholders, flag sections."""
-    errors = _duplicate_ids(located)
-    allowed = STANDARD_VARIABLES | frozenset(content.times)
-    clock_times = frozenset(name for name, timing in content.times.items() if timing.show == "time")
-    for key, text in walk_strings(located.data):
-        problem = template_problem(text, allowed, clock_times)
-        if problem:
-            errors.append(PacketError(located.pos(key), dotted(key), problem))
-    sections = {s.id for s in content.handout.sections}
-    for name, flag in content.flags.items():
-        if flag.section not in sections:
-            at: Key = ("flags", name, "section")
-            errors.append(PacketError(located.pos(at), dotted(at), f"expected one of: {', '.join(sorted(sections))}"))
-    return errors
-
-
-def _duplicate_ids(located: Located) -> list[PacketError]:
-    seen: dict[str, Key] = {}
-    errors = []
-    for key, text in walk_strings(located.data):
-        if key and key[-1] == "id" and len(key) > 1:
-            if text in seen:
-                first = located.pos(seen[text]).line
-                errors.append(
-                    PacketError(located.pos(key), dotted(key), f"id '{text}' is already used on line {first}")
-                )
-            seen[text] = key
-    return errors
-
-
-def pending_review(located_data: Any) -> list[Key]:
-    """Paths of items marked `review: pending` (for `validate`'s report; a translation's own
-    review is reported apart)."""
-    return [
-        key[:-1]
-        for key, text in walk_strings(located_data)
-        if key and key[-1] == "review" and text == "pending" and key[:-1] != ("translation",)
-    ]

@@ -170,8 +170,9 @@ class Listener:
             return ()
         try:
             appointment = record.appointment(self.processor.today())
-            match_content(appointment, self.generator.library)
+            content = match_content(appointment, self.generator.library)
             layout = self.generator.layout_for(appointment)
+            self.generator.department_for(appointment, content)
             local_start(appointment, self.generator.site.timezone)
             InputErrors.raise_if_any(check_appointment(appointment, load_fonts(layout.fonts, self.settings.font_dirs)))
         except PacketgenError as exc:
@@ -246,7 +247,7 @@ def patient_of(raw: bytes, settings: Any) -> str | None:
         message = hl7.parse(decoded.text or "")
     except Exception:  # stored as received: it may not parse
         return None
-    found = read_siu(message, SourcePos("mllp", None), settings, lambda _name: False)
+    found = read_siu(message, SourcePos("mllp", None), settings, lambda _name, _system: False)
     mrn = found.fields.get("mrn") if isinstance(found, RawRecord) else None
     return str(mrn) if mrn else None
 

@@ -18,7 +18,8 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, Valida
 from pydantic_core import PydanticCustomError
 
 from ..errors import SourcePos
-from .types import Id, LanguageTag, Model, Text, _require_str, parse_iso_date
+from .codes import canonical_system
+from .types import Id, LanguageTag, Model, Side, Text, _require_str, parse_iso_date
 
 _START = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?")
 _APPOINTMENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -62,6 +63,16 @@ def _check_email(value: str) -> str:
         raise PydanticCustomError("email", "expected an email address such as name@example.org") from None
 
 
+def _side(value: Any) -> Any:
+    """`Left`, ` RIGHT ` are `left`, `right`: a side's word in any case."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _record_system(value: str) -> str:
+    """A record's coding system, spelled as content spells it; `local` alone allowed (HL7 `L`)."""
+    return canonical_system(value, unnamed_local=True)
+
+
 def _as_list(value: Any) -> Any:
     """A single value where a list is expected is taken as a list of one."""
     return [value] if isinstance(value, str) else value
@@ -85,7 +96,11 @@ class Appointment(Model):
     HumanName's `suffix`): printed with the family name wherever the name is ("Okafor Jr, James")."""
     date_of_birth: Annotated[date, BeforeValidator(parse_iso_date)]
     procedure: Text
-    """A packet id, or one of the codes that packet lists."""
+    """A packet id, or one of the codes that packet lists (a title or alias too)."""
+    procedure_system: Annotated[Text, AfterValidator(_record_system)] | None = None
+    """The coding system of `procedure` when the source gives one (`CPT`, `HCPCS`, `SNOMED CT`, `LOINC`,
+    `ICD-10-PCS`, `local:NAME`, or `local` for a site's own system it does not name): the code then
+    matches only that system's codes. Without it, `procedure` matches as before, in any system."""
     start: Annotated[datetime, BeforeValidator(parse_start)]
     """Local clock time at the site; an offset, if given, is honoured."""
     provider: Text | None = None
@@ -98,9 +113,19 @@ class Appointment(Model):
     instructions: Annotated[tuple[Text, ...], BeforeValidator(_as_list)] = Field(default=(), max_length=50)
     """The patient's own preparation instructions, printed verbatim."""
     layout: Id | None = None
+    """The print format (`a4`, `large-print`) when the run chooses none; `--layout` (or the web reprint's
+    layout) wins over it, with a warning naming this field."""
+    department: Id | None = None
+    """The department (`departments/<id>.yaml`) whose name, address and phones the packet prints,
+    instead of the procedure's own; an unknown one is an error (never dropped: it is where the
+    patient goes and whom they call)."""
     site: Annotated[Text, Field(max_length=80)] | None = None
     """The body site and levels as the consent prints them ("T12 and L1"); without it the consent
     leaves a line to complete by hand before signing."""
+    laterality: Annotated[Side, BeforeValidator(_side)] | None = None
+    """The side the procedure is done on: `left`, `right` or `bilateral`, printed through the content's
+    names for the sides in the packet's language (`{{ side }}`). A procedure that requires a side and
+    has none gets a Side line to mark and verify before the procedure."""
     encounter: Annotated[Text, Field(max_length=40)] | None = None
     """The visit or account number (HL7 PV1-19, a FHIR Encounter's identifier): printed on the consent
     and in its scan-back code."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
-from .types import Id, IsoDate, LanguageTag, Model, Text, Version
+from .codes import canonical_system, code_problem
+from .types import Id, IsoDate, LanguageTag, Model, Side, Text, Version
 
 Review = Literal["pending", "approved"]
 """`pending`: text not taken from approved source material; a clinician must review it."""
@@ -91,10 +93,46 @@ class FlagText(Model):
 
 
 class Code(Model):
-    """A billing code that identifies this procedure in scheduling systems."""
+    """A code that identifies this procedure in scheduling systems, in one coding system; checked by
+    that system's syntax when the content loads (`models/codes.py`)."""
 
-    system: Literal["CPT"]
+    system: Annotated[Text, AfterValidator(canonical_system)]
+    """`CPT`, `HCPCS` (Level II), `SNOMED CT`, `LOINC`, `ICD-10-PCS`, or `local:NAME` for a site's own
+    codes (`local:RGH-IR`)."""
     code: Text
+    """The code as its system writes it: CPT `22510`, SNOMED CT `73761001`, LOINC `2345-7`."""
+
+    @field_validator("code")
+    @classmethod
+    def _code_of_its_system(cls, value: str, info: ValidationInfo) -> str:
+        system = info.data.get("system")
+        problem = code_problem(system, value) if system else None
+        if problem:
+            raise PydanticCustomError("code_syntax", problem)
+        return value
+
+    @property
+    def label(self) -> str:
+        """The code with its system, as `list` and errors show it: `CPT 22510`, `local:RGH-IR VP-1`."""
+        return f"{self.system} {self.code}"
+
+
+class Sides(Model):
+    """How a content's language names each side, as its sentences say it (`{{ side }}`) and its Side
+    lines print it: `{left: left eye, right: right eye, bilateral: both eyes}`."""
+
+    left: Text
+    right: Text
+    bilateral: Text
+    """Both sides ("both eyes", "ambos ojos")."""
+
+    def name(self, side: Side) -> str:
+        """The name of `side` in this language."""
+        return str(getattr(self, side))
+
+
+Laterality = Literal["required", "optional", "none"]
+"""Whether a procedure is done on a side: see `Content.laterality`."""
 
 
 class Checklist(Model):
@@ -232,6 +270,9 @@ class Content(Model):
     before approval, its effective date). Past it, packets refuse to print unless a run allows it."""
     owner: Text
     """Who maintains this content and answers questions about it."""
+    department: Id
+    """The department (`departments/<id>.yaml`) whose name, address and phones its packets print and
+    whose sender emails them, unless a record names another; a translation names its source's."""
     codes: tuple[Code, ...] = Field(min_length=1)
     aliases: tuple[Text, ...] = ()
     """Other names a scheduling system may give the procedure ("VERTEBROPLASTY LUMBAR"); appointments
@@ -239,6 +280,18 @@ class Content(Model):
     reading_grade_target: int = Field(default=8, ge=1, le=16)
     arrive_minutes_before: int = Field(ge=0, le=600)
     """How long before the start the patient should arrive."""
+    laterality: Laterality = "none"
+    """Whether the procedure is done on a side, which the record's `laterality` gives: `required` (an
+    eye, a knee: without a side the packet asks for it to be marked and verified before the
+    procedure, with a warning), `optional` (printed when the record gives one), `none` (a side given
+    is a warning and is not printed)."""
+    sides: Sides | None = Field(default=None, validate_default=True)
+    """The name of each side in this language: what `{{ side }}` and the packet's Side lines print.
+    Required unless `laterality` is `none`."""
+    levels: bool = True
+    """Whether the procedure has levels or other site text, the record's `site` ("T12 and L1"): the
+    consent's site line (a line to write them on when the record gives none) and `{{ site }}`. With
+    `false` neither is printed and a record's `site` is a warning."""
     times: dict[Id, Timing] = Field(default_factory=dict)
     """Named moments authors can use as placeholders, e.g. `night_before`."""
     flags: dict[Id, FlagText] = Field(default_factory=dict)
@@ -251,6 +304,19 @@ class Content(Model):
     def _approval_complete(cls, value: date | None, info: ValidationInfo) -> date | None:
         if ("approved_by" in info.data and info.data["approved_by"] is None) != (value is None):
             raise ValueError("approved_by and approved_on go together: who approved the content, and when")
+        return value
+
+    @field_validator("sides")
+    @classmethod
+    def _sides_named(cls, value: Sides | None, info: ValidationInfo) -> Sides | None:
+        laterality = info.data.get("laterality")
+        if laterality in ("required", "optional") and value is None:
+            raise ValueError(
+                f"expected the names of the sides in this language ({{left: …, right: …, bilateral: …}}): "
+                f"laterality is {laterality}"
+            )
+        if laterality == "none" and value is not None:
+            raise ValueError("expected no sides: laterality is none (declare `laterality: required` or `optional`)")
         return value
 
     @field_validator("review_due")

@@ -41,9 +41,11 @@ class Entry:
     content_version: str | None = None
     language: str | None = None
     layout: str | None = None
+    department: str | None = None
+    """The department the packet was made for (its id): whose name and phones it prints, whose sender emails it."""
     start: str | None = None
     input_sha256: str | None = None
-    """Hash of the record, its content (id, version, file) and layout: unchanged inputs can be reused."""
+    """Hash of the record, its content (id, version, file), layout and department: unchanged inputs can be reused."""
     reused: bool = False
     """True when `--resume` kept a whole, current packet instead of making it again."""
     warnings: list[str] = field(default_factory=list)

@@ -1,24 +1,16 @@
-"""The schema of a layout file (`layouts/<name>.yaml`): page, type, colour, facility.
+"""The schema of a layout file (`layouts/<name>.yaml`): the print format (page, type, colour, codes).
 
-Owned by whoever does print and branding; no clinical content lives here.
+Owned by whoever does print and branding; no clinical content lives here, and no department: the
+name, address, phones and email sender are the department's (`models/department.py`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import Field
 
-from .types import Colour, Id, LanguageTag, Model, Text
-
-
-def _known_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("expected an IANA time zone such as America/Chicago") from None
-    return name
+from .types import Colour, Id, Model, Text
 
 
 class Page(Model):
@@ -61,43 +53,13 @@ class Colours(Model):
     text: Colour
     heading: Colour
     accent: Colour
-    """Rules, box borders and the facility line."""
+    """Rules, box borders and the department's name on each form."""
     muted: Colour
     """Header, footer and captions."""
     callout_background: Colour
     warning: Colour = "#9b1c1c"
     """The DRAFT / overdue banner's border and text."""
     warning_background: Colour = "#fdeeee"
-
-
-def _pairs(value: Any) -> Any:
-    return tuple(value.items()) if isinstance(value, dict) else value
-
-
-def _lines_by_language(value: Any) -> Any:
-    """One list of lines, or one per language, as (language, lines) pairs: a single list is English's,
-    which every language without its own prints."""
-    if isinstance(value, (list, tuple)) and value and all(isinstance(line, str) for line in value):
-        return (("en", value),)
-    return _pairs(value)
-
-
-class Facility(Model):
-    """The site printed on every packet."""
-
-    name: Text
-    address: Annotated[
-        tuple[tuple[LanguageTag, Annotated[tuple[Text, ...], Field(min_length=1)]], ...],
-        BeforeValidator(_lines_by_language),
-        Field(min_length=1),
-    ]
-    """Lines of the address: one list, or one list per language (`{en: [...], es: [...]}`; a packet in
-    another language prints the `en` one), kept as (language, lines) pairs."""
-    phone: Text
-    after_hours_phone: Text | None = None
-    """Whom patients call at night and at weekends (the handout's "When to call" box); default `phone`."""
-    timezone: Annotated[Text, AfterValidator(_known_zone)]
-    """IANA time zone of the site's clock, e.g. `America/Chicago`."""
 
 
 class ScanCode(Model):
@@ -120,35 +82,8 @@ class LabelBox(Model):
     """Default 1 inch."""
 
 
-def _mailbox(value: str) -> str:
-    """`Name <address>` or a bare address, checked for form (RFC 5322) without a network lookup."""
-    from email.utils import parseaddr
-
-    from email_validator import EmailNotValidError, validate_email
-
-    _name, address = parseaddr(value)
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError:
-        raise ValueError("expected an address such as packets@example.org or Clinic <packets@example.org>") from None
-    return value
-
-
-Mailbox = Annotated[Text, AfterValidator(_mailbox)]
-
-
-class EmailSender(Model):
-    """Whom a packet's email comes from; its words are the labels' (`language/labels.py`), never patient data."""
-
-    sender: Mailbox
-    """The From address, e.g. `Riverside General Hospital <packets@riverside.example.org>`: the relay
-    must accept mail from it (SPF/DKIM are the relay's business)."""
-    reply_to: Mailbox | None = None
-    """Where patients' replies go, e.g. the front desk's shared mailbox; default: no Reply-To."""
-
-
 class Layout(Model):
-    """How packets look for one site and paper size."""
+    """A print format: how packets look on one paper size, for every department."""
 
     name: Id
     description: Text
@@ -156,12 +91,5 @@ class Layout(Model):
     fonts: Fonts
     sizes: Sizes
     colours: Colours
-    facility: Facility
     scan_code: ScanCode = ScanCode()
     label_box: LabelBox = LabelBox()
-    email: EmailSender | None = None
-    """Needed to email packets made in this layout."""
-    footer_note: Text | Annotated[tuple[tuple[LanguageTag, Text], ...], BeforeValidator(_pairs)] | None = None
-    """A short line printed in every footer, e.g. a help line: one text, or one per language
-    (`{en: ..., es: ...}`; a packet in another language prints the `en` one). Kept as
-    (language, text) pairs: a layout is immutable and hashable."""

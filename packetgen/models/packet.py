@@ -41,6 +41,9 @@ class Visit:
     facility: str
     facility_address: tuple[str, ...]
     facility_phone: str
+    side: str | None = None
+    """The side the procedure is done on, as the content names it in the packet's language ("left
+    eye"); None when the record gives none or the procedure has no side."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ class Consent:
     signers: tuple[Signer, ...]
     site: str | None = None
     """The body site and levels, or None: a line to write them on."""
+    levels: bool = True
+    """Whether the procedure has levels or site text: False prints no site line at all."""
     encounter: str | None = None
     procedure_clauses: tuple[str, ...] = ()
     additional_levels: str | None = None
@@ -237,3 +242,7 @@ class ResolvedPacket:
     """The consent pages' scan-back code; None draws none."""
     label_box: tuple[float, float] | None = None
     """(width, height) of the chart-label box on the consent's first page, in points."""
+    side_line: str | None = None
+    """For a procedure that requires a side when the record gives none: the Side line, with a check box
+    for each side, to be completed and verified before the procedure, printed conspicuously on the
+    handout and the consent."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict
 from pydantic import BaseModel as _PydanticBase
@@ -88,3 +88,7 @@ def parse_iso_date(value: Any) -> date:
 
 
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+
+
+Side = Literal["left", "right", "bilateral"]
+"""The side of the body a procedure is done on: the record's `laterality`, the names of a content's `sides`."""

@@ -232,6 +232,13 @@ class Blocks:
         """Content in a box of the warning colours, set apart from the appointment and callouts."""
         return Panel(children, self.s.warning_background, self.s.warning, self.max_height)
 
+    def alert(self, text: str) -> Panel:
+        """One line no one may miss (the Side line to complete and verify), bold in a box of the warning
+        colours."""
+        panel = self.warning_box([self.para(text, self.s.label)])
+        panel.spaceAfter = self.s.body.fontSize
+        return panel
+
     def ruled(self, count: int) -> RuledLines:
         """`count` lines to write on, spaced for handwriting at this layout's size."""
         return RuledLines(count, max(24.0, self.s.body.fontSize * 2.2), self.s.muted)

@@ -21,6 +21,8 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     ]
     story[0]._bookmark = ("consent", labels.consent_bookmark)
     story.append(_who_and_what(packet, b))
+    if packet.side_line:
+        story.append(b.alert(packet.side_line))
     story += [b.para(text) for text in c.statement]
     if c.procedure_clauses or c.additional_levels:
         levels = [_initialled([c.additional_levels], packet, b, header=False)] if c.additional_levels else []
@@ -98,7 +100,12 @@ def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:
                 b.s.bullet,
                 recurring=False,
             ),
-            b.labelled(labels.consent_site, packet.consent.site or labels.blank_line, b.s.bullet, recurring=False),
+            *(
+                [b.labelled(labels.consent_site, packet.consent.site or labels.blank_line, b.s.bullet, recurring=False)]
+                if packet.consent.levels
+                else []
+            ),
+            *([b.labelled(labels.side, v.side, b.s.bullet)] if v.side else []),
             b.labelled(labels.consent_provider, v.provider or labels.blank_line, b.s.bullet),
             b.labelled(labels.consent_facility, v.facility, b.s.bullet),
         ]

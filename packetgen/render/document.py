@@ -60,7 +60,7 @@ class PacketDoc(BaseDocTemplate):
             bottomMargin=page.margin_bottom,
             invariant=1,
             title=packet.title,
-            author=layout.facility.name,
+            author=packet.visit.facility,
             subject=f"{packet.content_id} {packet.content_version}",
             creator=f"packetgen {__version__}",
             producer=f"packetgen {__version__} (ReportLab)",

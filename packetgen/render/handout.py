@@ -25,6 +25,8 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         notice.spaceAfter = b.s.body.fontSize
         story.append(notice)
     story.append(_appointment(packet, b))
+    if packet.side_line:
+        story.append(b.alert(packet.side_line))
     if h.checklist is not None:
         checklist = b.box(
             [
@@ -79,6 +81,7 @@ def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
         b.labelled(labels.date, v.date, b.s.bullet, recurring=False),
         b.labelled(labels.time_label, time_line, b.s.bullet, recurring=False),
         *([b.labelled(labels.provider, v.provider, b.s.bullet)] if v.provider else []),
+        *([b.labelled(labels.side, v.side, b.s.bullet)] if v.side else []),
         b.labelled(labels.location, v.location, b.s.bullet),
         b.labelled(labels.phone, f"{v.facility}, {v.facility_phone}", b.s.bullet),
     ]

@@ -45,6 +45,7 @@ def put_entry(
     row.procedure = entry.procedure
     row.language = entry.language
     row.layout = entry.layout
+    row.department = entry.department
     row.status = entry.status
     row.error = (entry.error.replace(hide, "") if hide else entry.error) if entry.error else None
     row.file = entry.file

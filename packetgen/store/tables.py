@@ -160,6 +160,8 @@ class ScheduleEntry(Base):
     procedure: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(35))
     layout: Mapped[str | None] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(64))
+    """The department the packet was made for (migration 0007): its email's sender. None on lines made before."""
     status: Mapped[str] = mapped_column(String(16))
     """`ok`, `error` or `skipped`, as in the manifest."""
     error: Mapped[str | None] = mapped_column(Text)

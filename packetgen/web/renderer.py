@@ -47,7 +47,7 @@ class Renderer:
         """The packet for a JSON record, made today at the site, or its errors. A pool found broken
         before the task was handed over is started again for it; a worker lost while it held the
         task is an error for this request only (the same record might kill the next worker too)."""
-        task = RecordTask(data, site_today(self.context.settings, self.context.library))
+        task = RecordTask(data, site_today(self.context.settings))
         for _attempt in range(2):
             workers = self._pool()
             try:

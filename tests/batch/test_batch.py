@@ -58,7 +58,8 @@ def test_messy_csv_makes_every_good_row_and_names_every_bad_one(
     assert sorted(p.name for p in out.glob("*.pdf")) == ["OK-1.pdf", "OK-2.pdf", "OK-3.pdf", "OK-4.pdf"]
     assert f"{source}:3: date_of_birth: not a real calendar date" in err
     assert (
-        f"{source}:5: procedure: unknown procedure '99999'; expected one of: vertebroplasty, 22510, 22511, 22512" in err
+        f"{source}:5: procedure: unknown procedure '99999'; expected one of: vertebroplasty, CPT 22510, "
+        "CPT 22511, CPT 22512" in err
     )
     assert f"{source}:8: mrn: required field is missing" in err
     assert f"{source}:9: appointment_id: duplicate of the record at {source}:2" in err

@@ -43,13 +43,26 @@ EDITS = [
         {"language": "es"},
         "Llame al 911 enseguida si tiene dolor",
     ),
-    ("layouts/letter.yaml", "phone: (217) 555-0142", "phone: (217) 555-0199", {}, "(217) 555-0199"),
-    (  # a4 extends letter: the parent's edit reaches it
-        "layouts/letter.yaml",
-        "  name: Riverside General Hospital",
-        "  name: Riverside Regional Hospital",
+    (
+        "departments/interventional-radiology.yaml",
+        "\nphone: (217) 555-0142",
+        "\nphone: (217) 555-0199",
+        {},
+        "(217) 555-0199",
+    ),
+    (  # a department is every layout's
+        "departments/interventional-radiology.yaml",
+        "name: Riverside General Hospital",
+        "name: Riverside Regional Hospital",
         {"layout": "a4"},
         "Riverside Regional Hospital",
+    ),
+    (  # a4 extends letter: the parent's edit reaches it
+        "layouts/letter.yaml",
+        "  regular: DejaVuSans.ttf",
+        "  regular: DejaVuSansMono.ttf",
+        {"layout": "a4"},
+        "Riverside General Hospital",
     ),
 ]
 

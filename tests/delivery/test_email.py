@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.cli import main
+from tests.helpers.departments import cardiology_site
 from tests.helpers.mail import PASSWORD, USER, Handler, Relay, attachment
 from tests.helpers.servers import free_port
 
@@ -377,3 +378,36 @@ def test_email_as_a_program(relay: Relay, tmp_path: Path) -> None:
     assert found
     reader = PdfReader(io.BytesIO(attachment(relay.handler.received[0])))
     assert reader.decrypt(found.group(1))
+
+
+def test_a_packet_for_another_department_is_sent_from_its_sender(
+    relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The From, Reply-To, subject and words of the email are the packet's department's (a record naming
+    cardiology), one message by `email` and one by `batch --email` (its `department` column)."""
+    root = cardiology_site(tmp_path / "site")
+    record = tmp_path / "heart.yaml"
+    record.write_text(NGUYEN.read_text(encoding="utf-8") + "department: cardiology\n", encoding="utf-8")
+    source = tmp_path / "day.csv"
+    source.write_text(
+        "appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,email,department\n"
+        "H-2,0000555,Wang,Wei,1950-01-01,vertebroplasty,2026-12-07T11:00,Dr. Okafor,wei@example.org,cardiology\n",
+        encoding="utf-8",
+    )
+    environ = relay.environ(PACKETGEN_CONTENT_ROOT=str(root), PACKETGEN_WORKERS="1", **database(tmp_path))
+    code, _out, err = run(
+        ["email", str(record), "--to", "p@example.org", "--out", str(tmp_path / "o")], environ, capsys
+    )
+    assert code == 0, err
+    assert main(["batch", str(source), "--out", str(tmp_path / "b"), "--email"], environ=environ) == 0
+    assert len(relay.handler.received) == 2
+    assert [sender for sender, _to in relay.handler.envelopes] == ["heart@lakeside.example.org"] * 2
+    for message in relay.handler.received:
+        assert message["From"] == "Lakeside Heart Institute <heart@lakeside.example.org>"
+        assert message["Reply-To"] == "Cardiology front desk <cardiology-desk@lakeside.example.org>"
+        assert message["Subject"] == "Documents from Lakeside Heart Institute"
+        assert message["Message-ID"].endswith("@lakeside.example.org>")
+        visible = outside_attachment(message)
+        assert "(217) 555-0300" in visible
+        for riverside in ("Riverside", "riverside", "(217) 555-0142"):
+            assert riverside not in visible, riverside

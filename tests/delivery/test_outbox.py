@@ -122,8 +122,8 @@ def test_two_senders_at_once_deliver_each_message_once(store: Store, relay: Rela
 
 def test_the_message_names_no_patient_in_any_language(library: Library) -> None:
     for language in ("en", "es"):
-        layout = library.layout("letter")
-        message = compose(layout, language, "someone@example.org", b"%PDF-1.7 encrypted", NOW)
+        department = library.department("interventional-radiology")
+        message = compose(department, language, "someone@example.org", b"%PDF-1.7 encrypted", NOW)
         parsed = email.message_from_bytes(message.as_bytes())
         assert parsed["Content-Language"] == language
         text_part = next(p for p in parsed.walk() if p.get_content_type() == "text/plain")
@@ -134,11 +134,12 @@ def test_the_message_names_no_patient_in_any_language(library: Library) -> None:
     assert parsed["Subject"] == "Documentos de Riverside General Hospital"
 
 
-def test_a_layout_without_a_sender_cannot_email(store: Store, library: Library) -> None:
-    layout = library.layout("letter").model_copy(update={"email": None, "name": "plain"})
-    email_ = Email(b"%PDF", "ab" * 32, "A-1", "p@example.org", layout, "en", "a-b-c-d")
+def test_a_department_without_a_sender_cannot_email(store: Store, library: Library) -> None:
+    department = library.department("interventional-radiology").model_copy(update={"email": None, "id": "plain"})
+    email_ = Email(b"%PDF", "ab" * 32, "A-1", "p@example.org", department, "en", "a-b-c-d")
     with pytest.raises(
-        UsageError, match=re.escape("layout plain has no email sender: add email.sender to layouts/plain.yaml")
+        UsageError,
+        match=re.escape("department plain has no email sender: add email.sender to its file in departments/"),
     ):
         queue_email(store, email_, "tester")
 

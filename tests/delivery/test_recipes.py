@@ -16,7 +16,9 @@ from packetgen.settings import EmailSettings
 def _packet(tmp_path: Path, library: Library, born: date | None) -> Packet:
     pdf = tmp_path / "P-1.pdf"
     pdf.write_bytes(b"%PDF-1.7\n%%EOF\n")
-    return Packet(pdf, "0" * 64, "P-1", library.layout(None), "en", born)
+    return Packet(
+        pdf, "0" * 64, "P-1", library.layout(None), "en", born, library.department("interventional-radiology")
+    )
 
 
 def test_a_date_of_birth_passphrase_is_the_records_date_and_never_a_made_up_one(

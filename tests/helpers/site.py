@@ -10,6 +10,12 @@ from typing import Any
 
 TODAY = date(2026, 11, 24)
 
+ZONE = "America/Chicago"
+"""The site's clock: the `timezone` setting's default."""
+
+DEPARTMENT = "interventional-radiology"
+"""The vertebroplasty packet's department (`departments/interventional-radiology.yaml`)."""
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -28,8 +34,8 @@ BASE_APPOINTMENT: dict[str, Any] = {
 
 
 def copy_site(root: Path) -> Path:
-    """A copy of the project's content and layouts under `root`, to edit in a test; returns `root`."""
-    for folder in ("packets", "layouts"):
+    """A copy of the project's content, layouts and departments under `root`, to edit in a test; returns `root`."""
+    for folder in ("packets", "layouts", "departments"):
         shutil.copytree(ROOT / folder, root / folder)
     return root
 

@@ -101,7 +101,9 @@ def test_constants_value_maps_and_a_bad_cell_against_the_sites_format(tmp_path: 
         "constants: {location: Interventional Radiology}\n"
         'values: {procedure: {"VP LUMBAR": "22511"}}\n',
     )
-    _kind, stream = read_batch(source, ReadOptions(is_procedure=lambda _name: True, columns=load_column_map(columns)))
+    _kind, stream = read_batch(
+        source, ReadOptions(is_procedure=lambda _name, _system: True, columns=load_column_map(columns))
+    )
     first, second, third = list(stream)
     assert isinstance(first, RawRecord)
     assert first.fields == {

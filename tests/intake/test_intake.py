@@ -26,8 +26,17 @@ BATCH = ROOT / "tests" / "data" / "batch"
 KEYS = frozenset({"vertebroplasty", "22510", "22511", "22512"})
 
 
+def _any_name(name: str, _system: str | None = None) -> bool:
+    """A reader's procedure test that takes any non-empty code or name."""
+    return bool(name)
+
+
+def _is_22511(code: str, _system: str | None) -> bool:
+    return code == "22511"
+
+
 def records(path: Path, **options: Any) -> list[RawRecord | RecordFailure]:
-    _kind, stream = read_batch(path, ReadOptions(is_procedure=lambda name: name.casefold() in KEYS, **options))
+    _kind, stream = read_batch(path, ReadOptions(is_procedure=lambda name, _system: name.casefold() in KEYS, **options))
     return list(stream)
 
 
@@ -78,21 +87,32 @@ def test_hl7_start_comes_from_ais_4_when_sch_11_is_absent(tmp_path: Path) -> Non
     assert record.fields["start"] == "2026-12-08T13:15:00-06:00"
 
 
-def test_batch_layout_applies_to_records_without_their_own(tmp_path: Path) -> None:
+def test_the_batchs_layout_wins_over_a_records_own_with_a_warning(tmp_path: Path) -> None:
+    """The person printing chooses the format: `--layout a4` makes every packet in a4, and a record
+    asking for another layout is warned about (its `layout` column named); without `--layout`, the
+    record's own layout is used."""
     source = tmp_path / "day.csv"
     source.write_text(f"{HEADER},layout\n{row('L-1')},\n{row('L-2')},large-print\n", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["batch", str(source), "--out", str(out), "--workers", "1", "--layout", "a4"]) == 0
-    assert {e["appointment_id"]: e["layout"] for e in manifest(out)} == {"L-1": "a4", "L-2": "large-print"}
-    a4 = PdfReader(out / "L-1.pdf").pages[0].mediabox
-    letter = PdfReader(out / "L-2.pdf").pages[0].mediabox
-    assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
-    assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
+    entries = {e["appointment_id"]: e for e in manifest(out)}
+    assert {key: e["layout"] for key, e in entries.items()} == {"L-1": "a4", "L-2": "a4"}
+    assert entries["L-1"]["warnings"] == []
+    assert entries["L-2"]["warnings"] == [
+        f"{source}:3: warning: layout: the record asks for layout large-print; made in a4, the layout chosen for "
+        "this run"
+    ]
+    for appointment_id in ("L-1", "L-2"):
+        a4 = PdfReader(out / f"{appointment_id}.pdf").pages[0].mediabox
+        assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
+    own = tmp_path / "own"
+    assert main(["batch", str(source), "--out", str(own), "--workers", "1"]) == 0
+    assert {e["appointment_id"]: e["layout"] for e in manifest(own)} == {"L-1": "letter", "L-2": "large-print"}
 
 
 def _siu(*segments: str, **settings: Any) -> RawRecord | RecordFailure:
     text = "\r".join(["MSH|^~\\&|S|H|P|H|20261124||SIU^S12^SIU_S12|C1|P|2.5.1", *segments])
-    return read_message(text, SourcePos("f.hl7", 1), Hl7Settings(**settings), lambda code: code == "22511")
+    return read_message(text, SourcePos("f.hl7", 1), Hl7Settings(**settings), _is_22511)
 
 
 def test_a_site_may_name_segments_whose_notes_are_for_the_patient() -> None:
@@ -269,7 +289,7 @@ HL7_TEXT = st.text(alphabet=st.sampled_from("|^~\\&ASCHPIDNTE0123456789 .\r\n-")
 @given(body=HL7_TEXT)
 def test_any_siu_text_gives_a_record_or_a_named_failure(body: str) -> None:
     result = read_message(
-        "MSH|^~\\&|S|H|P|H|2026||SIU^S12|C|P|2.5\r" + body, SourcePos("f.hl7", 7), Hl7Settings(), bool
+        "MSH|^~\\&|S|H|P|H|2026||SIU^S12|C|P|2.5\r" + body, SourcePos("f.hl7", 7), Hl7Settings(), _any_name
     )
     if isinstance(result, RecordFailure):
         assert all(str(e).startswith("f.hl7:7: ") for e in result.errors)
@@ -418,21 +438,23 @@ def test_start_sources_that_disagree_are_named(times: tuple[str, str, str], warn
 )
 def test_siu_events_that_make_no_packet(event: str, skip: str, cancels: bool, reason: str) -> None:
     text = f"MSH|^~\\&|S|H|P|H|2026||SIU^{event}|C1|P|2.5\rSCH|A-1\rAIS|1|A|22511"
-    record = read_message(text, SourcePos("f.hl7", 2), Hl7Settings(), bool)
+    record = read_message(text, SourcePos("f.hl7", 2), Hl7Settings(), _any_name)
     assert isinstance(record, RawRecord)
     assert (record.skip, record.cancels, record.event) == (skip, cancels, f"SIU^{event}")
     assert record.fields == {"appointment_id": "A-1"}
     assert record.warnings == (f"f.hl7:2: warning: MSH-9: SIU^{event}: {reason}; skipped",)
-    no_id = read_message(text.replace("SCH|A-1", "SCH|"), SourcePos("f.hl7", 2), Hl7Settings(), bool)
+    no_id = read_message(text.replace("SCH|A-1", "SCH|"), SourcePos("f.hl7", 2), Hl7Settings(), _any_name)
     assert isinstance(no_id, RawRecord)
     assert no_id.fields == {}
 
 
 def test_a_message_that_is_not_siu_or_not_hl7_is_named() -> None:
-    adt = read_message("MSH|^~\\&|S|H|P|H|2026||ADT^A04|C1|P|2.5\rPID|1", SourcePos("f.hl7", 4), Hl7Settings(), bool)
+    adt = read_message(
+        "MSH|^~\\&|S|H|P|H|2026||ADT^A04|C1|P|2.5\rPID|1", SourcePos("f.hl7", 4), Hl7Settings(), _any_name
+    )
     assert isinstance(adt, RecordFailure)
     assert [str(e) for e in adt.errors] == ["f.hl7:4: MSH-9: expected an SIU message, got ADT^A04"]
-    junk = read_message("not hl7 at all", SourcePos("f.hl7", 5), Hl7Settings(), bool)
+    junk = read_message("not hl7 at all", SourcePos("f.hl7", 5), Hl7Settings(), _any_name)
     assert isinstance(junk, RecordFailure)
     assert [str(e) for e in junk.errors] == ["f.hl7:5: MSH: not a readable HL7 message"]
 

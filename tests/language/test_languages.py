@@ -163,12 +163,16 @@ def _library_copy(tmp_path: Path) -> Path:
         ),
         (
             ('  - {system: CPT, code: "22512"}\n', ""),
-            r"packets/vertebroplasty\.es\.yaml:26: codes: expected the same codes as the en content",
+            r"packets/vertebroplasty\.es\.yaml:27: codes: expected the same codes as the en content",
         ),
         (
             ("arrive_minutes_before: 60", "arrive_minutes_before: 45"),
-            r"packets/vertebroplasty\.es\.yaml:31: arrive_minutes_before: expected the same arrive_minutes_before "
+            r"packets/vertebroplasty\.es\.yaml:32: arrive_minutes_before: expected the same arrive_minutes_before "
             r"as the en content",
+        ),
+        (  # a translation is the same procedure: its packets go to the same department
+            ("department: interventional-radiology\n", "department: cardiology\n"),
+            r"packets/vertebroplasty\.es\.yaml:24: department: expected the same department as the en content",
         ),
     ],
 )

@@ -13,8 +13,9 @@ import pytest
 from packetgen.build import make_packet
 from packetgen.cli import main
 from packetgen.errors import InputErrors, PacketError
-from packetgen.library import load_library, pending_review
+from packetgen.library import load_library
 from packetgen.library.approval import approval_of
+from packetgen.library.rules import pending_review
 from packetgen.models.content import months_later
 from packetgen.settings import Settings
 from tests.helpers.batchdata import HEADER, manifest, row

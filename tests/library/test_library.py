@@ -1,4 +1,4 @@
-"""Content and layout validation: every mistake an editor can make, with its line."""
+"""Content, layout and department validation: every mistake an editor can make, with its line."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from tests.helpers.site import ROOT
 
 CONTENT = (ROOT / "packets/vertebroplasty.yaml").read_text(encoding="utf-8")
 LAYOUT = (ROOT / "layouts/letter.yaml").read_text(encoding="utf-8")
+DEPARTMENT = (ROOT / "departments/interventional-radiology.yaml").read_text(encoding="utf-8")
+DEPARTMENTS = sorted((ROOT / "departments").glob("*.yaml"))
 
 
 def line_of(text: str, needle: str) -> int:
@@ -20,12 +22,14 @@ def line_of(text: str, needle: str) -> int:
 
 
 def errors_for(tmp_path: Path, name: str, text: str) -> list[str]:
-    folder = tmp_path / ("layouts" if name.startswith("layout") else "packets")
+    """The errors of one file (a content file loaded with the project's departments, which it names)."""
+    kind = next((k for k in ("layout", "department") if name.startswith(k)), "content")
+    folder = tmp_path / {"layout": "layouts", "department": "departments", "content": "packets"}[kind]
     folder.mkdir(exist_ok=True)
     path = folder / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputErrors) as info:
-        load_library(root=tmp_path, files=[path])
+        load_library(root=tmp_path, files=[path, *(DEPARTMENTS if kind == "content" else ())])
     return [str(e).replace(str(path.relative_to(tmp_path)), "F") for e in info.value.errors]
 
 
@@ -76,10 +80,12 @@ def test_empty_risk_list_is_refused(tmp_path: Path) -> None:
     ("old", "new", "expected"),
     [
         ("  body: 12\n", "  body: 10\n", "sizes.body: expected a value at least 12"),
-        ("timezone: America/Chicago", "timezone: America/Springfield", "expected an IANA time zone"),
         ('  text: "#1a1a1a"', "  text: red", "colours.text: expected a colour"),
         ("  size: letter", "  size: tabloid", "page.size: expected one of 'letter', 'a4' or 'legal'"),
-        ("  phone: (217) 555-0142\n", "", "facility.phone: required field is missing"),
+        # A layout is only the print format: the department's details are the department file's.
+        ("sizes:\n", "facility:\n  name: Riverside General Hospital\nsizes:\n", "facility: unknown field"),
+        ("sizes:\n", "email:\n  sender: packets@riverside.example.org\nsizes:\n", "email: unknown field"),
+        ("sizes:\n", "footer_note: Questions?\nsizes:\n", "footer_note: unknown field"),
     ],
 )
 def test_layout_mistakes_are_named_with_their_line(tmp_path: Path, old: str, new: str, expected: str) -> None:
@@ -87,6 +93,37 @@ def test_layout_mistakes_are_named_with_their_line(tmp_path: Path, old: str, new
     errors = errors_for(tmp_path, "layout-letter", LAYOUT.replace(old, new, 1))
     assert len(errors) == 1, errors
     assert expected in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected", "at"),
+    [
+        ("phone: (217) 555-0142\n", "", "phone: required field is missing", None),
+        ("<packets@riverside.example.org>", "<packets at riverside>", "email.sender: expected an address", "sender:"),
+        ("\nname: ", "\nid: Radiology\nname: ", "id: expected an id of lower-case letters", "id: Radiology"),
+        ("  es:\n", "  espanol:\n", "address[1][0]: expected a BCP 47 language tag", "address:"),
+        ("\nphone: ", "\ntimezone: America/Chicago\nphone: ", "timezone: unknown field", "timezone:"),
+    ],
+)
+def test_department_mistakes_are_named_with_their_line(
+    tmp_path: Path, old: str, new: str, expected: str, at: str | None
+) -> None:
+    assert old in DEPARTMENT
+    text = DEPARTMENT.replace(old, new, 1)
+    errors = errors_for(tmp_path, "department-ir", text)
+    assert len(errors) == 1, errors
+    assert expected in errors[0]
+    if at is not None:
+        assert errors[0].startswith(f"F:{line_of(text, at)}: "), errors
+
+
+def test_a_content_naming_no_department_file_is_an_error_at_its_line(tmp_path: Path) -> None:
+    text = CONTENT.replace("department: interventional-radiology", "department: radiology", 1)
+    errors = errors_for(tmp_path, "vertebroplasty", text)
+    line = line_of(text, "department: radiology")
+    assert errors == [f"F:{line}: department: unknown department; expected one of: interventional-radiology"]
+    without = errors_for(tmp_path, "vertebroplasty", CONTENT.replace("department: interventional-radiology\n", ""))
+    assert [e.split(": ", 1)[1] for e in without] == ["department: required field is missing"]
 
 
 def test_all_errors_of_a_file_are_reported_at_once(tmp_path: Path) -> None:

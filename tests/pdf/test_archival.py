@@ -120,7 +120,7 @@ def test_the_print_run_is_pdfa_with_its_language_and_title(tmp_path: Path) -> No
 def test_the_xmp_is_well_formed_and_says_what_the_document_info_says(
     tmp_path: Path, write_appointment: Callable[..., Path]
 ) -> None:
-    """A facility or a procedure whose name holds `&` or `<` (a sister hospital "St. Mary & St. Luke",
+    """A department or a procedure whose name holds `&` or `<` (a sister hospital "St. Mary & St. Luke",
     a title "<draft>") gives XMP an XML parser reads, each value what the document info holds."""
     from packetgen.build import make_packet
     from packetgen.library import load_library
@@ -128,7 +128,11 @@ def test_the_xmp_is_well_formed_and_says_what_the_document_info_says(
 
     root = copy_site(tmp_path / "site")
     for path, old, new in (
-        ("layouts/letter.yaml", "  name: Riverside General Hospital", '  name: "St. Mary & St. Luke <North>"'),
+        (
+            "departments/interventional-radiology.yaml",
+            "name: Riverside General Hospital",
+            'name: "St. Mary & St. Luke <North>"',
+        ),
         ("packets/vertebroplasty.yaml", "\ntitle: Vertebroplasty\n", '\ntitle: "Vertebroplasty & Kyphoplasty <VP>"\n'),
     ):
         text = (root / path).read_text(encoding="utf-8")

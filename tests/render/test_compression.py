@@ -18,6 +18,7 @@ from packetgen.render import load_fonts, render_pdf
 from packetgen.render.compression import RememberingFlate
 from packetgen.timing import Site
 from packetgen.yamlsafe import Located
+from tests.helpers.site import ZONE
 
 TODAY = date(2026, 11, 24)
 
@@ -41,8 +42,8 @@ def _packet(first_name: str) -> bytes:
     appointment = from_located(Located(record, "record.yaml"), TODAY)
     content = match_content(appointment, library)
     layout = library.layout(None)
-    return render_pdf(personalize(content, appointment, layout, Site(layout.facility.timezone, TODAY)), layout,
-                      load_fonts(layout.fonts)).data  # fmt: skip
+    packet = personalize(content, appointment, layout, library.department(content.department), Site(ZONE, TODAY))
+    return render_pdf(packet, layout, load_fonts(layout.fonts)).data
 
 
 def test_a_packet_is_the_same_whether_its_streams_were_remembered_or_not(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,7 +26,7 @@ Make = Callable[..., Generated]
 def test_layouts_extend_their_parent(library: Library) -> None:
     letter, a4, large = (library.layouts[n] for n in ("letter", "a4", "large-print"))
     assert a4.page.size == "a4"
-    assert a4.facility == letter.facility
+    assert a4.colours == letter.colours
     assert a4.page.margin_top == letter.page.margin_top
     assert large.sizes.body == 18
     assert large.fonts.regular == "AtkinsonHyperlegible-Regular.ttf"
@@ -186,14 +186,15 @@ def test_font_folders_from_the_environment_come_first(tmp_path: Path) -> None:
 def test_a_footer_note_may_be_one_text_for_every_language(
     tmp_path: Path, write_appointment: Callable[..., Path]
 ) -> None:
-    copy_site(tmp_path)
-    (tmp_path / "layouts" / "plain.yaml").write_text(
-        'name: plain\nextends: letter\ndescription: one footer note\nfooter_note: "Bring this packet with you."\n',
+    copy_site(tmp_path)  # the footer note is the department's: a department with one note for every language
+    (tmp_path / "departments" / "plain.yaml").write_text(
+        "name: Plain Clinic\naddress: [1 Main Street]\nphone: (217) 555-0199\n"
+        'footer_note: "Bring this packet with you."\n',
         encoding="utf-8",
     )
     library = load_library(root=tmp_path)
     for language in ("en", "es"):
         made = make_packet(
-            write_appointment(language=language, layout="plain"), tmp_path / language, library=library, today=TODAY
+            write_appointment(language=language, department="plain"), tmp_path / language, library=library, today=TODAY
         )
         assert all("Bring this packet with you." in text for text in page_texts(made.path)), language

@@ -19,7 +19,7 @@ from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
 from packetgen.timing import Site
 from tests.helpers.pdftext import body, page_texts, section_text
-from tests.helpers.site import BASE_APPOINTMENT, TODAY, normalize
+from tests.helpers.site import BASE_APPOINTMENT, DEPARTMENT, TODAY, ZONE, normalize
 
 
 @pytest.mark.parametrize("name", sorted(DRAWINGS))
@@ -43,7 +43,8 @@ ALL_FLAGS = ["sedation", "anticoagulant", "contrast_allergy"]
 def _resolved(library: Library, layout_name: str) -> ResolvedPacket:
     appointment = Appointment.model_validate({**BASE_APPOINTMENT, "flags": ALL_FLAGS}).with_origin({})
     layout = library.layout(layout_name)
-    return personalize(library.contents["vertebroplasty"], appointment, layout, Site(layout.facility.timezone, TODAY))
+    content = library.contents["vertebroplasty"]
+    return personalize(content, appointment, layout, library.department(DEPARTMENT), Site(ZONE, TODAY))
 
 
 @pytest.mark.parametrize("layout", ["letter", "a4", "large-print"])

@@ -16,15 +16,27 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from packetgen.library import Library
 from packetgen.settings import load_settings
+from packetgen.web import accounts
 from packetgen.web.app import create_app
 from tests.delivery.conftest import certificates, cups_server, relay, start_relay  # noqa: F401 (fixtures)
 from tests.helpers.servers import free_port
 from tests.helpers.site import ROOT
 from tests.helpers.web import App, make_site
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """Argon2id at a low cost for the apps in this process (as Django's docs advise for tests): the
+    same hashing and checking, a fraction of the time per sign-in. Returns the app's own hasher,
+    whose cost a test checks; `generate.py serve` processes keep it."""
+    original = accounts._HASHER
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
+    return original
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -66,10 +78,12 @@ def _starter(
         web: str = "",
         tls: tuple[Path, Path, Path] | None = None,
         process: bool = False,
+        library: Library | None = None,
         **env: str,
     ) -> App:
         """`web`: more lines of the settings file's `web:` block; `tls`: (authority, cert, key) to serve
-        HTTPS (in a process); `process`: run `generate.py serve` rather than the app in this process."""
+        HTTPS (in a process); `process`: run `generate.py serve` rather than the app in this process;
+        `library`: the content the app in this process serves (default: the project's)."""
         database_url, out_dir, token = site or make_site(tmp_path, database_url or fresh_database())
         settings = tmp_path / f"settings-{len(apps)}.yaml"
         settings.write_text(f"web:\n  out_dir: {out_dir}\n{web}")
@@ -80,7 +94,7 @@ def _starter(
         }
         if not (process or tls):
             # The project's content, loaded once per test session; packet workers started at the first packet.
-            asgi = create_app(load_settings({**environ, **env}), library=content, start_workers=False)
+            asgi = create_app(load_settings({**environ, **env}), library=library or content, start_workers=False)
             runner = TestClient(asgi, base_url="http://testserver")
             runner.__enter__()  # the app's start-up (its packet workers, the watched folder) until the test ends
             running.append(runner)

@@ -58,6 +58,18 @@ def test_a_bad_record_is_422_in_the_clis_words_without_its_values(shared_app: Ap
     assert "errors" in not_json.json()
 
 
+def test_an_unknown_department_is_422_naming_the_field(shared_app: App) -> None:
+    response = shared_app.client().post(
+        "/api/v1/packets",
+        json={**record(), "department": "oncology"},
+        headers={"Authorization": f"Bearer {shared_app.token}"},
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "department"
+    assert error["message"] == "unknown department; expected one of: interventional-radiology"
+
+
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic dXNlcjpwYXNz", "Bearer"])
 def test_no_or_a_wrong_token_is_401(shared_app: App, header: str | None) -> None:
     headers = {"Authorization": header} if header is not None else {}

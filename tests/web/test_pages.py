@@ -14,12 +14,13 @@ import pytest
 from fastapi import FastAPI
 from pypdf import PdfReader
 
-from packetgen.library import Library
+from packetgen.library import Library, load_library
 from packetgen.settings import Settings, WebSettings
 from packetgen.store import open_store
 from packetgen.web import accounts
 from packetgen.web.app import create_app
 from packetgen.web.dependencies import ApiToken, Require, access_of, checked_form, checked_sign_in_form, declared
+from tests.helpers.departments import cardiology_site
 from tests.helpers.mail import Relay
 from tests.helpers.servers import Cups, free_port
 from tests.helpers.web import CSV, PASSWORD, ROLES, App, csrf, entry_ids, upload
@@ -357,6 +358,34 @@ def test_a_clinician_makes_the_packet_again_in_large_print_or_spanish(start_app:
     assert spanish.status_code == 200
     assert "Página 1 de" in PdfReader(io.BytesIO(spanish.content)).pages[0].extract_text()
     assert (app.out_dir / "W-1.pdf").read_bytes() == original  # the schedule's packet is untouched
+
+
+def test_a_line_for_another_department_is_emailed_from_its_sender_and_reprinted_as_chosen(
+    start_app: Callable[..., App], relay: Relay, tmp_path: Path
+) -> None:
+    """A record naming cardiology (CSV column `department`) and the a4 layout: its line says the
+    department, its email comes from cardiology's sender, and a reprint in letter is made in letter
+    (the person printing chooses the format, over the record's)."""
+    header, first, *_ = CSV.splitlines()
+    day = f"{header},department,layout\n{first},cardiology,a4\n"
+    app = start_app(library=load_library(cardiology_site(tmp_path / "site")), **relay.environ())
+    scheduler, token = app.signed_in("scheduler")
+    entry = entry_ids(upload(scheduler, token, day).text)["Nguyễn, Thị Ánh"]
+    clinician, clinician_token = app.signed_in("clinician")
+    page = clinician.get(f"/entries/{entry}").text
+    assert "<dt>Department</dt><dd>cardiology</dd>" in page
+    assert "Lakeside Heart Institute" in PdfReader(app.out_dir / "W-1.pdf").pages[0].extract_text()
+    emailed = clinician.post(f"/entries/{entry}/email", data={"csrf_token": clinician_token, "to": "anh@example.org"})
+    assert emailed.status_code == 200, emailed.text
+    (message,) = relay.handler.received
+    assert message["From"] == "Lakeside Heart Institute <heart@lakeside.example.org>"
+    assert message["Subject"] == "Documents from Lakeside Heart Institute"
+    letter = clinician.post(f"/entries/{entry}/reprint", data={"csrf_token": clinician_token, "layout": "letter"})
+    assert letter.status_code == 200, letter.text
+    reprinted = PdfReader(io.BytesIO(letter.content))
+    assert (float(reprinted.pages[0].mediabox.width), float(reprinted.pages[0].mediabox.height)) == (612.0, 792.0)
+    assert float(PdfReader(app.out_dir / "W-1.pdf").pages[0].mediabox.width) == pytest.approx(595.276)  # a4
+    assert "Lakeside Heart Institute" in reprinted.pages[0].extract_text()
 
 
 def test_uploads_are_size_limited(start_app: Callable[..., App]) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from argon2 import PasswordHasher
 
 from packetgen.settings import Settings
 from packetgen.store import open_store
@@ -87,3 +88,10 @@ def test_the_person_a_proxy_names_is_signed_in_whatever_cookie_the_browser_holds
     again = browser.get("/admin", headers={"X-Remote-User": "admin"})
     assert again.status_code == 200
     assert "admin (admin)" in again.text
+
+
+def test_the_app_hashes_passwords_with_argon2id_at_rfc_9106s_cost(cheap_hashing: PasswordHasher) -> None:
+    """The tests in this process hash at a low cost; the app's own hasher is Argon2id with RFC 9106's
+    second recommended parameters (t=3, 64 MiB, 4 lanes), and a hash it makes says so."""
+    assert (cheap_hashing.time_cost, cheap_hashing.memory_cost, cheap_hashing.parallelism) == (3, 65536, 4)
+    assert cheap_hashing.hash("correct horse battery").startswith("$argon2id$v=19$m=65536,t=3,p=4$")

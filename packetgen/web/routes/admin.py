@@ -76,13 +76,13 @@ def _after(request: Request, context: Context, user: accounts.SignedIn, message:
 
 def admin_page_with(request: Request, context: Context, session: Session, user: accounts.SignedIn,
                     appointment: str = "", message: str | None = None, status: int = 200) -> Response:  # fmt: skip
-    """Users, content (with its approval state today), layouts, print queues and the audit (the last
-    200 events, or one appointment's)."""
-    today = site_today(context.settings, context.library)
+    """Users, content (with its approval state today), layouts, departments, print queues and the audit
+    (the last 200 events, or one appointment's)."""
+    today = site_today(context.settings)
     contents = [(c.id, c.language, c.version, approval_of(c, today)) for c, _located in context.library.editions()]
     users = session.scalars(select(WebUser).order_by(WebUser.name)).all()
     events = list(audit.events(session, appointment or None))[-200:]
     layouts = sorted(context.library.layouts)
     return render(request, "admin.html", status, user=user, users=users, events=events, contents=contents,
-                  layouts=layouts, queues=print_queues(context), appointment=appointment, message=message,
-                  roles=accounts.ROLES)  # fmt: skip
+                  layouts=layouts, departments=sorted(context.library.departments), queues=print_queues(context),
+                  appointment=appointment, message=message, roles=accounts.ROLES)  # fmt: skip

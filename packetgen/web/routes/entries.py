@@ -19,6 +19,8 @@ from ...delivery.printing import PrintServer
 from ...delivery.relay import relay_config
 from ...delivery.service import Packet, email_packet, print_packet
 from ...errors import PacketgenError, UsageError
+from ...models import Department
+from ...store.tables import ScheduleEntry
 from ...yamlsafe import Located
 from .. import accounts, schedule
 from ..context import RENDERING, Context
@@ -50,7 +52,17 @@ def packet_of(row: Row, context: Ctx) -> Packet:
     if entry.status != "ok" or path is None or not entry.sha256:
         raise HTTPException(404)
     layout = context.library.layouts.get(entry.layout or "") or context.library.layout(None)
-    return Packet(path, entry.sha256, entry.appointment_id, layout, entry.language or "en", entry.date_of_birth)
+    return Packet(path, entry.sha256, entry.appointment_id, layout, entry.language or "en", entry.date_of_birth,
+                  _department_of(entry, context))  # fmt: skip
+
+
+def _department_of(entry: ScheduleEntry, context: Ctx) -> Department | None:
+    """The department the line's packet was made for; for a line made before lines kept it, its
+    procedure's. None when it is unavailable now (the packet still prints; it is not emailed)."""
+    library = context.library
+    content = library.contents.get(entry.procedure or "")
+    key = entry.department or (content.department if content else None)
+    return library.departments.get(key or "")
 
 
 Made = Annotated[Packet, Depends(packet_of)]
@@ -144,7 +156,8 @@ def reprint_entry(
         if not queue:
             return Response(made.path.read_bytes(), media_type="application/pdf", headers=_INLINE)
         again = dataclasses.replace(packet, path=made.path, sha256=made.sha256,
-                                    layout=context.library.layouts[made.layout], language=made.language)  # fmt: skip
+                                    layout=context.library.layouts[made.layout], language=made.language,
+                                    department=context.library.departments.get(made.department))  # fmt: skip
         try:
             server = PrintServer(context.settings.cups_server)
             chosen = server.queue(queue)
