@@ -41,9 +41,11 @@ test: lint typecheck
 test-fast: setup
 	$(PY) -m pytest -q -m "not servers and not process and not slow" -n 2 -p no:cacheprovider
 
-# The manual: the settings reference written again from packetgen/settings.py, then the site in site/.
+# The manual: the settings reference written again from packetgen/settings.py, the JSON Schemas of the
+# files people write (schemas/) from packetgen/models, then the site in site/.
 docs: setup
 	$(PY) scripts/settings-reference.py
+	$(PY) scripts/schemas.py
 	$(VENV)/bin/mkdocs build --strict
 
 bench: setup

@@ -20,6 +20,7 @@ from .intake.record import from_located
 from .library import Library, load_library
 from .library.approval import Approval, approval_of
 from .models import Appointment, Content, Department, Layout
+from .models.packet import ResolvedPacket
 from .pdf.archival import to_pdfa
 from .pdf.output import target_path, write_atomic
 from .personalize import personalize
@@ -67,6 +68,9 @@ class Generator:
     font_dirs: tuple[Path, ...] = ()
     allow_overdue: bool = False
     """Print content past its `review_due` (marked overdue on every page) instead of refusing it."""
+    run_marks: tuple[tuple[str, str], ...] = ()
+    """A mark printed on every page of every packet of the run, with the DRAFT and overdue marks, as
+    (language, text) pairs: the packet's primary language's, else English's (a preview's SAMPLE)."""
 
     @property
     def today(self) -> date:
@@ -147,7 +151,7 @@ class Generator:
         department = self.department_for(appointment, content)
         fonts = load_fonts(layout.fonts, self.font_dirs)
         InputErrors.raise_if_any(check_appointment(appointment, fonts))
-        packet = personalize(content, appointment, layout, department, self.site)
+        packet = self._marked(personalize(content, appointment, layout, department, self.site))
         InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
         data = to_pdfa(rendered.data, packet.language, content.effective, rendered.structure)
@@ -167,6 +171,12 @@ class Generator:
             email=appointment.email,
             date_of_birth=appointment.date_of_birth,
         )
+
+    def _marked(self, packet: ResolvedPacket) -> ResolvedPacket:
+        """The packet with the run's mark first, where the run has one."""
+        marks = dict(self.run_marks)
+        mark = marks.get(packet.language.split("-")[0].lower(), marks.get("en"))
+        return dataclasses.replace(packet, marks=(mark, *packet.marks)) if mark else packet
 
 
 def make_generator(

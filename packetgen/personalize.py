@@ -1,6 +1,7 @@
 """Content + appointment + layout + department + site → ResolvedPacket: final text, real dates, flags applied.
 
-The only stage that knows about placeholders, relative times and flags.
+The only stage that knows about placeholders, relative times and conditions (flags, the side, the
+department, the patient's language: `resolve.Resolver` decides them, in the content's order).
 Patient values are inserted as data (see `markup.fill`), never compiled.
 """
 
@@ -21,11 +22,13 @@ from .markup import fill
 from .models import Appointment, Content, Department, Layout
 from .models import content as c
 from .models import packet as p
+from .models.blocks import Item
+from .models.conditions import Facts
+from .resolve import Resolver
 from .timing import Site, local_start, moment, show, unbroken
 
 T = TypeVar("T")
-Texts = Callable[[Iterable[c.Item]], tuple[str, ...]]
-Flags = list[tuple[str, c.FlagText]]
+Texts = Callable[[Iterable[Item]], tuple[str, ...]]
 
 
 def personalize(
@@ -63,16 +66,25 @@ def personalize(
         {name: show(moment(start, t, site.timezone), t.show, labels, locale, day) for name, t in content.times.items()}
     )
 
-    def texts(items: Iterable[c.Item]) -> tuple[str, ...]:
+    def texts(items: Iterable[Item]) -> tuple[str, ...]:
         return tuple(_sentence_case(fill(item.text, values), content.language) for item in items)
 
     # Without a named provider, the consent leaves a line to write the name in before signing.
     signed = {**values, "provider": named or labels.blank_line}
 
-    def consent_texts(items: Iterable[c.Item]) -> tuple[str, ...]:
+    def consent_texts(items: Iterable[Item]) -> tuple[str, ...]:
         return tuple(_sentence_case(fill(item.text, signed), content.language) for item in items)
 
-    risks = tuple(_risk_line(risk) for risk in content.risks)
+    # What the conditions (`when:`) are decided on: the record's flags, side, language; the department.
+    facts = Facts(
+        flags=frozenset(appointment.flags),
+        laterality=appointment.laterality if content.laterality != "none" else None,
+        department=department.id,
+        language=appointment.language,
+    )
+    handout_parts = Resolver(facts, lambda text: _sentence_case(fill(text, values), content.language))
+    consent_parts = Resolver(facts, lambda text: _sentence_case(fill(text, signed), content.language))
+    risks = handout_parts.risks(content.risks, labels)
     visit = p.Visit(
         date=values["procedure_date"],
         time=values["procedure_time"],
@@ -89,27 +101,21 @@ def personalize(
         date_of_birth=unbroken(format_date(appointment.date_of_birth, labels.date_medium, locale=locale)),
         mrn=appointment.mrn,
     )
-    flags = [(name, content.flags[name]) for name in appointment.flags]
     handout = p.Handout(
         stamp=_stamp(content.handout.form_id, content),
         title=fill(content.handout.title, values),
         subtitle=fill(content.handout.subtitle, values),
-        introduction=texts(content.handout.introduction),
-        figure=_figure(content.handout.figure),
         own_instructions=appointment.instructions,
-        sections=tuple(_section(s, flags, texts, values) for s in content.handout.sections),
+        sections=handout_parts.sections(content.handout.sections),
         risks_heading=content.handout.risks_heading,
         risks_lead=fill(content.handout.risks_lead, values),
         risks=risks,
-        closing=texts(content.handout.closing),
-        checklist=_checklist(content.handout.checklist, texts, values),
-        introduction_heading=fill(content.handout.introduction_heading, values)
-        if content.handout.introduction_heading
-        else None,
-        when_to_call=_when_to_call(content.handout.when_to_call, texts, values),
+        closing=handout_parts.blocks(content.handout.closing),
+        checklist=_checklist(content.handout.checklist, handout_parts, values),
+        when_to_call=_when_to_call(content.handout.when_to_call, handout_parts, texts, values),
         questions=_questions(content.handout.questions, values),
     )
-    consent = _consent(content, risks, flags, consent_texts, signed, labels, interpreted, appointment)
+    consent = _consent(content, risks, consent_parts, consent_texts, signed, labels, interpreted, appointment)
     approval = approval_of(content, site.today)
     return p.ResolvedPacket(
         appointment_id=appointment.appointment_id,
@@ -186,41 +192,26 @@ def _in_language(pairs: Iterable[tuple[str, T]], language: str) -> T:
     return by_language[negotiate_locale([language], list(by_language), sep="-") or "en"]
 
 
-def _risk_line(risk: c.Risk) -> str:
-    return f"{risk.text} ({risk.detail})" if risk.detail else risk.text
-
-
 def _stamp(form_id: str, content: Content) -> p.FormStamp:
     return p.FormStamp(form_id=form_id, version=content.version, effective=content.effective.isoformat())
 
 
-def _figure(figure: c.Figure | None) -> p.Figure | None:
-    if figure is None:
+def _checklist(checklist: c.Checklist | None, parts: Resolver, values: dict[str, str]) -> p.Checklist | None:
+    """The checklist's items that print; no checklist when none does."""
+    items = parts.items(checklist.items) if checklist is not None else ()
+    if checklist is None or not items:
         return None
-    return p.Figure(drawing=figure.drawing, caption=figure.caption, description=figure.description)
+    return p.Checklist(fill(checklist.heading, values), items)
 
 
-def _section(section: c.Section, flags: Flags, texts: Texts, values: dict[str, str]) -> p.Section:
-    callouts = tuple(
-        p.Callout(flag=name, label=fill(flag.label, values), items=texts(flag.handout))
-        for name, flag in flags
-        if flag.section == section.id
-    )
-    lead = fill(section.lead, values) if section.lead else None
-    return p.Section(section.id, fill(section.heading, values), lead, texts(section.bullets), callouts)
-
-
-def _checklist(checklist: c.Checklist | None, texts: Texts, values: dict[str, str]) -> p.Checklist | None:
-    if checklist is None:
-        return None
-    return p.Checklist(fill(checklist.heading, values), texts(checklist.items))
-
-
-def _when_to_call(when: c.WhenToCall | None, texts: Texts, values: dict[str, str]) -> p.WhenToCall | None:
+def _when_to_call(
+    when: c.WhenToCall | None, parts: Resolver, texts: Texts, values: dict[str, str]
+) -> p.WhenToCall | None:
     if when is None:
         return None
     (emergency, after_hours) = texts((when.emergency, when.after_hours))
-    return p.WhenToCall(fill(when.heading, values), fill(when.lead, values), texts(when.signs), emergency, after_hours)
+    heading, lead = fill(when.heading, values), fill(when.lead, values)
+    return p.WhenToCall(heading, lead, parts.items(when.signs), emergency, after_hours)
 
 
 def _questions(questions: c.Questions | None, values: dict[str, str]) -> p.Questions | None:
@@ -232,7 +223,7 @@ def _questions(questions: c.Questions | None, values: dict[str, str]) -> p.Quest
 def _consent(
     content: Content,
     risks: tuple[str, ...],
-    flags: Flags,
+    parts: Resolver,
     texts: Texts,
     values: dict[str, str],
     labels: Labels,
@@ -242,7 +233,7 @@ def _consent(
     form = content.consent
     said = form.attestations
 
-    def attested(item: c.Item | None) -> str | None:
+    def attested(item: Item | None) -> str | None:
         return texts((item,))[0] if item is not None else None
 
     # The interpreter must sign when the patient's language is not the care team's (named in `interpreted`).
@@ -274,29 +265,19 @@ def _consent(
                 attestation=attested(said.telephone),
             ),
         )
-    by_section: dict[str, list[str]] = {"conditions": [], "anesthesia": []}
-    for _, flag in flags:
-        by_section[flag.consent_section] += texts(flag.consent)
     return p.Consent(
         stamp=_stamp(form.form_id, content),
         title=fill(form.title, values),
         procedure=content.title,
-        statement=texts(form.statement),
-        benefits=texts(form.benefits),
+        sections=parts.sections(form.sections),
         risks_lead=fill(form.risks_lead, values),
         risks=risks,
-        flag_clauses=tuple(by_section["conditions"]),
-        alternatives=texts(form.alternatives),
-        rights=texts(form.rights),
+        after_risks=parts.sections(form.after_risks),
         acknowledgement=fill(form.acknowledgement, values),
         signers=signers,
         site=appointment.site if content.levels else None,
-        levels=content.levels,
+        site_label=fill(form.site_label, values) if content.levels and form.site_label else None,
         encounter=appointment.encounter,
-        procedure_clauses=texts(form.procedure),
-        additional_levels=attested(form.additional_levels),
-        guarantee=texts(form.guarantee),
-        anesthesia=(*texts(form.anesthesia), *by_section["anesthesia"]),
     )
 
 

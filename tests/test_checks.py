@@ -47,7 +47,7 @@ def test_every_drawn_string_is_checked_and_named_by_its_place(library: Library) 
     missing = "character U+1EC5 (LATIN SMALL LETTER E WITH CIRCUMFLEX AND TILDE) has no glyph in this layout's fonts"
     assert errors == [f"{where}: patient.names[0]: {missing}"]
     content = {str(e).split(": ")[1] for e in check_packet(packet, Without("V"), where)}
-    assert {"title", "handout.introduction[0]", "consent.procedure"} <= content
+    assert {"title", "handout.sections[0].blocks[0].text", "consent.procedure"} <= content
 
 
 def test_right_to_left_scripts_other_than_arabic_and_hebrew_are_named() -> None:

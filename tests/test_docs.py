@@ -4,28 +4,18 @@ with `mkdocs build --strict`, which checks every link between its pages.)"""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
+
+from tests.helpers.scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
 
 def _reference_script() -> ModuleType:
-    """scripts/settings-reference.py as a module (its name has a hyphen: loaded from its path)."""
-    name = "settings_reference"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "settings-reference.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # its dataclasses look their module up while they are made
-    spec.loader.exec_module(module)
-    return module
+    return load_script("settings-reference.py", "settings_reference")
 
 
 def test_the_settings_reference_is_what_the_code_says() -> None:

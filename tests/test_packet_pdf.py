@@ -11,14 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
 from packetgen.build import Generated, make_packet
 from packetgen.language.labels import LABELS
 from packetgen.library import Library
 from tests.helpers.contentdata import every_item
-from tests.helpers.pdfimage import Word, render, words
+from tests.helpers.pdfimage import Word, box_around, render, words
 from tests.helpers.pdftext import consent_start, page_texts, section_text
 from tests.helpers.site import DATA, ROOT, normalize
 
@@ -319,20 +318,6 @@ def test_a_language_without_a_packet_gets_english_with_an_interpreter_notice(gen
     assert "Your preferred language" not in page_texts(generate().path)[0]
 
 
-def _box_around(image: Image.Image, x: int, y: int, reach: int) -> tuple[int, int, int, int] | None:
-    """The nearest dark line left, above, right and below (x, y), within `reach` pixels."""
-
-    def first_dark(dx: int, dy: int) -> int | None:
-        for step in range(1, reach):
-            px, py = x + dx * step, y + dy * step
-            if image.getpixel((px, py)) < 128:
-                return px if dx else py
-        return None
-
-    found = [first_dark(-1, 0), first_dark(0, -1), first_dark(1, 0), first_dark(0, 1)]
-    return None if None in found else (found[0], found[1], found[2], found[3])  # type: ignore[return-value]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("layout", ["letter", "large-print"])
 def test_every_risk_row_has_its_own_empty_initials_box(generate: Make, layout: str) -> None:
@@ -351,7 +336,7 @@ def test_every_risk_row_has_its_own_empty_initials_box(generate: Make, layout: s
     for page, word in rows:
         image = render(path, page)
         middle = int((word.y0 + word.y1) / 2)
-        box = _box_around(image, int(initials_x) + 10, middle, reach=120)
+        box = box_around(image, int(initials_x) + 10, middle, reach=120)
         assert box is not None, f"no box on the row of {word.text!r}"
         left, top, right, bottom = box
         assert left < initials_x < right

@@ -15,7 +15,7 @@ from packetgen.language.labels import LABELS
 from packetgen.library import Library, load_library
 from packetgen.models import Appointment, Content
 from packetgen.models.content import Timing
-from packetgen.models.packet import ResolvedPacket
+from packetgen.models.packet import Callout, ListBlock, Paragraph, ResolvedPacket, Section
 from packetgen.personalize import personalize
 from packetgen.timing import Site, moment
 from tests.helpers.site import BASE_APPOINTMENT, TODAY, ZONE, copy_site, normalize
@@ -28,8 +28,15 @@ def resolve(library: Library, today: date = TODAY, content: Content | None = Non
     return personalize(content, appointment, layout, library.department(content.department), Site(ZONE, today))
 
 
-def bullets(packet: ResolvedPacket, section: str) -> tuple[str, ...]:
-    return next(s for s in packet.handout.sections if s.id == section).bullets
+def section(packet: ResolvedPacket, section_id: str) -> Section:
+    """The handout's or the consent's section `section_id` as the packet prints it."""
+    sections = (*packet.handout.sections, *packet.consent.sections, *packet.consent.after_risks)
+    return next(s for s in sections if s.id == section_id)
+
+
+def bullets(packet: ResolvedPacket, section_id: str) -> tuple[str, ...]:
+    """The items of the section's first list."""
+    return next(b for b in section(packet, section_id).blocks if isinstance(b, ListBlock)).items
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -208,22 +215,23 @@ def test_impossible_or_ambiguous_clock_times_are_refused(library: Library, start
         resolve(library, start=start)
 
 
-def test_flags_add_callouts_to_their_section_and_clauses_to_the_consent(library: Library) -> None:
+def test_flags_add_callouts_and_clauses_where_the_content_puts_them_in_its_order(library: Library) -> None:
     packet = resolve(library, flags=["sedation", "anticoagulant"])
-    labels = [c.label for c in next(s for s in packet.handout.sections if s.id == "before").callouts]
-    assert labels == [
-        "You will be given medicine to help you relax and feel sleepy (sedation)",
+    callouts = [b.heading for b in section(packet, "before").blocks if isinstance(b, Callout)]
+    assert callouts == [  # the content's order, not the record's
         "You take a medicine that thins your blood (anticoagulant)",
+        "You will be given medicine to help you relax and feel sleepy (sedation)",
     ]
     # The sedation details go with the consent to anesthesia and sedation; others with the conditions.
-    assert packet.consent.flag_clauses == (
+    assert bullets(packet, "conditions") == (
         "I understand that taking a blood thinner can increase the risk of bleeding from this procedure.",
     )
-    assert packet.consent.anesthesia[-1].startswith("I agree to receive sedation.")
+    assert bullets(packet, "anesthesia")[-1].startswith("I agree to receive sedation.")
     plain = resolve(library)
-    assert plain.consent.flag_clauses == ()
-    assert plain.consent.anesthesia == packet.consent.anesthesia[:-1]
-    assert len(plain.consent.anesthesia) == 3  # local anesthetic, IV sedation and the ride home, for everyone
+    assert "conditions" not in [s.id for s in plain.consent.after_risks]  # nothing to print: no heading either
+    assert bullets(plain, "anesthesia") == bullets(packet, "anesthesia")[:-1]
+    assert len(bullets(plain, "anesthesia")) == 3  # local anesthetic, IV sedation and the ride home, for everyone
+    assert [b for b in section(plain, "before").blocks if isinstance(b, Callout)] == []
 
 
 def test_every_risk_reaches_handout_and_consent(library: Library) -> None:
@@ -235,8 +243,12 @@ def test_every_risk_reaches_handout_and_consent(library: Library) -> None:
 
 def test_placeholders_are_filled_everywhere(library: Library) -> None:
     packet = resolve(library, provider="Dr. {{ x }} Who")
-    assert packet.consent.statement[0].startswith("I ask Dr. {{ x }} Who and the care team at Riverside")
-    assert packet.handout.closing[-1].endswith("call Riverside General Hospital at (217) 555-0142.")
+    statement = section(packet, "statement").blocks[0]
+    closing = packet.handout.closing[-1]
+    assert isinstance(statement, Paragraph)
+    assert isinstance(closing, Paragraph)
+    assert statement.text.startswith("I ask Dr. {{ x }} Who and the care team at Riverside")
+    assert closing.text.endswith("call Riverside General Hospital at (217) 555-0142.")
 
 
 def test_past_appointment_and_missing_language_are_warnings(library: Library) -> None:

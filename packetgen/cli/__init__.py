@@ -37,6 +37,7 @@ EPILOG = """examples:
   generate.py validate
   generate.py validate packets/vertebroplasty.yaml
   generate.py list
+  generate.py preview vertebroplasty --language es --watch
   generate.py listen --out /srv/packets --port 2575
   generate.py print examples/appointments/nguyen.yaml --printer ir-frontdesk
   generate.py email examples/appointments/nguyen.yaml --to patient@example.org
@@ -166,6 +167,25 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check content, layouts and departments; exit 0 when clean")
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     commands.add_parser("list", help="show the procedures, layouts and departments available")
+    preview = commands.add_parser(
+        "preview", help="sample packets of one procedure for made-up patients (every flag, none); --watch remakes them"
+    )
+    preview.add_argument("packet", metavar="PACKET_ID", help="the procedure: its id, a code or a title")
+    preview.add_argument("--language", type=_language, metavar="TAG", help="a translation (default: the content's own)")
+    preview.add_argument("--layout", metavar="NAME", help="layout name (default: letter)")
+    preview.add_argument(
+        "--department", metavar="ID", help="print another department's details (default: the procedure's)"
+    )
+    preview.add_argument(
+        "--out",
+        type=Path,
+        default=Path("output/preview"),
+        metavar="DIR",
+        help="output folder (default: output/preview/)",
+    )
+    preview.add_argument(
+        "--watch", action="store_true", help="make them again whenever a content, layout or department file changes"
+    )
     listen = commands.add_parser("listen", help="an MLLP listener for SIU messages: store, acknowledge, make packets")
     listen.add_argument("--host", metavar="ADDRESS", help="address to listen on (default: 127.0.0.1, loopback)")
     listen.add_argument("--port", type=_port, metavar="PORT", help="TCP port (default: 2575; 0 picks a free one)")
@@ -193,6 +213,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         debug = settings.debug
         logs.configure(settings.log_level)
         from . import delivery as cli_delivery
+        from . import preview as cli_preview
         from . import web as cli_web
 
         commands = {
@@ -200,6 +221,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "batch": _batch,
             "validate": _validate,
             "list": _list,
+            "preview": cli_preview.preview_command,
             "listen": _listen,
             "print": cli_delivery.print_command,
             "email": cli_delivery.email_command,

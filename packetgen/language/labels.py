@@ -74,18 +74,10 @@ class Labels:
     interpreted language; `{{ provider }}` in the consent's text, `{{ site }}`, `{{ interpreted_language }}`."""
     provider_unknown: str
     """`{{ provider }}` in the handout's text when the appointment names no provider."""
-    benefits: str
-    """Consent heading over the benefits."""
     risks: str
     """Consent heading over the risks, and the header of the risk table's first column."""
     initials: str
-    """Header of the risk table's initials column; in the box beside a lone clause to initial (further levels)."""
-    flag_clauses: str
-    """Consent heading over the clauses the patient's conditions (flags) add."""
-    alternatives: str
-    """Consent heading over the alternatives."""
-    rights: str
-    """Consent heading over the patient's rights."""
+    """Header of the risk table's initials column; in the box beside a consent statement to initial (`initialled`)."""
     signatures: str
     """Consent heading over the signature blocks."""
     signature: str
@@ -165,8 +157,6 @@ class Labels:
     """Caption in the telephone witness's signature block."""
     telephone_number: str
     """Caption in the telephone witness's signature block."""
-    consent_site: str
-    """Consent's identification box: before the site and levels (or `blank_line`)."""
     encounter: str
     """Consent's identification box: before the encounter number (printed only when there is one)."""
     side: str
@@ -180,12 +170,25 @@ class Labels:
     side_unknown: str
     """`{{ side }}` in the content's text when the record gives no side: a phrase that points to the
     Side line (never a blank in a sentence)."""
-    procedure_heading: str
-    """Consent heading over the procedure's clauses."""
-    anesthesia: str
-    """Consent heading over the anesthesia and sedation clauses."""
     own_risks: str
     """Above the consent's ruled lines where the physician writes other risks."""
+    frequency_very_rare: str
+    """A risk's frequency `very rare`, in brackets after it on the handout and the consent."""
+    frequency_rare: str
+    """A risk's frequency `rare`."""
+    frequency_uncommon: str
+    """A risk's frequency `uncommon`."""
+    frequency_common: str
+    """A risk's frequency `common`."""
+    frequency_about: str
+    """A risk's frequency as a number in the content's words: `{about}` ("about 1 in 1,000"), after the
+    frequency's word and a comma where it has one ("rare, about 1 in 1,000")."""
+    choose_one: str
+    """Under a consent choice's question when the patient ticks one box."""
+    choose_many: str
+    """Under a consent choice's question when the patient ticks as many boxes as apply."""
+    other: str
+    """A consent choice's last box, before a line to write on: "Other"."""
     email_subject: str
     """Not in the PDF: the subject of the email carrying an encrypted packet (`delivery/message.py`):
     `{facility}`; no patient data, no procedure, no date."""
@@ -221,12 +224,8 @@ ENGLISH = Labels(
     consent_provider="Performing provider",
     blank_line="______________________________",
     provider_unknown="your care team",
-    benefits="Benefits",
     risks="Risks and complications",
     initials="Initials",
-    flag_clauses="Because of your health conditions",
-    alternatives="Alternatives",
-    rights="Your rights",
     signatures="Signatures",
     signature="Signature",
     printed_name="Printed name",
@@ -269,15 +268,20 @@ ENGLISH = Labels(
     telephone_person="Person who gave consent",
     relationship_to_patient="Relationship to patient",
     telephone_number="Telephone number called",
-    consent_site="Site and levels",
     encounter="Encounter",
     side="Side",
     side_choices=("Left", "Right", "Both"),
     side_to_verify="to be completed and verified before the procedure",
     side_unknown="the side marked on the Side line",
-    procedure_heading="The procedure",
-    anesthesia="Anesthesia and sedation",
     own_risks="Other risks for this patient (written by the physician)",
+    frequency_very_rare="very rare",
+    frequency_rare="rare",
+    frequency_uncommon="uncommon",
+    frequency_common="common",
+    frequency_about="about {about}",
+    choose_one="Check one.",
+    choose_many="Check all that apply.",
+    other="Other",
     email_subject="Documents from {facility}",
     email_body=(
         "Hello,\n\n"
@@ -319,12 +323,8 @@ SPANISH = Labels(
     consent_provider="Profesional que realiza el procedimiento",
     blank_line="______________________________",
     provider_unknown="su equipo de atención",
-    benefits="Beneficios",
     risks="Riesgos y complicaciones",
     initials="Iniciales",
-    flag_clauses="Debido a sus condiciones de salud",
-    alternatives="Alternativas",
-    rights="Sus derechos",
     signatures="Firmas",
     signature="Firma",
     printed_name="Nombre en letra de molde",
@@ -367,15 +367,20 @@ SPANISH = Labels(
     telephone_person="Persona que dio el consentimiento",
     relationship_to_patient="Relación con el paciente",
     telephone_number="Número de teléfono al que se llamó",
-    consent_site="Zona y niveles",
     encounter="N.º de visita",
     side="Lado",
     side_choices=("Izquierdo", "Derecho", "Ambos"),
     side_to_verify="debe completarse y verificarse antes del procedimiento",
     side_unknown="el lado marcado en la línea «Lado»",
-    procedure_heading="El procedimiento",
-    anesthesia="Anestesia y sedación",
     own_risks="Otros riesgos para este paciente (los escribe el médico)",
+    frequency_very_rare="muy raro",
+    frequency_rare="raro",
+    frequency_uncommon="poco frecuente",
+    frequency_common="frecuente",
+    frequency_about="alrededor de {about}",
+    choose_one="Marque una opción.",
+    choose_many="Marque todas las que correspondan.",
+    other="Otro",
     email_subject="Documentos de {facility}",
     email_body=(
         "Hola:\n\n"

@@ -2,7 +2,7 @@
 
 `load_library` reads `packets/*.yaml`, `layouts/*.yaml` and `departments/*.yaml`,
 validates each, checks what one schema cannot (unique item ids, placeholders,
-flag sections, that a procedure's department exists), and collects every error,
+the flags conditions name, that a procedure's department exists), and collects every error,
 so an editor sees them all at once. `validate` raises them all; the commands
 that make packets load each file on its own (`strict=False`): a broken file
 makes only its own procedure, language, layout or department unavailable

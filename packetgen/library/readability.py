@@ -19,7 +19,7 @@ import textstat
 
 from ..errors import PacketError
 from ..models import Content
-from ..models.content import Item, Risk
+from ..models import blocks as b
 from ..yamlsafe import Key, Located, dotted
 
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
@@ -87,19 +87,22 @@ the content's own target, which may record the level of approved source text kep
 
 
 def section_grades(content: Content) -> list[SectionGrade]:
-    """Every part a patient reads as one block: introduction, each section, risks, consent parts."""
-    return [
-        SectionGrade(key, title, grade(_join(items, *extra), content.language), len(_join(items, *extra).split()))
-        for key, title, items, extra in _parts(content)
-    ]
+    """Every part a patient reads as one block: each section (its lead lines, paragraphs, list items,
+    table cells, callouts, statements and choices; not its headings or figure captions), the risks,
+    the checklist, when to call, the closing, the consent's parts and attestations."""
+    grades = []
+    for key, title, units in _parts(content):
+        text = _join(units)
+        grades.append(SectionGrade(key, title, grade(text, content.language), len(text.split())))
+    return grades
 
 
 def new_text_grades(content: Content) -> list[SectionGrade]:
-    """The grade of the text written for the packet in each part: its items awaiting review (for a part
-    that has any), without the approved source text beside them."""
+    """The grade of the text written for the packet in each part: its blocks and items awaiting review
+    (for a part that has any), without the approved source text beside them."""
     grades = []
-    for key, title, items, _extra in _parts(content):
-        new = [item for item in items if item.review == "pending"]
+    for key, title, units in _parts(content):
+        new = [unit for unit in units if unit.review == "pending"]
         if new:
             text = _join(new)
             grades.append(SectionGrade(key, title, grade(text, content.language), len(text.split())))
@@ -129,48 +132,70 @@ def new_text_above_target(located: Located, grades: list[SectionGrade]) -> list[
     ]
 
 
-class _Risk:
-    """A risk as it reads in a list: a sentence of its own."""
+@dataclass(frozen=True)
+class _Unit:
+    """A piece of text as it is read, with the review state of the block or item it belongs to."""
 
-    def __init__(self, risk: Risk) -> None:
-        self.text, self.review = f"{risk.text}.", risk.review
-
-
-Readable = Item | _Risk
+    text: str
+    review: str
 
 
-def _join(items: Iterable[Readable], *extra: str | None) -> str:
-    return " ".join([*(e for e in extra if e), *(item.text for item in items)])
+def _sentence(text: str) -> str:
+    """A fragment read as a sentence of its own (a risk, a table's cell, a choice's option)."""
+    return text if text.rstrip().endswith((".", "!", "?", ":", ";")) else f"{text}."
 
 
-def _parts(content: Content) -> Iterator[tuple[Key, str, list[Readable], tuple[str | None, ...]]]:
-    """(where, title, the items, headings and lead lines read with them) of every part."""
+def _join(units: Iterable[_Unit]) -> str:
+    return " ".join(unit.text for unit in units)
+
+
+def _items(items: Iterable[b.Item | b.Option]) -> list[_Unit]:
+    return [_Unit(item.text, item.review) for item in items]
+
+
+def _block(block: b.HandoutBlock | b.ConsentBlock) -> list[_Unit]:
+    """What a patient reads in a block, in order."""
+    lead = getattr(block, "lead", None)
+    units = [_Unit(lead, block.review)] if lead else []
+    match block:
+        case b.Paragraph() | b.Initialled():
+            units.append(_Unit(block.text, block.review))
+        case b.Bullets() | b.Steps() | b.Callout():
+            units += _items(block.items)
+        case b.Table():
+            units += [_Unit(_sentence(cell), block.review) for cell in block.header]
+            units += [_Unit(_sentence(cell), row.review) for row in block.rows for cell in row.cells]
+        case b.Choice():
+            units += [_Unit(_sentence(option.text), option.review) for option in block.options]
+    return units
+
+
+def _blocks(blocks: Iterable[b.HandoutBlock | b.ConsentBlock]) -> list[_Unit]:
+    return [unit for block in blocks for unit in _block(block)]
+
+
+def _parts(content: Content) -> Iterator[tuple[Key, str, list[_Unit]]]:
+    """(where, title, what is read) of every part."""
     handout, consent = content.handout, content.consent
     if handout.checklist:
-        yield ("handout", "checklist"), handout.checklist.heading, list(handout.checklist.items), ()
-    yield ("handout", "introduction"), "Introduction", list(handout.introduction), ()
+        yield ("handout", "checklist"), handout.checklist.heading, _items(handout.checklist.items)
     for index, section in enumerate(handout.sections):
-        yield ("handout", "sections", index), section.heading, list(section.bullets), (section.lead,)
-    yield ("risks",), handout.risks_heading, [_Risk(r) for r in content.risks], (handout.risks_lead,)
+        yield ("handout", "sections", index), section.heading or section.id, _blocks(section.blocks)
+    risks = [_Unit(_sentence(risk.text), risk.review) for risk in content.risks]
+    yield ("risks",), handout.risks_heading, [_Unit(handout.risks_lead, "approved"), *risks]
     if handout.when_to_call:
         when = handout.when_to_call
-        yield ("handout", "when_to_call"), when.heading, [*when.signs, when.emergency, when.after_hours], (when.lead,)
+        units = [_Unit(when.lead, "approved"), *_items([*when.signs, when.emergency, when.after_hours])]
+        yield ("handout", "when_to_call"), when.heading, units
     if handout.closing:
-        yield ("handout", "closing"), "Closing", list(handout.closing), ()
-    for name, flag in content.flags.items():
-        yield ("flags", name), flag.label, [*flag.handout, *flag.consent], ()
-    parts: list[tuple[str, list[Readable]]] = [
-        ("statement", list(consent.statement)),
-        ("procedure", [*consent.procedure, *([consent.additional_levels] if consent.additional_levels else [])]),
-        ("benefits", list(consent.benefits)),
-        ("guarantee", list(consent.guarantee)),
-        ("anesthesia", list(consent.anesthesia)),
-        ("alternatives", list(consent.alternatives)),
-        ("rights", list(consent.rights)),
-    ]
+        yield ("handout", "closing"), "Closing", _blocks(handout.closing)
+    for part in ("sections", "after_risks"):
+        for index, section in enumerate(getattr(consent, part)):
+            yield ("consent", part, index), f"Consent: {section.id}", _blocks(section.blocks)
     if consent.attestations:
         said = consent.attestations
-        parts.append(("attestations", [said.provider, said.witness, said.interpreter, said.telephone]))
-    for part, items in parts:
-        if items:
-            yield ("consent", part), f"Consent: {part}", items, ()
+        yield (
+            ("consent", "attestations"),
+            "Consent: attestations",
+            _items([said.provider, said.witness, said.interpreter, said.telephone]),
+        )

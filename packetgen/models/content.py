@@ -11,25 +11,39 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from .blocks import AnyHandoutBlock, ConsentSection, HandoutSection, Item, ListItem, Review
 from .codes import canonical_system, code_problem
+from .conditions import Condition
 from .types import Id, IsoDate, LanguageTag, Model, Side, Text, Version
 
-Review = Literal["pending", "approved"]
-"""`pending`: text not taken from approved source material; a clinician must review it."""
+FrequencyWords = Literal["very rare", "rare", "uncommon", "common"]
+"""The scale a risk's frequency is given on, in words."""
 
 
-class Item(Model):
-    """One paragraph or bullet: the unit that translations line up on."""
+class Frequency(Model):
+    """How often a risk happens, where the source says: in words of a fixed scale, printed in the
+    packet's language ("rare"), and or a number in the content's words (`about: "1 in 1,000"`):
+    "rare, about 1 in 1,000"."""
 
-    id: Id
-    """Stable id shared by every language of this content."""
-    text: Text
-    """The text; may contain placeholders like `{{ provider }}`."""
-    review: Review = "approved"
-    """`pending` marks text a clinician has not yet reviewed."""
+    words: FrequencyWords | None = None
+    """The scale's word, printed in the packet's language (`language/labels.py`)."""
+    about: Text | None = Field(default=None, validate_default=True)
+    """A number, as the content says it in its language ("1 in 1,000"), printed after "about"."""
+
+    @field_validator("about")
+    @classmethod
+    def _something_said(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("words") is None:
+            raise ValueError("expected words (very rare, rare, uncommon, common), about, or both")
+        return value
+
+
+def _frequency_words(value: Any) -> Any:
+    """`frequency: rare` is `frequency: {words: rare}`."""
+    return {"words": value} if isinstance(value, str) else value
 
 
 class Risk(Model):
@@ -39,30 +53,26 @@ class Risk(Model):
     text: Text
     """The risk as the patient reads it."""
     detail: Text | None = None
-    """Printed in brackets after the text, e.g. `very rare`."""
-    frequency: Literal["very rare", "rare", "uncommon", "common"] | None = None
-    """How often it happens, where the source says."""
+    """Printed in brackets after the text (before the frequency), e.g. `rarely, cement can travel to the
+    lungs`; a detail that already says how often stands instead of a frequency."""
+    frequency: (
+        Annotated[Frequency, BeforeValidator(_frequency_words, json_schema_input_type=FrequencyWords | Frequency)]
+        | None
+    ) = None
+    """How often it happens, where the source says: `rare`, or `{words: rare, about: "1 in 1,000"}`;
+    printed in brackets after the text, in the packet's language."""
     review: Review = "approved"
+    when: Condition | None = None
+    """Printed (on the handout, and on the consent with its initials box) only for the appointments it
+    holds for; always without one."""
 
 
-class Figure(Model):
-    """An illustration drawn by the renderer, with its caption."""
+class Flag(Model):
+    """A condition of the patient an appointment may carry (`sedation`), declared once; the content's
+    conditions (`when: {flag: sedation}`) say what it adds and where."""
 
-    id: Id
-    drawing: Literal["vertebral_compression"]
-    """Which built-in drawing to use."""
-    caption: Text
-    description: Text
-    """What the picture shows, for readers who cannot see it (PDF alt text)."""
-
-
-class Section(Model):
-    """A headed part of the handout: an optional lead-in line, then bullets."""
-
-    id: Id
-    heading: Text
-    lead: Text | None = None
-    bullets: tuple[Item, ...] = ()
+    label: Text
+    """What the flag means, in the content's language ("You will be given medicine to help you relax")."""
 
 
 class Timing(Model):
@@ -75,21 +85,6 @@ class Timing(Model):
     show: Literal["date", "time", "datetime"]
     """How the moment is printed: `Sunday, December 6`, `6:30 AM` (with its date too when that is
     not the appointment's), or `6:30 AM on Sunday, December 6`."""
-
-
-class FlagText(Model):
-    """Text added when an appointment carries a flag such as `sedation`."""
-
-    label: Text
-    """What the flag means, shown as the callout's heading."""
-    section: Id
-    """The handout section the callout appears in."""
-    handout: tuple[Item, ...] = Field(min_length=1)
-    consent: tuple[Item, ...] = ()
-    """Clauses added to the consent form, if any."""
-    consent_section: Literal["conditions", "anesthesia"] = "conditions"
-    """Where on the consent they go: with the patient's health conditions, or with the consent to
-    anesthesia and sedation (the `sedation` flag's details)."""
 
 
 class Code(Model):
@@ -139,7 +134,8 @@ class Checklist(Model):
     """A short list of what to do before the appointment, with a check box each, at the top of the handout."""
 
     heading: Text
-    items: tuple[Item, ...] = Field(min_length=1)
+    items: tuple[ListItem, ...] = Field(min_length=1)
+    """Each with its check box; an item may carry a condition. No item printed: no checklist."""
 
 
 class WhenToCall(Model):
@@ -147,7 +143,7 @@ class WhenToCall(Model):
 
     heading: Text
     lead: Text
-    signs: tuple[Item, ...] = Field(min_length=1)
+    signs: tuple[ListItem, ...] = Field(min_length=1)
     """What should make the patient call the care team."""
     emergency: Item
     """When to call 911 instead."""
@@ -170,17 +166,15 @@ class Handout(Model):
     title: Text
     subtitle: Text
     checklist: Checklist | None = None
-    introduction_heading: Text | None = None
-    """A heading for the introduction, so it does not read as part of the instructions above it."""
-    introduction: tuple[Item, ...] = Field(min_length=1)
-    figure: Figure | None = None
-    sections: tuple[Section, ...] = Field(min_length=1)
+    sections: tuple[HandoutSection, ...] = Field(min_length=1)
+    """The handout's parts in order (what the procedure is, before, during, after), each a heading
+    and its blocks."""
     risks_heading: Text
     risks_lead: Text
     when_to_call: WhenToCall | None = None
     questions: Questions | None = None
-    closing: tuple[Item, ...] = ()
-    """Closing lines, e.g. whom to call with questions."""
+    closing: tuple[AnyHandoutBlock, ...] = ()
+    """Closing blocks without a heading, e.g. whom to call with questions."""
 
 
 class Attestations(Model):
@@ -201,25 +195,20 @@ class Consent(Model):
 
     Printed in the order of CMS's interpretive guidance (42 CFR 482.51(b)(2)) and AHRQ's informed
     consent guide: who and what, the statement, the procedure and levels, benefits, risks (and no
-    guarantee), anesthesia and sedation, conditions, alternatives, rights, signatures."""
+    guarantee), anesthesia and sedation, conditions, alternatives, rights, signatures; the content
+    says the parts other than the risks and signatures as sections before and after the risks."""
 
     form_id: Id
     title: Text
-    statement: tuple[Item, ...] = Field(min_length=1)
-    """The statement of understanding."""
-    procedure: tuple[Item, ...] = ()
-    """What will be done and where (placeholder `{{ site }}`: the levels, or a line to write them on)."""
-    additional_levels: Item | None = None
-    """Consent to treat further levels found during the procedure; printed with its own initials box."""
-    benefits: tuple[Item, ...] = Field(min_length=1)
+    site_label: Text | None = None
+    """The identification box's line for the record's `site` ("Site and levels"): required with
+    `levels: true`, refused without."""
+    sections: tuple[ConsentSection, ...] = Field(min_length=1)
+    """The parts before the risks: the statement, the procedure, the benefits."""
     risks_lead: Text
-    guarantee: tuple[Item, ...] = ()
-    """That no result can be promised."""
-    anesthesia: tuple[Item, ...] = ()
-    """Consent to local anesthesia and sedation, and the ride home, for every patient."""
-    alternatives: tuple[Item, ...] = Field(min_length=1)
-    rights: tuple[Item, ...] = Field(min_length=1)
-    """The right to ask questions and to refuse or withdraw."""
+    after_risks: tuple[ConsentSection, ...] = ()
+    """The parts after the risks and before the signatures: no guarantee, anesthesia, conditions,
+    alternatives, rights. The last two printed are kept on one page."""
     acknowledgement: Text
     """The sentence printed just above the signature blocks."""
     attestations: Attestations | None = None
@@ -294,7 +283,8 @@ class Content(Model):
     `false` neither is printed and a record's `site` is a warning."""
     times: dict[Id, Timing] = Field(default_factory=dict)
     """Named moments authors can use as placeholders, e.g. `night_before`."""
-    flags: dict[Id, FlagText] = Field(default_factory=dict)
+    flags: dict[Id, Flag] = Field(default_factory=dict)
+    """The flags an appointment may carry, each used by a condition (`when: {flag: …}`)."""
     handout: Handout
     risks: tuple[Risk, ...] = Field(min_length=1)
     consent: Consent
@@ -345,7 +335,7 @@ class Content(Model):
 
     @property
     def pending_reviews(self) -> int:
-        """Items, risks and clauses marked `review: pending` (the translation's own review apart)."""
+        """Blocks, items, risks and clauses marked `review: pending` (the translation's own review apart)."""
         return self._pending_reviews
 
 

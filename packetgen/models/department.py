@@ -7,7 +7,7 @@ line in every footer and the sender of emailed packets. A procedure names its de
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
@@ -43,6 +43,11 @@ def _mailbox(value: str) -> str:
 
 Mailbox = Annotated[Text, AfterValidator(_mailbox)]
 
+# What a file holds where the model keeps (language, value) pairs: the shape its JSON Schema describes.
+_Lines = Annotated[list[Text], Field(min_length=1)]
+_T = TypeVar("_T")
+_ByLanguage = Annotated[dict[LanguageTag, _T], Field(min_length=1)]
+
 
 class EmailSender(Model):
     """Whom a packet's email comes from; its words are the labels' (`language/labels.py`), never patient data."""
@@ -65,8 +70,8 @@ class Department(Model):
     e.g. `Riverside General Hospital`); also what `{{ location }}` prints when a record gives none."""
     address: Annotated[
         tuple[tuple[LanguageTag, Annotated[tuple[Text, ...], Field(min_length=1)]], ...],
-        BeforeValidator(_lines_by_language),
         Field(min_length=1),
+        BeforeValidator(_lines_by_language, json_schema_input_type=_Lines | _ByLanguage[_Lines]),
     ]
     """Lines of the address, the department's own first (`Interventional Radiology, 2nd floor`): one
     list, or one list per language (`{en: [...], es: [...]}`; a packet in another language prints the
@@ -78,7 +83,13 @@ class Department(Model):
     `{{ after_hours_phone }}`); default `phone`."""
     email: EmailSender | None = None
     """The From and Reply-To of its emailed packets; needed to email them."""
-    footer_note: Text | Annotated[tuple[tuple[LanguageTag, Text], ...], BeforeValidator(pairs)] | None = None
+    footer_note: (
+        Text
+        | Annotated[
+            tuple[tuple[LanguageTag, Text], ...], BeforeValidator(pairs, json_schema_input_type=_ByLanguage[Text])
+        ]
+        | None
+    ) = None
     """A short line printed in every footer, e.g. a help line: one text, or one per language
     (`{en: ..., es: ...}`; a packet in another language prints the `en` one)."""
 

@@ -17,9 +17,11 @@ class Page(Model):
     """Paper size and margins, in points (72 pt = 1 inch)."""
 
     size: Literal["letter", "a4", "legal"]
+    """The paper: US Letter (8.5 × 11 in), A4 (210 × 297 mm) or US Legal (8.5 × 14 in)."""
     margin_top: float = Field(ge=36, le=200)
     """Space above the body; the patient header sits inside it."""
     margin_bottom: float = Field(ge=36, le=200)
+    """Space below the body; the footer sits inside it."""
     margin_left: float = Field(ge=36, le=144)
     margin_right: float = Field(ge=36, le=144)
 
@@ -28,7 +30,9 @@ class Fonts(Model):
     """TrueType font files, found by file name in the font folders."""
 
     regular: Text
+    """The body text's font file, e.g. `DejaVuSans.ttf`."""
     bold: Text
+    """Headings and emphasis."""
     italic: Text
     bold_italic: Text
     fallback: tuple[Text, ...] = ()
@@ -39,8 +43,11 @@ class Sizes(Model):
     """Type sizes in points."""
 
     body: float = Field(ge=12, le=40)
+    """Body text: at least 12 pt (large print: 18 pt or more)."""
     heading: float = Field(ge=12, le=48)
+    """Section headings."""
     title: float = Field(ge=14, le=60)
+    """The handout's and the consent's titles."""
     small: float = Field(ge=8, le=30)
     """Header, footer and captions."""
     leading: float = Field(ge=1.0, le=2.5)
@@ -51,15 +58,19 @@ class Colours(Model):
     """Colours as `#rrggbb`."""
 
     text: Colour
+    """Body text: a contrast of at least 4.5:1 against white and the callout background."""
     heading: Colour
+    """Titles and headings (the same contrast as `text`)."""
     accent: Colour
     """Rules, box borders and the department's name on each form."""
     muted: Colour
     """Header, footer and captions."""
     callout_background: Colour
+    """The background of the boxes: the appointment panel, the checklist, the flags' instructions."""
     warning: Colour = "#9b1c1c"
     """The DRAFT / overdue banner's border and text."""
     warning_background: Colour = "#fdeeee"
+    """The DRAFT / overdue banner's background."""
 
 
 class ScanCode(Model):
@@ -86,7 +97,9 @@ class Layout(Model):
     """A print format: how packets look on one paper size, for every department."""
 
     name: Id
+    """How `--layout` and a record's `layout` name it (`letter`, `large-print`)."""
     description: Text
+    """What it is for, as `generate.py list` shows it: `US Letter, 12 pt body text`."""
     page: Page
     fonts: Fonts
     sizes: Sizes

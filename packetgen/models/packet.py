@@ -47,32 +47,95 @@ class Visit:
 
 
 @dataclass(frozen=True)
-class Callout:
-    """Instructions added by a flag, drawn as a marked box."""
+class Paragraph:
+    """A paragraph."""
 
-    flag: str
-    label: str
-    items: tuple[str, ...]
+    id: str
+    text: str
 
 
 @dataclass(frozen=True)
-class Section:
-    """A handout section with its bullets and any flag callouts."""
+class ListBlock:
+    """A bulleted list, or numbered steps, after an optional lead line."""
+
+    id: str
+    lead: str | None
+    items: tuple[str, ...]
+    numbered: bool = False
+    """Steps: numbered 1., 2., … (an ordered list)."""
+
+
+@dataclass(frozen=True)
+class Subheading:
+    """A heading inside a section."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: its header row and the rows shown, each as many cells as the header."""
+
+    id: str
+    lead: str | None
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...] | None = None
+    """Each column's share of the width; equal without."""
+
+
+@dataclass(frozen=True)
+class Callout:
+    """A boxed, headed note (what a flag adds)."""
 
     id: str
     heading: str
     lead: str | None
-    bullets: tuple[str, ...]
-    callouts: tuple[Callout, ...] = ()
+    items: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Figure:
     """A built-in drawing with its caption and alternative text."""
 
+    id: str
     drawing: str
     caption: str
     description: str
+
+
+@dataclass(frozen=True)
+class Initialled:
+    """A consent statement with a box for the patient's initials."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A consent question with a check box per option (and an "Other:" line)."""
+
+    id: str
+    lead: str
+    many: bool
+    """Tick as many as apply (else one)."""
+    options: tuple[str, ...]
+    other: bool = False
+
+
+Block = Paragraph | ListBlock | Subheading | Table | Callout | Figure | Initialled | Choice
+"""One block of a section, resolved: conditions decided, text final."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A handout or consent section with the blocks it prints for this appointment."""
+
+    id: str
+    heading: str | None
+    blocks: tuple[Block, ...]
 
 
 @dataclass(frozen=True)
@@ -119,16 +182,14 @@ class Handout:
     stamp: FormStamp
     title: str
     subtitle: str
-    introduction: tuple[str, ...]
-    figure: Figure | None
     own_instructions: tuple[str, ...]
     sections: tuple[Section, ...]
     risks_heading: str
     risks_lead: str
     risks: tuple[str, ...]
-    closing: tuple[str, ...]
+    """Each risk shown, as printed: its text, then its detail and frequency in brackets."""
+    closing: tuple[Block, ...] = ()
     checklist: Checklist | None = None
-    introduction_heading: str | None = None
     when_to_call: WhenToCall | None = None
     questions: Questions | None = None
 
@@ -162,26 +223,20 @@ class Consent:
     stamp: FormStamp
     title: str
     procedure: str
-    statement: tuple[str, ...]
-    benefits: tuple[str, ...]
+    sections: tuple[Section, ...]
+    """Before the risks."""
     risks_lead: str
     risks: tuple[str, ...]
-    flag_clauses: tuple[str, ...]
-    alternatives: tuple[str, ...]
-    rights: tuple[str, ...]
+    """The handout's risks, each with its initials box."""
+    after_risks: tuple[Section, ...]
+    """After the risks, before the signatures."""
     acknowledgement: str
     signers: tuple[Signer, ...]
     site: str | None = None
     """The body site and levels, or None: a line to write them on."""
-    levels: bool = True
-    """Whether the procedure has levels or site text: False prints no site line at all."""
+    site_label: str | None = None
+    """The site line's label ("Site and levels"); None: the procedure has no levels, no site line."""
     encounter: str | None = None
-    procedure_clauses: tuple[str, ...] = ()
-    additional_levels: str | None = None
-    """Consent to treat further levels, with its own initials box."""
-    guarantee: tuple[str, ...] = ()
-    anesthesia: tuple[str, ...] = ()
-    """Anesthesia and sedation for every patient, then the sedation flag's details."""
     own_risks_lines: int = 3
     """Ruled lines where the physician writes risks specific to this patient."""
 

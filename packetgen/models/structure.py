@@ -24,6 +24,8 @@ class Element:
     lang: str | None = None
     scope: str | None = None
     """`Column` or `Row`, for a `TH`."""
+    list_numbering: str | None = None
+    """`Decimal` for a numbered list (an `L`, ISO 32000-1 §14.8.5.5); None for bullets."""
     bbox: tuple[float, float, float, float] | None = None
     """Where a `Figure` sits on its page (PDF units)."""
     actual_text: str | None = None

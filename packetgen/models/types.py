@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic import BaseModel as _PydanticBase
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 
 class Model(_PydanticBase):
@@ -52,19 +54,45 @@ def clean_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, BeforeValidator(_require_str), AfterValidator(clean_text)]
+@dataclass(frozen=True)
+class JsonSchemaHint:
+    """Keywords added to a type's JSON Schema (`schemas/*.schema.json`, which editors check files with)
+    where our own validators check what pydantic cannot describe: `JsonSchemaHint((("minLength", 1),))`."""
+
+    keywords: tuple[tuple[str, Any], ...]
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), **dict(self.keywords)}
+
+
+Text = Annotated[str, BeforeValidator(_require_str), AfterValidator(clean_text), JsonSchemaHint((("minLength", 1),))]
 """Non-empty Unicode text, NFC, no control characters; numbers and booleans refused."""
 
 
-def _pattern(regex: str, expected: str) -> AfterValidator:
-    compiled = re.compile(regex)
+@dataclass(frozen=True)
+class _Pattern:
+    """A text matching `regex` whole, else the error `expected <expected>`; its JSON Schema says the pattern."""
 
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise PydanticCustomError("pattern", "expected {expected}", {"expected": expected})
-        return value
+    regex: str
+    expected: str
 
-    return AfterValidator(check)
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        compiled = re.compile(self.regex)
+        expected = self.expected
+
+        def check(value: str) -> str:
+            if not compiled.fullmatch(value):
+                raise PydanticCustomError("pattern", "expected {expected}", {"expected": expected})
+            return value
+
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), "pattern": f"^(?:{self.regex})$"}
+
+
+def _pattern(regex: str, expected: str) -> _Pattern:
+    return _Pattern(regex, expected)
 
 
 Id = Annotated[Text, _pattern(r"[a-z0-9][a-z0-9_-]{0,63}", "an id of lower-case letters, digits, '-' or '_'")]
@@ -87,7 +115,7 @@ def parse_iso_date(value: Any) -> date:
         raise PydanticCustomError("date_impossible", "not a real calendar date") from None
 
 
-IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date), JsonSchemaHint((("pattern", r"^\d{4}-\d{2}-\d{2}$"),))]
 
 
 Side = Literal["left", "right", "bilateral"]

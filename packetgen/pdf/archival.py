@@ -77,8 +77,19 @@ def to_pdfa(data: bytes, language: str, dated: date, structure: Element | None =
         return out.getvalue()
 
 
-_ROLES = {name: pikepdf.Name("/" + name) for name in ("Table", "Layout", "Column", "MCR", "StructElem")}
+_ROLES = {name: pikepdf.Name("/" + name) for name in ("Table", "Layout", "List", "Column", "MCR", "StructElem")}
 _K = pikepdf.Name.K
+
+
+def _attributes(element: Element) -> pikepdf.Dictionary | None:
+    """An element's attributes (/A): a header cell's scope, a figure's box, a numbered list's numbering."""
+    if element.scope is not None:
+        return pikepdf.Dictionary(O=_ROLES["Table"], Scope=pikepdf.Name("/" + element.scope))
+    if element.bbox is not None:
+        return pikepdf.Dictionary(O=_ROLES["Layout"], BBox=pikepdf.Array(list(element.bbox)))
+    if element.list_numbering is not None:
+        return pikepdf.Dictionary(O=_ROLES["List"], ListNumbering=pikepdf.Name("/" + element.list_numbering))
+    return None
 
 
 def _tag(pdf: pikepdf.Pdf, structure: Element) -> None:
@@ -103,10 +114,9 @@ def _tag(pdf: pikepdf.Pdf, structure: Element) -> None:
             fields["/Lang"] = pikepdf.String(element.lang)
         if element.actual_text is not None:
             fields["/ActualText"] = pikepdf.String(element.actual_text)
-        if element.scope is not None:
-            fields["/A"] = pikepdf.Dictionary(O=_ROLES["Table"], Scope=pikepdf.Name("/" + element.scope))
-        if element.bbox is not None:
-            fields["/A"] = pikepdf.Dictionary(O=_ROLES["Layout"], BBox=pikepdf.Array(list(element.bbox)))
+        attributes = _attributes(element)
+        if attributes is not None:
+            fields["/A"] = attributes
         on = {kid.page for kid in element.kids if isinstance(kid, MarkedContent)}
         if len(on) == 1:
             fields["/Pg"] = pages[next(iter(on)) - 1]

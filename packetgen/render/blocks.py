@@ -16,7 +16,8 @@ from reportlab.platypus import Flowable, Paragraph, TableStyle
 
 from ..markup import to_markup
 from . import tags
-from .flowables import BulletList, BulletMark, Panel, RuledLines
+from .flowables import Panel, RuledLines
+from .lists import BulletList, BulletMark
 from .styles import Styles
 
 
@@ -211,14 +212,20 @@ class Blocks:
         style: ParagraphStyle | None = None,
         recurring: bool = True,
         mark_text: str = "\u2022",
+        numbered: bool = False,
     ) -> BulletList:
-        """A bulleted list, each item its own paragraph (`mark_text` "\u2610": a check box each)."""
+        """A bulleted list, each item its own paragraph (`mark_text` "\u2610": a check box each;
+        `numbered`: 1., 2., … instead, an ordered list)."""
         body = style or self.s.bullet
-        indent = 18 if mark_text == "\u2022" else body.fontSize * 1.6
-        mark = BulletMark(mark_text, self.s.fonts.regular, body.fontSize, self.s.accent, indent, self.s.fonts)
-        return BulletList(
-            [self.para(item, body, recurring) for item in items], mark, body.fontSize * 0.4, max_height=self.max_height
-        )
+        fonts, font = self.s.fonts, self.s.fonts.regular
+        marks = [f"{n}." for n in range(1, len(items) + 1)] if numbered else None
+        if marks:
+            indent = max(18.0, max(fonts.width(m, font, body.fontSize) for m in marks) + body.fontSize * 0.8)
+        else:
+            indent = 18 if mark_text == "\u2022" else body.fontSize * 1.6
+        mark = BulletMark("" if numbered else mark_text, font, body.fontSize, self.s.accent, indent, fonts, numbered)
+        paragraphs = [self.para(item, body, recurring) for item in items]
+        return BulletList(paragraphs, mark, body.fontSize * 0.4, marks, max_height=self.max_height)
 
     def table_style(self, commands: list[tuple[object, ...]]) -> TableStyle:
         """A TableStyle in the layout's font (ReportLab's default would pull in Helvetica)."""

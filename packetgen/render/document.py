@@ -23,9 +23,10 @@ from ..models.packet import ResolvedPacket
 from . import compression
 from .blocks import Blocks
 from .consent import consent_story
-from .flowables import BulletList, Together
+from .flowables import Together
 from .fonts import FontSet
 from .handout import handout_story
+from .lists import BulletList
 from .page import Decorator, PageLog, deferred_canvas
 from .styles import make_styles
 from .tags import Element, Tagger

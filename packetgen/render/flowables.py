@@ -1,5 +1,5 @@
-"""Light flowables: a bulleted list, a tinted panel, a signature block, and KeepTogether
-without its frame copies.
+"""Light flowables: a tinted panel, a signature block, ruled lines, a label box, right-to-left text,
+and KeepTogether without its frame copies (lists: `lists.py`).
 
 ReportLab's ListFlowable and Table can draw the same, but at several times the
 cost per packet; these lay out in one pass, which matters when a batch draws
@@ -9,7 +9,6 @@ thousands of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from reportlab.lib.colors import Color
 from reportlab.platypus import Flowable, KeepTogether
@@ -54,7 +53,15 @@ class Together(KeepTogether):
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         """What does not fit here: a heading (and lead line) stays with the start of what follows it,
         which breaks as it allows (a paragraph between sentences, a list after two items, a table
-        between rows); when it will not break, all of it moves on, as KeepTogether does."""
+        between rows); when it will not break, all of it moves on, as KeepTogether does. A group
+        that comes first is opened: platypus places a split's first part as it is, and a group never
+        fits as it is (it measures as too tall, to be split)."""
+        parts = self._split(avail_width, avail_height)
+        while parts and isinstance(parts[0], KeepTogether):
+            parts = [*parts[0]._content, *parts[1:]]
+        return parts
+
+    def _split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         *lead, last = self._content
         if isinstance(last, KeepTogether):  # a group that must stay whole: all here, or all on
             return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
@@ -69,145 +76,6 @@ class Together(KeepTogether):
             if len(parts) >= 2:
                 return [*lead, *parts]
         return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
-
-
-MIN_ITEMS = 2
-"""A list never leaves fewer items than this alone on a page (nor its heading with fewer)."""
-
-
-class BulletList(Flowable):
-    """A bulleted list: each item a paragraph, indented past its bullet.
-
-    ReportLab's ListFlowable builds the same page through nested containers
-    (item, bullet drawer, indenters) that cost a tenth of each packet's build;
-    this measures in one pass. Splits between items, or inside an item's
-    paragraph, whose continuation then carries no bullet.
-
-    Tagged as `L`, each item an `LI` of its bullet (`Lbl`) and its paragraph (`LBody`); the parts of
-    a split list are one `L`, an item broken across pages one `LI`.
-    """
-
-    role = "L"
-
-    def __init__(
-        self,
-        items: Sequence[Flowable],
-        mark: BulletMark,
-        space_after: float,
-        bulleted: Sequence[bool] | None = None,
-        max_height: float = 1e6,
-    ) -> None:
-        super().__init__()
-        self.items = list(items)
-        for item in self.items:
-            item.role = "LBody"
-        self.mark = mark
-        self.bulleted = list(bulleted) if bulleted is not None else [True] * len(self.items)
-        self.spaceAfter = space_after
-        self.max_height = max_height
-        """A page's body height: a list taller than that must break wherever it can."""
-        self._heights: list[float] = []
-
-    def _part(self, start: int, end: int, space_after: float) -> BulletList:
-        return BulletList(self.items[start:end], self.mark, space_after, self.bulleted[start:end], self.max_height)
-
-    def detach_first(self, count: int = MIN_ITEMS) -> tuple[BulletList, BulletList] | None:
-        """The first `count` items and the rest as two lists that lay out exactly as this one."""
-        if len(self.items) <= count:
-            return None
-        head, tail = tags.inherit(
-            [
-                self._part(0, count, self._gap(self.items[count - 1])),
-                self._part(count, len(self.items), self.spaceAfter),
-            ],
-            self,
-        )
-        return head, tail
-
-    def _gap(self, item: Flowable) -> float:
-        return float(item.getSpaceAfter())
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        inner = avail_width - self.mark.indent
-        self._heights = [item.wrapOn(self.canv, inner, avail_height)[1] for item in self.items]
-        gaps = sum(self._gap(item) for item in self.items[:-1])
-        self.width, self.height = avail_width, sum(self._heights) + gaps
-        return self.width, self.height
-
-    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-        """Between items only, at least `MIN_ITEMS` on each page; a list taller than a page breaks
-        wherever it must."""
-        return tags.inherit(self._split(avail_width, avail_height), self)
-
-    def _split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-        self.wrap(avail_width, avail_height)
-        used, fit = self._fitting(avail_height)
-        if fit == len(self.items):
-            return [self]
-        kept = min(fit, len(self.items) - MIN_ITEMS)
-        if kept >= MIN_ITEMS:
-            return [self._part(0, kept, 0.0), self._part(kept, len(self.items), self.spaceAfter)]
-        if self.height <= self.max_height:
-            return []  # the whole list moves on
-        return self._split_anywhere(avail_width, avail_height, used, fit)
-
-    def _fitting(self, avail_height: float) -> tuple[float, int]:
-        """The height of the items that fit in `avail_height`, and how many they are."""
-        used, fit = 0.0, 0
-        for item, h in zip(self.items, self._heights, strict=True):
-            if used + h > avail_height:
-                break
-            used += h + self._gap(item)
-            fit += 1
-        return used, fit
-
-    def _split_anywhere(self, avail_width: float, avail_height: float, used: float, fit: int) -> list[Flowable]:
-        head, head_marks = self.items[:fit], self.bulleted[:fit]
-        tail, tail_marks = self.items[fit:], self.bulleted[fit:]
-        parts = tail[0].splitOn(self.canv, avail_width - self.mark.indent, avail_height - used)
-        if len(parts) > 1:  # the item itself breaks across the pages; its rest has no bullet
-            head, head_marks = [*head, parts[0]], [*head_marks, tail_marks[0]]
-            tail, tail_marks = [*parts[1:], *tail[1:]], [False] * (len(parts) - 1) + tail_marks[1:]
-        if not head:
-            return []
-        return [
-            BulletList(head, self.mark, 0.0, head_marks, self.max_height),
-            BulletList(tail, self.mark, self.spaceAfter, tail_marks, self.max_height),
-        ]
-
-    def draw(self) -> None:
-        canv, mark = self.canv, self.mark
-        y = self.height
-        with tags.within(canv, tags.element_of(self)):
-            for item, h, bulleted in zip(self.items, self._heights, self.bulleted, strict=True):
-                with tags.within(canv, tags.item_of(item)):
-                    if bulleted:  # on the first line's baseline, as Paragraph places its own first line
-                        canv.setFillColor(mark.colour)
-                        with tags.content(canv, tags.Element("Lbl")):
-                            mark.fonts.draw(canv, 0, y - _first_font_size(item), mark.text, mark.font, mark.size)
-                    y -= h
-                    item.drawOn(canv, mark.indent, y)
-                    y -= self._gap(item)
-
-
-@dataclass(frozen=True)
-class BulletMark:
-    """How a list's bullets look: the character, its font, size and colour, and the items' indent."""
-
-    text: str
-    font: str
-    size: float
-    colour: Color
-    indent: float
-    fonts: FontSet
-
-
-def _first_font_size(item: Flowable) -> float:
-    """How far below its top a paragraph puts its first baseline (rl_config.paraFontSizeHeightOffset)."""
-    lines = getattr(getattr(item, "blPara", None), "lines", None)
-    if lines and hasattr(lines[0], "fontSize"):
-        return float(lines[0].fontSize)
-    return float(item.style.fontSize)
 
 
 class Panel(Flowable):

@@ -1,13 +1,13 @@
-"""The patient handout as flowables: title, appointment, preparation, what to expect, risks."""
+"""The patient handout as flowables: title, appointment, checklist, the content's sections, risks, when to call."""
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable
 
-from ..models.packet import Callout, ResolvedPacket, Section, WhenToCall
+from ..models.packet import ResolvedPacket, WhenToCall
 from .blocks import Blocks
-from .figures import Figure
 from .flowables import RightToLeft, Together
+from .sections import block_flowables, section_flowables
 
 
 def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
@@ -38,18 +38,12 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         story.append(checklist)
     if h.own_instructions:
         story += [b.heading(labels.your_instructions), b.bullets(h.own_instructions, recurring=False)]
-    if h.introduction_heading:
-        story.append(b.heading(h.introduction_heading))
-    story += [b.para(text) for text in h.introduction]
-    if h.figure is not None:
-        drawing = Figure(h.figure.drawing, b.width, b.s, labels, h.figure.description)  # the width of the text column
-        story.append(Together([Spacer(1, 4), drawing, b.para(h.figure.caption, b.s.caption), Spacer(1, 6)]))
     for section in h.sections:
-        story += _section(section, b)
+        story += section_flowables(section, packet, b)
     story += [b.heading(h.risks_heading), b.para(h.risks_lead, b.s.lead), b.bullets(h.risks)]
     if h.when_to_call is not None:
         story.append(_when_to_call(h.when_to_call, b))
-    story += [b.para(text) for text in h.closing]
+    story += block_flowables(h.closing, packet, b)
     if h.questions is not None:
         q = h.questions
         story.append(Together([b.heading(q.heading), b.para(q.lead), b.ruled(q.lines)]))
@@ -87,22 +81,6 @@ def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
     ]
     panel = b.box(rows)
     panel.spaceAfter = b.s.body.fontSize
-    return panel
-
-
-def _section(section: Section, b: Blocks) -> list[Flowable]:
-    out: list[Flowable] = [b.heading(section.heading)]
-    if section.lead:
-        out.append(b.para(section.lead, b.s.lead))
-    if section.bullets:
-        out.append(b.bullets(section.bullets))
-    out += [_callout(callout, b) for callout in section.callouts]
-    return out
-
-
-def _callout(callout: Callout, b: Blocks) -> Flowable:
-    panel = b.box([b.para(callout.label, b.s.callout_label, role="H3"), b.bullets(callout.items)])
-    panel.spaceAfter = b.s.body.fontSize * 0.6
     return panel
 
 

@@ -23,6 +23,8 @@ class Styles:
     title: ParagraphStyle
     subtitle: ParagraphStyle
     heading: ParagraphStyle
+    subheading: ParagraphStyle
+    """A heading inside a section: body size, bold, kept with what follows."""
     facility: ParagraphStyle
     label: ParagraphStyle
     small: ParagraphStyle
@@ -75,6 +77,15 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
             textColor=heading,
             spaceBefore=size.body * 0.9,
             spaceAfter=size.body * 0.35,
+            keepWithNext=1,
+        ),
+        subheading=style(
+            "subheading",
+            size.body,
+            fontName=fonts.bold,
+            textColor=heading,
+            spaceBefore=size.body * 0.6,
+            spaceAfter=size.body * 0.3,
             keepWithNext=1,
         ),
         facility=style("facility", size.small + 1, fontName=fonts.bold, textColor=accent),

@@ -55,3 +55,17 @@ def render(pdf: Path, page: int, dpi: int = 72) -> Image.Image:
         check=True,
     )
     return Image.open(io.BytesIO(result.stdout)).convert("L")
+
+
+def box_around(image: Image.Image, x: int, y: int, reach: int) -> tuple[int, int, int, int] | None:
+    """The nearest dark line left, above, right and below (x, y), within `reach` pixels."""
+
+    def first_dark(dx: int, dy: int) -> int | None:
+        for step in range(1, reach):
+            px, py = x + dx * step, y + dy * step
+            if image.getpixel((px, py)) < 128:
+                return px if dx else py
+        return None
+
+    found = [first_dark(-1, 0), first_dark(0, -1), first_dark(1, 0), first_dark(0, 1)]
+    return None if None in found else (found[0], found[1], found[2], found[3])  # type: ignore[return-value]

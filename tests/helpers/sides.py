@@ -38,6 +38,9 @@ def sided_site(root: Path, laterality: str = "required", levels: bool = True) ->
     level = "levels: true\n" if levels else "levels: false\n"
     edit(english, ("laterality: none\n", declared + _sides(ENGLISH_SIDES)), ("levels: true\n", level))
     edit(spanish, ("laterality: none\n", declared + _sides(SPANISH_SIDES)), ("levels: true\n", level))
+    if not levels:  # no site line on the consent: no label for it
+        edit(english, ("  site_label: Site and levels\n", ""))
+        edit(spanish, ("  site_label: Zona y niveles\n", ""))
     side = {"english": ", on {{ side }}", "spanish": ", en {{ side }}"} if laterality == "required" else {}
     if levels:
         clauses = ("levels of my spine: {{ site }}", "niveles de mi columna: {{ site }}")

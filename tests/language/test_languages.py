@@ -21,7 +21,7 @@ from packetgen.yamlsafe import walk_strings
 from tests.helpers.contentdata import every_item
 from tests.helpers.pdfimage import words
 from tests.helpers.pdftext import body, numbering, page_texts, section_text
-from tests.helpers.site import copy_site, normalize
+from tests.helpers.site import ROOT, copy_site, normalize
 
 Make = Callable[..., Generated]
 ALL_FLAGS = ["sedation", "anticoagulant", "contrast_allergy"]
@@ -135,22 +135,29 @@ def _library_copy(tmp_path: Path) -> Path:
     return copy_site(tmp_path) / "packets" / "vertebroplasty.es.yaml"
 
 
+def _line(start: str) -> int:
+    """The line of the shipped Spanish content that starts with `start` (its header comments change)."""
+    text = (ROOT / "packets" / "vertebroplasty.es.yaml").read_text(encoding="utf-8")
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if line.startswith(start))
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         (
             ('  source_version: "1.0.0"', '  source_version: "0.9.0"'),
-            r"packets/vertebroplasty\.es\.yaml:18: translation\.source_version: translates version 0\.9\.0, but the "
+            rf"packets/vertebroplasty\.es\.yaml:{_line('  source_version:')}: translation\.source_version: translates "
+            r"version 0\.9\.0, but the "
             r"en content is now version 1\.0\.0: update the translation, then its source_version",
         ),
         (
             ("        - id: during-iv\n", "        - id: during-intravenosa\n"),
-            r"packets/vertebroplasty\.es\.yaml:\d+: handout\.sections\[1\]\.bullets: missing the item with id "
-            r"'during-iv' that the en content has",
+            r"packets/vertebroplasty\.es\.yaml:\d+: handout\.sections\[2\]\.blocks\[0\]\.items: "
+            r"missing the item with id 'during-iv' that the en content has",
         ),
         (
             ("        - id: during-iv\n", "        - id: during-intravenosa\n"),
-            r"packets/vertebroplasty\.es\.yaml:\d+: handout\.sections\[1\]\.bullets\[1\]\.id: "
+            r"packets/vertebroplasty\.es\.yaml:\d+: handout\.sections\[2\]\.blocks\[0\]\.items\[1\]\.id: "
             r"id 'during-intravenosa' is not in the en content: translated items keep their ids",
         ),
         (
@@ -158,21 +165,38 @@ def _library_copy(tmp_path: Path) -> Path:
             r"packets/vertebroplasty\.es\.yaml:\d+: times: expected the same times as the en content",
         ),
         (
-            ("    section: before\n", "    section: after\n"),
+            ("  sedation:\n    label:", "  sedated:\n    label:"),
             r"packets/vertebroplasty\.es\.yaml:\d+: flags: expected the same flags as the en content",
+        ),
+        (  # a clause printed for other patients than the source's
+            ("              when: {flag: sedation}\n", "              when: {not_flag: sedation}\n"),
+            r"packets/vertebroplasty\.es\.yaml:\d+: consent\.after_risks\[1\]\.blocks\[0\]\.items\[3\]\.when: "
+            r"expected the same condition \(when\) as the en content",
+        ),
+        (  # the same text in another kind of block
+            ("          type: initialled\n", "          type: paragraph\n"),
+            r"packets/vertebroplasty\.es\.yaml:\d+: consent\.sections\[1\]\.blocks\[1\]\.type: "
+            r"expected initialled, as in the en content",
+        ),
+        (  # a block that lost its id
+            ("        - id: consent-handout\n", "        - id: consent-handover\n"),
+            r"packets/vertebroplasty\.es\.yaml:\d+: consent\.sections\[0\]\.blocks: missing the item with id "
+            r"'consent-handout' that the en content has",
         ),
         (
             ('  - {system: CPT, code: "22512"}\n', ""),
-            r"packets/vertebroplasty\.es\.yaml:27: codes: expected the same codes as the en content",
+            rf"packets/vertebroplasty\.es\.yaml:{_line('codes:')}: codes: expected the same codes as the en content",
         ),
         (
             ("arrive_minutes_before: 60", "arrive_minutes_before: 45"),
-            r"packets/vertebroplasty\.es\.yaml:32: arrive_minutes_before: expected the same arrive_minutes_before "
+            rf"packets/vertebroplasty\.es\.yaml:{_line('arrive_minutes_before:')}: arrive_minutes_before: expected the "
+            r"same arrive_minutes_before "
             r"as the en content",
         ),
         (  # a translation is the same procedure: its packets go to the same department
             ("department: interventional-radiology\n", "department: cardiology\n"),
-            r"packets/vertebroplasty\.es\.yaml:24: department: expected the same department as the en content",
+            rf"packets/vertebroplasty\.es\.yaml:{_line('department:')}: department: expected the same department as "
+            r"the en content",
         ),
     ],
 )
@@ -189,6 +213,24 @@ def test_validate_fails_on_a_stale_or_incomplete_translation(
     assert any(re.fullmatch(expected, m) for m in messages), messages
 
 
+def test_a_translation_keeps_the_sources_order(tmp_path: Path) -> None:
+    """Items line up by id and in the source's order: two rights swapped are named at the first."""
+    spanish = _library_copy(tmp_path)
+    text = spanish.read_text(encoding="utf-8")
+    first, second = "            - id: right-questions\n", "            - id: right-refuse\n"
+    assert first in text
+    assert second in text
+    text = text.replace(first, "@").replace(second, first).replace("@", second)
+    spanish.write_text(text, encoding="utf-8")
+    with pytest.raises(InputErrors) as info:
+        load_library(root=tmp_path)
+    line = text[: text.index(second)].count("\n") + 1
+    assert [str(e) for e in info.value.errors] == [
+        f"packets/vertebroplasty.es.yaml:{line}: consent.after_risks[4].blocks[0].items[0].id: id 'right-refuse' "
+        "is out of order: the en content has 'right-questions' here"
+    ]
+
+
 def test_the_english_moving_on_makes_the_translation_stale(tmp_path: Path) -> None:
     _library_copy(tmp_path)
     english = tmp_path / "packets" / "vertebroplasty.yaml"
@@ -196,7 +238,8 @@ def test_the_english_moving_on_makes_the_translation_stale(tmp_path: Path) -> No
     with pytest.raises(InputErrors) as info:
         load_library(root=tmp_path)
     assert [str(e) for e in info.value.errors] == [
-        "packets/vertebroplasty.es.yaml:18: translation.source_version: translates version 1.0.0, but the en "
+        f"packets/vertebroplasty.es.yaml:{_line('  source_version:')}: translation.source_version: translates version "
+        "1.0.0, but the en "
         "content is now version 1.1.0: update the translation, then its source_version"
     ]
 

@@ -44,10 +44,11 @@ def errors_for(tmp_path: Path, name: str, text: str) -> list[str]:
         ),
         ("    - id: during-gown\n", "    - id: during-iv\n", "id 'during-iv' is already used on line"),
         ("(after midnight on {{ night_before }})", "({{ night_befor }})", "unknown placeholder 'night_befor'"),
-        (
-            "    section: before\n    handout:\n      - id: flag-anticoag",
-            "    section: prep\n    handout:\n      - id: flag-anticoag",
-            "flags.anticoagulant.section: expected one of: after, before, during",
+        (  # a condition names a flag the content does not declare
+            "          when: {flag: anticoagulant}\n          heading",
+            "          when: {flag: anticoagulent}\n          heading",
+            "handout.sections[1].blocks[2].when.flag: unknown flag; this content declares: anticoagulant, "
+            "contrast_allergy, sedation",
         ),
         ('review_due: "2028-11-01"', 'review_due: "2026-01-01"', "review_due must come after effective"),
         ('effective: "2026-11-01"', 'effective: "2026-11-31"', "effective: not a real calendar date"),
@@ -55,7 +56,7 @@ def errors_for(tmp_path: Path, name: str, text: str) -> list[str]:
         (
             "  - {id: risk-pain, text: Worsening of pain}\n",
             "  - {id: risk-pain, text: Worsening of pain, frequency: often}\n",
-            "frequency: expected one of",
+            "frequency.words: expected one of",
         ),
     ],
 )
@@ -101,7 +102,7 @@ def test_layout_mistakes_are_named_with_their_line(tmp_path: Path, old: str, new
         ("phone: (217) 555-0142\n", "", "phone: required field is missing", None),
         ("<packets@riverside.example.org>", "<packets at riverside>", "email.sender: expected an address", "sender:"),
         ("\nname: ", "\nid: Radiology\nname: ", "id: expected an id of lower-case letters", "id: Radiology"),
-        ("  es:\n", "  espanol:\n", "address[1][0]: expected a BCP 47 language tag", "address:"),
+        ("  es:\n", "  espanol:\n", "address.espanol: expected a BCP 47 language tag", "  espanol:"),
         ("\nphone: ", "\ntimezone: America/Chicago\nphone: ", "timezone: unknown field", "timezone:"),
     ],
 )
@@ -138,7 +139,7 @@ def test_validate_command_fails_on_a_bad_file(tmp_path: Path, capsys: pytest.Cap
     bad.write_text(CONTENT.replace(wrong, "(after midnight on {{ nite }})"), encoding="utf-8")
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"{bad}:{line_of(CONTENT, wrong)}: handout.sections[0].bullets[0].text: unknown placeholder" in err
+    assert f"{bad}:{line_of(CONTENT, wrong)}: handout.sections[1].blocks[0].items[0].text: unknown placeholder" in err
 
 
 def test_validate_checks_content_glyphs_against_every_layout(

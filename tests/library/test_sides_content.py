@@ -101,5 +101,6 @@ def test_site_placeholder_needs_levels(tmp_path: Path) -> None:
     (error,) = _errors(root)
     assert error.startswith(f"{ENGLISH}:")
     assert error.endswith(
-        "consent.procedure[0].text: {{ site }} needs `levels: true`: this content declares no levels or site text"
+        "consent.sections[1].blocks[0].text: {{ site }} needs `levels: true`: this content declares no levels or "
+        "site text"
     )

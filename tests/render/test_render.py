@@ -12,7 +12,7 @@ from packetgen.build import Generated
 from packetgen.language.labels import LABELS
 from packetgen.library import Library
 from packetgen.models import Appointment
-from packetgen.models.packet import ResolvedPacket
+from packetgen.models.packet import Callout, ListBlock, ResolvedPacket
 from packetgen.personalize import personalize
 from packetgen.render.figures import _LEADER, DRAWINGS, _prepared
 from packetgen.render.fonts import load_fonts
@@ -55,21 +55,20 @@ def test_lists_and_headings_break_across_pages_cleanly(
     texts = page_texts(generate(layout=layout, flags=ALL_FLAGS).path)
     h, c, labels = packet.handout, packet.consent, packet.labels
     # One bullet per item, just before it, even when an item breaks across pages (its rest has none).
-    items = [*h.own_instructions, *h.risks, *c.benefits, *c.flag_clauses, *c.alternatives, *c.rights, *c.anesthesia]
+    sections = [*h.sections, *c.sections, *c.after_risks]
+    blocks = [block for section in sections for block in section.blocks]
+    items = [*h.own_instructions, *h.risks]
+    items += [item for block in blocks if isinstance(block, ListBlock | Callout) for item in block.items]
     assert h.when_to_call is not None
     items += h.when_to_call.signs
-    for section in h.sections:
-        items += [*section.bullets, *(item for callout in section.callouts for item in callout.items)]
     assert sum(text.count("\u2022") for text in texts) == len(items)
     whole = " ".join(body(text) for text in texts)
     for item in items:
         assert f"\u2022 {normalize(item)}" in whole
     # A heading or a list's lead line stays with what follows it: it never ends a page.
-    keep = {h.risks_heading, h.risks_lead, c.risks_lead}
-    keep |= {labels.benefits, labels.risks, labels.flag_clauses, labels.alternatives, labels.rights, labels.signatures}
-    keep |= {labels.anesthesia, labels.procedure_heading, labels.own_risks}
-    for section in h.sections:
-        keep |= {section.heading, *([section.lead] if section.lead else [])}
+    keep = {h.risks_heading, h.risks_lead, c.risks_lead, labels.risks, labels.signatures, labels.own_risks}
+    keep |= {section.heading for section in sections if section.heading}
+    keep |= {block.lead for block in blocks if isinstance(block, ListBlock) and block.lead}
     for number, text in enumerate(texts, start=1):
         ending = [k for k in keep if body(text).endswith(normalize(k))]
         assert not ending, f"page {number} ends with {ending}"

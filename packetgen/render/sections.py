@@ -1,0 +1,170 @@
+"""A resolved section as flowables: its heading, then each of its typed blocks.
+
+paragraph → a paragraph; bullets and steps → a list (steps numbered, an ordered `L`); subheading →
+an `H3`; table → a platypus Table tagged `Table`/`TR`/`TH`/`TD`, its header row repeated after a
+page break; callout → a tinted box; figure → the built-in drawing with its caption; initialled →
+the statement beside a box for the patient's initials; choice → the question, what to tick, and a
+check box per option (and the "Other:" line). `blocks.Blocks` makes the paragraphs, lists and boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.platypus import Flowable, Spacer, Table
+
+from ..models import packet as p
+from .blocks import Blocks
+from .figures import Figure
+from .flowables import Together
+from .lists import MIN_ITEMS
+from .tags import TableTags
+
+
+def section_flowables(section: p.Section, packet: p.ResolvedPacket, b: Blocks) -> list[Flowable]:
+    """The section's heading (an `H2`) and its blocks, in reading order."""
+    heading = [b.heading(section.heading)] if section.heading else []
+    return [*heading, *block_flowables(section.blocks, packet, b)]
+
+
+def block_flowables(blocks: Sequence[p.Block], packet: p.ResolvedPacket, b: Blocks) -> list[Flowable]:
+    """Each block as flowables, in order."""
+    return [flowable for block in blocks for flowable in _block(block, packet, b)]
+
+
+def _block(block: p.Block, packet: p.ResolvedPacket, b: Blocks) -> list[Flowable]:
+    match block:
+        case p.Paragraph():
+            return [b.para(block.text)]
+        case p.ListBlock():
+            return [*_lead(block.lead, b), b.bullets(block.items, numbered=block.numbered)]
+        case p.Subheading():
+            return [b.para(block.text, b.s.subheading, role="H3")]
+        case p.Table():
+            return [*_lead(block.lead, b), data_table(block, b)]
+        case p.Callout():
+            return [_callout(block, b)]
+        case p.Figure():
+            drawing = Figure(block.drawing, b.width, b.s, packet.labels, block.description)  # the text column's width
+            return [Together([Spacer(1, 4), drawing, b.para(block.caption, b.s.caption), Spacer(1, 6)])]
+        case p.Initialled():
+            return [initialled([block.text], packet, b, header=False)]
+        case p.Choice():
+            return [_choice(block, packet, b)]
+
+
+def _lead(lead: str | None, b: Blocks) -> list[Flowable]:
+    """A lead line, kept with what it introduces."""
+    return [b.para(lead, b.s.lead)] if lead else []
+
+
+def _callout(callout: p.Callout, b: Blocks) -> Flowable:
+    children = [b.para(callout.heading, b.s.callout_label, role="H3")]
+    if callout.lead:
+        children.append(b.para(callout.lead, b.s.lead))
+    if callout.items:
+        children.append(b.bullets(callout.items))
+    panel = b.box(children)
+    panel.spaceAfter = b.s.body.fontSize * 0.6
+    return panel
+
+
+def data_table(block: p.Table, b: Blocks) -> Table:
+    """A table of text: its header row (`TH`, scope Column) repeated at the top of each page it runs on
+    to, rows broken only between rows."""
+    shares = block.widths or (1.0,) * len(block.header)
+    widths = [b.width * share / sum(shares) for share in shares]
+    rows = [
+        [b.para(cell, b.s.label) for cell in block.header],
+        *([b.para(cell, b.s.bullet) for cell in row] for row in block.rows),
+    ]
+    table = DataTable(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", renderCB=TableTags())
+    table.max_height = b.max_height
+    table.setStyle(
+        b.table_style(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), b.s.callout),
+                ("LINEBELOW", (0, 0), (-1, 0), 1, b.s.accent),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.3, b.s.muted),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    table.spaceAfter = b.s.body.fontSize * 0.6
+    return table
+
+
+class DataTable(Table):
+    """A platypus Table that breaks only between rows, at least `MIN_ITEMS` rows under its repeated header
+    on each page (as a list leaves two items a side); a table taller than a page breaks where it must."""
+
+    max_height = 1e6
+    """A page's body height."""
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        self._calc(avail_width, avail_height)
+        heights, header = list(self._rowHeights), int(self.repeatRows)
+        used, fit = 0.0, 0
+        for height in heights:
+            if used + height > avail_height:
+                break
+            used, fit = used + height, fit + 1
+        if fit == len(heights):
+            return [self]
+        kept = min(fit - header, len(heights) - header - MIN_ITEMS)
+        if kept >= MIN_ITEMS:
+            return super().split(avail_width, sum(heights[: header + kept]) + 0.01)  # type: ignore[no-any-return]
+        if sum(heights) <= self.max_height:
+            return []  # the whole table moves on
+        return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
+
+
+def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, header: bool = True) -> Table:
+    """Clauses each with a box for the patient's initials: the risks (`header`: under the column
+    headings "Risks and complications", "Initials"), or one initialled statement."""
+    initials_w = max(72.0, b.s.body.fontSize * 6)
+    rows = [[b.para(text, b.s.bullet), ""] for text in clauses]
+    if header:
+        rows.insert(0, [b.para(packet.labels.risks, b.s.label), b.para(packet.labels.initials, b.s.label)])
+    else:  # a lone clause: the box says what goes in it
+        rows = [[b.para(clauses[0], b.s.bullet), b.para(packet.labels.initials, b.s.small)]]
+    first = 1 if header else 0
+    table = Table(  # a lone clause and its box are not a table of data: its cells are read as paragraphs
+        rows,
+        colWidths=[b.width - initials_w, initials_w],
+        repeatRows=first,
+        hAlign="LEFT",
+        renderCB=TableTags(layout=not header),
+    )
+    table.setStyle(
+        b.table_style(
+            [
+                *([("LINEBELOW", (0, 0), (-1, 0), 1, b.s.accent)] if header else []),
+                ("LINEBELOW", (0, first), (0, -1), 0.3, b.s.muted),
+                ("BOX", (1, first), (1, -1), 0.8, b.s.text),
+                ("INNERGRID", (1, first), (1, -1), 0.8, b.s.text),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                *([] if header else [("VALIGN", (1, 0), (1, 0), "TOP")]),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    table.spaceAfter = b.s.body.fontSize * 0.6
+    return table
+
+
+def _choice(choice: p.Choice, packet: p.ResolvedPacket, b: Blocks) -> Flowable:
+    """The question, what to tick ("Check one."), a check box per option and, with `other`, a last box
+    before "Other:" and a line to write on; kept on one page."""
+    labels = packet.labels
+    options = [*choice.options, *([f"{labels.other}: {labels.blank_line}"] if choice.other else [])]
+    return Together(
+        [
+            b.para(choice.lead, b.s.lead),
+            b.para(labels.choose_many if choice.many else labels.choose_one, b.s.label),
+            b.bullets(options, mark_text="\u2610"),
+        ]
+    )
