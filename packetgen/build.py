@@ -19,6 +19,7 @@ from .intake import match_content
 from .intake.record import from_located
 from .library import Library, load_library
 from .library.approval import Approval, approval_of
+from .library.figures import label_problems
 from .models import Appointment, Content, Department, Layout
 from .models.packet import ResolvedPacket
 from .pdf.archival import to_pdfa
@@ -49,6 +50,8 @@ class Generated:
     warnings: tuple[str, ...]
     approval: str = "approved"
     """The content's approval state the packet was marked with (`draft`, `overdue`, ...)."""
+    fragments: tuple[tuple[str, str], ...] = ()
+    """The shared fragments its text includes, as (id, version) pairs (the manifest's `fragments`)."""
     email: str | None = None
     """The patient's email address from the record (patient data: for delivery, never written)."""
     date_of_birth: date | None = None
@@ -116,25 +119,30 @@ class Generator:
         return self.library.department(wanted)
 
     def approval(self, content: Content) -> Approval:
-        """The content's approval state today; PacketError (naming its file and due date) when it is
-        overdue for review and this run does not allow that."""
+        """The content's approval state today (with the shared fragments it includes); PacketError (naming
+        the file, its own or a fragment's, and the due date) when it is overdue for review and this run does
+        not allow that."""
         approval = approval_of(content, self.today)
         if approval.overdue and not self.allow_overdue:
             message = (
-                f"overdue for review since {approval.review_due.isoformat()}: packets are not printed from it "
+                f"overdue for review since {approval.overdue_since.isoformat()}: packets are not printed from it "
                 "until it is reviewed (--allow-overdue prints them marked overdue)"
             )
-            raise PacketError(self._review_due_at(content), "review_due", message)
+            raise PacketError(self._review_due_at(content, approval), "review_due", message)
         return approval
 
-    def _review_due_at(self, content: Content) -> SourcePos:
-        return self.library.source_of(content).pos(("review_due",))
+    def _review_due_at(self, content: Content, approval: Approval) -> SourcePos:
+        """The `review_due` that has passed: the content's own, else the first overdue fragment's."""
+        late = [included for included in approval.fragments if included.approval.overdue]
+        if approval.own_overdue or not late:
+            return self.library.source_of(content).pos(("review_due",))
+        return late[0].review_due_at
 
     def _overdue_warning(self, approval: Approval, content: Content) -> tuple[str, ...]:
         if not approval.overdue:
             return ()
-        due = approval.review_due.isoformat()
-        where = self._review_due_at(content)
+        due = approval.overdue_since.isoformat()
+        where = self._review_due_at(content, approval)
         return (f"{where}: warning: review_due: overdue for review since {due}; printed marked overdue",)
 
     def generate(self, appointment: Appointment, content: Content) -> Generated:
@@ -154,7 +162,8 @@ class Generator:
         packet = self._marked(personalize(content, appointment, layout, department, self.site))
         InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
-        data = to_pdfa(rendered.data, packet.language, content.effective, rendered.structure)
+        fragments = tuple((included.id, included.version) for included in content.fragments)
+        data = to_pdfa(rendered.data, packet.language, content.effective, rendered.structure, fragments)
         return data, Generated(
             appointment_id=appointment.appointment_id,
             path=target_path(self.out_dir, appointment.appointment_id),
@@ -168,6 +177,7 @@ class Generator:
             start=packet.local_start,
             warnings=self.layout_warnings(appointment) + packet.warnings + self._overdue_warning(approval, content),
             approval=packet.approval,
+            fragments=fragments,
             email=appointment.email,
             date_of_birth=appointment.date_of_birth,
         )
@@ -271,12 +281,15 @@ def draw_record(task: RecordTask, generator: Generator) -> RecordOutcome:
 
 
 def check_library(library: Library, font_dirs: tuple[Path, ...] = ()) -> list[PacketError]:
-    """Every content and department file's printed text must be drawable in every layout (for `validate`)."""
+    """Every content, shared fragment and department file's printed text must be drawable in every layout
+    (for `validate`)."""
     errors = []
     for layout in library.layouts.values():
         fonts = load_fonts(layout.fonts, font_dirs)
-        for located in library.sources.values():
+        for located in [*library.sources.values(), *library.fragments.sources()]:
             errors += check_content(located, fonts, layout.name)
+        for content, located in library.editions():  # the words inside each figure's drawing
+            errors += label_problems(content, located, fonts, layout.name)
         for located in library.department_sources.values():
             errors += check_department(located, fonts, layout.name)
     return errors

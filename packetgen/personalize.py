@@ -15,6 +15,7 @@ from typing import TypeVar
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date
 
+from .language.clock import one_oclock
 from .language.labels import TITLE_ARTICLES, Labels, labels_for
 from .language.taglines import RIGHT_TO_LEFT, SHAPED, tagline_for
 from .library.approval import Approval, approval_of
@@ -25,6 +26,7 @@ from .models import packet as p
 from .models.blocks import Item
 from .models.conditions import Facts
 from .resolve import Resolver
+from .timelines import Moments, moments_of, passed_warnings, printed_placeholders
 from .timing import Site, local_start, moment, show, unbroken
 
 T = TypeVar("T")
@@ -45,7 +47,7 @@ def personalize(
     day = start.date()
     # Every computed moment is a real moment at the site; a time on another date than the
     # appointment's prints with its own date ("11:30 PM on Monday, December 14").
-    arrival = moment(start, c.Timing(minutes=-content.arrive_minutes_before, show="time"), site.timezone)
+    arrival = moment(start, c.Timing(at="arrival", show="time"), site.timezone, content.arrive_minutes_before)
     values = {
         "procedure_date": unbroken(format_date(day, labels.date_long, locale=locale)),
         "procedure_time": show(start, "time", labels, locale),
@@ -62,9 +64,9 @@ def personalize(
         "side": side or labels.side_unknown,
         "interpreted_language": interpreted or labels.blank_line,
     }
-    values.update(
-        {name: show(moment(start, t, site.timezone), t.show, labels, locale, day) for name, t in content.times.items()}
-    )
+    # The `times:` entries: placeholders, a timeline's steps; a passed one says so (`timelines.py`).
+    moments = moments_of(content, start, site, labels, locale, (department.name, department.phone))
+    values.update(moments.shown())
 
     def texts(items: Iterable[Item]) -> tuple[str, ...]:
         return tuple(_sentence_case(fill(item.text, values), content.language) for item in items)
@@ -82,9 +84,9 @@ def personalize(
         department=department.id,
         language=appointment.language,
     )
-    handout_parts = Resolver(facts, lambda text: _sentence_case(fill(text, values), content.language))
-    consent_parts = Resolver(facts, lambda text: _sentence_case(fill(text, signed), content.language))
-    risks = handout_parts.risks(content.risks, labels)
+    handout_parts = Resolver(facts, lambda text: _sentence_case(fill(text, values), content.language), moments)
+    consent_parts = Resolver(facts, lambda text: _sentence_case(fill(text, signed), content.language), moments)
+    risks = handout_parts.risks(content.every_risk, labels)
     visit = p.Visit(
         date=values["procedure_date"],
         time=values["procedure_time"],
@@ -129,7 +131,10 @@ def personalize(
         handout=handout,
         consent=consent,
         labels=labels,
-        warnings=tuple(_warnings(appointment, content, day, site)),
+        warnings=tuple(
+            _warnings(appointment, content, day, site)
+            + _passed(appointment, content, moments, facts, (handout_parts, consent_parts), day < site.today)
+        ),
         interpreter_notice=_interpreter_notice(appointment.language, content.language, labels),
         tagline=_tagline(appointment.language, content.language),
         footer_note=_footer_note(department, content.language),
@@ -174,7 +179,8 @@ def _marks(approval: Approval, labels: Labels, locale: str) -> tuple[str, ...]:
     """The warnings printed on every page of a packet made from content not (or no longer) approved."""
     marks = [labels.draft_mark] if approval.draft else []
     if approval.overdue:
-        marks.append(labels.overdue_mark.format(date=format_date(approval.review_due, labels.date_long, locale=locale)))
+        since = approval.overdue_since  # its own review date, or a shared fragment's it includes
+        marks.append(labels.overdue_mark.format(date=format_date(since, labels.date_long, locale=locale)))
     return tuple(marks)
 
 
@@ -231,7 +237,7 @@ def _consent(
     appointment: Appointment,
 ) -> p.Consent:
     form = content.consent
-    said = form.attestations
+    said = form.attested
 
     def attested(item: Item | None) -> str | None:
         return texts((item,))[0] if item is not None else None
@@ -295,7 +301,9 @@ _ARTICLE_AT_START = re.compile(r"(^|[.!?]\s+)(el|la) (?=\w+\.? )")
 
 
 def _sentence_case(text: str, language: str) -> str:
-    """An article `_with_article` put at the start of a sentence is capitalised ("La Dra. ...")."""
+    """An article `_with_article` put at the start of a sentence is capitalised ("La Dra. ..."); the
+    article before a time agrees with it ("a la 1:30", `language.clock.one_oclock`)."""
+    text = one_oclock(text, language)
     if language.split("-")[0] not in TITLE_ARTICLES:
         return text
     return _ARTICLE_AT_START.sub(lambda m: m.group(1) + m.group(2).capitalize() + " ", text)
@@ -336,6 +344,25 @@ def _interpreter_notice(wanted: str, have: str, labels: Labels) -> str | None:
     if _same_language(wanted, have):
         return None
     return labels.interpreter_notice.format(language=_language_name(wanted, have))
+
+
+def _passed(
+    appointment: Appointment,
+    content: Content,
+    moments: Moments,
+    facts: Facts,
+    parts: Iterable[Resolver],
+    past: bool,
+) -> list[str]:
+    """A warning for each timeline step printed whose moment has passed, and for each `times:`
+    placeholder printed whose moment has passed (`timelines.passed_warnings`); none for an appointment
+    in the `past`, whose own warning says it all."""
+    if past:
+        return []
+    steps = dict.fromkeys(step for resolver in parts for step in resolver.passed_steps)
+    placeholders = sorted(moments.passed() & printed_placeholders(content, facts))
+    where = f"{appointment.pos('start')}: warning: {appointment.label('start')}"
+    return passed_warnings(where, content.id, steps, placeholders)
 
 
 def _warnings(appointment: Appointment, content: Content, day: date, site: Site) -> list[str]:

@@ -154,15 +154,16 @@ Snapshot = dict[Path, tuple[int, int]]
 
 
 def snapshot(root: Path) -> Snapshot:
-    """Every content, layout and department file under `root`, with its modification time and size."""
+    """Every content, layout and department file under `root`, and every figure file, with its
+    modification time and size."""
     found: Snapshot = {}
-    for folder in FOLDERS:
-        for path in sorted((root / folder).glob("*.yaml")):
-            try:
-                status = path.stat()
-            except FileNotFoundError:  # removed while we looked
-                continue
-            found[path] = (status.st_mtime_ns, status.st_size)
+    figures = [path for path in (root / "packets" / "figures").rglob("*") if path.suffix.lower() in (".svg", ".png")]
+    for path in [*(path for folder in FOLDERS for path in sorted((root / folder).glob("*.yaml"))), *sorted(figures)]:
+        try:
+            status = path.stat()
+        except FileNotFoundError:  # removed while we looked
+            continue
+        found[path] = (status.st_mtime_ns, status.st_size)
     return found
 
 

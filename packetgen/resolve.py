@@ -14,16 +14,22 @@ from .models import blocks as b
 from .models import packet as p
 from .models.conditions import Condition, Facts
 from .models.content import Frequency, Risk
+from .models.include import FragmentBlock
+from .timelines import Moments
 
 Fill = Callable[[str], str]
 """A content text → the text printed (placeholders filled)."""
 
 
 class Resolver:
-    """Decides conditions on one appointment's `Facts` and fills text with `fill`."""
+    """Decides conditions on one appointment's `Facts` and fills text with `fill`; a timeline's steps
+    print the `moments` their times name."""
 
-    def __init__(self, facts: Facts, fill: Fill) -> None:
+    def __init__(self, facts: Facts, fill: Fill, moments: Moments | None = None) -> None:
         self.facts, self.fill = facts, fill
+        self.moments = moments or Moments()
+        self.passed_steps: list[str] = []
+        """The timeline steps printed whose moment has passed, as `step-id (time-name)`, in order."""
 
     def shows(self, when: Condition | None) -> bool:
         """Whether a part with condition `when` prints (a part without one always does)."""
@@ -76,12 +82,27 @@ class Resolver:
                 items, lead = self.items(block.items), self.optional(block.lead)
                 return p.Callout(block.id, fill(block.heading), lead, items) if items or lead else None
             case b.Figure():
-                return p.Figure(block.id, block.drawing, fill(block.caption), fill(block.description))
+                return _figure(block, fill)
             case b.Initialled():
                 return p.Initialled(block.id, fill(block.text))
             case b.Choice():
                 options = tuple(fill(option.text) for option in block.options)
                 return p.Choice(block.id, fill(block.lead), block.select == "many", options, block.other)
+            case b.Timeline():
+                steps = tuple(self.step(step) for step in block.steps if self.shows(step.when))
+                return p.Timeline(block.id, self.optional(block.lead), steps, block.style == "table") if steps else None
+            case FragmentBlock():  # a loaded content holds the fragment's blocks here (library/fragments.py)
+                raise ValueError(f"fragment block {block.id!r} was not included: load content through the library")
+
+    def step(self, step: b.TimelineStep) -> p.TimelineStep:
+        """A timeline step as printed: its moment, its text, and the line saying its moment has passed."""
+        moment = self.moments.by_name.get(step.time)
+        if moment is None:  # `library.rules` refuses a content whose step names no `times:` entry
+            raise ValueError(f"timeline step {step.id!r} names no entry of times:")
+        if not moment.passed:
+            return p.TimelineStep(step.id, moment.shown, self.fill(step.text))
+        self.passed_steps.append(f"{step.id} ({step.time})")
+        return p.TimelineStep(step.id, moment.shown, self.fill(step.text), self.moments.passed_line)
 
     def risks(self, risks: Iterable[Risk], labels: Labels) -> tuple[str, ...]:
         """Each risk that prints, as printed on the handout and the consent: its text, then in brackets
@@ -96,6 +117,13 @@ class Resolver:
             text = self.fill(risk.text)
             lines.append(f"{text} ({'; '.join(extra)})" if extra else text)
         return tuple(lines)
+
+
+def _figure(block: b.Figure, fill: Fill) -> p.Figure:
+    """A figure as printed: its file as the library read and checked it."""
+    if block.read is None:
+        raise ValueError(f"figure '{block.id}': its file was not read; load content through library.load_library")
+    return p.Figure(block.id, block.read, fill(block.caption), fill(block.description), block.width)
 
 
 def frequency(said: Frequency, labels: Labels, fill: Fill) -> str:

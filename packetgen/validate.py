@@ -279,12 +279,16 @@ def _alternative(union: _Union, node: Any, part: int | str) -> tuple[Any, str | 
         tag = node.get(union.discriminator) if isinstance(node, dict) else None
         member = _tagged(union, tag) if isinstance(tag, str) else None
         if member is not None:
-            return member, str(tag), part == tag and not is_key
+            # Pydantic names the alternative its tag chose first, even where the tag is also a field's
+            # name (`{type: fragment, fragment: …}`: the first `fragment` is the label).
+            return member, str(tag), part == tag
     if is_key or isinstance(part, int):
         return None, None, False
     if union.discriminator is not None:  # a label not found in the data (a function's choice)
         return _tagged(union, part), str(part), True
     named = [m for m in union.members if getattr(unwrap(m), "__name__", None) == part]
+    if not named and any(part in _fields_of(member) for member in union.members):
+        return None, None, False  # a field the data lacks (a union chosen by a function puts no label)
     return (named[0] if named else None), None, True
 
 

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from packetgen.library import FOLDERS  # noqa: E402 (after the path is set)
 from packetgen.models import Content, Department, Layout  # noqa: E402
+from packetgen.models.fragment import Fragment  # noqa: E402
 
 SCHEMAS = ROOT / "schemas"
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -66,7 +67,8 @@ class Kind:
 
     def modeline(self) -> str:
         """The first line of each of its files, naming the schema for the editor."""
-        return f"# yaml-language-server: $schema=../schemas/{self.name}.schema.json"
+        up = "../" * (self.folder.count("/") + 1)  # packets/fragments/x.yaml: ../../schemas/
+        return f"# yaml-language-server: $schema={up}schemas/{self.name}.schema.json"
 
 
 def department_file(schema: Schema) -> Schema:
@@ -134,9 +136,9 @@ KINDS = (
     Kind("content", Content, "packets"),
     Kind("department", Department, "departments", department_file),
     Kind("layout", Layout, "layouts", layout_file),
+    Kind("fragment", Fragment, "packets/fragments"),
 )
-"""Every kind of file people write. A new one (fragments) is one more line here and its folder in
-`library.FOLDERS`."""
+"""Every kind of file people write. A new one is one more line here and its folder in `library.FOLDERS`."""
 
 # Keywords of drafts after 7, which the YAML extension does not understand (it would check nothing there).
 LATER_DRAFTS = {

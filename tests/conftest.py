@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,12 @@ import yaml
 
 from packetgen.build import Generated, make_packet
 from packetgen.library import Library, load_library
+from packetgen.timing import CLOCK_VARIABLE
 from tests.helpers.site import BASE_APPOINTMENT, TODAY
+
+# Every command a test runs, in this process or as a program, reads the same fixed clock: noon on TODAY at
+# the site. Tests of the real clock take it out.
+os.environ[CLOCK_VARIABLE] = f"{TODAY.isoformat()}T12:00"
 
 
 @pytest.fixture(scope="session")

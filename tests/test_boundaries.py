@@ -24,6 +24,8 @@ ALLOWED = {
     "fhir": {"intake/fhir.py", "intake/fhir_people.py"},
     "cups": {"delivery/printing.py"},
     "pikepdf": {"pdf/archival.py", "pdf/print_run.py"},
+    "svglib": {"render/figure_files.py"},
+    "lxml": {"render/figure_files.py"},
     "smtplib": {"delivery/relay.py"},
     "xkcdpass": {"delivery/passphrase.py"},
     "fastapi": {"web/"},
@@ -87,8 +89,10 @@ def test_the_pipeline_never_imports_a_door() -> None:
 
 
 def test_no_module_reads_the_environment_but_the_cli() -> None:
+    """Settings come from the CLI's environment through `Settings`. The one exception is the clock:
+    `timing.Site.now` reads the rehearsal clock (PACKETGEN_CLOCK) where every door reads the time."""
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.relative_to(PACKAGE).parts[0] == CLI:
+        if path.relative_to(PACKAGE).parts[0] == CLI or path == PACKAGE / "timing.py":
             continue
         tree = _tree(path)
         reads = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv")]

@@ -39,6 +39,11 @@ def bullets(packet: ResolvedPacket, section_id: str) -> tuple[str, ...]:
     return next(b for b in section(packet, section_id).blocks if isinstance(b, ListBlock)).items
 
 
+def every_bullet(packet: ResolvedPacket, section_id: str) -> tuple[str, ...]:
+    """The items of every list in the section, in order (a shared fragment's list follows the content's own)."""
+    return tuple(item for b in section(packet, section_id).blocks if isinstance(b, ListBlock) for item in b.items)
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_resolved_packet_pickles_with_its_labels(library: Library, language: str) -> None:
     """Worker processes receive resolved packets: the typed labels travel with them, equal."""
@@ -97,14 +102,15 @@ def test_arrival_before_midnight_prints_the_day_before(library: Library, start: 
     assert normalize(visit_line) == f"{time}. Please arrive by {arrival} on Monday, December 14."
     checklist = packet.handout.checklist
     assert checklist is not None
-    assert arrive_item(checklist.items, "Arrive") == f"Arrive by {arrival} on Monday, December 14."
+    # {{ arrival }} is a moment shown as `datetime`: its date, then its time.
+    assert arrive_item(checklist.items, "Arrive") == f"Arrive by Monday, December 14, at {arrival}."
 
     spanish = resolve(library, content=library.translations["vertebroplasty"]["es"], start=f"2026-12-15T{start}")
     hora = arrival.replace("PM", "p. m.")
     assert normalize(spanish.visit.arrival) == f"{hora} del lunes, 14 de diciembre"
     assert spanish.handout.checklist is not None
     assert arrive_item(spanish.handout.checklist.items, "Llegue") == (
-        f"Llegue a más tardar a las {hora} del lunes, 14 de diciembre."
+        f"Llegue a más tardar el lunes, 14 de diciembre, a las {hora}."
     )
 
 
@@ -112,7 +118,7 @@ def test_arrival_on_the_day_prints_its_time_alone_in_the_visit_line(library: Lib
     packet = resolve(library, start="2026-12-15T09:15")
     assert packet.visit.arrival == "8:15\u00a0AM"
     assert packet.handout.checklist is not None
-    assert arrive_item(packet.handout.checklist.items, "Arrive") == "Arrive by 8:15 AM on Tuesday, December 15."
+    assert arrive_item(packet.handout.checklist.items, "Arrive") == "Arrive by Tuesday, December 15, at 8:15 AM."
 
 
 EXTRA_TIMES = """times:
@@ -143,7 +149,7 @@ def test_a_time_on_another_day_prints_its_own_date(tmp_path: Path) -> None:
         ("times:\n  night_before: {days: -1, show: date}\n", EXTRA_TIMES),
         (
             "Bring an adult who will drive you home.",
-            "Be ready at {{ ready }}. Take your pills at {{ pills }}. Wake at {{ night_call }}. We call at {{ call }}.",
+            "Be ready at {{ ready }}. Take your pills at {{ pills }}. Wake at {{ night_call }}. We call on {{ call }}.",
         ),
     )
     library = load_library(root=path.parent.parent)
@@ -151,7 +157,7 @@ def test_a_time_on_another_day_prints_its_own_date(tmp_path: Path) -> None:
     assert packet.handout.checklist is not None
     assert arrive_item(packet.handout.checklist.items, "Be ready") == (
         "Be ready at 7:00 AM. Take your pills at 11:30 PM on Sunday, December 6. "
-        "Wake at 7:30 AM on Sunday, December 6. We call at 9:30 AM on Sunday, December 6."
+        "Wake at 7:30 AM on Sunday, December 6. We call on Sunday, December 6, at 9:30 AM."
     )
 
 
@@ -226,11 +232,11 @@ def test_flags_add_callouts_and_clauses_where_the_content_puts_them_in_its_order
     assert bullets(packet, "conditions") == (
         "I understand that taking a blood thinner can increase the risk of bleeding from this procedure.",
     )
-    assert bullets(packet, "anesthesia")[-1].startswith("I agree to receive sedation.")
+    assert every_bullet(packet, "anesthesia")[-1].startswith("I agree to receive sedation.")
     plain = resolve(library)
     assert "conditions" not in [s.id for s in plain.consent.after_risks]  # nothing to print: no heading either
-    assert bullets(plain, "anesthesia") == bullets(packet, "anesthesia")[:-1]
-    assert len(bullets(plain, "anesthesia")) == 3  # local anesthetic, IV sedation and the ride home, for everyone
+    assert every_bullet(plain, "anesthesia") == every_bullet(packet, "anesthesia")[:-1]
+    assert len(every_bullet(plain, "anesthesia")) == 3  # local anesthetic, IV sedation and the ride home, for everyone
     assert [b for b in section(plain, "before").blocks if isinstance(b, Callout)] == []
 
 

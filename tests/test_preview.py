@@ -126,14 +126,15 @@ def test_the_command_prints_each_path(tmp_path: Path, capsys: pytest.CaptureFixt
     [
         (
             ["nothing-like-it"],
-            "generate.py: error: unknown procedure 'nothing-like-it'; expected one of: vertebroplasty",
+            "generate.py: error: unknown procedure 'nothing-like-it'; expected one of: cardiac-catheterization, "
+            "cataract-surgery, colonoscopy, vertebroplasty, CPT 22510",
         ),
         (
             ["vertebroplasty", "--language", "fr"],
             "generate.py: error: vertebroplasty has no fr edition; languages: en, es",
         ),
         (["vertebroplasty", "--layout", "tabloid"], "generate.py: error: unknown layout 'tabloid'; available: a4"),
-        (["vertebroplasty", "--department", "cardiology"], "generate.py: error: unknown department 'cardiology'"),
+        (["vertebroplasty", "--department", "oncology"], "generate.py: error: unknown department 'oncology'"),
     ],
 )
 def test_what_cannot_be_previewed_is_one_line(

@@ -140,6 +140,7 @@ ORDINARY_DAY = date(2026, 12, 15)
 DST_DAYS = (date(2026, 3, 8), date(2026, 11, 1), date(2027, 3, 14), date(2027, 11, 7))
 """The days America/Chicago (the site's clock: the `timezone` setting's default) changes its clocks, 2026-2027."""
 _CLOCK = re.compile(r"(\d{1,2}:\d{2} [AP]M)(?: on (\w+, \w+ \d{1,2}))?")
+_DATED = re.compile(r"(\w+, \w+ \d{1,2}), at (\d{1,2}:\d{2} [AP]M)")
 
 
 def _site_zone() -> ZoneInfo:
@@ -155,14 +156,17 @@ def test_the_dst_days_are_the_days_the_site_changes_its_clocks() -> None:
 
 
 def _printed(text: str, day: date) -> datetime:
-    """A printed moment, "11:30 PM on Monday, December 14" (or "8:15 AM" on `day`), as a wall-clock time."""
+    """A printed moment, "11:30 PM on Monday, December 14" (or "8:15 AM" on `day`), or shown as a
+    `datetime`, "Monday, December 14, at 11:30 PM", as a wall-clock time."""
+    dated = _DATED.fullmatch(text)
     match = _CLOCK.fullmatch(text)
-    assert match, text
-    clock = datetime.strptime(match[1], "%I:%M %p").time()
-    if match[2] is None:
+    assert match or dated, text
+    printed_time, printed_date = (dated[2], dated[1]) if dated else (match[1], match[2]) if match else ("", None)
+    clock = datetime.strptime(printed_time, "%I:%M %p").time()
+    if printed_date is None:
         return datetime.combine(day, clock)
-    on = datetime.strptime(f"{match[2]} {day.year}", "%A, %B %d %Y").date()  # no day here is January 1
-    assert on.strftime("%A, %B %-d") == match[2], text  # the weekday is the date's
+    on = datetime.strptime(f"{printed_date} {day.year}", "%A, %B %d %Y").date()  # no day here is January 1
+    assert on.strftime("%A, %B %-d") == printed_date, text  # the weekday is the date's
     return datetime.combine(on, clock)
 
 
@@ -211,7 +215,7 @@ def test_arrival_is_the_start_minus_the_offset_in_real_minutes(
     assert packet.handout.checklist is not None
     (item,) = [normalize(t) for t in packet.handout.checklist.items if t.startswith("Arrive by ")]
     assert item.endswith("."), item
-    assert " on " in item, item  # {{ arrival }} always carries its date
+    assert ", at " in item, item  # {{ arrival }} always carries its date
     assert _printed(item.removeprefix("Arrive by ").removesuffix("."), day) == expected, item
 
 

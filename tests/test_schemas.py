@@ -61,7 +61,7 @@ def test_every_folder_the_library_loads_has_a_schema() -> None:
     assert {kind.folder for kind in _script().KINDS} == set(FOLDERS)
 
 
-@pytest.mark.parametrize("kind", ["content", "department", "layout"])
+@pytest.mark.parametrize("kind", ["content", "department", "layout", "fragment"])
 def test_each_schema_is_draft_7(kind: str) -> None:
     schema = json.loads((ROOT / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
@@ -74,10 +74,11 @@ def test_every_shipped_file_names_its_schema_on_its_first_line() -> None:
         assert files, kind.folder
         for path in files:
             first = path.read_text("utf-8").split("\n", 1)[0]
-            assert first == f"# yaml-language-server: $schema=../schemas/{kind.name}.schema.json", path
+            assert first == kind.modeline(), path
+    assert _kinds()["fragment"].modeline() == "# yaml-language-server: $schema=../../schemas/fragment.schema.json"
 
 
-@pytest.mark.parametrize("kind", ["content", "department", "layout"])
+@pytest.mark.parametrize("kind", ["content", "department", "layout", "fragment"])
 def test_the_schemas_accept_every_shipped_file(kind: str) -> None:
     for path in _shipped(kind):
         assert _errors(kind, load_file(path).data) == [], path
@@ -179,3 +180,27 @@ def test_the_extending_variant_is_made_from_the_model() -> None:
         assert set(defs[f"{name}Partial"]["properties"]) == set(defs[name]["properties"]), name
         assert "required" not in defs[f"{name}Partial"], name
     assert set(schema["properties"]) == {*defs["Layout"]["properties"], "extends"}
+
+
+def test_a_fragment_and_its_includes_are_checked_as_the_library_checks_them() -> None:
+    data = _data(ROOT / "packets" / "fragments" / "sedation-consent.yaml")
+    data["version"] = 1.0
+    data["colour"] = "blue"
+    del data["owner"]
+    assert _errors("fragment", data) == [
+        ": 'owner' is a required property",
+        ": Additional properties are not allowed ('colour' was unexpected)",
+        "version: 1.0 is not of type 'string'",
+    ]
+    content = _data(ROOT / "packets" / "vertebroplasty.yaml")
+    index = next(i for i, risk in enumerate(content["risks"]) if "fragment" in risk)
+    content["risks"][index]["versoin"] = content["risks"][index].pop("version")
+    content["risks"][0]["review"] = "maybe"  # a risk is checked as a risk, an include as an include
+    content["consent"]["attestations"]["fragment"] = "Consent-Attestations"
+    errors = _errors("content", content)
+    assert errors == [
+        "consent.attestations.fragment: 'Consent-Attestations' does not match '^(?:[a-z0-9][a-z0-9_-]{0,63})$'",
+        "risks.0.review: 'maybe' is not one of ['pending', 'approved']",
+        f"risks.{index}: 'version' is a required property",
+        f"risks.{index}: Additional properties are not allowed ('versoin' was unexpected)",
+    ], errors

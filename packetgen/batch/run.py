@@ -29,6 +29,7 @@ from ..intake.batch_file import ReadOptions, read_batch
 from ..intake.columns import load_column_map
 from ..intake.raw import RawRecord, RecordFailure
 from ..library import Library
+from ..library.figures import figures_in
 from ..models import Content
 from ..models.entry import Entry, Patient
 from ..pdf.output import remove_pdf, remove_stale_temp_files
@@ -346,6 +347,7 @@ def _ok(entry: Entry, made: Generated, fingerprint: str) -> Entry:
     entry.language, entry.layout, entry.department = made.language, made.layout, made.department
     entry.input_sha256 = fingerprint
     entry.approval = made.approval
+    entry.fragments = dict(made.fragments)
     entry.warnings += list(made.warnings)
     return entry
 
@@ -353,11 +355,13 @@ def _ok(entry: Entry, made: Generated, fingerprint: str) -> Entry:
 def _fingerprint(
     record: RawRecord, library: Library, content: Content, layout_name: str, department: str, approval: str
 ) -> str:
-    """Everything a packet's bytes depend on: the record, its content (in its language), layout and
-    department files, this program."""
+    """Everything a packet's bytes depend on: the record, its content (in its language) and the shared
+    fragments it includes, layout and department files, its figures' files, this program."""
     basis = {
         "record": record.fields,
         "content": [content.id, content.language, content.version, library.source_of(content).digest],
+        "fragments": [[f.id, f.language, f.version, f.digest] for f in content.fragments],  # each file's bytes
+        "figures": [figure.read.digest for _key, figure in figures_in(content) if figure.read],  # each file's bytes
         "layout": [layout_name, library.layout_digests.get(layout_name, "")],
         "department": [department, library.department_digests.get(department, "")],
         "approval": approval,  # a content that becomes overdue is marked so

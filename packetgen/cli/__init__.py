@@ -20,6 +20,8 @@ from .. import logs
 from ..errors import InputErrors, PacketgenError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from ..library import Library
     from ..library.approval import Approval
     from ..library.readability import SectionGrade
@@ -371,7 +373,10 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     if files:  # check the given content against the project's layouts and departments, a translation against its source
         given = {p.resolve() for p in files}
         sources = {root / "packets" / f"{p.name.split('.')[0]}.yaml" for p in files if p.name.count(".") > 1}
-        shared = [p for folder in ("layouts", "departments") for p in sorted((root / folder).glob("*.yaml"))]
+        folders = ("layouts", "departments", "packets/fragments")  # what a content may name
+        shared = [p for folder in folders for p in sorted((root / folder).glob("*.yaml"))]
+        names = {p.name for p in files}  # a fragment given from elsewhere stands for the project's
+        shared = [p for p in shared if p.parent.name != "fragments" or p.name not in names]
         extra = sorted(sources) + shared
         files += [p for p in extra if p.exists() and p.resolve() not in given]
     missing = [p for p in args.paths if not p.is_file()]
@@ -395,7 +400,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  translation of the {made_from.source_language} version {made_from.source_version}: {state}")
         _print_grades(f"reading grade ({formula(content.language)}) of each part", grades, target)
         errors += above_target(content, located, grades)
-        new = new_text_grades(content)
+        new = new_text_grades(content)  # a fragment's text too, as printed in the part
         _print_grades("reading grade of the new text (review: pending) of each part", new, NEW_TEXT_TARGET)
         errors += new_text_above_target(located, new)
         print(f"  approval: {_approval_line(approval_of(content, today))}")
@@ -403,6 +408,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {len(pending)} items await clinical review:")
         for key in pending:
             print(f"    {located.pos(key)}: review: pending")
+    _report_fragments(library, shown, today)
     if errors:
         return _findings(InputErrors(errors))
     for name in sorted(library.layouts):
@@ -410,6 +416,51 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     for department_id in sorted(library.departments):
         print(f"department {department_id}: ok")
     return EXIT_OK
+
+
+def _report_fragments(library: Library, shown: set[str], today: date) -> None:
+    """Each shared fragment once (not under each content including it): who includes it, its approval and
+    the items awaiting review. (Its text's reading grade is measured in each part that prints it.)"""
+    from ..library.approval import fragment_approval
+    from ..library.rules import pending_review
+
+    users: dict[tuple[str, str], list[str]] = {}
+    for content_id in sorted(library.contents):
+        for edition in library.editions_of(content_id):
+            for included in edition.fragments:
+                users.setdefault((included.id, included.language), []).append(f"{edition.id} ({edition.language})")
+    for (fragment_id, language), (fragment, located) in sorted(library.fragments.editions.items()):
+        if shown and located.path not in shown:
+            continue  # loaded for the content that was asked for
+        print(f"{located.path}: fragment {fragment_id} {fragment.version} ({language})")
+        if fragment.translation is not None:
+            made_from = fragment.translation
+            state = "reviewed" if made_from.review == "approved" else "AWAITS review by a qualified medical translator"
+            print(f"  translation of the {made_from.source_language} version {made_from.source_version}: {state}")
+        included_by = users.get((fragment_id, language), [])
+        if included_by or not shown:  # (with files named, only those are loaded: who includes it is unknown)
+            print(f"  included by: {', '.join(included_by) or 'no content'}")
+        print(f"  approval: {_approval_line(fragment_approval(fragment, today))}")
+        pending = pending_review(located.data)
+        print(f"  {len(pending)} items await clinical review:")
+        for key in pending:
+            print(f"    {located.pos(key)}: review: pending")
+
+
+def _list_fragments(library: Library) -> None:
+    """The shared fragments: id, title, version and languages; a language whose file has errors says so."""
+    shared = library.fragments
+    if not shared.ids():
+        return
+    print("Shared fragments:")
+    for fragment_id in shared.ids():
+        usable = {tag: pair[0] for (key, tag), pair in shared.editions.items() if key == fragment_id}
+        first = usable.get("en") or next(iter(usable.values()), None)
+        about = f"{first.title} | version {first.version} | " if first else ""
+        print(f"  {fragment_id:<26} {about}languages: {', '.join(sorted(usable)) or 'none'}")
+        for (key, tag), path in sorted(shared.broken.items()):
+            if key == fragment_id:
+                print(f"    {tag}: UNAVAILABLE ({path} has errors); run generate.py validate to see them")
 
 
 def _findings(errors: InputErrors) -> int:
@@ -457,6 +508,7 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
                 print(f"    {edition.language}: {_approval_line(approval_of(edition, today))}")
         for tag, translation in sorted(library.unavailable_translations.get(content_id, {}).items()):
             print(f"    {tag}: {translation.summary()}")
+    _list_fragments(library)
     print("Layouts:")
     for layout in sorted(library.layouts.values(), key=lambda lay: lay.name):
         print(f"  {layout.name:<18} {layout.description} | {layout.page.size}")

@@ -30,7 +30,8 @@ def preview_command(args: argparse.Namespace, settings: Settings) -> int:
     root = settings.content_root
     signal.signal(signal.SIGTERM, _interrupt)  # stopped like Ctrl-C: a line, no traceback
     try:
-        print(f"watching {root}/{{packets,layouts,departments}}/*.yaml; Ctrl-C stops", flush=True)
+        folders = "{packets,packets/fragments,layouts,departments}/*.yaml and packets/figures"
+        print(f"watching {root}/{folders}; Ctrl-C stops", flush=True)
         before = snapshot(root)  # a save while the first samples are made is seen
         _attempt(args, settings)
 

@@ -51,8 +51,19 @@ class Labels:
     time_line: str
     """Appointment panel: the start `{time}` and the `{arrival}` time."""
     time_on_date: str
-    """A time with its own date: a content time shown as `datetime`, or a time on another date
-    than the appointment's (`{time}`, `{date}` as `date_weekday`)."""
+    """A time shown as `time` that falls on another date than the appointment's, with that date after
+    it so that it still reads after "at" or "by" ("11:30 PM on Monday, December 14"): `{time}`,
+    `{date}` as `date_weekday`."""
+    date_at_time: str
+    """A moment shown as `datetime` (`{{ arrival }}`, a `times:` entry, a timeline's step): the date,
+    then the time ("Wednesday, January 13, at 6:00 PM"): `{date}` as `date_weekday`, `{time}`."""
+    timeline_when: str
+    """A timeline printed as a table: the header of its first column, the moment of each step."""
+    timeline_what: str
+    """A timeline printed as a table: the header of its second column, what to do."""
+    timeline_passed: str
+    """Printed at a timeline step whose moment has passed when the packet is made: `{department}` (the
+    department's name) and `{phone}` (its phone)."""
     provider: str
     """Appointment panel: before the provider's name (printed only when the appointment names one)."""
     location: str
@@ -115,26 +126,6 @@ class Labels:
     interpreter_notice: str
     """Boxed first in the handout when the patient's language has no packet: `{language}`, the
     patient's language named in the packet's."""
-    figure_vertebra: str
-    """Built-in drawing (`render/figures.py`), first view: a vertebra."""
-    figure_disk: str
-    """Built-in drawing, first view: a disk."""
-    figure_compression: str
-    """Built-in drawing, first view: first line of the fractured vertebra's label."""
-    figure_fracture: str
-    """Built-in drawing, first view: second line of the fractured vertebra's label."""
-    figure_nerve: str
-    """Built-in drawing, first view: a nerve root."""
-    figure_cord: str
-    """Built-in drawing, first view: the spinal cord."""
-    figure_needle: str
-    """Built-in drawing, second view: the needle."""
-    figure_cement: str
-    """Built-in drawing, second view: the cement."""
-    figure_before: str
-    """Built-in drawing: the first view's title."""
-    figure_after: str
-    """Built-in drawing: the second view's title."""
     draft_mark: str
     """Under the running header of every page of a packet from draft content."""
     overdue_mark: str
@@ -214,6 +205,10 @@ ENGLISH = Labels(
     time_label="Time",
     time_line="{time}. Please arrive by {arrival}.",
     time_on_date="{time} on {date}",
+    date_at_time="{date}, at {time}",
+    timeline_when="When",
+    timeline_what="What to do",
+    timeline_passed="This date has passed. Call {department} at {phone} before you go on.",
     provider="Provider",
     location="Location",
     phone="Questions",
@@ -247,16 +242,6 @@ ENGLISH = Labels(
         "Your preferred language is {language}. This packet is in English. You have the right to a "
         "free interpreter: ask your care team for one before you read or sign anything."
     ),
-    figure_vertebra="Vertebra",
-    figure_disk="Disk",
-    figure_compression="Compression",
-    figure_fracture="fracture",
-    figure_nerve="Nerve",
-    figure_cord="Spinal cord",
-    figure_needle="Needle",
-    figure_cement="Cement",
-    figure_before="A compression fracture",
-    figure_after="Vertebroplasty: cement fills the bone",
     draft_mark="DRAFT — not approved for clinical use",
     overdue_mark="Overdue for review: review was due {date}",
     handout_copy="Patient copy",
@@ -313,6 +298,10 @@ SPANISH = Labels(
     time_label="Hora",
     time_line="{time}; llegue a más tardar a las {arrival}",
     time_on_date="{time} del {date}",
+    date_at_time="{date}, a las {time}",
+    timeline_when="Cuándo",
+    timeline_what="Qué hacer",
+    timeline_passed="Esta fecha ya pasó. Llame a {department} al {phone} antes de seguir.",
     provider="Profesional de salud",
     location="Lugar",
     phone="Preguntas",
@@ -346,16 +335,6 @@ SPANISH = Labels(
         "Su idioma preferido es {language}. Este paquete está en español. Tiene derecho a un intérprete "
         "gratuito: pídalo a su equipo de atención antes de leer o firmar cualquier documento."
     ),
-    figure_vertebra="Vértebra",
-    figure_disk="Disco",
-    figure_compression="Fractura por",
-    figure_fracture="compresión",
-    figure_nerve="Nervio",
-    figure_cord="Médula espinal",
-    figure_needle="Aguja",
-    figure_cement="Cemento",
-    figure_before="Una fractura por compresión",
-    figure_after="Vertebroplastia: el cemento llena el hueso",
     draft_mark="BORRADOR — no aprobado para uso clínico (DRAFT — not approved for clinical use)",
     overdue_mark="Revisión vencida: debía revisarse el {date} (overdue for review)",
     handout_copy="Copia del paciente",

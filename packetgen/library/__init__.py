@@ -23,9 +23,21 @@ from babel import negotiate_locale
 
 from ..errors import InputErrors, PacketError, UsageError
 from ..models import Content, Department, Layout
+from ..models.fragment import Fragment
 from ..settings import project_root
 from ..validate import validate
 from ..yamlsafe import Located, load_file
+from .figures import attach_figures
+from .fragments import (
+    Fragments,
+    check_fragment,
+    check_translated_includes,
+    fragment_key,
+    gather_fragments,
+    include_everywhere,
+    included_flags,
+    with_uses,
+)
 from .procedures import CodedIndex
 from .rules import check_content_rules, check_department, check_translation, edition_key
 from .unavailable import Claim, Unavailable, claim_of, set_aside
@@ -67,6 +79,8 @@ class Library:
     """The parsed file of each department, by id (for `validate`'s glyph check)."""
     unavailable_departments: dict[str, Unavailable] = field(default_factory=dict)
     """Departments whose file has errors, by id (not in `departments`)."""
+    fragments: Fragments = field(default_factory=Fragments)
+    """Every shared fragment (`packets/fragments/`) in every language, and those whose file has errors."""
 
     def in_language(self, content: Content, wanted: str) -> Content:
         """The edition of `content` for a patient who reads `wanted` (BCP 47): its translation whose
@@ -267,9 +281,8 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
     layouts: dict[str, Layout] = {}
     sources: dict[str, Located] = {}
     layout_digests: dict[str, str] = {}
-    raw_layouts: dict[str, Located] = {}
-    editions: dict[str, list[tuple[Content, Located]]] = {}
-    department_files: dict[str, list[tuple[Department, Located]]] = {}
+    read = _Read()
+    raw_layouts, editions = read.layouts, read.editions
     claims: list[Claim] = []
     for path in paths:
         shown = _shown(path, root)
@@ -279,26 +292,14 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
             located = load_file(path, shown)
             data = located.data
             kind = by_folder or _kind_by_shape(data)
-            if kind == "layout":
-                name = located.data.get("name") if isinstance(located.data, dict) else None
-                raw_layouts[str(name) if isinstance(name, str) else path.stem] = located
-            elif kind == "department":
-                department = validate(_with_id(located, path.stem), Department)
-                department_files.setdefault(department.id, []).append((department, located))
-            else:
-                content = validate(located, Content)
-                errors.extend(check_content_rules(content, located))
-                editions.setdefault(edition_key(content), []).append((content, located))
+            content = read.add(kind, located, path.stem, errors)
         except PacketError as exc:
             errors.append(exc)
         except InputErrors as exc:
             errors.extend(exc.errors)
         claims.append(claim_of(path, shown, data, kind, content))
-    departments, department_sources = _departments(department_files, errors)
+    departments, department_sources = _departments(read.departments, errors)
     department_ids = {claim.key for claim in claims if claim.kind == "department"}
-    for found in editions.values():
-        for content, located in found:
-            errors.extend(check_department(content, located, department_ids))
     for key, found in editions.items():
         _add_edition(key, found, contents, translated, sources, errors)
     for name, located in raw_layouts.items():
@@ -311,11 +312,26 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
             errors.append(exc)
         except InputErrors as exc:
             errors.extend(exc.errors)
+    for found in editions.values():  # each figure's file, read once and checked against every layout
+        for content, located in found:
+            errors.extend(attach_figures(content, located, root, layouts.values()))
+    fragments = gather_fragments(read.fragments, claims, errors, root, layouts.values())
+    for content, located in (pair for found in editions.values() for pair in found):
+        errors.extend(check_department(content, located, department_ids))
+        errors.extend(check_content_rules(content, located, included_flags(content, fragments)))  # theirs count
     translations: dict[str, dict[str, Content]] = {}
     for translation, located in translated:
         errors.extend(check_translation(translation, contents.get(translation.id), located, sources))
+        errors.extend(check_translated_includes(translation, contents.get(translation.id), located))
         if sources[edition_key(translation)] is located:  # not a second file for the same language
             translations.setdefault(translation.id, {})[translation.language] = translation
+    # Each include replaced by its fragment's parts, before anything is resolved or drawn.
+    every = [*contents.values(), *(t for by in translations.values() for t in by.values())]
+    written = {edition_key(content): content for content in every}
+    included = include_everywhere(written, sources, fragments, errors)
+    contents = {content_id: included[content_id] for content_id in contents}
+    translations = {i: {tag: included[edition_key(t)] for tag, t in by.items()} for i, by in translations.items()}
+    claims = with_uses(claims, [pair for found in editions.values() for pair in found], fragments)
     if strict:
         InputErrors.raise_if_any(errors)
     library = Library(
@@ -327,26 +343,61 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
         departments=departments,
         department_digests={key: located.digest for key, located in department_sources.items()},
         department_sources=department_sources,
+        fragments=fragments,
     )
     return set_aside(library, claims, errors, DEFAULT_LAYOUT) if errors else library
 
 
-FOLDERS = ("packets", "layouts", "departments")
+@dataclass
+class _Read:
+    """The files read and validated so far, by kind, before they are checked against each other."""
+
+    layouts: dict[str, Located] = field(default_factory=dict)
+    """Each layout's parsed file, by its name (validated once those it extends are read)."""
+    departments: dict[str, list[tuple[Department, Located]]] = field(default_factory=dict)
+    fragments: dict[tuple[str, str], list[tuple[Fragment, Located]]] = field(default_factory=dict)
+    editions: dict[str, list[tuple[Content, Located]]] = field(default_factory=dict)
+    """Each content and translation, by `edition_key` (two files may claim one)."""
+
+    def add(self, kind: str, located: Located, stem: str, errors: list[PacketError]) -> Content | None:
+        """File one parsed file of `kind` (its name's stem `stem`); the content, for a content file."""
+        if kind == "layout":
+            name = located.data.get("name") if isinstance(located.data, dict) else None
+            self.layouts[str(name) if isinstance(name, str) else stem] = located
+        elif kind == "department":
+            department = validate(_with_id(located, stem), Department)
+            self.departments.setdefault(department.id, []).append((department, located))
+        elif kind == "fragment":
+            fragment = validate(located, Fragment)
+            errors.extend(check_fragment(fragment, located))
+            self.fragments.setdefault(fragment_key(fragment), []).append((fragment, located))
+        else:
+            content = validate(located, Content)
+            self.editions.setdefault(edition_key(content), []).append((content, located))
+            return content
+        return None
+
+
+FOLDERS = ("packets", "packets/fragments", "layouts", "departments")
 """The folders of a content root, in the order their files are loaded."""
 
 
-def _kind_by_folder(path: Path) -> Literal["layout", "department"] | None:
+def _kind_by_folder(path: Path) -> Literal["layout", "department", "fragment"] | None:
     if path.parent.name == "layouts":
         return "layout"
+    if path.parent.name == "fragments" and path.parent.parent.name == "packets":
+        return "fragment"
     return "department" if path.parent.name == "departments" else None
 
 
-def _kind_by_shape(data: Any) -> Literal["content", "layout", "department"]:
+def _kind_by_shape(data: Any) -> Literal["content", "layout", "department", "fragment"]:
     """What a file outside the usual folders (`validate PATH`) is, by its fields."""
     if not isinstance(data, dict) or "handout" in data:
         return "content"
     if "page" in data or "extends" in data:
         return "layout"
+    if "blocks" in data or ("risks" in data and "consent" not in data) or "attestations" in data:
+        return "fragment"
     return "department" if "phone" in data or "address" in data else "content"
 
 

@@ -20,6 +20,7 @@ import textstat
 from ..errors import PacketError
 from ..models import Content
 from ..models import blocks as b
+from ..models.include import FragmentBlock
 from ..yamlsafe import Key, Located, dotted
 
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
@@ -154,7 +155,10 @@ def _items(items: Iterable[b.Item | b.Option]) -> list[_Unit]:
 
 
 def _block(block: b.HandoutBlock | b.ConsentBlock) -> list[_Unit]:
-    """What a patient reads in a block, in order."""
+    """What a patient reads in a block, in order (none in an include: a loaded content holds its fragment's
+    blocks in its place, graded as part of the section)."""
+    if isinstance(block, FragmentBlock):
+        return []
     lead = getattr(block, "lead", None)
     units = [_Unit(lead, block.review)] if lead else []
     match block:
@@ -167,6 +171,8 @@ def _block(block: b.HandoutBlock | b.ConsentBlock) -> list[_Unit]:
             units += [_Unit(_sentence(cell), row.review) for row in block.rows for cell in row.cells]
         case b.Choice():
             units += [_Unit(_sentence(option.text), option.review) for option in block.options]
+        case b.Timeline():
+            units += [_Unit(_sentence(step.text), step.review) for step in block.steps]
     return units
 
 
@@ -181,7 +187,7 @@ def _parts(content: Content) -> Iterator[tuple[Key, str, list[_Unit]]]:
         yield ("handout", "checklist"), handout.checklist.heading, _items(handout.checklist.items)
     for index, section in enumerate(handout.sections):
         yield ("handout", "sections", index), section.heading or section.id, _blocks(section.blocks)
-    risks = [_Unit(_sentence(risk.text), risk.review) for risk in content.risks]
+    risks = [_Unit(_sentence(risk.text), risk.review) for risk in content.every_risk]
     yield ("risks",), handout.risks_heading, [_Unit(handout.risks_lead, "approved"), *risks]
     if handout.when_to_call:
         when = handout.when_to_call
@@ -192,8 +198,8 @@ def _parts(content: Content) -> Iterator[tuple[Key, str, list[_Unit]]]:
     for part in ("sections", "after_risks"):
         for index, section in enumerate(getattr(consent, part)):
             yield ("consent", part, index), f"Consent: {section.id}", _blocks(section.blocks)
-    if consent.attestations:
-        said = consent.attestations
+    if consent.attested:
+        said = consent.attested
         yield (
             ("consent", "attestations"),
             "Consent: attestations",

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from ..errors import PacketError
 from ..markup import STANDARD_VARIABLES, placeholder_names, template_problem
 from ..models import Content
-from ..models.blocks import Choice, Table
+from ..models.blocks import Choice, Figure, Table, Timeline, TimelineStep
 from ..models.content import Risk, submodels
 from ..yamlsafe import Key, Located, dotted, walk_strings
 
@@ -120,6 +120,8 @@ def _differences(theirs: BaseModel, ours: BaseModel, language: str) -> Iterator[
         yield "header", f"expected {len(theirs.header)} columns, as the {language} content's table has"
     if isinstance(theirs, Table) and isinstance(ours, Table) and theirs.widths != ours.widths:
         yield "widths", f"expected the same widths as the {language} content's table"
+    if isinstance(theirs, Figure) and isinstance(ours, Figure) and theirs.width != ours.width:
+        yield "width", f"expected the same width as the {language} content's figure (its file may differ)"
     cells = getattr(theirs, "cells", None)
     if cells is not None and len(cells) != len(getattr(ours, "cells", ())):
         yield "cells", f"expected {len(cells)} cells, as this row has in the {language} content"
@@ -128,6 +130,10 @@ def _differences(theirs: BaseModel, ours: BaseModel, language: str) -> Iterator[
             yield "options", f"expected {len(theirs.options)} options, as the {language} content's choice has"
         if (theirs.select, theirs.other) != (ours.select, ours.other):
             yield "select", f"expected the same select and other as the {language} content's choice"
+    if isinstance(theirs, Timeline) and isinstance(ours, Timeline) and theirs.style != ours.style:
+        yield "style", f"expected the same style as the {language} content's timeline"
+    if isinstance(theirs, TimelineStep) and isinstance(ours, TimelineStep) and theirs.time != ours.time:
+        yield "time", f"expected the same time as this step has in the {language} content"
     if isinstance(theirs, Risk) and isinstance(ours, Risk):
         said = [(r.frequency.words, r.frequency.about is not None) if r.frequency else None for r in (theirs, ours)]
         if said[0] != said[1]:
@@ -142,8 +148,11 @@ def _item_ids(data: Any) -> dict[str, Key]:
     return {text: key for key, text in walk_strings(data) if key and key[-1] == "id" and len(key) > 1}
 
 
-def check_content_rules(content: Content, located: Located) -> list[PacketError]:
-    """What the schema cannot see: duplicate ids, placeholders, the flags conditions name."""
+def check_content_rules(
+    content: Content, located: Located, fragment_flags: frozenset[str] = frozenset()
+) -> list[PacketError]:
+    """What the schema cannot see: duplicate ids, placeholders, the flags conditions name (those named
+    in the shared fragments it includes, `fragment_flags`, are used too)."""
     errors = _duplicate_ids(located)
     allowed = STANDARD_VARIABLES | frozenset(content.times)
     clock_times = frozenset(name for name, timing in content.times.items() if timing.show == "time")
@@ -151,8 +160,29 @@ def check_content_rules(content: Content, located: Located) -> list[PacketError]
         problem = template_problem(text, allowed, clock_times) or _undeclared(text, content)
         if problem:
             errors.append(PacketError(located.pos(key), dotted(key), problem))
-    errors += _flag_problems(content, located)
+    errors += _flag_problems(content, located, fragment_flags)
     errors += _site_label_problems(content, located)
+    errors += timeline_problems(located.data, frozenset(content.times), located)
+    return errors
+
+
+def timeline_problems(data: Any, times: frozenset[str], located: Located, key: Key = ()) -> list[PacketError]:
+    """Each timeline step (`type: timeline`, anywhere in `data`) must name an entry of `times:`."""
+    errors = []
+    if isinstance(data, dict):
+        steps = data.get("steps") if data.get("type") == "timeline" else None
+        for index, step in enumerate(steps if isinstance(steps, list) else []):
+            name = step.get("time") if isinstance(step, dict) else None
+            if isinstance(name, str) and name not in times:
+                at: Key = (*key, "steps", index, "time")
+                known = ", ".join(sorted(times)) or "none"
+                message = f"expected the name of an entry under times: (this content has: {known})"
+                errors.append(PacketError(located.pos(at), dotted(at), message))
+        for name, value in data.items():
+            errors += timeline_problems(value, times, located, (*key, name))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            errors += timeline_problems(value, times, located, (*key, index))
     return errors
 
 
@@ -191,10 +221,11 @@ def _inside(key: Key, condition: dict[str, Any]) -> Iterator[tuple[Key, dict[str
                 yield from _inside((*key, combined, index), value)
 
 
-def _flag_problems(content: Content, located: Located) -> list[PacketError]:
-    """Every flag a condition names is declared, and every declared flag is named by a condition (else its
-    text could never print); a condition on the side needs a procedure done on one."""
-    errors, used = [], set()
+def _flag_problems(content: Content, located: Located, fragment_flags: frozenset[str]) -> list[PacketError]:
+    """Every flag a condition names is declared, and every declared flag is named by a condition here or
+    in a fragment it includes (else its text could never print); a condition on the side needs a
+    procedure done on one."""
+    errors, used = [], set(fragment_flags)
     declared = ", ".join(sorted(content.flags)) or "none"
     for key, condition in conditions(located.data):
         for test in ("flag", "not_flag"):

@@ -67,7 +67,7 @@ class Claim:
     """What a content, layout or department file is for, read as far as it could be (a broken file's too)."""
 
     path: str
-    kind: Literal["content", "translation", "layout", "department"]
+    kind: Literal["content", "translation", "layout", "department", "fragment"]
     key: str
     """The content id (from the file's `id`, else its name: `<id>.yaml`, `<id>.<lang>.yaml`), the
     layout name (its `name`, else the file's) or the department id (its `id`, else the file's name)."""
@@ -79,18 +79,32 @@ class Claim:
     extends: str | None = None
     stem: str = ""
     """The id its file name gives (`<id>.yaml`, `<id>.<lang>.yaml`; a department's `<id>.yaml`)."""
+    uses: tuple[str, ...] = ()
+    """The shared fragment files a content or translation includes: their errors make it unavailable too."""
 
     @property
     def named_for_it(self) -> bool:
         """Whether the file is the one named for its id (and language): it keeps them from a copy."""
+        if self.kind == "fragment":
+            return Path(self.path).name in (f"{self.key}.yaml", f"{self.key}.{self.language}.yaml")
         own = f"{self.key}.{self.language}" if self.kind == "translation" else self.key
         return Path(self.path).name == f"{own}.yaml"
 
 
 def claim_of(
-    path: Path, shown: str, data: Any, read_as: Literal["content", "layout", "department"], content: Content | None
+    path: Path,
+    shown: str,
+    data: Any,
+    read_as: Literal["content", "layout", "department", "fragment"],
+    content: Content | None,
 ) -> Claim:
     fields = data if isinstance(data, dict) else {}
+    if read_as == "fragment":
+        stem, _, stem_language = path.stem.partition(".")
+        given, language = fields.get("id"), fields.get("language")
+        key = given if isinstance(given, str) and given.strip() else stem
+        tag = language if isinstance(language, str) and language.strip() else stem_language or "en"
+        return Claim(shown, "fragment", key, tag, stem=stem)
     if read_as == "layout":
         name, parent = fields.get("name"), fields.get("extends")
         key = name if isinstance(name, str) else path.stem
@@ -156,12 +170,12 @@ def set_aside(library: Library, claims: list[Claim], errors: list[PacketError], 
     contents: dict[str, Unavailable] = {}
     for claim in claims:
         if claim.kind == "content" and claim.path in by_path:
-            _mark(contents, claim.key, claim, by_path[claim.path], f"procedure {claim.key}")
+            _mark(contents, claim.key, claim, [*by_path[claim.path], *_used(claim, by_path)], f"procedure {claim.key}")
     translations: dict[str, dict[str, Unavailable]] = {}
     for claim in claims:
         source = contents.get(claim.key)
         if claim.kind == "translation" and (claim.path in by_path or source is not None):
-            own = by_path.get(claim.path, [])
+            own = [*by_path.get(claim.path, []), *_used(claim, by_path)]
             by_language = translations.setdefault(claim.key, {})
             what = f"procedure {claim.key} in {claim.language}"
             _mark(by_language, claim.language, claim, [*own, *(source.errors if source else ())], what)
@@ -192,6 +206,11 @@ def set_aside(library: Library, claims: list[Claim], errors: list[PacketError], 
         unavailable_layouts=layouts,
         unavailable_departments=departments,
     )
+
+
+def _used(claim: Claim, by_path: dict[str, list[PacketError]]) -> list[PacketError]:
+    """The errors of the shared fragment files a content includes (it is unavailable with them)."""
+    return [error for path in claim.uses for error in by_path.get(path, [])]
 
 
 def _mark(table: dict[str, Unavailable], key: str, claim: Claim, errors: list[PacketError], what: str) -> None:

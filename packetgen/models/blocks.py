@@ -2,19 +2,23 @@
 
 A section is a heading and a list of blocks, each with an `id`, a `review` state and an optional
 condition (`when:`, see `conditions.py`): `paragraph`, `bullets`, `steps` (numbered), `subheading`,
-`table`, `callout` (a boxed heading and items), `figure` (a built-in drawing); on the consent also
+`table`, `callout` (a boxed heading and items), `figure` (a drawing from a file), `timeline` (steps at
+real dates and times); on the consent also
 `initialled` (a statement with a box for the patient's initials) and `choice` (check boxes). Items
-inside a block (a bullet, a step, a table row) carry their own id, review state and condition.
+inside a block (a bullet, a step, a table row) carry their own id, review state and condition. A
+`fragment` block (`include.py`) stands for a shared fragment's blocks until the library includes them.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from .conditions import Condition
 from .dispatch import refuse
+from .figure import FigureFile, FigurePath
+from .include import FragmentBlock
 from .types import Id, Model, Text
 
 Review = Literal["pending", "approved"]
@@ -130,14 +134,29 @@ class Callout(_Block):
 
 
 class Figure(_Block):
-    """An illustration drawn by the renderer, with its caption."""
+    """An illustration from a file in `packets/figures/` (an SVG drawn as vectors, or a PNG), with its
+    caption and its description for readers who cannot see it."""
 
     type: Literal["figure"]
-    drawing: Literal["vertebral_compression"]
-    """Which built-in drawing to use."""
+    file: FigurePath
+    """The figure's file, relative to `packets/` (`figures/colon.svg`): an SVG (labels as SVG text, a first
+    comment `<!-- For clinical review: ... -->`), or a PNG of at least 200 dpi at its printed size. A
+    translation names its own file where the drawing has words (`figures/colon.es.svg`)."""
+    width: float = Field(default=1.0, ge=0.2, le=1.0)
+    """Its printed width, as a share of the text column's (0.2 to 1.0; the whole column without it)."""
     caption: Text
     description: Text
     """What the picture shows, for readers who cannot see it (PDF alt text)."""
+    _read: FigureFile | None = PrivateAttr(default=None)
+
+    def attach(self, read: FigureFile) -> None:
+        """Keep the file as the library read and checked it (`library.figures`): what packets draw."""
+        self._read = read
+
+    @property
+    def read(self) -> FigureFile | None:
+        """The file as the library read it; None before (a content not loaded through the library)."""
+        return self._read
 
 
 class Initialled(_Block):
@@ -169,7 +188,36 @@ class Choice(_Block):
     """An "Other:" line to write another answer on, with its own box."""
 
 
-HandoutBlock = Paragraph | Bullets | Steps | Subheading | Table | Callout | Figure
+class TimelineStep(Model):
+    """One step of a timeline: what to do, at a moment named under the content's `times:`."""
+
+    id: Id
+    time: Id
+    """The name of an entry under `times:` (`week_before`): the step prints its real date or time, as
+    that entry's `show` says."""
+    text: Text
+    """What to do then."""
+    review: Review = "approved"
+    when: Condition | None = None
+    """Printed only for the appointments it holds for; always without one."""
+
+
+class Timeline(_Block):
+    """Steps to do before (or after) the procedure, each at its own moment, printed with the patient's
+    real dates and times in the content's order: as a list (the moment in bold, then what to do) or a
+    table ("When" / "What to do"). A step whose moment has passed when the packet is made says so,
+    with the department's phone (and the run warns)."""
+
+    type: Literal["timeline"]
+    style: Literal["list", "table"] = "list"
+    """`list`: each step its moment in bold, then its text; `table`: two columns, When and What to do
+    (headed in the packet's language)."""
+    lead: Text | None = None
+    """A line before the steps ("Follow these steps:")."""
+    steps: tuple[TimelineStep, ...] = Field(min_length=1)
+
+
+HandoutBlock = Paragraph | Bullets | Steps | Subheading | Table | Callout | Figure | Timeline | FragmentBlock
 ConsentBlock = HandoutBlock | Initialled | Choice
 
 AnyHandoutBlock = Annotated[HandoutBlock, Field(discriminator="type")]

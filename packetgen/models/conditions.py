@@ -84,7 +84,12 @@ def _one_or_more(value: Any) -> Any:
     return (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else value
 
 
-Values = Annotated[tuple[Text, ...], BeforeValidator(_one_or_more), Field(min_length=1)]
+Values = Annotated[
+    tuple[Text, ...],
+    # The JSON Schema says what a writer may type: one value, or a list of them.
+    BeforeValidator(_one_or_more, json_schema_input_type=Text | Annotated[list[Text], Field(min_length=1)]),
+    Field(min_length=1),
+]
 
 SIDE_VALUES = ("left", "right", "bilateral")
 

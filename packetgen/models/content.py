@@ -7,17 +7,28 @@ Written by clinical educators. Text fields may hold placeholders such as
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .blocks import AnyHandoutBlock, ConsentSection, HandoutSection, Item, ListItem, Review
 from .codes import canonical_system, code_problem
 from .conditions import Condition
-from .types import Id, IsoDate, LanguageTag, Model, Side, Text, Version
+from .include import ConditionalInclude, Include, Included, included_or
+from .types import Id, IsoDate, JsonSchemaHint, LanguageTag, Model, Side, Text, Version
 
 FrequencyWords = Literal["very rare", "rare", "uncommon", "common"]
 """The scale a risk's frequency is given on, in words."""
@@ -75,16 +86,58 @@ class Flag(Model):
     """What the flag means, in the content's language ("You will be given medicine to help you relax")."""
 
 
-class Timing(Model):
-    """A moment relative to the appointment's start, e.g. the night before."""
+def _clock_or_arrival(value: str) -> str:
+    if value != "arrival" and not _CLOCK.fullmatch(value):
+        raise PydanticCustomError(
+            "clock_time", 'expected a clock time on the 24-hour clock like "18:00" (in quotes), or arrival'
+        )
+    return value
 
-    days: int = 0
-    """Calendar days from the appointment's date, at the same clock time (negative: before)."""
-    minutes: int = 0
-    """Elapsed minutes from there, on the real clock across daylight-saving changes (negative: before)."""
+
+_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+At = Annotated[
+    Text,
+    AfterValidator(_clock_or_arrival),
+    JsonSchemaHint((("pattern", r"^(?:([01]\d|2[0-3]):[0-5]\d|arrival)$"),)),
+]
+"""A clock time on the 24-hour clock (`"18:00"`), or `arrival`."""
+
+
+class Timing(Model):
+    """A moment relative to the appointment (`packetgen/timing.py` computes it): a day offset and a
+    clock time on that day ("18:00 the day before"), an offset from the start ("5 hours before"),
+    or the arrival."""
+
+    days: int = Field(default=0, ge=-366, le=366)
+    """Calendar days from the appointment's date (negative: before): at the start's clock time, or at
+    `at` on that day."""
+    hours: int = Field(default=0, ge=-720, le=720)
+    """Elapsed hours from the start (after `days`), on the real clock across daylight-saving changes
+    (negative: before)."""
+    minutes: int = Field(default=0, ge=-43200, le=43200)
+    """Elapsed minutes, as `hours` (negative: before)."""
+    at: At | None = None
+    """A clock time on the 24-hour clock (`"18:00"`) on the day `days` gives, the site's local time
+    whatever the daylight-saving changes; or `arrival`, the moment the patient should arrive (alone:
+    no `days`, `hours` or `minutes`)."""
     show: Literal["date", "time", "datetime"]
     """How the moment is printed: `Sunday, December 6`, `6:30 AM` (with its date too when that is
-    not the appointment's), or `6:30 AM on Sunday, December 6`."""
+    not the appointment's: `6:30 AM on Sunday, December 6`), or `Sunday, December 6, at 6:30 AM`."""
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> Timing:
+        given = [name for name in ("days", "hours", "minutes") if name in self.model_fields_set]
+        if self.at == "arrival" and given:
+            raise ValueError(f"expected no {given[0]} with `at: arrival`: the arrival is a moment of its own")
+        if self.at is not None and self.at != "arrival":
+            offset = [name for name in given if name != "days"]
+            if offset:
+                raise ValueError(
+                    f"expected no {offset[0]} with a clock time (`at`): give `days` and `at` (18:00 the day "
+                    f"before), or {offset[0]} from the start without `at`"
+                )
+        return self
 
 
 class Code(Model):
@@ -211,7 +264,13 @@ class Consent(Model):
     alternatives, rights. The last two printed are kept on one page."""
     acknowledgement: Text
     """The sentence printed just above the signature blocks."""
-    attestations: Attestations | None = None
+    attestations: Annotated[Attestations | Include | None, included_or(Attestations, Include)] = None
+    """What each signer attests to, or a shared fragment's (`{fragment: consent-attestations, version: "1.0.0"}`)."""
+
+    @property
+    def attested(self) -> Attestations | None:
+        """The attestations as printed: a loaded content holds the fragment's in place of an include."""
+        return self.attestations if isinstance(self.attestations, Attestations) else None
 
 
 class Translation(Model):
@@ -286,7 +345,9 @@ class Content(Model):
     flags: dict[Id, Flag] = Field(default_factory=dict)
     """The flags an appointment may carry, each used by a condition (`when: {flag: …}`)."""
     handout: Handout
-    risks: tuple[Risk, ...] = Field(min_length=1)
+    risks: tuple[Annotated[Risk | ConditionalInclude, included_or(Risk, ConditionalInclude)], ...] = Field(min_length=1)
+    """Every material risk; an entry `{fragment: sedation-risks, version: "1.0.0"}` brings a shared
+    fragment's risks there."""
     consent: Consent
 
     @field_validator("approved_on")
@@ -335,8 +396,22 @@ class Content(Model):
 
     @property
     def pending_reviews(self) -> int:
-        """Blocks, items, risks and clauses marked `review: pending` (the translation's own review apart)."""
+        """Blocks, items, risks and clauses marked `review: pending` (the translation's own review apart;
+        a shared fragment's are its own: see `fragments`)."""
         return self._pending_reviews
+
+    @property
+    def every_risk(self) -> tuple[Risk, ...]:
+        """The risks as printed: a loaded content holds each included fragment's risks in place of its include."""
+        return tuple(risk for risk in self.risks if isinstance(risk, Risk))
+
+    _fragments: tuple[Included, ...] = PrivateAttr(default=())
+
+    @property
+    def fragments(self) -> tuple[Included, ...]:
+        """The shared fragments whose text a loaded content holds in place of its includes, in the order
+        first included (set by the library: `library/fragments.py`)."""
+        return self._fragments
 
 
 def submodels(model: BaseModel) -> Iterator[BaseModel]:

@@ -55,6 +55,8 @@ class Entry:
     approval: str | None = None
     """The content's approval state the packet was marked with: `approved`, `draft` (DRAFT on every page),
     `overdue` or `draft, overdue` (printed with --allow-overdue)."""
+    fragments: dict[str, str] = field(default_factory=dict)
+    """The shared fragments the packet's text includes, id → version (`{}` when none, or no packet)."""
     provider_from: str | None = None
     """Which participant the printed provider is (`AIP 2 (AIP-4 PP)`, `Practitioner/dr1 (participant type
     PPRF)`), where a feed named several people or none was chosen by its role."""

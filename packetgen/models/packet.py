@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..language.labels import Labels
+from .figure import FigureFile
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,15 @@ class Callout:
 
 @dataclass(frozen=True)
 class Figure:
-    """A built-in drawing with its caption and alternative text."""
+    """A figure (its file as the library read it) with its caption and alternative text."""
 
     id: str
-    drawing: str
+    file: FigureFile
+    """The SVG's drawing and labels (their texts are checked against the fonts like any text), or the PNG."""
     caption: str
     description: str
+    width: float = 1.0
+    """Its printed width, as a share of the text column's."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,29 @@ class Choice:
     other: bool = False
 
 
-Block = Paragraph | ListBlock | Subheading | Table | Callout | Figure | Initialled | Choice
+@dataclass(frozen=True)
+class TimelineStep:
+    """A step of a timeline: its moment as printed, what to do, and whether that moment has passed."""
+
+    id: str
+    when: str
+    """The moment in the packet's language ("Wednesday, January 13, at 6:00 PM")."""
+    text: str
+    passed: str | None = None
+    """When the moment has passed as the packet is made: the line saying so and whom to call."""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Steps at real dates and times, as a list or a table (`table`)."""
+
+    id: str
+    lead: str | None
+    steps: tuple[TimelineStep, ...]
+    table: bool = False
+
+
+Block = Paragraph | ListBlock | Subheading | Table | Callout | Figure | Initialled | Choice | Timeline
 """One block of a section, resolved: conditions decided, text final."""
 
 

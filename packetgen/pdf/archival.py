@@ -3,7 +3,8 @@
 ReportLab's output is structurally sound but not PDF/A: it has no XMP metadata, no output intent for
 its RGB colours, no end-of-line before `endstream`, and (in a print run) no trailer `/ID`. This adds
 an sRGB output intent (the ICC profile pikepdf ships), XMP metadata mirroring the document info with
-`pdfaid:part=2`, `conformance=B` and the document's language, and saves through qpdf (pikepdf),
+`pdfaid:part=2`, `conformance=B` and the document's language (and, for a packet whose text includes
+shared fragments, each one's id and version: `packetgen:fragments`), and saves through qpdf (pikepdf),
 which writes streams and the trailer as PDF/A asks.
 
 Deterministic: the `/ID` is derived from the content (qpdf's deterministic ID) and the dates are the
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from importlib.resources import files
@@ -43,9 +45,16 @@ def _single_filters_as_names(pdf: pikepdf.Pdf) -> None:
                 obj[pikepdf.Name.Filter] = filters[0]
 
 
-def to_pdfa(data: bytes, language: str, dated: date, structure: Element | None = None) -> bytes:
+def to_pdfa(
+    data: bytes,
+    language: str,
+    dated: date,
+    structure: Element | None = None,
+    fragments: Sequence[tuple[str, str]] = (),
+) -> bytes:
     """`data` as PDF/A-2b: same pages, same text, same look; with its `structure` (what the renderer
-    recorded), a tagged PDF too (PDF/UA-1)."""
+    recorded), a tagged PDF too (PDF/UA-1); its XMP lists the shared `fragments` its text includes, as
+    (id, version) pairs."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         _single_filters_as_names(pdf)
         if structure is not None:
@@ -68,7 +77,7 @@ def to_pdfa(data: bytes, language: str, dated: date, structure: Element | None =
         pdf.docinfo[pikepdf.Name.CreationDate] = pikepdf.String(stamp)
         pdf.docinfo[pikepdf.Name.ModDate] = pikepdf.String(stamp)
         tagged = pikepdf.Name.StructTreeRoot in pdf.Root  # this packet's, or a print run's of its packets
-        xmp = pdf.make_stream(_xmp(pdf.docinfo, language, dated, tagged).encode("utf-8"))
+        xmp = pdf.make_stream(_xmp(pdf.docinfo, language, dated, tagged, fragments).encode("utf-8"))
         xmp[pikepdf.Name.Type] = pikepdf.Name.Metadata
         xmp[pikepdf.Name.Subtype] = pikepdf.Name.XML
         pdf.Root.Metadata = xmp
@@ -152,13 +161,21 @@ def _tag(pdf: pikepdf.Pdf, structure: Element) -> None:
     pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
 
 
-_PDFUA_SCHEMA = """<rdf:Description rdf:about=""
+_EXTENSION_SCHEMAS = """<rdf:Description rdf:about=""
  xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
  xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
  xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
 <pdfaExtension:schemas>
 <rdf:Bag>
-<rdf:li rdf:parseType="Resource">
+{schemas}</rdf:Bag>
+</pdfaExtension:schemas>
+</rdf:Description>
+"""
+"""The extension schemas PDF/A asks for the properties it does not define (`pdfuaid:part`,
+`packetgen:fragments`), all in one description of its own ahead of those that use them (PDFBox's XMP
+parser knows a namespace only once its schema has been read, and reads one such description)."""
+
+_PDFUA_SCHEMA = """<rdf:li rdf:parseType="Resource">
 <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
 <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
 <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
@@ -173,13 +190,7 @@ _PDFUA_SCHEMA = """<rdf:Description rdf:about=""
 </rdf:Seq>
 </pdfaSchema:property>
 </rdf:li>
-</rdf:Bag>
-</pdfaExtension:schemas>
-</rdf:Description>
 """
-"""The extension schema PDF/A asks for a property it does not define (`pdfuaid:part`), in a
-description of its own ahead of the one that uses it (PDFBox's XMP parser knows a namespace only
-once its schema has been read)."""
 
 _PDFUA_PART = """<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
 <pdfuaid:part>1</pdfuaid:part>
@@ -187,7 +198,53 @@ _PDFUA_PART = """<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.or
 """
 
 
-def _xmp(info: pikepdf.Dictionary, language: str, dated: date, tagged: bool = False) -> str:
+_PACKETGEN_NS = "http://ns.packetgen.invalid/packet/1.0/"
+"""The namespace of the packet's own XMP properties (an identifier only: nothing is fetched from it)."""
+
+_PACKETGEN_SCHEMA = f"""<rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>packetgen packet provenance</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>{_PACKETGEN_NS}</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>packetgen</pdfaSchema:prefix>
+<pdfaSchema:property>
+<rdf:Seq>
+<rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>fragments</pdfaProperty:name>
+<pdfaProperty:valueType>bag Text</pdfaProperty:valueType>
+<pdfaProperty:category>external</pdfaProperty:category>
+<pdfaProperty:description>Shared fragments the packet's text includes: id and version</pdfaProperty:description>
+</rdf:li>
+</rdf:Seq>
+</pdfaSchema:property>
+</rdf:li>
+"""
+"""The extension schema of `packetgen:fragments`."""
+
+
+def _extensions(tagged: bool, fragments: Sequence[tuple[str, str]]) -> str:
+    """The description of the extension schemas the packet's XMP uses; none when it uses none."""
+    schemas = (_PDFUA_SCHEMA if tagged else "") + (_PACKETGEN_SCHEMA if fragments else "")
+    return _EXTENSION_SCHEMAS.format(schemas=schemas) if schemas else ""
+
+
+def _fragments(fragments: Sequence[tuple[str, str]]) -> str:
+    """`packetgen:fragments`, a bag of `id version` (`sedation-consent 1.0.0`); none without fragments."""
+    if not fragments:
+        return ""
+    items = "".join(f"<rdf:li>{escape(f'{fragment_id} {version}')}</rdf:li>" for fragment_id, version in fragments)
+    return (
+        f'<rdf:Description rdf:about="" xmlns:packetgen="{_PACKETGEN_NS}">\n'
+        f"<packetgen:fragments><rdf:Bag>{items}</rdf:Bag></packetgen:fragments>\n"
+        "</rdf:Description>\n"
+    )
+
+
+def _xmp(
+    info: pikepdf.Dictionary,
+    language: str,
+    dated: date,
+    tagged: bool = False,
+    fragments: Sequence[tuple[str, str]] = (),
+) -> str:
     """The XMP packet mirroring the document info, every namespace declared on its description (as
     PDF/A validators such as PDFBox's Preflight read it)."""
 
@@ -199,7 +256,7 @@ def _xmp(info: pikepdf.Dictionary, language: str, dated: date, tagged: bool = Fa
     return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-{_PDFUA_SCHEMA if tagged else ""}<rdf:Description rdf:about=""
+{_extensions(tagged, fragments)}<rdf:Description rdf:about=""
  xmlns:dc="http://purl.org/dc/elements/1.1/"
  xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
  xmlns:xmp="http://ns.adobe.com/xap/1.0/"
@@ -217,6 +274,6 @@ def _xmp(info: pikepdf.Dictionary, language: str, dated: date, tagged: bool = Fa
 <pdfaid:part>2</pdfaid:part>
 <pdfaid:conformance>B</pdfaid:conformance>
 </rdf:Description>
-{_PDFUA_PART if tagged else ""}</rdf:RDF>
+{_PDFUA_PART if tagged else ""}{_fragments(fragments)}</rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"""

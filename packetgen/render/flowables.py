@@ -63,7 +63,9 @@ class Together(KeepTogether):
 
     def _split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         *lead, last = self._content
-        if isinstance(last, KeepTogether):  # a group that must stay whole: all here, or all on
+        # All of it fits here (a paragraph split where it need not be breaks its line after a sentence),
+        # or a group that must stay whole: all here, or all on.
+        if avail_height >= self._H or isinstance(last, KeepTogether):
             return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
         used = 0.0
         for index, flowable in enumerate(lead):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable
 
+from ..language.clock import one_oclock
 from ..models.packet import ResolvedPacket, WhenToCall
 from .blocks import Blocks
 from .flowables import RightToLeft, Together
@@ -69,7 +70,7 @@ def _when_to_call(when: WhenToCall, b: Blocks) -> Flowable:
 
 def _appointment(packet: ResolvedPacket, b: Blocks) -> Flowable:
     v, labels = packet.visit, packet.labels
-    time_line = labels.time_line.format(time=v.time, arrival=v.arrival)
+    time_line = one_oclock(labels.time_line.format(time=v.time, arrival=v.arrival), packet.language)
     rows = [
         b.para(labels.appointment, b.s.callout_label, role="H2"),
         b.labelled(labels.date, v.date, b.s.bullet, recurring=False),

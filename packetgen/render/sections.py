@@ -2,7 +2,7 @@
 
 paragraph → a paragraph; bullets and steps → a list (steps numbered, an ordered `L`); subheading →
 an `H3`; table → a platypus Table tagged `Table`/`TR`/`TH`/`TD`, its header row repeated after a
-page break; callout → a tinted box; figure → the built-in drawing with its caption; initialled →
+page break; callout → a tinted box; figure → its file's drawing (`figures.py`) with its caption; initialled →
 the statement beside a box for the patient's initials; choice → the question, what to tick, and a
 check box per option (and the "Other:" line). `blocks.Blocks` makes the paragraphs, lists and boxes.
 """
@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reportlab.platypus import Flowable, Spacer, Table
+from reportlab.platypus import Flowable, Table
 
 from ..models import packet as p
 from .blocks import Blocks
-from .figures import Figure
+from .figures import figure_flowables
 from .flowables import Together
 from .lists import MIN_ITEMS
 from .tags import TableTags
+from .timeline import timeline_flowables
 
 
 def section_flowables(section: p.Section, packet: p.ResolvedPacket, b: Blocks) -> list[Flowable]:
@@ -45,12 +46,13 @@ def _block(block: p.Block, packet: p.ResolvedPacket, b: Blocks) -> list[Flowable
         case p.Callout():
             return [_callout(block, b)]
         case p.Figure():
-            drawing = Figure(block.drawing, b.width, b.s, packet.labels, block.description)  # the text column's width
-            return [Together([Spacer(1, 4), drawing, b.para(block.caption, b.s.caption), Spacer(1, 6)])]
+            return figure_flowables(block, b)
         case p.Initialled():
             return [initialled([block.text], packet, b, header=False)]
         case p.Choice():
             return [_choice(block, packet, b)]
+        case p.Timeline():
+            return timeline_flowables(block, packet, b)
 
 
 def _lead(lead: str | None, b: Blocks) -> list[Flowable]:

@@ -43,6 +43,20 @@ EDITS = [
         {"language": "es"},
         "Llame al 911 enseguida si tiene dolor",
     ),
+    (  # a shared fragment the content includes
+        "packets/fragments/consent-attestations.yaml",
+        "I am a witness to the signature only.",
+        "I am a witness to the signature and to nothing else.",
+        {},
+        "witness to the signature and to nothing else",
+    ),
+    (  # its translation, which the Spanish content includes
+        "packets/fragments/patient-rights.es.yaml",
+        "No perderé mi derecho a otra atención.",
+        "No perderé nunca mi derecho a otra atención.",
+        {"language": "es"},
+        "No perderé nunca mi derecho",
+    ),
     (
         "departments/interventional-radiology.yaml",
         "\nphone: (217) 555-0142",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers.site import copy_site
+from tests.helpers.site import DEPARTMENT, copy_site
 
 CARDIOLOGY = """\
 # Named by its `id:`, not its file's name.
@@ -27,8 +27,17 @@ RIVERSIDE = ("Riverside General Hospital", "(217) 555-0142", "(217) 555-0100", "
 
 
 def cardiology_site(root: Path) -> Path:
-    """The project's content, layouts and departments under `root`, and a cardiology department in
-    `departments/heart.yaml`; returns `root`."""
+    """The project's vertebroplasty (with the fragments and figures it uses), layouts and interventional
+    radiology under `root`, and a cardiology department in `departments/heart.yaml`; returns `root`.
+
+    The other procedures and departments the project ships are left out: the tests of a site with one
+    procedure and two departments then say exactly what it holds, whatever procedures are added."""
     copy_site(root)
+    for content in (root / "packets").glob("*.yaml"):
+        if content.name.split(".")[0] != "vertebroplasty":
+            content.unlink()
+    for department in (root / "departments").glob("*.yaml"):
+        if department.stem != DEPARTMENT:
+            department.unlink()
     (root / "departments" / "heart.yaml").write_text(CARDIOLOGY, encoding="utf-8")
     return root

@@ -20,6 +20,16 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
+KNOWN_PROCEDURES = (
+    "cardiac-catheterization, cataract-surgery, colonoscopy, vertebroplasty, CPT 22510, CPT 22511, CPT 22512, "
+    "CPT 45378, CPT 45380, CPT 45385, CPT 66982, CPT 66984, CPT 93454, CPT 93458, SNOMED CT 110473004, "
+    "SNOMED CT 41976001, SNOMED CT 73761001"
+)
+"""The project's procedures, then their codes, as the error for an unknown procedure lists them."""
+
+KNOWN_DEPARTMENTS = ", ".join(sorted(path.stem for path in (ROOT / "departments").glob("*.yaml")))
+"""The project's departments, as the error for an unknown one lists them ("cardiology, …")."""
+
 BASE_APPOINTMENT: dict[str, Any] = {
     "appointment_id": "T-0001",
     "mrn": "00012345",

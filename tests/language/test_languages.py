@@ -169,8 +169,8 @@ def _line(start: str) -> int:
             r"packets/vertebroplasty\.es\.yaml:\d+: flags: expected the same flags as the en content",
         ),
         (  # a clause printed for other patients than the source's
-            ("              when: {flag: sedation}\n", "              when: {not_flag: sedation}\n"),
-            r"packets/vertebroplasty\.es\.yaml:\d+: consent\.after_risks\[1\]\.blocks\[0\]\.items\[3\]\.when: "
+            ("              when: {flag: contrast_allergy}\n", "              when: {not_flag: contrast_allergy}\n"),
+            r"packets/vertebroplasty\.es\.yaml:\d+: consent\.after_risks\[2\]\.blocks\[0\]\.items\[0\]\.when: "
             r"expected the same condition \(when\) as the en content",
         ),
         (  # the same text in another kind of block
@@ -214,10 +214,10 @@ def test_validate_fails_on_a_stale_or_incomplete_translation(
 
 
 def test_a_translation_keeps_the_sources_order(tmp_path: Path) -> None:
-    """Items line up by id and in the source's order: two rights swapped are named at the first."""
+    """Items line up by id and in the source's order: two alternatives swapped are named at the first."""
     spanish = _library_copy(tmp_path)
     text = spanish.read_text(encoding="utf-8")
-    first, second = "            - id: right-questions\n", "            - id: right-refuse\n"
+    first, second = "            - id: alt-conservative\n", "            - id: alt-kyphoplasty\n"
     assert first in text
     assert second in text
     text = text.replace(first, "@").replace(second, first).replace("@", second)
@@ -226,15 +226,15 @@ def test_a_translation_keeps_the_sources_order(tmp_path: Path) -> None:
         load_library(root=tmp_path)
     line = text[: text.index(second)].count("\n") + 1
     assert [str(e) for e in info.value.errors] == [
-        f"packets/vertebroplasty.es.yaml:{line}: consent.after_risks[4].blocks[0].items[0].id: id 'right-refuse' "
-        "is out of order: the en content has 'right-questions' here"
+        f"packets/vertebroplasty.es.yaml:{line}: consent.after_risks[3].blocks[0].items[0].id: id 'alt-kyphoplasty' "
+        "is out of order: the en content has 'alt-conservative' here"
     ]
 
 
 def test_the_english_moving_on_makes_the_translation_stale(tmp_path: Path) -> None:
     _library_copy(tmp_path)
     english = tmp_path / "packets" / "vertebroplasty.yaml"
-    english.write_text(english.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.1.0"'))
+    english.write_text(english.read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.1.0"', 1))
     with pytest.raises(InputErrors) as info:
         load_library(root=tmp_path)
     assert [str(e) for e in info.value.errors] == [

@@ -15,7 +15,7 @@ from packetgen.library.approval import approval_of
 from packetgen.library.readability import new_text_grades, section_grades
 from packetgen.library.rules import pending_review
 from tests.helpers.blocks import EYE_TEST, as_spanish, eye_site
-from tests.helpers.site import ROOT, TODAY, copy_site
+from tests.helpers.site import KNOWN_DEPARTMENTS, ROOT, TODAY, copy_site
 
 FILE = "packets/eye-test.yaml"
 SPANISH = "packets/eye-test.es.yaml"
@@ -56,14 +56,14 @@ def _line(text: str, needle: str) -> int:
             "{id: drops-heading, type: subhead,",
             "type: subhead,",
             "handout.sections[1].blocks[2].type: unknown type (did you mean 'subheading'?); expected one of: "
-            "paragraph, bullets, steps, subheading, table, callout, figure",
+            "paragraph, bullets, steps, subheading, table, callout, figure, timeline, fragment",
         ),
         (  # a statement to initial belongs to the consent
             "{id: prepare-intro, type: paragraph,",
             "{id: prepare-intro, type: initialled,",
             "type: initialled,",
             "handout.sections[1].blocks[0].type: unknown type; expected one of: paragraph, bullets, steps, "
-            "subheading, table, callout, figure",
+            "subheading, table, callout, figure, timeline, fragment",
         ),
         (  # a table's row with a cell too few
             '{id: drop-steroid, cells: [Steroid drops, The day after, "2"]}',
@@ -85,9 +85,9 @@ def _line(text: str, needle: str) -> int:
         ),
         (  # a department no file defines
             "when: {field: laterality, is: left}",
-            "when: {field: department, is: cardiology}",
+            "when: {field: department, is: oncology}",
             "when: {field: department",
-            "handout.sections[1].blocks[4].when.is: unknown department; expected one of: interventional-radiology",
+            f"handout.sections[1].blocks[4].when.is: unknown department; expected one of: {KNOWN_DEPARTMENTS}",
         ),
         (
             "when: {not_flag: diabetes}",
@@ -146,7 +146,7 @@ def test_a_condition_on_the_side_needs_a_procedure_done_on_one(tmp_path: Path) -
     errors = _errors(tmp_path)
     assert any(
         e.endswith(
-            "consent.after_risks[1].blocks[0].items[3].when.field: this procedure is done on no side (laterality: "
+            "handout.sections[1].blocks[3].when.field: this procedure is done on no side (laterality: "
             "none): the record's side is never known"
         )
         for e in errors

@@ -9,7 +9,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,13 @@ SACROPLASTY = "packets/sacroplasty.yaml"  # YAML that does not parse
 SPANISH = "packets/vertebroplasty.es.yaml"  # a translation with a misspelt field
 A4 = "layouts/a4.yaml"  # a layout with a value out of range
 BROKEN = (KYPHOPLASTY, SACROPLASTY, SPANISH, A4)
+
+
+def _spine(ids: Iterable[str]) -> list[str]:
+    """The procedures these tests make or break (vertebroplasty and the copies made from it), in order:
+    the project's other procedures (colonoscopy, ...) are in every copied site, available, and beside
+    the point."""
+    return [name for name in ids if name.startswith(("vertebroplasty", "kyphoplasty", "sacroplasty"))]
 
 
 def _edit(path: Path, *changes: tuple[str, str]) -> None:
@@ -88,7 +95,7 @@ def test_each_broken_file_makes_only_its_own_part_unavailable(
     expected = errors_by_file(root)
     assert sorted(expected) == sorted(BROKEN)
     library = load_library(root, strict=False)
-    assert list(library.contents) == ["vertebroplasty"]
+    assert _spine(library.contents) == ["vertebroplasty"]
     assert sorted(library.unavailable_contents) == ["kyphoplasty", "sacroplasty"]  # the second by its file's name
     assert library.languages("vertebroplasty") == ["en"]
     assert list(library.unavailable_translations["vertebroplasty"]) == ["es"]
@@ -130,7 +137,7 @@ def test_what_depends_on_a_broken_file_is_unavailable_too(tmp_path: Path) -> Non
     add_kyphoplasty(root)
     _edit(root / "packets" / "vertebroplasty.yaml", ("arrive_minutes_before: 60", "arrive_minutes_before: -1"))
     library = load_library(root, strict=False)
-    assert list(library.contents) == ["kyphoplasty"]
+    assert _spine(library.contents) == ["kyphoplasty"]
     english_errors = [str(e) for e in library.unavailable_contents["vertebroplasty"].errors]
     assert english_errors == errors_by_file(root)["packets/vertebroplasty.yaml"]
     assert set(english_errors) <= {str(e) for e in library.unavailable_translations["vertebroplasty"]["es"].errors}
@@ -145,7 +152,7 @@ def test_a_copy_keeping_the_original_id_does_not_take_it_down(tmp_path: Path) ->
     (root / "packets" / "vertebroplasty-copy.yaml").write_text(english, encoding="utf-8")
     (root / "packets" / "vertebroplasty.fr.yaml").write_text(english, encoding="utf-8")
     library = load_library(root, strict=False)
-    assert list(library.contents) == ["vertebroplasty"]
+    assert _spine(library.contents) == ["vertebroplasty"]
     assert library.source_of(library.contents["vertebroplasty"]).path == "packets/vertebroplasty.yaml"
     assert library.languages("vertebroplasty") == ["en", "es"]
     assert list(library.unavailable_contents) == ["vertebroplasty-copy"]

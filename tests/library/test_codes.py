@@ -177,6 +177,9 @@ def colliding_site(root: Path) -> Path:
     """Vertebroplasty with a site's own code `local:RGH-IR 73761001`, and a second procedure, colonoscopy,
     whose SNOMED CT id is the same digits."""
     copy_site(root)
+    for other in (root / "packets").glob("*.yaml"):  # the project's other procedures (its colonoscopy too)
+        if not other.name.startswith("vertebroplasty."):
+            other.unlink()
     local = CPT_LINES + '  - {system: "local:RGH-IR", code: "73761001"}\n'
     for name in ("vertebroplasty.yaml", "vertebroplasty.es.yaml"):
         _edit(root / "packets" / name, CPT_LINES, local)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,12 +10,13 @@ import pytest
 from packetgen.cli import main
 from packetgen.errors import InputErrors
 from packetgen.library import load_library
-from tests.helpers.site import ROOT
+from tests.helpers.site import KNOWN_DEPARTMENTS, ROOT
 
 CONTENT = (ROOT / "packets/vertebroplasty.yaml").read_text(encoding="utf-8")
 LAYOUT = (ROOT / "layouts/letter.yaml").read_text(encoding="utf-8")
 DEPARTMENT = (ROOT / "departments/interventional-radiology.yaml").read_text(encoding="utf-8")
 DEPARTMENTS = sorted((ROOT / "departments").glob("*.yaml"))
+FRAGMENTS = sorted((ROOT / "packets" / "fragments").glob("*.yaml"))
 
 
 def line_of(text: str, needle: str) -> int:
@@ -22,14 +24,17 @@ def line_of(text: str, needle: str) -> int:
 
 
 def errors_for(tmp_path: Path, name: str, text: str) -> list[str]:
-    """The errors of one file (a content file loaded with the project's departments, which it names)."""
+    """The errors of one file (a content file loaded with the project's departments and shared fragments,
+    which it names, and beside the project's figure files, which it names too)."""
     kind = next((k for k in ("layout", "department") if name.startswith(k)), "content")
     folder = tmp_path / {"layout": "layouts", "department": "departments", "content": "packets"}[kind]
     folder.mkdir(exist_ok=True)
+    if kind == "content":
+        shutil.copytree(ROOT / "packets" / "figures", folder / "figures", dirs_exist_ok=True)
     path = folder / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputErrors) as info:
-        load_library(root=tmp_path, files=[path, *(DEPARTMENTS if kind == "content" else ())])
+        load_library(root=tmp_path, files=[path, *((*DEPARTMENTS, *FRAGMENTS) if kind == "content" else ())])
     return [str(e).replace(str(path.relative_to(tmp_path)), "F") for e in info.value.errors]
 
 
@@ -122,13 +127,13 @@ def test_a_content_naming_no_department_file_is_an_error_at_its_line(tmp_path: P
     text = CONTENT.replace("department: interventional-radiology", "department: radiology", 1)
     errors = errors_for(tmp_path, "vertebroplasty", text)
     line = line_of(text, "department: radiology")
-    assert errors == [f"F:{line}: department: unknown department; expected one of: interventional-radiology"]
+    assert errors == [f"F:{line}: department: unknown department; expected one of: {KNOWN_DEPARTMENTS}"]
     without = errors_for(tmp_path, "vertebroplasty", CONTENT.replace("department: interventional-radiology\n", ""))
     assert [e.split(": ", 1)[1] for e in without] == ["department: required field is missing"]
 
 
 def test_all_errors_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
-    text = CONTENT.replace('version: "1.0.0"', "version: 1.1").replace("title: Vertebroplasty\n", "titel: V\n", 1)
+    text = CONTENT.replace('version: "1.0.0"', "version: 1.1", 1).replace("title: Vertebroplasty\n", "titel: V\n", 1)
     errors = errors_for(tmp_path, "vertebroplasty", text)
     assert len(errors) == 3  # version, unknown titel, missing title
 

@@ -5,6 +5,7 @@ print at least 16 pt everywhere."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from packetgen.library import Library
+from packetgen.library.figures import figures_in
 from packetgen.render.blocks import Blocks
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
@@ -170,7 +172,14 @@ def _plain_lines(pdf: Path, page: int) -> list[str]:
     return [line.replace("\u00a0", " ") for line in out.splitlines()]
 
 
-def test_large_print_text_is_at_least_16_pt(packets: dict[str, Path]) -> None:
+def test_large_print_text_is_at_least_16_pt(packets: dict[str, Path], library: Library) -> None:
+    """Every text but the words inside a figure's drawing: a figure is printed at its share of the text
+    column in every layout, its words in proportion (docs/writing/figures.md); its caption is large print."""
+    drawing = {
+        label.text
+        for _key, figure in figures_in(library.contents["vertebroplasty"])
+        for label in (figure.read.labels if figure.read else ())
+    }
     smallest: dict[str, float] = {}
     for page in PdfReader(packets["large-print"]).pages:
 
@@ -181,7 +190,8 @@ def test_large_print_text_is_at_least_16_pt(packets: dict[str, Path]) -> None:
 
         page.extract_text(visitor_text=visit)
     assert len(smallest) > 100
-    too_small = {text: round(size, 1) for text, size in smallest.items() if size < 15.99}
+    too_small = {text: round(size, 1) for text, size in smallest.items() if size < 15.99 and text not in drawing}
+    assert drawing & set(smallest)  # the drawing's words were read, and set aside
     assert not too_small, too_small
 
 
@@ -212,3 +222,32 @@ def test_a_paragraph_breaks_only_between_sentences_keeping_two_lines_a_side(libr
     whole = Blocks(styles, 300, 600, whole=True).para(text)
     whole.wrap(300, 600)
     assert whole.split(300, height / 2) == []  # consent text never breaks; it moves to the next page
+
+
+def test_a_heading_and_a_paragraph_that_fit_are_never_split(library: Library) -> None:
+    """Platypus always asks a kept-together group to split (it measures as too tall on purpose): where
+    the heading and the whole paragraph fit, the paragraph stays one, with no line break after a
+    sentence in the middle of the page."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from packetgen.render.flowables import Together
+
+    layout = library.layout("letter")
+    styles = make_styles(layout, load_fonts(layout.fonts))
+    blocks = Blocks(styles, 300, 600)
+    canvas = Canvas(io.BytesIO())
+    text = " ".join(
+        f"Sentence number {n} has quite a few words in it, enough to fill most of a line." for n in range(4)
+    )
+
+    def group() -> Together:
+        kept = Together([blocks.heading("A heading"), blocks.para(text)])
+        kept.wrapOn(canvas, 300, 600)
+        return kept
+
+    whole = group()
+    assert whole.splitOn(canvas, 300, 600) == whole._content  # the heading, and the paragraph itself
+    tight = group()
+    heading_height = tight._content[0].wrapOn(canvas, 300, 600)[1]
+    parts = tight.splitOn(canvas, 300, heading_height + styles.body.leading * 3.5)  # no room for all of it
+    assert len(parts) == 3  # the heading, and the paragraph in two between sentences

@@ -1,0 +1,465 @@
+"""Cataract surgery (issue 25), as the Eye Center wrote it: its packets in every layout and language,
+read back from the PDF: the title, the department's address and phones, every risk on the handout
+and initialled on the consent, the drop schedule at the patient's real dates, what each flag adds (and
+its absence without the flag), the side (given, missing, both eyes), the lens choice, identifiers on
+every page; `list` shows it, `validate` passes it, and the demo appointment makes its packet.
+
+The packets are made once for the module (a fixed clock, a fixed appointment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from packetgen.build import Generated, make_packet
+from packetgen.cli import main
+from packetgen.library import Library
+from tests.helpers.pdftext import numbering, page_texts, section_text
+from tests.helpers.site import BASE_APPOINTMENT, ROOT, TODAY
+
+LAYOUTS = ("letter", "a4", "large-print")
+FLAGS = ["anticoagulant", "diabetes", "alpha_blocker", "sedation"]
+RECORD: dict[str, Any] = {
+    **BASE_APPOINTMENT,
+    "first_name": "Walter",
+    "last_name": "Kowalczyk",
+    "date_of_birth": "1949-08-17",
+    "mrn": "00074410",
+    "procedure": "cataract-surgery",
+    "start": "2026-12-10T08:30",  # a Thursday; the drop schedule runs into January
+    "provider": "Dr. Priya Raman, MD",
+    "location": "Eye Center, 3rd floor, Surgery Suite 3",
+    "laterality": "left",
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """What one language's packet must say."""
+
+    title: str
+    subtitle: str
+    consent_title: str
+    address: str
+    phone: str
+    after_hours: str
+    header: tuple[str, ...]
+    """The identifiers every page carries."""
+    risks: tuple[str, ...]
+    """Every patient's risks as printed (with their frequency)."""
+    flagged_risks: tuple[str, ...]
+    """The risks printed only with a flag: sedation's (a shared fragment's), a blood thinner's, tamsulosin's."""
+    unflagged_risks: tuple[str, ...]
+    """The risks printed only without a flag: the numbing medicine's alone, without sedation."""
+    schedule: tuple[str, ...]
+    """The drop schedule's rows as read back: the real date, then what to do."""
+    checklist: tuple[str, ...]
+    """Lines with the patient's own day before and arrival time."""
+    flag_texts: tuple[str, ...]
+    """Text each flag adds (the handout's boxes and the consent's clauses)."""
+    conditions_heading: str
+    drive_home: tuple[str, str]
+    """The consent's line on the ride home: the content's own without sedation, the shared sedation
+    consent's with it."""
+    rights: str
+    """A line of the shared patient's rights."""
+    side_line: str
+    no_side_request: str
+    both_eyes: tuple[str, ...]
+    """What a record for both eyes adds: the handout's box and the consent's choice of eye."""
+    one_eye_request: str
+    lens_choice: tuple[str, ...]
+    figure: tuple[str, ...]
+    """The figure's caption and its labels (drawn as text)."""
+
+
+ENGLISH = Words(
+    title="Cataract surgery",
+    subtitle="Information for patients: surgery on the left eye",
+    consent_title="Consent for cataract surgery",
+    address="Eye Center, Medical Office Building, 3rd floor, 1250 River Road, Springfield, IL 62701",
+    phone="(217) 555-0176",
+    after_hours="At night or on weekends, call (217) 555-0100 and ask for the eye doctor on call.",
+    header=("Patient: Kowalczyk, Walter", "Date of birth: Aug 17, 1949", "MRN: 00074410"),
+    risks=(
+        "Higher pressure in the eye for a few days, treated with drops or pills (common)",
+        "Months or years later, the thin layer behind the new lens can turn cloudy (posterior capsule "
+        "opacification). A quick laser treatment in the office clears it (common)",
+        "Glare, halos, or rings around lights, mostly at night (common)",
+        "Swelling of the center of the retina (macular edema), which blurs vision for weeks. It is treated with "
+        "drops (uncommon, about 1 to 2 in 100)",
+        "Swelling of the clear front of the eye (cornea). Most often it clears in a few days; rarely it needs "
+        "another surgery (uncommon)",
+        "A piece of the cataract is left behind, or the new lens moves out of place. Either may need another "
+        "surgery (uncommon)",
+        "The retina pulls away from the back of the eye (retinal detachment). It needs surgery right away "
+        "(uncommon, about 1 in 100)",
+        "Infection inside the eye, called endophthalmitis (rare, about 1 in 1,000)",
+        "Bleeding inside the eye (rare)",
+        "Loss of vision in the eye (very rare)",
+        "A reaction to the eye drops, such as redness, itching, or swelling of the eyelids",
+    ),
+    flagged_risks=(
+        "A reaction to the numbing medicine or the sedation, such as an allergy or trouble breathing",
+        "Bruising or bleeding around the eye, which is more likely when you take a blood thinner (uncommon)",
+        "The iris may be floppy during surgery (floppy iris syndrome). This can make surgery harder and raise the "
+        "chance of other problems",
+    ),
+    unflagged_risks=("A reaction to the numbing medicine, such as an allergy",),
+    schedule=(
+        "Thursday, December 10 Keep the shield on your eye until your visit tomorrow.",
+        "Friday, December 11 Go to your follow-up visit. After it, start both drops: antibiotic drops 4 times a "
+        "day, and steroid drops 4 times a day.",
+        "Thursday, December 17 Use your antibiotic drops for the last time today.",
+        "Friday, December 18 Steroid drops: now 3 times a day, for 1 week.",
+        "Friday, December 25 Steroid drops: now 2 times a day, for 1 week.",
+        "Friday, January 1 Steroid drops: now 1 time a day, for 1 week.",
+        "Friday, January 8 Stop the steroid drops, unless your surgeon tells you to keep using them.",
+    ),
+    checklist=(
+        "Do not eat anything after midnight on Wednesday, December 9.",
+        "Arrive by Thursday, December 10, at 7:30 AM.",
+        "You may drink clear liquids, such as water, apple juice, or black coffee, until 5:30 AM.",
+    ),
+    flag_texts=(
+        "Most people keep taking their blood thinner for cataract surgery.",
+        "Check your blood sugar on the morning of surgery, and bring your meter.",
+        "Tell your surgeon, even if you stopped taking it long ago.",
+        "For 24 hours after surgery, do not drive, use machines, drink alcohol, or sign important papers.",
+        "I take a blood thinner. I understand that it can raise the chance of bleeding or bruising around the eye.",
+        "I have diabetes. I understand that it raises the chance of swelling in the retina after surgery",
+        "I told my surgeon that I take, or have taken, tamsulosin (Flomax) or a similar medicine.",
+        "I agree to receive sedation. I understand that sedation can cause breathing problems",
+    ),
+    conditions_heading="Because of your health conditions",
+    drive_home=(
+        "After surgery, I may not drive. An adult must take me home.",
+        "After the procedure, I may not drive. An adult must take me home.",
+    ),
+    rights="I may refuse this procedure, or withdraw my consent at any time before it starts",
+    side_line="Side: ☐ Left ☐ Right ☐ Both — to be completed and verified before the procedure",
+    no_side_request="to do cataract surgery on the side marked on the Side line.",
+    both_eyes=(
+        "Your schedule says both eyes",
+        "to do cataract surgery on one eye, the eye checked below. I will sign a new form for my other eye.",
+        "This form is for surgery on: Check one. ☐ My left eye ☐ My right eye",
+    ),
+    one_eye_request="I ask Dr. Priya Raman, MD and the care team at Riverside General Hospital to do cataract "
+    "surgery on the left eye. This form is for one eye only.",
+    lens_choice=(
+        "My surgeon and I chose this type of lens: Check one. ☐ A standard lens (monofocal).",
+        "☐ A toric lens. It also corrects astigmatism",
+        "☐ A multifocal or extended depth of focus lens.",
+        "☐ Other:",
+        "Some lenses cost extra and are not covered by Medicare or other insurance.",
+    ),
+    figure=(
+        "Before surgery After surgery Cornea Iris Cloudy lens (cataract) Retina Optic nerve Tiny cut New lens "
+        "(implant) Lens capsule",
+        "The eye seen from the side, before and after cataract surgery.",
+    ),
+)
+
+SPANISH = Words(
+    title="Cirugía de cataratas",
+    subtitle="Información para pacientes: cirugía en el ojo izquierdo",
+    consent_title="Consentimiento para la cirugía de cataratas",
+    address="Centro de la Vista, Edificio de Consultorios Médicos, 3.er piso, 1250 River Road, Springfield, IL 62701",
+    phone="(217) 555-0176",
+    after_hours="De noche o en fin de semana, llame al (217) 555-0100 y pida hablar con el oftalmólogo de guardia.",
+    header=("Paciente: Kowalczyk, Walter", "Fecha de nacimiento: 17 ago 1949", "N.º de expediente: 00074410"),
+    risks=(
+        "Más presión dentro del ojo durante unos días, que se trata con gotas o pastillas (frecuente)",
+        "Meses o años después, la capa delgada detrás del lente nuevo puede nublarse (opacidad de la cápsula "
+        "posterior). Un tratamiento rápido con láser en el consultorio la aclara (frecuente)",
+        "Deslumbramiento, halos o anillos alrededor de las luces, sobre todo de noche (frecuente)",
+        "Hinchazón del centro de la retina (edema macular), que hace ver borroso durante semanas. Se trata con gotas "
+        "(poco frecuente, alrededor de 1 a 2 de cada 100)",
+        "Hinchazón de la parte clara del frente del ojo (córnea). Casi siempre se quita en unos días; rara vez "
+        "necesita otra cirugía (poco frecuente)",
+        "Queda un pedazo de la catarata, o el lente nuevo se mueve de su lugar. Las dos cosas pueden necesitar otra "
+        "cirugía (poco frecuente)",
+        "La retina se despega del fondo del ojo (desprendimiento de retina). Necesita cirugía enseguida (poco "
+        "frecuente, alrededor de 1 de cada 100)",
+        "Infección dentro del ojo, llamada endoftalmitis (raro, alrededor de 1 de cada 1.000)",
+        "Sangrado dentro del ojo (raro)",
+        "Pérdida de la vista en el ojo (muy raro)",
+        "Una reacción a las gotas, como enrojecimiento, picazón o hinchazón de los párpados",
+    ),
+    flagged_risks=(
+        "Una reacción al medicamento para adormecer o a la sedación, como una alergia o dificultad para respirar",
+        "Moretones o sangrado alrededor del ojo, que son más probables si toma un anticoagulante (poco frecuente)",
+        "El iris puede estar flojo durante la cirugía (síndrome del iris flácido). Esto puede hacer la cirugía más "
+        "difícil y aumentar la probabilidad de otros problemas",
+    ),
+    unflagged_risks=("Una reacción al medicamento para adormecer, como una alergia",),
+    schedule=(
+        "jueves, 10 de diciembre Deje el protector sobre el ojo hasta su cita de mañana.",
+        "viernes, 11 de diciembre Venga a su cita de control. Después, empiece las dos gotas: gotas de antibiótico 4 "
+        "veces al día, y gotas de esteroide 4 veces al día.",
+        "jueves, 17 de diciembre Hoy use las gotas de antibiótico por última vez.",
+        "viernes, 18 de diciembre Gotas de esteroide: ahora 3 veces al día, durante 1 semana.",
+        "viernes, 25 de diciembre Gotas de esteroide: ahora 2 veces al día, durante 1 semana.",
+        "viernes, 1 de enero Gotas de esteroide: ahora 1 vez al día, durante 1 semana.",
+        "viernes, 8 de enero Deje las gotas de esteroide, a menos que su cirujano le diga que las siga usando.",
+    ),
+    checklist=(
+        "No coma nada después de la medianoche del miércoles, 9 de diciembre.",
+        "Llegue el jueves, 10 de diciembre, a las 7:30 a. m., a más tardar.",
+        "Hasta las 5:30 a. m., puede tomar líquidos claros, como agua, jugo de manzana o café sin leche.",
+    ),
+    flag_texts=(
+        "La mayoría de las personas siguen tomando su anticoagulante para la cirugía de cataratas.",
+        "Mídase el azúcar en la sangre la mañana de la cirugía, y traiga su medidor.",
+        "Dígaselo a su cirujano, aunque lo haya dejado hace mucho.",
+        "Durante 24 horas después de la cirugía, no maneje, no use máquinas, no tome alcohol y no firme papeles "
+        "importantes.",
+        "Tomo un anticoagulante. Entiendo que con él es más fácil tener sangrado o moretones cerca del ojo.",
+        "Tengo diabetes. Entiendo que así es más fácil que la retina se hinche después de la cirugía",
+        "Le dije a mi cirujano que tomo, o tomé, tamsulosina (Flomax) u otro medicamento parecido.",
+        "Acepto recibir sedación. Entiendo que la sedación puede causar problemas para respirar",
+    ),
+    conditions_heading="Por sus condiciones de salud",
+    drive_home=(
+        "Después de la cirugía, no puedo manejar. Un adulto debe llevarme a casa.",
+        "Después del procedimiento no podré manejar. Un adulto debe llevarme a casa.",
+    ),
+    rights="Puedo decir que no a este procedimiento. También puedo cambiar de opinión antes de que empiece.",
+    side_line="Lado: ☐ Izquierdo ☐ Derecho ☐ Ambos — debe completarse y verificarse antes del procedimiento",
+    no_side_request="me hagan una cirugía de cataratas en el lado marcado en la línea «Lado».",
+    both_eyes=(
+        "Su cita dice ambos ojos",
+        "me hagan una cirugía de cataratas en un ojo, el que está marcado abajo. Firmaré otro formulario para mi "
+        "otro ojo.",
+        "Este formulario es para la cirugía en: Marque una opción. ☐ Mi ojo izquierdo ☐ Mi ojo derecho",
+    ),
+    one_eye_request="Pido que el Dr. Priya Raman, MD y el equipo de atención de Riverside General Hospital me hagan "
+    "una cirugía de cataratas en el ojo izquierdo. Este formulario es para un solo ojo.",
+    lens_choice=(
+        "Mi cirujano y yo elegimos este tipo de lente: Marque una opción. ☐ Un lente común (monofocal).",
+        "☐ Un lente tórico. También corrige el astigmatismo",
+        "☐ Un lente multifocal o de foco extendido.",
+        "☐ Otro:",
+        "Algunos lentes cuestan más y no los cubre Medicare ni otros seguros.",
+    ),
+    figure=(
+        "Antes de la cirugía Después de la cirugía Córnea Iris Cristalino nublado (catarata) Retina Nervio óptico "
+        "Corte pequeño Lente nuevo (implante) Cápsula",
+        "El ojo visto de lado, antes y después de la cirugía de cataratas.",
+    ),
+)
+
+WORDS = {"en": ENGLISH, "es": SPANISH}
+LANGUAGES = tuple(WORDS)
+
+
+def _make(library: Library, out: Path, name: str, layout: str = "letter", **changes: Any) -> Generated:
+    record = {**RECORD, "appointment_id": name, **changes}
+    record = {key: value for key, value in record.items() if value is not None}
+    path = out / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return make_packet(path, out / "pdf", layout, library=library, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def packets(library: Library, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Generated]:
+    """Every language in every layout with every flag (left eye); and in letter: no flags (right eye),
+    no side, both eyes."""
+    out = tmp_path_factory.mktemp("cataract")
+    made: dict[tuple[str, str], Generated] = {}
+    for language in LANGUAGES:
+        for layout in LAYOUTS:
+            made[language, layout] = _make(
+                library, out, f"CS-{language}-{layout}", layout, language=language, flags=FLAGS
+            )
+        made[language, "no-flags"] = _make(library, out, f"CS-{language}-none", language=language, laterality="right")
+        made[language, "no-side"] = _make(
+            library, out, f"CS-{language}-noside", language=language, laterality=None, flags=["sedation"]
+        )
+        made[language, "both"] = _make(library, out, f"CS-{language}-both", language=language, laterality="bilateral")
+    return made
+
+
+EVERY_LAYOUT = [(language, layout) for language in LANGUAGES for layout in LAYOUTS]
+
+
+@pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
+def test_the_packet_prints_its_title_and_its_departments_address_and_phones(
+    packets: dict[tuple[str, str], Generated], language: str, layout: str
+) -> None:
+    made, words = packets[language, layout], WORDS[language]
+    assert (made.content_id, made.language, made.layout, made.department) == (
+        "cataract-surgery",
+        language,
+        layout,
+        "ophthalmology",
+    )
+    handout, consent = section_text(made.path)
+    for text in (words.title, words.subtitle, words.address, words.phone, words.after_hours):
+        assert text in handout, text
+    for text in (words.consent_title, words.address):
+        assert text in consent, text
+
+
+@pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
+def test_every_risk_is_on_the_handout_and_initialled_on_the_consent(
+    packets: dict[tuple[str, str], Generated], language: str, layout: str
+) -> None:
+    handout, consent = section_text(packets[language, layout].path)
+    words = WORDS[language]
+    for risk in (*words.risks, *words.flagged_risks):  # every flag set
+        assert risk in handout, risk
+        assert risk in consent, risk
+    for risk in words.unflagged_risks:
+        assert risk not in f"{handout} {consent}", risk
+
+
+@pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
+def test_every_page_identifies_the_patient_and_counts_its_document_pages(
+    packets: dict[tuple[str, str], Generated], language: str, layout: str
+) -> None:
+    path = packets[language, layout].path
+    texts = page_texts(path)
+    for text, (number, count) in zip(texts, numbering(path), strict=True):
+        for identifier in WORDS[language].header:
+            assert identifier in text, (identifier, text[:200])
+        assert f"Page {number} of {count}" in text or f"Página {number} de {count}" in text
+
+
+@pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
+def test_the_drop_schedule_and_the_checklist_print_the_patients_real_dates(
+    packets: dict[tuple[str, str], Generated], language: str, layout: str
+) -> None:
+    handout, _ = section_text(packets[language, layout].path)
+    words = WORDS[language]
+    for line in (*words.schedule, *words.checklist):
+        assert line in handout, line
+    # In the content's order: surgery day first, the last steroid drop four weeks on.
+    at = [handout.index(row) for row in words.schedule]
+    assert at == sorted(at)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_flag_adds_its_text_and_its_risks_only_for_a_patient_with_it(
+    packets: dict[tuple[str, str], Generated], language: str
+) -> None:
+    words = WORDS[language]
+    flagged = " ".join(section_text(packets[language, "letter"].path))
+    plain_handout, plain_consent = section_text(packets[language, "no-flags"].path)
+    plain = f"{plain_handout} {plain_consent}"
+    for text in (*words.flag_texts, words.conditions_heading):
+        assert text in flagged, text
+        assert text not in plain, text
+    for risk in words.flagged_risks:
+        assert flagged.count(risk) == 2, risk  # on the handout and on the consent
+        assert risk not in plain, risk
+    for risk in (*words.risks, *words.unflagged_risks):
+        assert risk in plain_handout, risk
+        assert risk in plain_consent, risk
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_shared_fragments_say_sedation_rights_and_the_ride_home_once(
+    packets: dict[tuple[str, str], Generated], library: Library, language: str
+) -> None:
+    words = WORDS[language]
+    own, shared = words.drive_home
+    _, sedated = section_text(packets[language, "letter"].path)
+    _, awake = section_text(packets[language, "no-flags"].path)
+    assert (sedated.count(own), sedated.count(shared)) == (0, 1)
+    assert (awake.count(own), awake.count(shared)) == (1, 0)
+    assert words.rights in sedated
+    assert words.rights in awake
+    content = library.contents["cataract-surgery"]
+    if language != "en":
+        content = library.translations["cataract-surgery"][language]
+    included = {(fragment.id, fragment.version, fragment.language) for fragment in content.fragments}
+    names = ("sedation-risks", "sedation-consent", "patient-rights", "consent-attestations")
+    assert included == {(name, "1.0.0", language) for name in names}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_consent_is_for_one_eye_named_by_the_records_side(
+    packets: dict[tuple[str, str], Generated], language: str
+) -> None:
+    words = WORDS[language]
+    _, consent = section_text(packets[language, "letter"].path)
+    assert words.one_eye_request in consent
+    assert words.side_line not in consent
+    assert all(text not in consent for text in words.both_eyes)
+    assert packets[language, "letter"].warnings == ()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_without_a_side_the_packet_asks_for_it_and_warns(
+    packets: dict[tuple[str, str], Generated], language: str
+) -> None:
+    made, words = packets[language, "no-side"], WORDS[language]
+    handout, consent = section_text(made.path)
+    assert words.side_line in handout
+    assert words.side_line in consent
+    assert words.no_side_request in consent
+    assert any("laterality" in warning for warning in made.warnings), made.warnings
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_record_for_both_eyes_gets_a_consent_for_one_eye_with_the_eye_to_tick(
+    packets: dict[tuple[str, str], Generated], language: str
+) -> None:
+    words = WORDS[language]
+    handout, consent = section_text(packets[language, "both"].path)
+    box, request, choice = words.both_eyes
+    assert box in handout
+    assert request in consent
+    assert choice in consent
+    assert words.one_eye_request not in consent
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_lens_is_chosen_on_the_consent_and_the_figure_is_labelled(
+    packets: dict[tuple[str, str], Generated], language: str
+) -> None:
+    handout, consent = section_text(packets[language, "letter"].path)
+    for text in WORDS[language].lens_choice:
+        assert text in consent, text
+    for text in WORDS[language].figure:
+        assert text in handout, text
+
+
+def test_list_shows_the_procedure_with_its_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"], {}) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  cataract-surgery ")]
+    assert "Cataract surgery | version 1.0.0" in line
+    assert f"languages: {', '.join(LANGUAGES)}" in line
+    assert line.endswith("CPT 66984, CPT 66982, SNOMED CT 110473004")
+
+
+def test_validate_passes_the_content_and_every_part_reads_at_grade_8(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # validate reports a file by the path it was given, relative to the project
+    files = ["packets/cataract-surgery.yaml"]
+    files += [f"packets/cataract-surgery.{language}.yaml" for language in LANGUAGES if language != "en"]
+    for file in files:
+        assert main(["validate", file], {}) == 0, file
+        captured = capsys.readouterr()
+        assert f"{file}: cataract-surgery 1.0.0" in captured.out
+        assert "target 8" in captured.out
+        assert "ABOVE TARGET" not in captured.out
+        assert captured.err == ""
+
+
+def test_the_demo_appointment_makes_its_packet(library: Library, tmp_path: Path) -> None:
+    made = make_packet(ROOT / "examples" / "appointments" / "kowalczyk.yaml", tmp_path, library=library, today=TODAY)
+    assert (made.appointment_id, made.content_id, made.department, made.warnings) == (
+        "DEMO-0007",
+        "cataract-surgery",
+        "ophthalmology",
+        (),
+    )
+    handout, _ = section_text(made.path)
+    assert "Surgery Suite 3" in handout
