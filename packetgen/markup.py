@@ -118,7 +118,16 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     blank = sorted(name for name, value in values.items() if not value.strip())
     if blank:
         raise ValueError(f"placeholder value {blank[0]!r} is blank")  # models forbid this: a bug
-    return str(_compile(text).render(**values))
+    return str(_compile(_no_double_stop(text, values)).render(**values))
+
+
+def _no_double_stop(text: str, values: Mapping[str, str]) -> str:
+    """A value ending in a full stop ("a las 6:00 p. m.") ends the sentence it closes: the author's own
+    full stop after its placeholder is dropped, never printed twice ("p. m..")."""
+    return _STOP_AFTER.sub(lambda m: m.group(1) if values.get(m.group(2), "").endswith(".") else m.group(0), text)
+
+
+_STOP_AFTER = re.compile(r"(\{\{\s*(\w+)\s*\}\})\.")
 
 
 class Fonts(Protocol):

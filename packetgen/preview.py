@@ -114,7 +114,7 @@ def make_previews(
     asked for is unavailable; content past its review date is made, marked overdue."""
     content = library.find_procedure(procedure)
     if content is None:
-        raise UsageError(f"unknown procedure '{procedure}'; expected one of: {library.procedure_names()}")
+        raise UsageError(f"unknown procedure '{procedure}'; expected one of: {library.procedure_names(procedure)}")
     if language is not None:
         edition = library.in_language(content, language)
         if edition.language.split("-")[0].lower() != language.split("-")[0].lower():

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from packetgen import settings as settings_module  # noqa: E402 (after the path is set)
+from packetgen import timing  # noqa: E402
 
 SOURCE = ROOT / "packetgen" / "settings.py"
 SETTINGS_PAGE = ROOT / "docs" / "operating" / "settings.md"
@@ -303,6 +304,16 @@ def environment_page() -> str:
         "",
         "Every other setting is kept in the settings file only. `generate.py serve` starts its",
         "`--workers N` HTTP processes each with the same environment, so each reads the same settings.",
+        "",
+        "## The rehearsal clock",
+        "",
+        "One variable is not a setting: it is read wherever the time is read.",
+        "",
+        f"`{timing.CLOCK_VARIABLE}`, a wall-clock time at the site such as `2026-12-08T06:00`: every command",
+        "makes packets as if it were that moment (a dress rehearsal of tomorrow's batch, with the warnings",
+        "tomorrow's run would give, such as a preparation step whose time will have passed). A bad value",
+        "stops the command with one line naming the variable. The tests set it to noon on their fixed day,",
+        "so none of them depends on the real date.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -158,3 +158,15 @@ def test_reading_order_is_the_drawing_order_undone(text: str) -> None:
     words = " ".join(text.split())
     if words:
         assert logical(visual(words)) == unicodedata.normalize("NFKC", words)
+
+
+@given(value=st.text(alphabet="abc .:", min_size=1).filter(str.strip))
+def test_a_value_ending_a_sentence_never_gives_two_full_stops(value: str) -> None:
+    filled = fill("Arrive by {{ arrival }}. Then wait.", {"arrival": value})
+    assert filled == f"Arrive by {value}{'' if value.endswith('.') else '.'} Then wait."
+
+
+def test_the_spanish_time_closes_its_sentence_once() -> None:
+    assert (
+        fill("Llegue el {{ arrival }}.", {"arrival": "lunes, a las 6:30 a. m."}) == "Llegue el lunes, a las 6:30 a. m."
+    )

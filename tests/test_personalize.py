@@ -110,7 +110,7 @@ def test_arrival_before_midnight_prints_the_day_before(library: Library, start: 
     assert normalize(spanish.visit.arrival) == f"{hora} del lunes, 14 de diciembre"
     assert spanish.handout.checklist is not None
     assert arrive_item(spanish.handout.checklist.items, "Llegue") == (
-        f"Llegue a más tardar el lunes, 14 de diciembre, a las {hora}."
+        f"Llegue a más tardar el lunes, 14 de diciembre, a las {hora}"  # one stop: "p. m." ends the sentence
     )
 
 

@@ -108,7 +108,8 @@ def match_content(appointment: Appointment, library: Library) -> Content:
         if appointment.procedure_system:  # a code of one system matches only that system's codes
             system = appointment.procedure_system
             shown += f" ({'a local system' if system == 'local' else system})"
-        message = f"unknown procedure{shown}; expected one of: {library.procedure_names()}{library.unavailable_note()}"
+        names = library.procedure_names(found)
+        message = f"unknown procedure{shown}; expected one of: {names}{library.unavailable_note()}"
         raise InputErrors([PacketError(appointment.pos("procedure"), appointment.label("procedure"), message)])
     unknown = [flag for flag in appointment.flags if flag not in content.flags]
     if unknown:

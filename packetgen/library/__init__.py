@@ -12,6 +12,7 @@ makes only its own procedure, language, layout or department unavailable
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import hashlib
 from collections.abc import Sequence
@@ -252,10 +253,21 @@ class Library:
         those of unavailable procedures (whose appointments fail with their file's errors)."""
         return frozenset(self._procedure_index) | frozenset(self._unavailable_index)
 
-    def procedure_names(self) -> str:
-        """Every accepted procedure id and code (with its system: `CPT 22510`), for error messages."""
+    def procedure_names(self, near: str = "") -> str:
+        """Every accepted procedure id and code (with its system: `CPT 22510`), for error messages; for a
+        library of more than NAMES_SHOWN, the names nearest to `near` (else the first ids) and where to
+        find the rest, so the line stays readable at hundreds of procedures."""
         codes = sorted({k.label for c in self.contents.values() for k in c.codes})
-        return ", ".join(sorted(self.contents) + codes)
+        names = sorted(self.contents) + codes
+        if len(names) <= NAMES_SHOWN:
+            return ", ".join(names)
+        shown = difflib.get_close_matches(near, names, n=5, cutoff=0.6) if near else []
+        shown = shown or sorted(self.contents)[: NAMES_SHOWN // 2]
+        return f"{', '.join(shown)}, … ({len(self.contents)} procedures; `generate.py list` shows every id and code)"
+
+
+NAMES_SHOWN = 24
+"""At most this many procedure names in an error line (`Library.procedure_names`)."""
 
 
 def _uncoded(unavailable: Unavailable) -> list[str]:

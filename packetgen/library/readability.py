@@ -151,7 +151,8 @@ def _join(units: Iterable[_Unit]) -> str:
 
 
 def _items(items: Iterable[b.Item | b.Option]) -> list[_Unit]:
-    return [_Unit(item.text, item.review) for item in items]
+    """Each item a sentence of its own, as a reader takes a list's lines (with or without a period)."""
+    return [_Unit(_sentence(item.text), item.review) for item in items]
 
 
 def _block(block: b.HandoutBlock | b.ConsentBlock) -> list[_Unit]:

@@ -373,16 +373,7 @@ class Content(Model):
     @field_validator("review_due")
     @classmethod
     def _review_in_cycle(cls, value: date, info: ValidationInfo) -> date:
-        effective = info.data.get("effective")
-        if effective is not None and value <= effective:
-            raise ValueError("review_due must come after effective")
-        since, name = info.data.get("approved_on"), "approved_on"
-        if since is None:
-            since, name = effective, "effective"
-        if since is not None and value > months_later(since, REVIEW_CYCLE_MONTHS):
-            latest = months_later(since, REVIEW_CYCLE_MONTHS).isoformat()
-            raise ValueError(f"expected at most {REVIEW_CYCLE_MONTHS} months after {name} ({latest} at the latest)")
-        return value
+        return review_in_cycle(value, info)
 
     _pending_reviews: int = PrivateAttr(default=0)
 
@@ -427,6 +418,21 @@ def submodels(model: BaseModel) -> Iterator[BaseModel]:
 
 REVIEW_CYCLE_MONTHS = 24
 """The longest a content may go between reviews (the usual cycle of patient-education libraries)."""
+
+
+def review_in_cycle(review_due: date, info: ValidationInfo) -> date:
+    """`review_due` after `effective`, and at most REVIEW_CYCLE_MONTHS after the approval (else after
+    `effective`): the rule for content and fragment files alike."""
+    effective = info.data.get("effective")
+    if effective is not None and review_due <= effective:
+        raise ValueError("review_due must come after effective")
+    since, name = info.data.get("approved_on"), "approved_on"
+    if since is None:
+        since, name = effective, "effective"
+    if since is not None and review_due > months_later(since, REVIEW_CYCLE_MONTHS):
+        latest = months_later(since, REVIEW_CYCLE_MONTHS).isoformat()
+        raise ValueError(f"expected at most {REVIEW_CYCLE_MONTHS} months after {name} ({latest} at the latest)")
+    return review_due
 
 
 def months_later(day: date, months: int) -> date:

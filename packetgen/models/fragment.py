@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from .blocks import AnyConsentBlock
-from .content import REVIEW_CYCLE_MONTHS, Attestations, Risk, Translation, months_later, submodels
+from .content import Attestations, Risk, Translation, review_in_cycle, submodels
 from .types import Id, IsoDate, LanguageTag, Model, Text, Version
 
 
@@ -64,16 +64,7 @@ class Fragment(Model):
     @field_validator("review_due")
     @classmethod
     def _review_in_cycle(cls, value: date, info: ValidationInfo) -> date:
-        effective = info.data.get("effective")
-        if effective is not None and value <= effective:
-            raise ValueError("review_due must come after effective")
-        since, name = info.data.get("approved_on"), "approved_on"
-        if since is None:
-            since, name = effective, "effective"
-        if since is not None and value > months_later(since, REVIEW_CYCLE_MONTHS):
-            latest = months_later(since, REVIEW_CYCLE_MONTHS).isoformat()
-            raise ValueError(f"expected at most {REVIEW_CYCLE_MONTHS} months after {name} ({latest} at the latest)")
-        return value
+        return review_in_cycle(value, info)
 
     @model_validator(mode="after")
     def _holds_something(self) -> Fragment:

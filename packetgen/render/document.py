@@ -50,7 +50,10 @@ class PacketDoc(BaseDocTemplate):
         log: PageLog,
         scan_zone: float,
         tagger: Tagger,
+        footer: dict[str, float],
     ) -> None:
+        """`scan_zone`: the consent pages' room for the scan-back code; `footer`: how far each part's
+        footer rises above the bottom margin (`page.Footer.raised`)."""
         page = layout.page
         super().__init__(
             buffer,
@@ -92,8 +95,10 @@ class PacketDoc(BaseDocTemplate):
 
         self.addPageTemplates(
             [
-                PageTemplate("page", frames=[body(0)], onPage=self._on_page),
-                PageTemplate("consent", frames=[body(scan_zone)], onPage=self._on_page),  # room for the code
+                PageTemplate("page", frames=[body(footer["handout"])], onPage=self._on_page),
+                PageTemplate(  # room for the code
+                    "consent", frames=[body(footer["consent"] + scan_zone)], onPage=self._on_page
+                ),
             ]
         )
 
@@ -147,15 +152,17 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Render
     decorator = Decorator(packet, layout, styles, PageLog())
     width = PAGE_SIZES[layout.page.size][0] - layout.page.margin_left - layout.page.margin_right
     zone = decorator.scan_zone(width)
+    footer = {part: decorator.footer(width, part).raised for part in ("handout", "consent")}
     tagger = Tagger()
-    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zone, tagger)
-    story = handout_story(packet, Blocks(styles, doc.width, doc.height))
+    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zone, tagger, footer)
+    story = handout_story(packet, Blocks(styles, doc.width, doc.height - footer["handout"]))
     story += [
         NextPageTemplate("consent"),
         PageBreak(),
         ActionFlowable(("oddPage",)),
         ActionFlowable(("section", "consent")),
     ]
-    story += consent_story(packet, Blocks(styles, doc.width, doc.height - zone, whole=True))  # no paragraph split
+    consent = Blocks(styles, doc.width, doc.height - zone - footer["consent"], whole=True)  # no paragraph split
+    story += consent_story(packet, consent)
     doc.build(story, canvasmaker=deferred_canvas(decorator, tagger))
     return Rendered(buffer.getvalue(), doc.page, tagger.root)

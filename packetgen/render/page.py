@@ -14,6 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
+from ..language.direction import visual
 from ..markup import to_markup
 from ..models import Layout
 from ..models.packet import FormStamp, ResolvedPacket
@@ -30,6 +31,11 @@ _MARK_PAD = 3.0
 """Padding inside the DRAFT banner."""
 _SCAN_GAP = 12.0
 """Between the scan-back code's zone and the body above it, plus the zone's 6 pt above the footer rule."""
+_FOOTER_LEADING = 3.0
+"""Between one line of the footer and the next: baselines `small` + 3 pt apart."""
+_WIDEST_PAGE = 999
+"""The page label's room beside the form stamp is kept for `Page 999 of 999`: pages are counted only
+after the body is laid out, which needs the footer's height first."""
 
 
 @dataclass
@@ -40,6 +46,17 @@ class PageLog:
     blank: set[int] = field(default_factory=set)
     bookmarks: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     """Outline entries (key, title) to place on each page."""
+
+
+@dataclass(frozen=True)
+class Footer:
+    """A part's footer as lines: the form stamp, `Page N of M` right of its first line, then the
+    department's note, centred. A text too long for its room wraps onto more lines, and the footer
+    rises by them (`raised`) above the bottom margin: the body frame rises as much."""
+
+    stamp: tuple[str, ...]
+    note: tuple[str, ...]
+    raised: float
 
 
 @dataclass(frozen=True)
@@ -84,11 +101,12 @@ class Decorator:
         width = canv._pagesize[0]
         left, right = self.layout.page.margin_left, width - self.layout.page.margin_right
         number, count = self.numbering(page, total)
-        consent = self.section(page) == "consent"
-        stamp = self.packet.consent.stamp if consent else self.packet.handout.stamp
-        if consent and self.packet.scan is not None:
-            self._scan_code(canv, left, right, number, count)
-        self._footer(canv, left, right, stamp, number, count)
+        part = self.section(page)
+        stamp = self.packet.consent.stamp if part == "consent" else self.packet.handout.stamp
+        footer = self.footer(right - left, part)
+        if part == "consent" and self.packet.scan is not None:
+            self._scan_code(canv, left, right, number, count, footer)
+        self._footer(canv, left, right, stamp, footer, number, count)
 
     def _header(self, canv: Canvas, left: float, right: float, top: float) -> None:
         """The same on every page: drawn once per document as a form, placed on each page."""
@@ -197,12 +215,12 @@ class Decorator:
         """Beside a 2D code; under a linear one, the whole width."""
         return width if made.symbology == "code128" else width - made.width - QUIET * made.module - 6
 
-    def _scan_code(self, canv: Canvas, left: float, right: float, page: int, count: int) -> None:
+    def _scan_code(self, canv: Canvas, left: float, right: float, page: int, count: int, footer: Footer) -> None:
         """The page's code at the bottom left, above the footer rule, and the same data in small print
         beside it (under it, for a linear code)."""
         width = right - left
         made = self._symbol(width, page, count)
-        bottom = self._footer_rule_y() + 6
+        bottom = self._footer_rule_y(footer) + 6
         para = self._readable(page, count)
         _w, h = para.wrap(self._readable_width(width, made), 1000)
         canv.setFillColor(self.styles.muted)
@@ -213,31 +231,66 @@ class Decorator:
             made.draw(canv, left, bottom)
             para.drawOn(canv, left + made.width + QUIET * made.module + 6, bottom)
 
-    def _footer_rule_y(self) -> float:
-        return float(self.layout.page.margin_bottom - 30 + self.styles.small.fontSize + 6)
-
-    def _footer(self, canv: Canvas, left: float, right: float, stamp: FormStamp, page: int, total: int) -> None:
+    def footer(self, width: float, part: str) -> Footer:
+        """The footer of `part` (`handout` or `consent`) on a page `width` wide: the form stamp beside the
+        widest page label if it fits, else broken between words in the room left of it; the note on as
+        many lines as the width needs."""
         labels, s = self.packet.labels, self.styles
-        base = self._footer_rule_y() - s.small.fontSize - 6
+        stamp = self.packet.consent.stamp if part == "consent" else self.packet.handout.stamp
+        widest = labels.page.format(page=_WIDEST_PAGE, total=_WIDEST_PAGE)
+        room = width - s.fonts.width(widest, s.fonts.bold, s.small.fontSize + 1) - s.small.fontSize
+        stamp_lines = self._footer_lines(labels.form.format(**vars(stamp)), room)
+        note = self._footer_lines(self.packet.footer_note, width) if self.packet.footer_note else ()
+        extra = len(stamp_lines) - 1 + max(len(note) - 1, 0)  # one line each: where the footer always sat
+        return Footer(stamp_lines, note, extra * (s.small.fontSize + _FOOTER_LEADING))
+
+    def _footer_lines(self, text: str, width: float) -> tuple[str, ...]:
+        """`text` in the footer's type as lines no wider than `width`: whole where it fits, else broken
+        between words, and a word wider than a line (a long form id) between its characters."""
+        fonts, font, size = self.styles.fonts, self.styles.fonts.regular, self.styles.small.fontSize
+
+        def fits(line: str) -> bool:
+            return fonts.width(visual(line), font, size) <= width
+
+        if fits(text):
+            return (text,)
+        lines: list[str] = []
+        for line in fonts.lines(text, font, size, width):
+            while not fits(line) and len(line) > 1:
+                cut = max((n for n in range(1, len(line)) if fits(line[:n])), default=1)
+                lines.append(line[:cut])
+                line = line[cut:]
+            lines.append(line)
+        return tuple(lines)
+
+    def _footer_rule_y(self, footer: Footer) -> float:
+        return float(self.layout.page.margin_bottom - 30 + self.styles.small.fontSize + 6 + footer.raised)
+
+    def _footer(
+        self, canv: Canvas, left: float, right: float, stamp: FormStamp, footer: Footer, page: int, total: int
+    ) -> None:
+        labels, s = self.packet.labels, self.styles
+        small = s.small.fontSize
+        base = self._footer_rule_y(footer) - small - 6
         name = f"packet-footer-{stamp.form_id}-{right - left:g}"
         if not canv.hasForm(name):  # the rule, form stamp and note: the same on every page of a part
             canv.beginForm(name)
             canv.setStrokeColor(s.accent)
             canv.setLineWidth(0.5)
-            canv.line(left, self._footer_rule_y(), right, self._footer_rule_y())
+            canv.line(left, self._footer_rule_y(footer), right, self._footer_rule_y(footer))
             canv.setFillColor(s.muted)
-            small = s.small.fontSize
-            s.fonts.draw(canv, left, base, labels.form.format(**vars(stamp)), s.fonts.regular, small)
-            if self.packet.footer_note:
-                note_y = base - small - 3
-                s.fonts.draw(
-                    canv, (left + right) / 2, note_y, self.packet.footer_note, s.fonts.regular, small, "middle"
-                )
+            y = base
+            for line in footer.stamp:
+                s.fonts.draw(canv, left, y, line, s.fonts.regular, small)
+                y -= small + _FOOTER_LEADING
+            for line in footer.note:
+                s.fonts.draw(canv, (left + right) / 2, y, line, s.fonts.regular, small, "middle")
+                y -= small + _FOOTER_LEADING
             canv.endForm()
         canv.doForm(name)
         canv.setFillColor(s.text)
         page_label = labels.page.format(page=page, total=total)
-        s.fonts.draw(canv, right, base, page_label, s.fonts.bold, s.small.fontSize + 1, "end")
+        s.fonts.draw(canv, right, base, page_label, s.fonts.bold, small + 1, "end")  # beside the stamp's first line
 
     def _centred(self, canv: Canvas, x: float, y: float, text: str) -> None:
         canv.setFillColor(self.styles.muted)

@@ -2,7 +2,8 @@
 
 paragraph → a paragraph; bullets and steps → a list (steps numbered, an ordered `L`); subheading →
 an `H3`; table → a platypus Table tagged `Table`/`TR`/`TH`/`TD`, its header row repeated after a
-page break; callout → a tinted box; figure → its file's drawing (`figures.py`) with its caption; initialled →
+page break, its columns never narrower than a word (`columns.py`; a table that cannot fit is a list, a
+row an item); callout → a tinted box; figure → its file's drawing (`figures.py`) with its caption; initialled →
 the statement beside a box for the patient's initials; choice → the question, what to tick, and a
 check box per option (and the "Other:" line). `blocks.Blocks` makes the paragraphs, lists and boxes.
 """
@@ -14,10 +15,11 @@ from collections.abc import Sequence
 from reportlab.platypus import Flowable, Table
 
 from ..models import packet as p
-from .blocks import Blocks
+from .blocks import Blocks, paragraph
+from .columns import fit, loosened, tallest_row, widest_run
 from .figures import figure_flowables
 from .flowables import Together
-from .lists import MIN_ITEMS
+from .lists import MIN_ITEMS, BulletList, BulletMark
 from .tags import TableTags
 from .timeline import timeline_flowables
 
@@ -71,15 +73,34 @@ def _callout(callout: p.Callout, b: Blocks) -> Flowable:
     return panel
 
 
-def data_table(block: p.Table, b: Blocks) -> Table:
+def data_table(block: p.Table, b: Blocks) -> Flowable:
     """A table of text: its header row (`TH`, scope Column) repeated at the top of each page it runs on
-    to, rows broken only between rows."""
-    shares = block.widths or (1.0,) * len(block.header)
-    widths = [b.width * share / sum(shares) for share in shares]
+    to, rows broken only between rows. Each column is at least as wide as its widest word or date
+    (taken from the others' shares); where the dates do not fit whole, they break between their words;
+    where even the words do not fit, or a row would be taller than a page (very large print), the table
+    is a list (`_table_as_list`), never a word broken."""
+    shares, fonts = block.widths or (1.0,) * len(block.header), b.s.fonts
+    for loose in (False, True):
+        header = [loosened(cell) if loose else cell for cell in block.header]
+        body = [[loosened(cell) if loose else cell for cell in row] for row in block.rows]
+        minimums = [
+            max(widest_run([heading], b.s.label, fonts), widest_run([row[c] for row in body], b.s.bullet, fonts))
+            for c, heading in enumerate(header)
+        ]
+        widths = fit(shares, minimums, b.width)
+        if widths is not None:
+            return _data_table(header, body, widths, b) or _table_as_list(block, b)
+    return _table_as_list(block, b)
+
+
+def _data_table(header: Sequence[str], body: Sequence[Sequence[str]], widths: list[float], b: Blocks) -> Table | None:
+    """The table at `widths`; None when a row and the header above it would not fit on a page."""
     rows = [
-        [b.para(cell, b.s.label) for cell in block.header],
-        *([b.para(cell, b.s.bullet) for cell in row] for row in block.rows),
+        [b.para(cell, b.s.label) for cell in header],
+        *([b.para(cell, b.s.bullet) for cell in row] for row in body),
     ]
+    if tallest_row(rows[:1], widths, 8) + tallest_row(rows[1:], widths, 8) > b.max_height:
+        return None
     table = DataTable(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", renderCB=TableTags())
     table.max_height = b.max_height
     table.setStyle(
@@ -96,6 +117,26 @@ def data_table(block: p.Table, b: Blocks) -> Table:
     )
     table.spaceAfter = b.s.body.fontSize * 0.6
     return table
+
+
+def _table_as_list(block: p.Table, b: Blocks) -> BulletList:
+    """A table too wide for the page as a list: a row an item, each cell on a line of its own after its
+    column's heading in bold ("Medicine: Metformin"); a date breaks between its words only where the
+    line cannot hold it whole."""
+    size = b.s.bullet.fontSize
+    mark = BulletMark("\u2022", b.s.fonts.regular, size, b.s.accent, 18, b.s.fonts)
+    room = b.width - mark.indent
+
+    def line(heading: str, cell: str) -> str:
+        if widest_run([cell], b.s.bullet, b.s.fonts, 0) > room:
+            cell = loosened(cell)
+        return f"<b>{b.mark(heading)}:</b> {b.mark(cell)}"
+
+    items = [
+        paragraph("<br/>".join(line(h, cell) for h, cell in zip(block.header, row, strict=True)), b.s.bullet)
+        for row in block.rows
+    ]
+    return BulletList(items, mark, size * 0.4, max_height=b.max_height)
 
 
 class DataTable(Table):
@@ -117,10 +158,18 @@ class DataTable(Table):
             return [self]
         kept = min(fit - header, len(heights) - header - MIN_ITEMS)
         if kept >= MIN_ITEMS:
-            return super().split(avail_width, sum(heights[: header + kept]) + 0.01)  # type: ignore[no-any-return]
+            return self._parts(avail_width, sum(heights[: header + kept]) + 0.01)
         if sum(heights) <= self.max_height:
             return []  # the whole table moves on
-        return super().split(avail_width, avail_height)  # type: ignore[no-any-return]
+        return self._parts(avail_width, avail_height)
+
+    def _parts(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        """ReportLab's split, each part knowing the page's height too (a part still taller than a page
+        must break again rather than wait for a page that holds it whole)."""
+        parts: list[Flowable] = super().split(avail_width, avail_height)
+        for part in parts:
+            part.max_height = self.max_height
+        return parts
 
 
 def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, header: bool = True) -> Table:

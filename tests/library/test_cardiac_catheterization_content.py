@@ -4,10 +4,9 @@ the handout and initialled on the consent, the preparation timeline and the medi
 patient's real dates (metformin started again 48 hours after the test), the medicine table's rows only for
 the flags the record carries, what each flag adds (and its absence without it), the access choice and the
 stent statement with its own initials, the shared fragments, the figure's labels, a step already past,
-identifiers on every page; `list` shows it, `validate` passes it, a scheduler's names find it, the demo
-appointment makes its packet, and for any start the lab books the dates are counted right.
-
-The packets are made once for the module (a fixed clock, a fixed appointment)."""
+identifiers on every page; a scheduler's names find it, the demo appointment makes its packet, and for any
+start the lab books the dates are counted right. (`list`, with the cardiology department, and `validate`:
+test_procedures_content.py.)"""
 
 from __future__ import annotations
 
@@ -17,18 +16,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packetgen.build import Generated, make_packet
-from packetgen.cli import main
 from packetgen.library import Library
 from packetgen.timing import instant, moment
-from tests.helpers.pdftext import body, consent_start, numbering, page_texts
-from tests.helpers.site import BASE_APPOINTMENT, ROOT, TODAY, ZONE
+from tests.helpers.procedure_packets import (
+    EVERY_LAYOUT,
+    LANGUAGES,
+    Packets,
+    PacketWords,
+    assert_each_once_in_order,
+    assert_every_page_identifies,
+    assert_in_order,
+    assert_one_step_passed,
+    assert_only_with_flags,
+    assert_packet_of,
+    assert_prints,
+    assert_prints_none,
+    assert_shares_fragments,
+    demo_handout,
+    make_packets,
+)
+from tests.helpers.site import BASE_APPOINTMENT, ZONE
 
-LAYOUTS = ("letter", "a4", "large-print")
 FLAGS = ["metformin", "diabetes", "warfarin", "doac", "contrast_allergy", "sedation"]
 RECORD: dict[str, Any] = {
     **BASE_APPOINTMENT,
@@ -45,20 +56,11 @@ LATE_START = "2026-11-27T09:00"
 """Three days after the fixed clock's today: the week-before step has passed when the packet is made."""
 
 
-@dataclass(frozen=True)
-class Words:
-    """What one language's packet must say."""
+@dataclass(frozen=True, kw_only=True)
+class Words(PacketWords):
+    """What one language's packet must say besides what every procedure's must; its `handout` has the
+    arrival too, its `consent` the procedure's line, and its `risks` are in the content's order."""
 
-    header: tuple[str, ...]
-    """The identifiers every page carries."""
-    page: str
-    """`Page N of M` in the language, with `{n}` and `{m}`."""
-    handout: tuple[str, ...]
-    """The title, the department's address and phones, the arrival."""
-    consent: tuple[str, ...]
-    """The title, the address, the procedure's line."""
-    risks: tuple[str, ...]
-    """Every patient's risks as printed (with their frequency), in the content's order."""
     thinner_risk: str
     """The risk a blood thinner adds (warfarin or a direct oral anticoagulant): printed second."""
     risk_table: tuple[str, str, str]
@@ -82,22 +84,19 @@ class Words:
     """The figure's labels (drawn as text) and its caption."""
     passed: str
     """The late packet's week-before step, the line saying its date has passed, and the next step."""
-    passed_line: str
 
 
 ENGLISH = Words(
     header=("Patient: Brennan, Walter", "Date of birth: Jul 19, 1951", "MRN: 00072245"),
-    page="Page {n} of {m}",
+    address="Heart and Vascular Center, North Pavilion, 3rd floor, 1250 River Road, Springfield, IL 62701",
     handout=(
         "Cardiac catheterization Information for patients",
-        "Heart and Vascular Center, North Pavilion, 3rd floor, 1250 River Road, Springfield, IL 62701",
         "Questions: Riverside General Hospital, (217) 555-0188",
         "At night or on weekends, call (217) 555-0100 and ask for the heart doctor on call.",
         "Please arrive by 7:00 AM.",
     ),
     consent=(
         "Consent for cardiac catheterization",
-        "Heart and Vascular Center, North Pavilion, 3rd floor, 1250 River Road, Springfield, IL 62701",
         "Procedure: Cardiac catheterization, Thursday, December 10, 2026, 9:00 AM",
     ),
     risks=(
@@ -174,22 +173,19 @@ ENGLISH = Words(
     passed="Friday, November 20 Plan for an adult to drive you home and stay with you the first night. Pack a "
     "small bag in case you need to stay in the hospital. This date has passed. Call Riverside General Hospital "
     "at (217) 555-0188 before you go on. Thursday, November 26 Do not eat after midnight tonight.",
-    passed_line="This date has passed.",
 )
 
 SPANISH = Words(
     header=("Paciente: Brennan, Walter", "Fecha de nacimiento: 19 jul 1951", "N.º de expediente: 00072245"),
-    page="Página {n} de {m}",
+    address="Centro del Corazón y Vascular, Pabellón Norte, 3.er piso, 1250 River Road, Springfield, IL 62701",
     handout=(
         "Cateterismo cardíaco Información para pacientes",
-        "Centro del Corazón y Vascular, Pabellón Norte, 3.er piso, 1250 River Road, Springfield, IL 62701",
         "Preguntas: Riverside General Hospital, (217) 555-0188",
         "De noche o los fines de semana, llame al (217) 555-0100 y pida hablar con el cardiólogo de guardia.",
         "llegue a más tardar a las 7:00 a. m.",
     ),
     consent=(
         "Consentimiento para cateterismo cardíaco",
-        "Centro del Corazón y Vascular, Pabellón Norte, 3.er piso, 1250 River Road, Springfield, IL 62701",
         "Procedimiento: Cateterismo cardíaco, jueves, 10 de diciembre de 2026, 9:00 a. m.",
     ),
     risks=(
@@ -269,214 +265,116 @@ SPANISH = Words(
     passed="viernes, 20 de noviembre Busque a un adulto que le lleve a casa en auto y se quede con usted la "
     "primera noche. Prepare una bolsa pequeña por si tiene que quedarse en el hospital. Esta fecha ya pasó. Llame "
     "a Riverside General Hospital al (217) 555-0188 antes de seguir. jueves, 26 de noviembre No coma nada",
-    passed_line="Esta fecha ya pasó.",
 )
 
 WORDS = {"en": ENGLISH, "es": SPANISH}
-LANGUAGES = tuple(WORDS)
+FRAGMENTS = ("sedation-consent", "patient-rights", "sedation-risks", "consent-attestations")
 RADIOLOGY = ("Interventional Radiology", "Radiología Intervencionista", "(217) 555-0142")
 """What the radiology department prints, and a cardiology packet must not."""
 
 
-def _sections(path: Path) -> tuple[str, str]:
-    """(handout text, consent text), each page's body joined, without the hospital's name each draft page
-    repeats under its mark (so a sentence running over a page reads whole)."""
-    texts = [body(text).removeprefix("Riverside General Hospital ") for text in page_texts(path)]
-    split = consent_start(path)
-    return " ".join(texts[:split]), " ".join(texts[split:])
-
-
-def _make(library: Library, out: Path, name: str, layout: str = "letter", **changes: Any) -> Generated:
-    record = {**RECORD, "appointment_id": name, **changes}
-    path = out / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return make_packet(path, out / "pdf", layout, library=library, today=TODAY)
-
-
 @pytest.fixture(scope="module")
-def packets(library: Library, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Generated]:
-    """Each language in every layout with every flag; and in letter: no flags, warfarin alone, and made late."""
-    out = tmp_path_factory.mktemp("cardiac-catheterization")
-    made: dict[tuple[str, str], Generated] = {}
-    for language in LANGUAGES:
-        for layout in LAYOUTS:
-            made[language, layout] = _make(
-                library, out, f"CC-{language}-{layout}", layout, language=language, flags=FLAGS
-            )
-        made[language, "no-flags"] = _make(library, out, f"CC-{language}-none", language=language)
-        made[language, "warfarin"] = _make(library, out, f"CC-{language}-w", language=language, flags=["warfarin"])
-        made[language, "late"] = _make(library, out, f"CC-{language}-late", language=language, start=LATE_START)
-    return made
-
-
-@pytest.fixture(scope="module")
-def texts(packets: dict[tuple[str, str], Generated]) -> dict[tuple[str, str], tuple[str, str]]:
-    return {key: _sections(made.path) for key, made in packets.items()}
-
-
-EVERY_LAYOUT = [(language, layout) for language in LANGUAGES for layout in LAYOUTS]
-Texts = dict[tuple[str, str], tuple[str, str]]
+def packets(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Packets:
+    """Made once for the module, at the fixed clock: each language in every layout with every flag; and in
+    letter: no flags, warfarin alone, and made late."""
+    cases: dict[str, dict[str, Any]] = {
+        "no-flags": {},
+        "warfarin": {"flags": ["warfarin"]},
+        "late": {"start": LATE_START},
+    }
+    return make_packets(library, tmp_path_factory.mktemp("cardiac-catheterization"), RECORD, FLAGS, cases)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_the_packet_prints_its_title_and_the_heart_centers_address_and_phones(
-    packets: dict[tuple[str, str], Generated], texts: Texts, language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    made, words = packets[language, layout], WORDS[language]
-    assert (made.content_id, made.language, made.layout, made.department, made.warnings) == (
-        "cardiac-catheterization",
-        language,
-        layout,
-        "cardiology",
-        (),
-    )
-    handout, consent = texts[language, layout]
-    for text in words.handout:
-        assert text in handout, text
-    for text in words.consent:
-        assert text in consent, text
-    for text in RADIOLOGY:
-        assert text not in handout + consent
+    assert_packet_of(packets, (language, layout), "cardiac-catheterization", "cardiology", WORDS[language])
+    assert_prints_none(packets.text(language, layout), RADIOLOGY)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
-def test_every_risk_is_on_the_handout_and_initialled_on_the_consent(texts: Texts, language: str, layout: str) -> None:
-    handout, consent = texts[language, layout]
+def test_every_risk_is_on_the_handout_and_initialled_on_the_consent(
+    packets: Packets, language: str, layout: str
+) -> None:
+    handout, consent = packets.texts(language, layout)
     words = WORDS[language]
     risks = (words.risks[0], words.thinner_risk, *words.risks[1:])  # the content's order, the thinner's in place
     start, end, table = words.risk_table
     listed = consent[consent.index(start) : consent.index(end)]
-    for risk in risks:
-        assert handout.count(risk) == 1, risk
-        assert listed.count(risk) == 1, risk  # in the consent's table of risks, each with its box
-    for text in (handout, listed):
-        at = [text.index(risk) for risk in risks]
-        assert at == sorted(at)
+    assert_each_once_in_order(handout, risks)
+    assert_each_once_in_order(listed, risks)  # in the consent's table of risks, each with its box
     assert listed.startswith(table)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_every_page_identifies_the_patient_and_counts_its_document_pages(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    path, words = packets[language, layout].path, WORDS[language]
-    for text, (number, count) in zip(page_texts(path), numbering(path), strict=True):
-        for identifier in words.header:
-            assert identifier in text, (identifier, text[:200])
-        assert words.page.format(n=number, m=count) in text
+    assert_every_page_identifies(packets[language, layout].path, language, WORDS[language].header)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_the_timeline_table_and_checklist_print_the_patients_real_dates(
-    texts: Texts, language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    handout, _ = texts[language, layout]
+    handout, _ = packets.texts(language, layout)
     words = WORDS[language]
-    for line in (*words.schedule, *words.checklist, words.table_head, *words.rows.values(), words.figure):
-        assert line in handout, line
-    at = [handout.index(step) for step in words.schedule]  # in the order they are done
-    assert at == sorted(at)
-    rows = [handout.index(row) for row in words.rows.values()]  # the content's order, not the record's flags'
-    assert rows == sorted(rows)
+    assert_in_order(handout, words.schedule)  # in the order they are done
+    assert_in_order(handout, tuple(words.rows.values()))  # the content's order, not the record's flags'
+    assert_prints(handout, (*words.checklist, words.table_head, words.figure))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_medicine_table_has_a_row_only_for_the_flags_the_record_carries(texts: Texts, language: str) -> None:
+def test_the_medicine_table_has_a_row_only_for_the_flags_the_record_carries(packets: Packets, language: str) -> None:
     words = WORDS[language]
-    warfarin = " ".join(texts[language, "warfarin"])
+    warfarin = packets.text(language, "warfarin")
     assert words.table_head in warfarin
     assert words.rows["warfarin"] in warfarin
     for flag in ("metformin", "doac", "diabetes"):
         assert words.rows[flag] not in warfarin, flag
     assert warfarin.count(words.thinner_risk) == 2  # warfarin alone is enough for the blood thinner's risk
     assert words.flag_texts[5] in warfarin  # and for the consent's clause
-    plain = " ".join(texts[language, "no-flags"])
+    plain = packets.text(language, "no-flags")
     assert words.table_head.split(": ")[0] not in plain  # no row printed: no table, no lead line either
     assert words.table_head.rsplit(": ", 1)[1] not in plain
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_each_flag_adds_its_text_and_risk_only_for_a_patient_with_it(texts: Texts, language: str) -> None:
+def test_each_flag_adds_its_text_and_risk_only_for_a_patient_with_it(packets: Packets, language: str) -> None:
     words = WORDS[language]
-    flagged = " ".join(texts[language, "letter"])
-    plain_handout, plain_consent = texts[language, "no-flags"]
-    plain = f"{plain_handout} {plain_consent}"
-    for text in words.flag_texts:
-        assert text in flagged, text
-        assert text not in plain, text
-    assert flagged.count(words.thinner_risk) == 2  # on the handout, and initialled on the consent
-    assert words.thinner_risk not in plain
-    for risk in words.risks:
-        assert risk in plain_handout, risk
-        assert risk in plain_consent, risk
-    for text in (*words.schedule, *words.everyone):
-        assert text in plain, text  # without sedation, the consent's section keeps the local anesthetic alone
+    flagged, plain = packets.text(language, "letter"), packets.text(language, "no-flags")
+    assert_only_with_flags(flagged, plain, words.flag_texts)
+    assert_only_with_flags(flagged, plain, (words.thinner_risk,), times=2)  # on the handout, initialled on the consent
+    for text in packets.texts(language, "no-flags"):
+        assert_prints(text, words.risks)
+    # Without sedation, the consent's section keeps the local anesthetic alone.
+    assert_prints(plain, (*words.schedule, *words.everyone))
 
 
 @pytest.mark.parametrize(
     ("language", "case"), [(language, case) for language in LANGUAGES for case in ("letter", "no-flags")]
 )
 def test_the_access_choice_the_stent_statement_and_both_after_cares_print_for_everyone(
-    texts: Texts, language: str, case: str
+    packets: Packets, language: str, case: str
 ) -> None:
-    handout, consent = texts[language, case]
+    handout, consent = packets.texts(language, case)
     words = WORDS[language]
-    assert words.access in consent
-    assert words.stent in consent
-    assert consent.index(words.access) < consent.index(words.stent) < consent.index(words.risk_table[0])
+    assert_in_order(consent, (words.access, words.stent, words.risk_table[0]))
     assert words.rights in consent
-    for text in words.after_care:
-        assert text in handout, text
+    assert_prints(handout, words.after_care)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_shared_fragments_are_included_by_id_and_version(library: Library, language: str) -> None:
-    content = library.contents["cardiac-catheterization"]
-    if language != "en":
-        content = library.translations["cardiac-catheterization"][language]
-    included = {(fragment.id, fragment.version, fragment.language) for fragment in content.fragments}
-    names = ("sedation-consent", "sedation-risks", "patient-rights", "consent-attestations")
-    assert included == {(name, "1.0.0", language) for name in names}
+def test_the_shared_fragments_are_included_by_id_and_version(packets: Packets, library: Library, language: str) -> None:
+    assert_shares_fragments(library, packets[language, "letter"], FRAGMENTS)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_step_already_past_says_so_with_the_departments_phone_and_warns(
-    packets: dict[tuple[str, str], Generated], texts: Texts, language: str
-) -> None:
-    made, words = packets[language, "late"], WORDS[language]
-    handout, _ = texts[language, "late"]
-    assert words.passed in handout
-    assert handout.count(words.passed_line) == 1  # only the week-before step
-    (warning,) = made.warnings
-    assert "cardiac-catheterization timeline step step-plan (week_before) has passed" in warning
-    assert "Brennan" not in warning  # no patient data in a warning
-
-
-def test_list_shows_the_procedure_with_its_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list"], {}) == 0
-    out = capsys.readouterr().out.splitlines()
-    (line,) = [line for line in out if line.startswith("  cardiac-catheterization ")]
-    assert f"Cardiac catheterization | version 1.0.0 | languages: {', '.join(LANGUAGES)}" in line
-    assert line.endswith("CPT 93458, CPT 93454, SNOMED CT 41976001")
-    (department,) = [line for line in out if line.startswith("  cardiology ")]
-    assert "Riverside General Hospital, Heart and Vascular Center, North Pavilion, 3rd floor | (217) 555-0188" in (
-        department
-    )
-
-
-def test_validate_passes_the_content_and_every_part_reads_at_grade_8(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(ROOT)  # validate reports a file by the path it was given, relative to the project
-    files = {"en": "packets/cardiac-catheterization.yaml", "es": "packets/cardiac-catheterization.es.yaml"}
-    assert main(["validate", *files.values(), "departments/cardiology.yaml"], {}) == 0
-    captured = capsys.readouterr()
-    for language, file in files.items():
-        assert f"{file}: cardiac-catheterization 1.0.0 ({language})" in captured.out
-    assert captured.out.count("target 8") == 4  # each file's parts and its new text
-    assert "ABOVE TARGET" not in captured.out
-    assert "department cardiology: ok" in captured.out
-    assert captured.err == ""
+def test_a_step_already_past_says_so_with_the_departments_phone_and_warns(packets: Packets, language: str) -> None:
+    # Only the week-before step.
+    step = "cardiac-catheterization timeline step step-plan (week_before)"
+    assert_one_step_passed(packets, language, WORDS[language].passed, step)
 
 
 @pytest.mark.parametrize(
@@ -497,14 +395,7 @@ def test_a_scheduler_may_name_it_by_id_code_alias_or_title(library: Library, nam
 
 
 def test_the_demo_appointment_makes_its_packet(library: Library, tmp_path: Path) -> None:
-    made = make_packet(ROOT / "examples" / "appointments" / "jefferson.yaml", tmp_path, library=library, today=TODAY)
-    assert (made.appointment_id, made.content_id, made.department, made.warnings) == (
-        "DEMO-0008",
-        "cardiac-catheterization",
-        "cardiology",
-        (),
-    )
-    handout, _ = _sections(made.path)
+    handout = demo_handout(library, tmp_path, "jefferson.yaml", ("DEMO-0008", "cardiac-catheterization", "cardiology"))
     assert "Start it again on Friday, December 18, 48 hours after the test" in handout  # metformin
     assert ENGLISH.rows["doac"] in handout
     assert ENGLISH.rows["warfarin"] not in handout

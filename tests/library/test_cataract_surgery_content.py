@@ -2,9 +2,8 @@
 read back from the PDF: the title, the department's address and phones, every risk on the handout
 and initialled on the consent, the drop schedule at the patient's real dates, what each flag adds (and
 its absence without the flag), the side (given, missing, both eyes), the lens choice, identifiers on
-every page; `list` shows it, `validate` passes it, and the demo appointment makes its packet.
-
-The packets are made once for the module (a fixed clock, a fixed appointment)."""
+every page, the shared fragments; the demo appointment makes its packet. (`list` and `validate`:
+test_procedures_content.py.)"""
 
 from __future__ import annotations
 
@@ -13,15 +12,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from packetgen.build import Generated, make_packet
-from packetgen.cli import main
 from packetgen.library import Library
-from tests.helpers.pdftext import numbering, page_texts, section_text
-from tests.helpers.site import BASE_APPOINTMENT, ROOT, TODAY
+from tests.helpers.procedure_packets import (
+    EVERY_LAYOUT,
+    LANGUAGES,
+    Packets,
+    PacketWords,
+    assert_each_once_in_order,
+    assert_every_page_identifies,
+    assert_in_order,
+    assert_only_with_flags,
+    assert_packet_of,
+    assert_prints,
+    assert_prints_none,
+    assert_shares_fragments,
+    demo_handout,
+    make_packets,
+)
+from tests.helpers.site import BASE_APPOINTMENT
 
-LAYOUTS = ("letter", "a4", "large-print")
 FLAGS = ["anticoagulant", "diabetes", "alpha_blocker", "sedation"]
 RECORD: dict[str, Any] = {
     **BASE_APPOINTMENT,
@@ -37,20 +47,10 @@ RECORD: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class Words:
-    """What one language's packet must say."""
+@dataclass(frozen=True, kw_only=True)
+class Words(PacketWords):
+    """What one language's packet must say besides what every procedure's must."""
 
-    title: str
-    subtitle: str
-    consent_title: str
-    address: str
-    phone: str
-    after_hours: str
-    header: tuple[str, ...]
-    """The identifiers every page carries."""
-    risks: tuple[str, ...]
-    """Every patient's risks as printed (with their frequency)."""
     flagged_risks: tuple[str, ...]
     """The risks printed only with a flag: sedation's (a shared fragment's), a blood thinner's, tamsulosin's."""
     unflagged_risks: tuple[str, ...]
@@ -78,12 +78,14 @@ class Words:
 
 
 ENGLISH = Words(
-    title="Cataract surgery",
-    subtitle="Information for patients: surgery on the left eye",
-    consent_title="Consent for cataract surgery",
     address="Eye Center, Medical Office Building, 3rd floor, 1250 River Road, Springfield, IL 62701",
-    phone="(217) 555-0176",
-    after_hours="At night or on weekends, call (217) 555-0100 and ask for the eye doctor on call.",
+    handout=(
+        "Cataract surgery",
+        "Information for patients: surgery on the left eye",
+        "(217) 555-0176",
+        "At night or on weekends, call (217) 555-0100 and ask for the eye doctor on call.",
+    ),
+    consent=("Consent for cataract surgery",),
     header=("Patient: Kowalczyk, Walter", "Date of birth: Aug 17, 1949", "MRN: 00074410"),
     risks=(
         "Higher pressure in the eye for a few days, treated with drops or pills (common)",
@@ -165,12 +167,14 @@ ENGLISH = Words(
 )
 
 SPANISH = Words(
-    title="Cirugía de cataratas",
-    subtitle="Información para pacientes: cirugía en el ojo izquierdo",
-    consent_title="Consentimiento para la cirugía de cataratas",
     address="Centro de la Vista, Edificio de Consultorios Médicos, 3.er piso, 1250 River Road, Springfield, IL 62701",
-    phone="(217) 555-0176",
-    after_hours="De noche o en fin de semana, llame al (217) 555-0100 y pida hablar con el oftalmólogo de guardia.",
+    handout=(
+        "Cirugía de cataratas",
+        "Información para pacientes: cirugía en el ojo izquierdo",
+        "(217) 555-0176",
+        "De noche o en fin de semana, llame al (217) 555-0100 y pida hablar con el oftalmólogo de guardia.",
+    ),
+    consent=("Consentimiento para la cirugía de cataratas",),
     header=("Paciente: Kowalczyk, Walter", "Fecha de nacimiento: 17 ago 1949", "N.º de expediente: 00074410"),
     risks=(
         "Más presión dentro del ojo durante unos días, que se trata con gotas o pastillas (frecuente)",
@@ -254,140 +258,85 @@ SPANISH = Words(
 )
 
 WORDS = {"en": ENGLISH, "es": SPANISH}
-LANGUAGES = tuple(WORDS)
-
-
-def _make(library: Library, out: Path, name: str, layout: str = "letter", **changes: Any) -> Generated:
-    record = {**RECORD, "appointment_id": name, **changes}
-    record = {key: value for key, value in record.items() if value is not None}
-    path = out / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return make_packet(path, out / "pdf", layout, library=library, today=TODAY)
+FRAGMENTS = ("sedation-consent", "patient-rights", "sedation-risks", "consent-attestations")
 
 
 @pytest.fixture(scope="module")
-def packets(library: Library, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Generated]:
-    """Every language in every layout with every flag (left eye); and in letter: no flags (right eye),
-    no side, both eyes."""
-    out = tmp_path_factory.mktemp("cataract")
-    made: dict[tuple[str, str], Generated] = {}
-    for language in LANGUAGES:
-        for layout in LAYOUTS:
-            made[language, layout] = _make(
-                library, out, f"CS-{language}-{layout}", layout, language=language, flags=FLAGS
-            )
-        made[language, "no-flags"] = _make(library, out, f"CS-{language}-none", language=language, laterality="right")
-        made[language, "no-side"] = _make(
-            library, out, f"CS-{language}-noside", language=language, laterality=None, flags=["sedation"]
-        )
-        made[language, "both"] = _make(library, out, f"CS-{language}-both", language=language, laterality="bilateral")
-    return made
-
-
-EVERY_LAYOUT = [(language, layout) for language in LANGUAGES for layout in LAYOUTS]
+def packets(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Packets:
+    """Made once for the module, at the fixed clock: every language in every layout with every flag (left
+    eye); and in letter: no flags (right eye), no side, both eyes."""
+    cases: dict[str, dict[str, Any]] = {
+        "no-flags": {"laterality": "right"},
+        "no-side": {"laterality": None, "flags": ["sedation"]},
+        "both": {"laterality": "bilateral"},
+    }
+    return make_packets(library, tmp_path_factory.mktemp("cataract"), RECORD, FLAGS, cases)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_the_packet_prints_its_title_and_its_departments_address_and_phones(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    made, words = packets[language, layout], WORDS[language]
-    assert (made.content_id, made.language, made.layout, made.department) == (
-        "cataract-surgery",
-        language,
-        layout,
-        "ophthalmology",
-    )
-    handout, consent = section_text(made.path)
-    for text in (words.title, words.subtitle, words.address, words.phone, words.after_hours):
-        assert text in handout, text
-    for text in (words.consent_title, words.address):
-        assert text in consent, text
+    assert_packet_of(packets, (language, layout), "cataract-surgery", "ophthalmology", WORDS[language])
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_every_risk_is_on_the_handout_and_initialled_on_the_consent(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    handout, consent = section_text(packets[language, layout].path)
     words = WORDS[language]
-    for risk in (*words.risks, *words.flagged_risks):  # every flag set
-        assert risk in handout, risk
-        assert risk in consent, risk
-    for risk in words.unflagged_risks:
-        assert risk not in f"{handout} {consent}", risk
+    for text in packets.texts(language, layout):  # every flag set: each flag's risk after every patient's
+        assert_each_once_in_order(text, (*words.risks, *words.flagged_risks))
+        assert_prints_none(text, words.unflagged_risks)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_every_page_identifies_the_patient_and_counts_its_document_pages(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    path = packets[language, layout].path
-    texts = page_texts(path)
-    for text, (number, count) in zip(texts, numbering(path), strict=True):
-        for identifier in WORDS[language].header:
-            assert identifier in text, (identifier, text[:200])
-        assert f"Page {number} of {count}" in text or f"Página {number} de {count}" in text
+    assert_every_page_identifies(packets[language, layout].path, language, WORDS[language].header)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_the_drop_schedule_and_the_checklist_print_the_patients_real_dates(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    handout, _ = section_text(packets[language, layout].path)
+    handout, _ = packets.texts(language, layout)
     words = WORDS[language]
-    for line in (*words.schedule, *words.checklist):
-        assert line in handout, line
     # In the content's order: surgery day first, the last steroid drop four weeks on.
-    at = [handout.index(row) for row in words.schedule]
-    assert at == sorted(at)
+    assert_in_order(handout, words.schedule)
+    assert_prints(handout, words.checklist)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_each_flag_adds_its_text_and_its_risks_only_for_a_patient_with_it(
-    packets: dict[tuple[str, str], Generated], language: str
-) -> None:
+def test_each_flag_adds_its_text_and_its_risks_only_for_a_patient_with_it(packets: Packets, language: str) -> None:
     words = WORDS[language]
-    flagged = " ".join(section_text(packets[language, "letter"].path))
-    plain_handout, plain_consent = section_text(packets[language, "no-flags"].path)
-    plain = f"{plain_handout} {plain_consent}"
-    for text in (*words.flag_texts, words.conditions_heading):
-        assert text in flagged, text
-        assert text not in plain, text
-    for risk in words.flagged_risks:
-        assert flagged.count(risk) == 2, risk  # on the handout and on the consent
-        assert risk not in plain, risk
-    for risk in (*words.risks, *words.unflagged_risks):
-        assert risk in plain_handout, risk
-        assert risk in plain_consent, risk
+    flagged, plain = packets.text(language, "letter"), packets.text(language, "no-flags")
+    assert_only_with_flags(flagged, plain, (*words.flag_texts, words.conditions_heading))
+    assert_only_with_flags(flagged, plain, words.flagged_risks, times=2)  # on the handout and on the consent
+    for text in packets.texts(language, "no-flags"):
+        assert_prints(text, (*words.risks, *words.unflagged_risks))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_shared_fragments_say_sedation_rights_and_the_ride_home_once(
-    packets: dict[tuple[str, str], Generated], library: Library, language: str
+    packets: Packets, library: Library, language: str
 ) -> None:
     words = WORDS[language]
     own, shared = words.drive_home
-    _, sedated = section_text(packets[language, "letter"].path)
-    _, awake = section_text(packets[language, "no-flags"].path)
+    _, sedated = packets.texts(language, "letter")
+    _, awake = packets.texts(language, "no-flags")
     assert (sedated.count(own), sedated.count(shared)) == (0, 1)
     assert (awake.count(own), awake.count(shared)) == (1, 0)
     assert words.rights in sedated
     assert words.rights in awake
-    content = library.contents["cataract-surgery"]
-    if language != "en":
-        content = library.translations["cataract-surgery"][language]
-    included = {(fragment.id, fragment.version, fragment.language) for fragment in content.fragments}
-    names = ("sedation-risks", "sedation-consent", "patient-rights", "consent-attestations")
-    assert included == {(name, "1.0.0", language) for name in names}
+    assert_shares_fragments(library, packets[language, "letter"], FRAGMENTS)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_consent_is_for_one_eye_named_by_the_records_side(
-    packets: dict[tuple[str, str], Generated], language: str
-) -> None:
+def test_the_consent_is_for_one_eye_named_by_the_records_side(packets: Packets, language: str) -> None:
     words = WORDS[language]
-    _, consent = section_text(packets[language, "letter"].path)
+    _, consent = packets.texts(language, "letter")
     assert words.one_eye_request in consent
     assert words.side_line not in consent
     assert all(text not in consent for text in words.both_eyes)
@@ -395,11 +344,9 @@ def test_the_consent_is_for_one_eye_named_by_the_records_side(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_without_a_side_the_packet_asks_for_it_and_warns(
-    packets: dict[tuple[str, str], Generated], language: str
-) -> None:
+def test_without_a_side_the_packet_asks_for_it_and_warns(packets: Packets, language: str) -> None:
     made, words = packets[language, "no-side"], WORDS[language]
-    handout, consent = section_text(made.path)
+    handout, consent = packets.texts(language, "no-side")
     assert words.side_line in handout
     assert words.side_line in consent
     assert words.no_side_request in consent
@@ -408,10 +355,10 @@ def test_without_a_side_the_packet_asks_for_it_and_warns(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_record_for_both_eyes_gets_a_consent_for_one_eye_with_the_eye_to_tick(
-    packets: dict[tuple[str, str], Generated], language: str
+    packets: Packets, language: str
 ) -> None:
     words = WORDS[language]
-    handout, consent = section_text(packets[language, "both"].path)
+    handout, consent = packets.texts(language, "both")
     box, request, choice = words.both_eyes
     assert box in handout
     assert request in consent
@@ -420,46 +367,12 @@ def test_a_record_for_both_eyes_gets_a_consent_for_one_eye_with_the_eye_to_tick(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_lens_is_chosen_on_the_consent_and_the_figure_is_labelled(
-    packets: dict[tuple[str, str], Generated], language: str
-) -> None:
-    handout, consent = section_text(packets[language, "letter"].path)
-    for text in WORDS[language].lens_choice:
-        assert text in consent, text
-    for text in WORDS[language].figure:
-        assert text in handout, text
-
-
-def test_list_shows_the_procedure_with_its_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list"], {}) == 0
-    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  cataract-surgery ")]
-    assert "Cataract surgery | version 1.0.0" in line
-    assert f"languages: {', '.join(LANGUAGES)}" in line
-    assert line.endswith("CPT 66984, CPT 66982, SNOMED CT 110473004")
-
-
-def test_validate_passes_the_content_and_every_part_reads_at_grade_8(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(ROOT)  # validate reports a file by the path it was given, relative to the project
-    files = ["packets/cataract-surgery.yaml"]
-    files += [f"packets/cataract-surgery.{language}.yaml" for language in LANGUAGES if language != "en"]
-    for file in files:
-        assert main(["validate", file], {}) == 0, file
-        captured = capsys.readouterr()
-        assert f"{file}: cataract-surgery 1.0.0" in captured.out
-        assert "target 8" in captured.out
-        assert "ABOVE TARGET" not in captured.out
-        assert captured.err == ""
+def test_the_lens_is_chosen_on_the_consent_and_the_figure_is_labelled(packets: Packets, language: str) -> None:
+    handout, consent = packets.texts(language, "letter")
+    assert_prints(consent, WORDS[language].lens_choice)
+    assert_prints(handout, WORDS[language].figure)
 
 
 def test_the_demo_appointment_makes_its_packet(library: Library, tmp_path: Path) -> None:
-    made = make_packet(ROOT / "examples" / "appointments" / "kowalczyk.yaml", tmp_path, library=library, today=TODAY)
-    assert (made.appointment_id, made.content_id, made.department, made.warnings) == (
-        "DEMO-0007",
-        "cataract-surgery",
-        "ophthalmology",
-        (),
-    )
-    handout, _ = section_text(made.path)
+    handout = demo_handout(library, tmp_path, "kowalczyk.yaml", ("DEMO-0007", "cataract-surgery", "ophthalmology"))
     assert "Surgery Suite 3" in handout

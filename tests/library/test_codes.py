@@ -337,3 +337,17 @@ def test_feeds_match_the_same_digits_by_their_system(
     assert "unknown procedure '73761001' (local:OTHER)" in str(found["X-5"])
     assert found["F-1"] == "colonoscopy"
     assert found["F-2"] == "vertebroplasty"
+
+
+def test_a_long_library_names_the_nearest_procedures_and_where_the_rest_are(
+    colliding: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hundreds of procedures would make the unknown-procedure line unreadable: past NAMES_SHOWN names it
+    offers the nearest ones (else the first ids) and points to `generate.py list`."""
+    import packetgen.library as library_module
+
+    monkeypatch.setattr(library_module, "NAMES_SHOWN", 4)
+    rest = "(2 procedures; `generate.py list` shows every id and code)"
+    assert colliding.procedure_names("vertebroplsty") == f"vertebroplasty, … {rest}"
+    assert colliding.procedure_names("CPT 22513") == f"CPT 22512, CPT 22511, CPT 22510, … {rest}"
+    assert colliding.procedure_names("zzz") == f"colonoscopy, vertebroplasty, … {rest}"

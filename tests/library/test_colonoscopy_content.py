@@ -3,35 +3,43 @@ layout and language, read back from the PDF: the title, the department's address
 on the handout and initialled on the consent, the split-dose preparation at the patient's real dates and
 times (and a step already past when the packet is made), what each flag adds (and its absence without
 it), the polyp-removal statement with its own initials, the shared fragments, the figure's labels,
-identifiers on every page; `list` shows it, `validate` passes it, the demo appointment makes its packet,
-and for any start the endoscopy unit books the steps print in the order they are done.
-
-The packets are made once for the module (a fixed clock, a fixed appointment)."""
+identifiers on every page; a scheduler's names find it, the demo appointment makes its packet, and for
+any start the endoscopy unit books the steps print in the order they are done. (`list` and `validate`:
+test_procedures_content.py.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pypdf import PdfReader
 
-from packetgen.build import Generated, make_packet
-from packetgen.cli import main
 from packetgen.language.labels import LABELS
 from packetgen.library import Library
 from packetgen.timelines import moments_of
 from packetgen.timing import Site, instant
-from tests.helpers.pdftext import numbering, page_texts, section_text
-from tests.helpers.site import BASE_APPOINTMENT, ROOT, TODAY, ZONE
+from tests.helpers.procedure_packets import (
+    EVERY_LAYOUT,
+    LANGUAGES,
+    Packets,
+    PacketWords,
+    assert_each_once_in_order,
+    assert_every_page_identifies,
+    assert_in_order,
+    assert_one_step_passed,
+    assert_only_with_flags,
+    assert_packet_of,
+    assert_prints,
+    assert_shares_fragments,
+    demo_handout,
+    make_packets,
+)
+from tests.helpers.site import BASE_APPOINTMENT, ZONE
 
-LAYOUTS = ("letter", "a4", "large-print")
 FLAGS = ["diabetes", "anticoagulant", "glp1", "sedation"]
 RECORD: dict[str, Any] = {
     **BASE_APPOINTMENT,
@@ -48,19 +56,10 @@ LATE_START = "2026-11-27T08:30"
 """Three days after the fixed clock's today: the week-before step has passed when the packet is made."""
 
 
-@dataclass(frozen=True)
-class Words:
-    """What one language's packet must say."""
+@dataclass(frozen=True, kw_only=True)
+class Words(PacketWords):
+    """What one language's packet must say besides what every procedure's must."""
 
-    title: str
-    consent_title: str
-    address: str
-    phone: str
-    after_hours: str
-    header: tuple[str, ...]
-    """The identifiers every page carries."""
-    risks: tuple[str, ...]
-    """Every patient's risks as printed (with their frequency)."""
     flagged_risks: tuple[str, ...]
     """The risks printed only with a flag: sedation's, a blood thinner's, diabetes', a GLP-1 medicine's."""
     schedule: tuple[str, ...]
@@ -82,16 +81,16 @@ class Words:
     """The figure's labels (drawn as text) and its caption."""
     passed: str
     """The late packet's week-before step, with the line saying its date has passed, and the next step."""
-    passed_line: str
 
 
 ENGLISH = Words(
-    title="Colonoscopy Information for patients",
-    consent_title="Consent for colonoscopy",
     address="Digestive Health and Endoscopy Center, 3rd floor, 1200 River Road, Springfield, IL 62701",
-    phone="Questions: Riverside General Hospital, (217) 555-0160",
-    after_hours="At night or on weekends, call (217) 555-0100 and ask for the doctor on call for the digestive "
-    "health team.",
+    handout=(
+        "Colonoscopy Information for patients",
+        "Questions: Riverside General Hospital, (217) 555-0160",
+        "At night or on weekends, call (217) 555-0100 and ask for the doctor on call for the digestive health team.",
+    ),
+    consent=("Consent for colonoscopy",),
     header=("Patient: Okonkwo, Grace", "Date of birth: Apr 2, 1958", "MRN: 00063310"),
     risks=(
         "Problems from the bowel prep, such as nausea, throwing up, bloating, or losing too much fluid (common)",
@@ -159,16 +158,17 @@ ENGLISH = Words(
     passed="Friday, November 20 Stop taking iron pills and fiber supplements (such as psyllium). Make sure you have "
     "your bowel prep. This date has passed. Call Riverside General Hospital at (217) 555-0160 before you go on. "
     "Tuesday, November 24 Start a low-fiber diet",
-    passed_line="This date has passed.",
 )
 
 SPANISH = Words(
-    title="Colonoscopia Información para pacientes",
-    consent_title="Consentimiento para colonoscopia",
     address="Centro de Salud Digestiva y Endoscopia, 3.er piso, 1200 River Road, Springfield, IL 62701",
-    phone="Preguntas: Riverside General Hospital, (217) 555-0160",
-    after_hours="De noche o los fines de semana, llame al (217) 555-0100 y pida hablar con el médico de guardia "
-    "del equipo de salud digestiva.",
+    handout=(
+        "Colonoscopia Información para pacientes",
+        "Preguntas: Riverside General Hospital, (217) 555-0160",
+        "De noche o los fines de semana, llame al (217) 555-0100 y pida hablar con el médico de guardia "
+        "del equipo de salud digestiva.",
+    ),
+    consent=("Consentimiento para colonoscopia",),
     header=("Paciente: Okonkwo, Grace", "Fecha de nacimiento: 2 abr 1958", "N.º de expediente: 00063310"),
     risks=(
         "Problemas por la preparación intestinal, como náuseas, vómitos, hinchazón o pérdida de demasiado "
@@ -241,181 +241,84 @@ SPANISH = Words(
     passed="viernes, 20 de noviembre Deje de tomar pastillas de hierro y suplementos de fibra (como psyllium). "
     "Asegúrese de tener su preparación intestinal. Esta fecha ya pasó. Llame a Riverside General Hospital al "
     "(217) 555-0160 antes de seguir. martes, 24 de noviembre Empiece una dieta baja en fibra",
-    passed_line="Esta fecha ya pasó.",
 )
 
 WORDS = {"en": ENGLISH, "es": SPANISH}
-LANGUAGES = tuple(WORDS)
-
-
-def _make(library: Library, out: Path, name: str, layout: str = "letter", **changes: Any) -> Generated:
-    record = {**RECORD, "appointment_id": name, **changes}
-    path = out / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return make_packet(path, out / "pdf", layout, library=library, today=TODAY)
+FRAGMENTS = ("sedation-consent", "patient-rights", "consent-attestations")
 
 
 @pytest.fixture(scope="module")
-def packets(library: Library, tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Generated]:
-    """Every language in every layout with every flag; and in letter: no flags, and made late."""
-    out = tmp_path_factory.mktemp("colonoscopy")
-    made: dict[tuple[str, str], Generated] = {}
-    for language in LANGUAGES:
-        for layout in LAYOUTS:
-            made[language, layout] = _make(
-                library, out, f"CO-{language}-{layout}", layout, language=language, flags=FLAGS
-            )
-        made[language, "no-flags"] = _make(library, out, f"CO-{language}-none", language=language)
-        made[language, "late"] = _make(library, out, f"CO-{language}-late", language=language, start=LATE_START)
-    return made
-
-
-EVERY_LAYOUT = [(language, layout) for language in LANGUAGES for layout in LAYOUTS]
-
-
-@cache
-def _texts(path: Path) -> tuple[str, str]:
-    """(handout, consent) of a packet, read once for the module's tests."""
-    return section_text(path)
+def packets(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Packets:
+    """Made once for the module, at the fixed clock: every language in every layout with every flag; and in
+    letter: no flags, and made late."""
+    cases: dict[str, dict[str, Any]] = {"no-flags": {}, "late": {"start": LATE_START}}
+    return make_packets(library, tmp_path_factory.mktemp("colonoscopy"), RECORD, FLAGS, cases)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_the_packet_prints_its_title_and_its_departments_address_and_phones(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    made, words = packets[language, layout], WORDS[language]
-    assert (made.content_id, made.language, made.layout, made.department, made.warnings) == (
-        "colonoscopy",
-        language,
-        layout,
-        "gastroenterology",
-        (),
-    )
-    handout, consent = _texts(made.path)
-    for text in (words.title, words.address, words.phone, words.after_hours):
-        assert text in handout, text
-    for text in (words.consent_title, words.address):
-        assert text in consent, text
+    assert_packet_of(packets, (language, layout), "colonoscopy", "gastroenterology", WORDS[language])
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_every_risk_is_on_the_handout_and_initialled_on_the_consent(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    handout, consent = _texts(packets[language, layout].path)
-    risks = (*WORDS[language].risks, *WORDS[language].flagged_risks)  # every flag set
-    for risk in risks:
-        assert handout.count(risk) == 1, risk
-        assert consent.count(risk) == 1, risk
-    # In the content's order on both (a conditional risk in its place among the others).
-    for text in (handout, consent):
-        at = [text.index(risk) for risk in (*risks[:5], *risks[7:], *risks[5:7])]
-        assert at == sorted(at)
+    words = WORDS[language]
+    # Every flag set; in the content's order, each conditional risk in its place among the others.
+    risks = (*words.risks[:5], *words.flagged_risks, *words.risks[5:])
+    for text in packets.texts(language, layout):
+        assert_each_once_in_order(text, risks)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_every_page_identifies_the_patient_and_counts_its_document_pages(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    path = packets[language, layout].path
-    texts = page_texts(path)
-    for text, (number, count) in zip(texts, numbering(path), strict=True):
-        for identifier in WORDS[language].header:
-            assert identifier in text, (identifier, text[:200])
-        assert f"Page {number} of {count}" in text or f"Página {number} de {count}" in text
+    assert_every_page_identifies(packets[language, layout].path, language, WORDS[language].header)
 
 
 @pytest.mark.parametrize(("language", "layout"), EVERY_LAYOUT)
 def test_the_preparation_and_the_checklist_print_the_patients_real_dates_and_times(
-    packets: dict[tuple[str, str], Generated], language: str, layout: str
+    packets: Packets, language: str, layout: str
 ) -> None:
-    handout, _ = _texts(packets[language, layout].path)
+    handout, _ = packets.texts(language, layout)
     words = WORDS[language]
-    for line in (*words.schedule, *words.flagged_steps, *words.checklist):
-        assert line in handout, line
     # In the content's order, which is the order they are done: a week before, down to the arrival.
-    at = [handout.index(row) for row in words.schedule]
-    assert at == sorted(at)
-    for line in (*words.liquids, *words.figure):
-        assert line in handout, line
+    assert_in_order(handout, words.schedule)
+    assert_prints(handout, (*words.flagged_steps, *words.checklist, *words.liquids, *words.figure))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_each_flag_adds_its_text_steps_and_risks_only_for_a_patient_with_it(
-    packets: dict[tuple[str, str], Generated], language: str
-) -> None:
+def test_each_flag_adds_its_text_steps_and_risks_only_for_a_patient_with_it(packets: Packets, language: str) -> None:
     words = WORDS[language]
-    flagged = " ".join(_texts(packets[language, "letter"].path))
-    plain_handout, plain_consent = _texts(packets[language, "no-flags"].path)
-    plain = f"{plain_handout} {plain_consent}"
-    for text in (*words.flag_texts, *words.flagged_steps, words.conditions_heading):
-        assert text in flagged, text
-        assert text not in plain, text
-    for risk in words.flagged_risks:
-        assert flagged.count(risk) == 2, risk  # on the handout and on the consent
-        assert risk not in plain, risk
-    for text in (*words.risks, *words.schedule, words.rights):
-        assert text in plain_handout + plain_consent, text
-    for risk in words.risks:
-        assert risk in plain_consent, risk
+    flagged, plain = packets.text(language, "letter"), packets.text(language, "no-flags")
+    assert_only_with_flags(flagged, plain, (*words.flag_texts, *words.flagged_steps, words.conditions_heading))
+    assert_only_with_flags(flagged, plain, words.flagged_risks, times=2)  # on the handout and on the consent
+    plain_handout, plain_consent = packets.texts(language, "no-flags")
+    assert_prints(plain_handout, (*words.risks, *words.schedule))
+    assert_prints(plain_consent, (*words.risks, words.rights))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_polyp_removal_has_its_own_initials_and_the_fragments_are_shared(
-    packets: dict[tuple[str, str], Generated], library: Library, language: str
+    packets: Packets, library: Library, language: str
 ) -> None:
     words = WORDS[language]
     for case in ("letter", "no-flags"):
-        _, consent = _texts(packets[language, case].path)
-        assert words.polyps in consent
-        assert words.rights in consent
-    content = library.contents["colonoscopy"]
-    if language != "en":
-        content = library.translations["colonoscopy"][language]
-    included = {(fragment.id, fragment.version, fragment.language) for fragment in content.fragments}
-    names = ("sedation-consent", "patient-rights", "consent-attestations")
-    assert included == {(name, "1.0.0", language) for name in names}
-    # The manifest's `fragments` and the PDF's metadata name each one with its version.
-    made = packets[language, "letter"]
-    assert made.fragments == tuple((name, "1.0.0") for name in names)
-    metadata = PdfReader(made.path).trailer["/Root"]["/Metadata"].get_data().decode()
-    assert all(f"<rdf:li>{name} 1.0.0</rdf:li>" in metadata for name in names)
+        _, consent = packets.texts(language, case)
+        assert_prints(consent, (words.polyps, words.rights))
+    assert_shares_fragments(library, packets[language, "letter"], FRAGMENTS)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_step_already_past_says_so_with_the_departments_phone_and_warns(
-    packets: dict[tuple[str, str], Generated], language: str
-) -> None:
-    made = packets[language, "late"]
-    handout, _ = _texts(made.path)
-    words = WORDS[language]
-    assert words.passed in handout
-    assert handout.count(words.passed_line) == 1  # only the week-before step: no flag adds another
-    steps = [warning for warning in made.warnings if "timeline step" in warning]
-    assert len(steps) == 1
-    assert "colonoscopy timeline step step-iron (week_before) has passed when the packet is made" in steps[0]
-    assert "Okonkwo" not in " ".join(made.warnings)  # no patient data in a warning
-
-
-def test_list_shows_the_procedure_with_its_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list"], {}) == 0
-    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  colonoscopy ")]
-    assert "Colonoscopy | version 1.0.0" in line
-    assert f"languages: {', '.join(LANGUAGES)}" in line
-    assert line.endswith("CPT 45378, CPT 45380, CPT 45385, SNOMED CT 73761001")
-
-
-def test_validate_passes_the_content_and_every_part_reads_at_grade_8(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(ROOT)  # validate reports a file by the path it was given, relative to the project
-    for file in ("packets/colonoscopy.yaml", "packets/colonoscopy.es.yaml"):
-        assert main(["validate", file], {}) == 0, file
-        captured = capsys.readouterr()
-        assert f"{file}: colonoscopy 1.0.0" in captured.out
-        assert "target 8" in captured.out
-        assert "ABOVE TARGET" not in captured.out
-        assert captured.err == ""
+def test_a_step_already_past_says_so_with_the_departments_phone_and_warns(packets: Packets, language: str) -> None:
+    # Only the week-before step: no flag adds another.
+    assert_one_step_passed(
+        packets, language, WORDS[language].passed, "colonoscopy timeline step step-iron (week_before)"
+    )
 
 
 @pytest.mark.parametrize("name", ["colonoscopy", "Screening colonoscopy", "45378", "73761001", "COLONOSCOPIA"])
@@ -424,14 +327,7 @@ def test_a_scheduler_may_name_it_by_id_code_alias_or_title(library: Library, nam
 
 
 def test_the_demo_appointment_makes_its_packet(library: Library, tmp_path: Path) -> None:
-    made = make_packet(ROOT / "examples" / "appointments" / "holloway.yaml", tmp_path, library=library, today=TODAY)
-    assert (made.appointment_id, made.content_id, made.department, made.warnings) == (
-        "DEMO-0006",
-        "colonoscopy",
-        "gastroenterology",
-        (),
-    )
-    handout, _ = section_text(made.path)
+    handout = demo_handout(library, tmp_path, "holloway.yaml", ("DEMO-0006", "colonoscopy", "gastroenterology"))
     assert "Wednesday, January 13, at 6:00 PM Drink the first half of your bowel prep" in handout
     assert "Take half of your usual long-acting insulin dose" in handout  # the patient's own instruction
 

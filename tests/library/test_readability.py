@@ -111,3 +111,27 @@ def test_new_text_must_read_at_grade_8_while_the_seeds_lines_stay_as_given(
     line = CONTENT[: CONTENT.index("  checklist:\n")].count("\n") + 1
     assert f"{hard}:{line}: handout.checklist: the new text (review: pending) reads at grade" in captured.err
     assert "Your checklist  ABOVE TARGET" in captured.out
+
+
+def test_each_list_item_is_read_as_a_sentence_of_its_own_with_or_without_its_period(library: Library) -> None:
+    """A list of short signs without periods ("Fever or chills") is as easy as the same list with them:
+    the grade must not run the items together into one long sentence."""
+    content = library.contents["vertebroplasty"]
+    signs = content.handout.when_to_call.signs if content.handout.when_to_call else ()
+    assert signs
+    assert not all(item.text.endswith(".") for item in signs)  # the shipped signs have no periods
+    without = [g for g in section_grades(content) if g.title == "When to call"]
+    with_periods = content.model_copy(
+        update={
+            "handout": content.handout.model_copy(
+                update={
+                    "when_to_call": content.handout.when_to_call.model_copy(  # type: ignore[union-attr]
+                        update={"signs": tuple(item.model_copy(update={"text": f"{item.text}."}) for item in signs)}
+                    )
+                }
+            )
+        }
+    )
+    (grade_with,) = [g for g in section_grades(with_periods) if g.title == "When to call"]
+    (grade_without,) = without
+    assert grade_without.grade == pytest.approx(grade_with.grade)
