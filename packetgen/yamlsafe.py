@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from .errors import PacketError, SourcePos
 
@@ -35,19 +39,46 @@ _PLAIN_TAGS = {
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases and leaves dates as text."""
+_RESOLVERS = {  # YAML's implicit types but the timestamp: each schema parses its own dates
+    first: [r for r in resolvers if r[0] != _TIMESTAMP] for first, resolvers in Resolver.yaml_implicit_resolvers.items()
+}
 
-    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute
-        first: [r for r in resolvers if r[0] != _TIMESTAMP]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+
+class _Refusing(Composer):
+    """Composes nodes as PyYAML does, refusing anchors and aliases."""
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()  # type: ignore[attr-defined]  # the parser's, beside this class
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _RefusedError(event.start_mark.line + 1, "anchors and aliases (&, *) are not allowed")
         return super().compose_node(parent, index)
+
+
+class _Loader(_Refusing, yaml.SafeLoader):
+    """PyYAML's SafeLoader, all in Python: where PyYAML was built without libyaml."""
+
+    yaml_implicit_resolvers = _RESOLVERS
+
+
+Loader: type[_Refusing] = _Loader
+"""The loader `load_bytes` uses: libyaml's parser (about seven times faster: a library of content loads
+at every start) where PyYAML has it, the events composed and checked by the same Python code."""
+
+if yaml.__with_libyaml__:  # pragma: no branch - the wheels on PyPI carry libyaml
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _CLoader(_Refusing, CParser, SafeConstructor, Resolver):
+        """libyaml reads the events; PyYAML composes and constructs them."""
+
+        yaml_implicit_resolvers = _RESOLVERS
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    Loader = _CLoader
 
 
 class _RefusedError(Exception):
@@ -93,13 +124,19 @@ def load_bytes(raw: bytes, shown: str, strict_json: bool = False) -> Located:
     text = _decode(raw, shown)
     if strict_json:
         _check_json(text, shown)
-    loader = _Loader(text)
+    return parse_text(text, raw, shown, Loader)
+
+
+def parse_text(text: str, raw: bytes, shown: str, loader_type: type[_Refusing]) -> Located:
+    """Parse decoded `text` (of the file bytes `raw`) with `loader_type` (`Loader`, or the pure-Python
+    `_Loader`, which a test holds to the same results)."""
+    loader: Any = loader_type(text)  # type: ignore[call-arg]
     try:
         node = loader.get_single_node()
     except _RefusedError as exc:
         raise PacketError(SourcePos(shown, exc.line), "", exc.message) from None
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, shown) from None
+        raise _syntax_error(exc, text, shown) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every parser error is marked
         raise PacketError(SourcePos(shown, 1), "", f"not valid YAML ({type(exc).__name__})") from None
     finally:
@@ -117,10 +154,10 @@ def _decode(raw: bytes, shown: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise PacketError(SourcePos(shown, line), "", "the file is not UTF-8 text") from None
-    bad = next((c for c in text if _is_forbidden_char(c)), None)
+    bad = _FORBIDDEN.search(text)
     if bad is not None:
-        line = text[: text.index(bad)].count("\n") + 1
-        raise PacketError(SourcePos(shown, line), "", f"control character U+{ord(bad):04X} is not allowed")
+        line = text[: bad.start()].count("\n") + 1
+        raise PacketError(SourcePos(shown, line), "", f"control character U+{ord(bad.group()):04X} is not allowed")
     return text
 
 
@@ -132,31 +169,26 @@ def _check_json(text: str, shown: str) -> None:
         raise PacketError(SourcePos(shown, exc.lineno), "", f"JSON syntax error: {exc.msg}") from None
 
 
-def _is_forbidden_char(c: str) -> bool:
-    """Characters YAML 1.1 may not hold (outside its printable set): C0 and C1 controls but tab, line
-    ends and NEL, DEL, surrogates, U+FFFE and U+FFFF."""
-    code = ord(c)
-    return (
-        (code < 0x20 and c not in "\t\n\r")
-        or (0x7F <= code <= 0x9F and code != 0x85)
-        or 0xD800 <= code <= 0xDFFF
-        or code in (0xFFFE, 0xFFFF)
-    )
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters YAML 1.1 may not hold (outside its printable set): C0 and C1 controls but tab, line ends
+and NEL, DEL, surrogates, U+FFFE and U+FFFF."""
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, shown: str) -> PacketError:
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, shown: str) -> PacketError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else 1
     problem = (exc.problem or exc.context or "syntax error").strip()
     problem = repr(problem)[1:-1]
-    if "\\t" in problem or "tab" in problem:
+    lines = text.splitlines()
+    at = lines[mark.line][mark.column : mark.column + 1] if mark is not None and mark.line < len(lines) else ""
+    if "\\t" in problem or "tab" in problem or at == "\t":  # libyaml names no character: look at it
         problem = "a tab character; indent with spaces"
     elif "another document" in problem:
         problem = "more than one YAML document; expected one"
     return PacketError(SourcePos(shown, line), "", f"YAML syntax error: {problem}")
 
 
-def _build(node: Node, key: Key, lines: dict[Key, int], loader: _Loader, shown: str) -> Any:
+def _build(node: Node, key: Key, lines: dict[Key, int], loader: Any, shown: str) -> Any:
     line = node.start_mark.line + 1
     lines[key] = line
     if node.tag not in _PLAIN_TAGS:
@@ -172,7 +204,7 @@ def _build(node: Node, key: Key, lines: dict[Key, int], loader: _Loader, shown: 
         raise PacketError(SourcePos(shown, line), _dotted(key), "value cannot be read") from None
 
 
-def _build_mapping(node: MappingNode, key: Key, lines: dict[Key, int], loader: _Loader, shown: str) -> dict[str, Any]:
+def _build_mapping(node: MappingNode, key: Key, lines: dict[Key, int], loader: Any, shown: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     first_seen: dict[str, int] = {}
     for key_node, value_node in node.value:

@@ -1,11 +1,17 @@
-"""The safe loader: what it refuses, and the positions it keeps."""
+"""The safe loader: what it refuses, and the positions it keeps; libyaml's parser and the pure-Python one
+give the same results."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from packetgen.errors import PacketError
-from packetgen.yamlsafe import load_bytes
+from packetgen.yamlsafe import Loader, _Loader, load_bytes, parse_text
+from tests.helpers.site import ROOT
 
 
 def error_of(source: bytes) -> str:
@@ -59,3 +65,78 @@ def test_alias_bomb_is_refused_before_expansion() -> None:
 
 def test_byte_order_mark_is_accepted() -> None:
     assert load_bytes("\ufeffa: b\n".encode(), "f.yaml").data == {"a": "b"}
+
+
+SHIPPED = sorted(
+    path for folder in ("packets", "layouts", "departments", "examples") for path in (ROOT / folder).rglob("*.y*ml")
+)
+
+
+def _outcome(raw: bytes, loader: type) -> tuple[object, ...]:
+    """What parsing `raw` with `loader` gives: the data and every key's line, or the refusal's line."""
+    try:
+        located = parse_text(raw.decode("utf-8-sig"), raw, "f.yaml", loader)
+    except PacketError as exc:
+        return ("refused", exc.pos.line if exc.pos else None)
+    return (located.data, dict(located.lines))
+
+
+def test_the_fast_loader_is_libyamls() -> None:
+    """PyPI's PyYAML wheels carry libyaml: the set-up installs them, so packets are read by it."""
+    assert Loader is not _Loader
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
+def test_libyaml_and_pure_python_read_every_shipped_file_alike(path: Path) -> None:
+    raw = path.read_bytes()
+    assert _outcome(raw, Loader) == _outcome(raw, _Loader)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a: 1",
+                "b:",
+                "  - x",
+                "  - y: 2",
+                "c: [1, 2",
+                "d: {e: f}",
+                "g: 'h",
+                '"i"',
+                "- j",
+                "  k: l",
+                "\tm: n",
+                "&o p: q",
+                "r: *o",
+                "s: 2026-01-01",
+                "t: !!str 5",
+                "u: |",
+                "  text",
+                "---",
+                "#",
+                "",
+            ]
+        ),
+        max_size=8,
+    )
+)
+def test_libyaml_and_pure_python_accept_and_refuse_the_same_texts(lines: list[str]) -> None:
+    """Texts made of valid and broken lines: both loaders give the same data and lines, or both refuse
+    (their syntax messages differ in wording)."""
+    raw = "\n".join(lines).encode()
+    fast, slow = _outcome(raw, Loader), _outcome(raw, _Loader)
+    assert (fast[0] == "refused") == (slow[0] == "refused"), (fast, slow)
+    if fast[0] not in ("refused", None):  # (an empty document's line differs; it is refused as empty later)
+        assert fast == slow
+
+
+@pytest.mark.parametrize("code", [0x00, 0x08, 0x0B, 0x0C, 0x0E, 0x1F, 0x7F, 0x84, 0x86, 0x9F, 0xFFFE, 0xFFFF])
+def test_each_character_yaml_may_not_hold_is_refused_with_its_line(code: int) -> None:
+    assert error_of(f"a: 1\nb: x{chr(code)}y\n".encode()) == f"f.yaml:2: control character U+{code:04X} is not allowed"
+
+
+@pytest.mark.parametrize("code", [0x09, 0xA0, 0xFFFD, 0x1F600])  # (NEL is YAML's line break: accepted)
+def test_tab_nel_and_printable_characters_are_kept(code: int) -> None:
+    assert load_bytes(f"a: 'x{chr(code)}y'\n".encode(), "f.yaml").data == {"a": f"x{chr(code)}y"}

@@ -25,6 +25,7 @@ from tests.helpers.structure import Node, struct_tree
 from tests.helpers.timelines import spanish_timeline, timeline_library, with_timeline
 
 LAYOUTS = ("letter", "a4", "large-print")
+SLOW = pytest.mark.slow
 SHIPPED = [
     (path.name.split(".")[0], path.name.split(".")[1] if path.name.count(".") == 2 else None)
     for path in sorted((ROOT / "packets").glob("*.yaml"))
@@ -80,9 +81,8 @@ def _make(library: Library, procedure: str, language: str | None, layout: str, f
     return made.path, _texts(packet, set())
 
 
-def broken_cells(pdf: Path, texts: set[str]) -> list[str]:
+def broken_cells(tree: Node, texts: set[str]) -> list[str]:
     """Each paragraph of a table cell (`TH`, `TD`) whose text is none of the packet's texts."""
-    tree = struct_tree(pdf)
     return [
         normalize(part.text)
         for cell in [*tree.find("TH"), *tree.find("TD")]
@@ -91,18 +91,31 @@ def broken_cells(pdf: Path, texts: set[str]) -> list[str]:
     ]
 
 
-def cells(pdf: Path) -> list[str]:
-    return [normalize(cell.text) for cell in struct_tree(pdf).find("TD")]
+def cells(tree: Node) -> list[str]:
+    return [normalize(cell.text) for cell in tree.find("TD")]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize(("procedure", "language"), SHIPPED)
+def _layouts(*layouts: str, fast: str = "large-print") -> list[Any]:
+    """`layouts` as test parameters, all but `fast` marked `slow`: poppler reads a packet's structure
+    in 2 to 5 s, so the edit-test loop keeps the narrowest layout and `make test` runs them all."""
+    return [pytest.param(layout, marks=() if layout == fast else SLOW) for layout in layouts]
+
+
+@pytest.mark.parametrize(
+    ("procedure", "language", "layout"),
+    [
+        pytest.param(procedure, language, layout, marks=() if (layout, language) == ("large-print", None) else SLOW)
+        for procedure, language in SHIPPED
+        for layout in LAYOUTS
+    ],
+)
 def test_no_table_in_a_shipped_procedure_breaks_a_word(
     library: Library, tmp_path: Path, procedure: str, language: str | None, layout: str
 ) -> None:
     pdf, texts = _make(library, procedure, language, layout, tmp_path)
-    assert cells(pdf)  # every procedure has a table (the consent's risks, at least)
-    assert broken_cells(pdf, texts) == []
+    tree = struct_tree(pdf)
+    assert cells(tree)  # every procedure has a table (the consent's risks, at least)
+    assert broken_cells(tree, texts) == []
 
 
 NARROW = """\
@@ -149,37 +162,40 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Library]:
     return made
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", _layouts(*LAYOUTS))
 @pytest.mark.parametrize("language", [None, "es"])
 def test_a_column_is_as_wide_as_its_widest_word_or_date(
     tables: dict[str, Library], tmp_path: Path, layout: str, language: str | None
 ) -> None:
     pdf, texts = _make(tables["narrow"], "eye-test", language, layout, tmp_path)
-    assert broken_cells(pdf, texts) == []
+    tree = struct_tree(pdf)
+    assert broken_cells(tree, texts) == []
     date = "lunes, 7 de diciembre de 2026" if language else "Monday, December 7, 2026"
-    assert date in cells(pdf)  # still a table, the date in its cell
+    assert date in cells(tree)  # still a table, the date in its cell
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", _layouts(*LAYOUTS))
 def test_dates_too_wide_for_their_columns_break_between_their_words(
     tables: dict[str, Library], tmp_path: Path, layout: str
 ) -> None:
     pdf, texts = _make(tables["crowded"], "eye-test", None, layout, tmp_path)
-    assert broken_cells(pdf, texts) == []
-    assert cells(pdf).count("Monday, December 7, 2026") >= 3
+    tree = struct_tree(pdf)
+    assert broken_cells(tree, texts) == []
+    assert cells(tree).count("Monday, December 7, 2026") >= 3
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", _layouts(*LAYOUTS))
 def test_a_table_that_cannot_fit_is_a_list(tables: dict[str, Library], tmp_path: Path, layout: str) -> None:
     pdf, texts = _make(tables["too-wide"], "eye-test", None, layout, tmp_path)
-    assert broken_cells(pdf, texts) == []
-    items = [normalize(item.text) for item in struct_tree(pdf).find("LBody")]
+    tree = struct_tree(pdf)
+    assert broken_cells(tree, texts) == []
+    items = [normalize(item.text) for item in tree.find("LBody")]
     row = "Eye drop: Moxifloxacin Second name: Gatifloxacin Third name: Prednisolone Fourth name: Difluprednate"
     if layout == "large-print":
-        assert "Moxifloxacin" not in cells(pdf)
+        assert "Moxifloxacin" not in cells(tree)
         assert any(item.startswith(row) for item in items), items
     else:  # where it fits, it stays a table
-        assert "Moxifloxacin" in cells(pdf)
+        assert "Moxifloxacin" in cells(tree)
 
 
 @pytest.fixture(scope="module")
@@ -191,12 +207,13 @@ def timelines(tmp_path_factory: pytest.TempPathFactory) -> Library:
     return load_library(root, strict=False)
 
 
-@pytest.mark.parametrize("layout", [*LAYOUTS, "very-large-print"])
+@pytest.mark.parametrize("layout", _layouts(*LAYOUTS, "very-large-print", fast="very-large-print"))
 @pytest.mark.parametrize("language", [None, "es"])
 def test_a_timeline_table_never_breaks_a_word(
     timelines: Library, tmp_path: Path, layout: str, language: str | None
 ) -> None:
     pdf, texts = _make(timelines, "eye-test", language, layout, tmp_path)
-    assert broken_cells(pdf, texts) == []
+    tree = struct_tree(pdf)
+    assert broken_cells(tree, texts) == []
     moment = "domingo, 6 de diciembre, a las 6:00 p. m." if language else "Sunday, December 6, at 6:00 PM"
-    assert moment in cells(pdf)
+    assert moment in cells(tree)
