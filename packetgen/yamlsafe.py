@@ -26,6 +26,9 @@ from .errors import PacketError, SourcePos
 
 Key = tuple[str | int, ...]
 MAX_BYTES = 2_000_000
+MAX_DEPTH = 40
+"""Lists and mappings inside each other at most this deep: content files need about 12; a deeper one
+(a record nested 100,000 deep) would exhaust Python's stack."""
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -51,7 +54,14 @@ class _Refusing(Composer):
         event = self.peek_event()  # type: ignore[attr-defined]  # the parser's, beside this class
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _RefusedError(event.start_mark.line + 1, "anchors and aliases (&, *) are not allowed")
-        return super().compose_node(parent, index)
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_DEPTH:
+            raise _RefusedError(event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth
 
 
 class _Loader(_Refusing, yaml.SafeLoader):
@@ -167,6 +177,8 @@ def _check_json(text: str, shown: str) -> None:
         json.loads(text)
     except json.JSONDecodeError as exc:
         raise PacketError(SourcePos(shown, exc.lineno), "", f"JSON syntax error: {exc.msg}") from None
+    except RecursionError:
+        raise PacketError(SourcePos(shown, 1), "", f"nested more than {MAX_DEPTH} levels deep") from None
 
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -185,6 +197,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, shown: str) -> PacketErr
         problem = "a tab character; indent with spaces"
     elif "another document" in problem:
         problem = "more than one YAML document; expected one"
+    elif "nesting depth" in problem:  # libyaml's own limit, far deeper than ours
+        return PacketError(SourcePos(shown, line), "", f"nested more than {MAX_DEPTH} levels deep")
     return PacketError(SourcePos(shown, line), "", f"YAML syntax error: {problem}")
 
 

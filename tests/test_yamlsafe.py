@@ -140,3 +140,10 @@ def test_each_character_yaml_may_not_hold_is_refused_with_its_line(code: int) ->
 @pytest.mark.parametrize("code", [0x09, 0xA0, 0xFFFD, 0x1F600])  # (NEL is YAML's line break: accepted)
 def test_tab_nel_and_printable_characters_are_kept(code: int) -> None:
     assert load_bytes(f"a: 'x{chr(code)}y'\n".encode(), "f.yaml").data == {"a": f"x{chr(code)}y"}
+
+
+def test_nesting_is_limited_before_it_exhausts_the_stack() -> None:
+    assert load_bytes(("a: " + "[" * 30 + "]" * 30 + "\n").encode(), "f.yaml").data["a"] is not None
+    deep = "a: 1\nb:\n" + "".join("  " * n + "- \n" for n in range(1, 45))
+    assert error_of(deep.encode()) == "f.yaml:42: nested more than 40 levels deep"
+    assert error_of(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}") == "f.yaml:1: nested more than 40 levels deep"

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -76,6 +77,7 @@ def create_app(
     app.middleware("http")(_logged)  # inside the security headers: a 500 it answers gets them too
     app.middleware("http")(_security_headers)
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _unreadable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal_error)
     return app
 
@@ -137,6 +139,16 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
             f'{{"detail": "{_WORDS.get(exc.status_code, "error")}"}}', exc.status_code, media_type="application/json"
         )
     return HTMLResponse(pages.error_page(request, exc.status_code), exc.status_code)
+
+
+async def _unreadable(request: Request, exc: RequestValidationError) -> Response:
+    """A form or query FastAPI could not read (a field too long, a number that is not one): which
+    fields, in our words; never the values (FastAPI's own 422 printed them back, a password too)."""
+    fields = sorted({".".join(str(part) for part in error["loc"][1:]) for error in exc.errors()})
+    if request.url.path.startswith("/api/"):
+        errors = [{"field": field, "message": "could not be read"} for field in fields]
+        return JSONResponse({"errors": errors}, 422)
+    return HTMLResponse(pages.error_page(request, 422), 422)
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

@@ -21,7 +21,12 @@ from .context import Context
 HERE = Path(__file__).parent
 SESSION_COOKIE, SIGN_IN_COOKIE = "packetgen_session", "packetgen_signin"
 _TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
-_ERRORS = {401: "Please sign in.", 403: "Your role does not allow this.", 404: "Not found."}
+_ERRORS = {
+    401: "Please sign in.",
+    403: "Your role does not allow this.",
+    404: "Not found.",
+    422: "The form could not be read: a field was too long or not what it expects. Go back and try again.",
+}
 
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
