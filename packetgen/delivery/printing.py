@@ -8,6 +8,7 @@ most): cups-pdf and many print servers name files and logs after it.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,10 +50,13 @@ class PrintServer:
             if port:
                 cups.setPort(int(port))
         self.name = cups.getServer()
+        self.encrypted = encryption_required(self.name)
+        policy = cups.HTTP_ENCRYPT_REQUIRED if self.encrypted else cups.HTTP_ENCRYPT_IF_REQUESTED
         try:
-            self._connection = cups.Connection()
+            self._connection = cups.Connection(encryption=policy)
         except RuntimeError:
-            raise UsageError(f"cannot reach the print server {self.name}: is CUPS running there?") from None
+            over = " over TLS (required for a print server on another machine)" if self.encrypted else ""
+            raise UsageError(f"cannot reach the print server {self.name}{over}: is CUPS running there?") from None
 
     def queues(self) -> list[str]:
         """The server's queues, by name."""
@@ -140,6 +144,20 @@ class PrintServer:
     def _cancel(self, job_id: int) -> None:
         with contextlib.suppress(cups.IPPError):
             self._connection.cancelJob(job_id, purge_job=False)
+
+
+def encryption_required(server: str) -> bool:
+    """Whether IPP to `server` must be encrypted: toward any print server that is not this machine (a
+    packet crossing the network is a patient's record), not toward a local socket or loopback."""
+    bare = server.count(":") > 1 and not server.startswith("[")  # an IPv6 address without a port
+    host = server if bare or not _has_port(server) else server.rpartition(":")[0]
+    host = host.strip("[]")
+    if host.startswith("/") or host.lower() in ("localhost", "localhost.localdomain", ""):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: another machine, whatever it resolves to today
+        return True
 
 
 def _has_port(server: str) -> bool:
