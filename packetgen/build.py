@@ -262,6 +262,8 @@ class RecordOutcome:
     errors: tuple[PacketError, ...] = ()
     lines: tuple[str, ...] = ()
     """Errors that are not about one field (an unusable input), as the CLI prints them."""
+    appointment_id: str | None = None
+    """The packet's appointment (for the web's access audit)."""
 
 
 def draw_record(task: RecordTask, generator: Generator) -> RecordOutcome:
@@ -270,14 +272,14 @@ def draw_record(task: RecordTask, generator: Generator) -> RecordOutcome:
     today = dataclasses.replace(generator, site=Site(generator.site.timezone, task.today))
     try:
         located = load_bytes(task.data, task.label, strict_json=True)
-        pdf, _made = today.draw(*_matched(today, located, None, False))
+        pdf, made = today.draw(*_matched(today, located, None, False))
     except InputErrors as exc:
         return RecordOutcome(errors=tuple(exc.errors))
     except PacketError as exc:
         return RecordOutcome(errors=(exc,))
     except PacketgenError as exc:
         return RecordOutcome(lines=tuple(exc.lines()))
-    return RecordOutcome(pdf=pdf)
+    return RecordOutcome(pdf=pdf, appointment_id=made.appointment_id)
 
 
 def check_library(library: Library, font_dirs: tuple[Path, ...] = ()) -> list[PacketError]:

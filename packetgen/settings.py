@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .errors import SourcePos
@@ -53,6 +53,19 @@ def _hl7_field(name: str) -> str:
     if not _HL7_FIELD.fullmatch(name):
         raise PydanticCustomError("hl7_field", "expected an HL7 field such as SCH-2 or PV1-19 (or SCH-2.1)")
     return name
+
+
+def _network(text: str) -> str:
+    """An address (`10.1.2.3`, `::1`) or a network (`10.0.0.0/8`)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        raise PydanticCustomError(
+            "network", "expected an IP address (10.1.2.3) or a network with no host bits set (10.0.0.0/8)"
+        ) from None
+    return text
 
 
 def _upper(value: Any) -> Any:
@@ -158,7 +171,12 @@ class EmailSettings(Model):
     passphrase: Literal["words", "date_of_birth"] = "words"  # noqa: S105 (a policy name)
     """`words`: a one-time passphrase of random words from the EFF long word list (about 11.5 bits a
     word), shown once to the sender; `date_of_birth`: the site's policy is that patients open their
-    packets with their date of birth (weaker: anyone who knows it can open the file)."""
+    packets with their date of birth. That is weak: a packet opens to anyone who knows the date, and
+    a guessing program tries every birth date of a century (36,500) in about a minute, so it is
+    refused unless `allow_weak_passphrase` says the site accepts that."""
+    allow_weak_passphrase: bool = False
+    """`true`: the site accepts `passphrase: date_of_birth` knowing how fast it falls; every command that
+    emails, and `serve` at start-up, then warn."""
     words: int = Field(default=5, ge=4, le=5)
     """Words in a one-time passphrase: 5 (about 57 bits) or 4 (about 46). No more: poppler-based
     readers take only 32 bytes of a password."""
@@ -166,6 +184,25 @@ class EmailSettings(Model):
     """How the date of birth is typed as a passphrase, digits only."""
     timeout: float = Field(default=30.0, gt=0, le=600)
     """Seconds to wait for the relay at each step before the attempt counts as failed."""
+
+    @model_validator(mode="after")
+    def _weak_only_when_allowed(self) -> EmailSettings:
+        if self.passphrase == "date_of_birth" and not self.allow_weak_passphrase:  # noqa: S105 (a policy name)
+            raise PydanticCustomError(
+                "weak_passphrase",
+                "passphrase: date_of_birth opens a packet after at most 36,500 guesses (about a minute); "
+                "set allow_weak_passphrase: true to accept that, or use words",
+            )
+        return self
+
+    def warnings(self) -> tuple[str, ...]:
+        """What an operator is told each time packets are emailed, and by `serve` at start-up: a weak policy."""
+        if self.passphrase != "date_of_birth":  # noqa: S105 (a policy name)
+            return ()
+        return (
+            "warning: email.passphrase is date_of_birth: a guessing program opens such a packet in about a "
+            "minute; one-time words (email.passphrase: words) protect it",
+        )
 
 
 class WebSettings(Model):
@@ -182,7 +219,12 @@ class WebSettings(Model):
     """A larger upload is refused before it is read."""
     trusted_user_header: Text | None = None
     """A reverse proxy's header naming the signed-in user (e.g. `X-Remote-User`): when set, users
-    are taken from it instead of the sign-in form. Only turn on behind a proxy that sets it."""
+    are taken from it instead of the sign-in form, on requests from `trusted_proxies` only (`serve`
+    refuses to start without them). From any other address the header is ignored, and logged."""
+    trusted_proxies: tuple[Annotated[Text, AfterValidator(_network)], ...] = ()
+    """The reverse proxies' addresses or networks (e.g. `[127.0.0.1, 10.0.0.0/8]`): only requests
+    coming straight from them may name the user (`trusted_user_header`) and the client's address and
+    scheme (`X-Forwarded-For`, `X-Forwarded-Proto`). Default: none, so those headers are ignored."""
     sign_in_failures: int = Field(default=5, ge=1, le=100)
     """Failed sign-ins allowed per account (and four times as many per address) in 15 minutes."""
     watch_dir: Path | None = None

@@ -46,6 +46,7 @@ EPILOG = """examples:
   generate.py batch today.csv --email --print-run --printer ir-frontdesk
   generate.py outbox send
   generate.py audit --appointment VP-0001
+  generate.py audit --access --since 2026-12-01
   generate.py user add ana --role clinician
   generate.py token add epic-prod
   generate.py serve --port 8080
@@ -140,14 +141,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--certfile", metavar="PEM", help="serve HTTPS with this certificate (with --keyfile)")
     serve.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
     serve.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: 1)")
-    token = commands.add_parser("token", help="`token add NAME`: a new API token, shown once")
-    token.add_argument("action", choices=["add"])
-    token.add_argument("name", metavar="NAME", help="who uses it, e.g. the scheduling system's name")
+    token = commands.add_parser(
+        "token", help="`token add NAME [--days N]`: a new API token, shown once; `token list`; `token revoke NAME`"
+    )
+    token.add_argument("action", choices=["add", "list", "revoke"])
+    token.add_argument("name", nargs="?", metavar="NAME", help="who uses it, e.g. the scheduling system's name")
+    token.add_argument(
+        "--days", type=_positive, default=365, metavar="N", help="how long a new token works (default: 365)"
+    )
     user = commands.add_parser("user", help="`user add NAME --role ROLE`: a web user (password from a prompt or stdin)")
     user.add_argument("action", choices=["add"])
     user.add_argument("name", metavar="NAME")
     user.add_argument("--role", required=True, choices=["scheduler", "clinician", "admin"])
-    audit = commands.add_parser("audit", help="every print and email, oldest first")
+    audit = commands.add_parser("audit", help="every print and email (--access: each use of the web app), oldest first")
+    audit.add_argument(
+        "--access",
+        action="store_true",
+        help="the access audit: sign-ins, sign-outs, patient pages, PDFs, downloads, API packets, uploads, reprints, "
+        "changes to users (ids only)",
+    )
     audit.add_argument("--appointment", metavar="ID", help="only this appointment's")
     audit.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only from this day (UTC) on")
     batch = commands.add_parser("batch", help="a CSV, FHIR Bundle or HL7 SIU file → one PDF per appointment + manifest")
@@ -187,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument(
         "--watch", action="store_true", help="make them again whenever a content, layout or department file changes"
+    )
+    commands.add_parser(
+        "check-deploy", help="what in the settings is not safe for production, one line each; exit 1 if anything"
     )
     listen = commands.add_parser("listen", help="an MLLP listener for SIU messages: store, acknowledge, make packets")
     listen.add_argument("--host", metavar="ADDRESS", help="address to listen on (default: 127.0.0.1, loopback)")
@@ -232,6 +247,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "serve": cli_web.serve_command,
             "token": cli_web.token_command,
             "user": cli_web.user_command,
+            "check-deploy": _check_deploy,
         }
         return commands[args.command](args, settings)
     except PacketgenError as exc:  # every error a user can cause: one line each, exit 2
@@ -250,6 +266,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             file=sys.stderr,
         )
     return EXIT_UNUSABLE
+
+
+def _check_deploy(args: argparse.Namespace, settings: Settings) -> int:
+    from .check_deploy import check_deploy_command
+
+    return check_deploy_command(args, settings)
 
 
 def load_content(settings: Settings) -> Library:

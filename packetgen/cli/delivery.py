@@ -97,7 +97,7 @@ def email_command(args: argparse.Namespace, settings: Settings) -> int:
         recipient = args.to or made.email
         if not recipient:
             raise UsageError(f"{args.appointment}: email: the record has no email address; give --to ADDRESS")
-        for warning in relay.warnings:
+        for warning in (*relay.warnings, *settings.email.warnings()):
             print(warning, file=sys.stderr)
         packet = _packet_of(made, library)
         secret, outcomes = email_packet(store, settings.email, relay, packet, recipient, operating_system_user())
@@ -170,6 +170,8 @@ def audit_command(args: argparse.Namespace, settings: Settings) -> int:
     from ..store import open_store
 
     since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
+    if args.access:
+        return _access_audit(settings, since, args.appointment)
     store = open_store(settings)
     try:
         with store.reading() as session:
@@ -191,6 +193,27 @@ def audit_command(args: argparse.Namespace, settings: Settings) -> int:
         print("audit: nothing recorded")
         return EXIT_OK
     _table(("WHEN (UTC)", "WHO", "ACTION", "APPOINTMENT", "PACKET SHA-256", "QUEUE OR DOMAIN", "RESULT"), rows)
+    return EXIT_OK
+
+
+def _access_audit(settings: Settings, since: datetime | None, appointment: str | None) -> int:
+    """`audit --access`: one line per use of the web app, oldest first, ids only (`-` where none)."""
+    from ..store import open_store
+    from ..store.access import COLUMNS, access_events, fields
+
+    store = open_store(settings)
+    try:
+        with store.reading() as session:
+            rows = [
+                tuple(cell or "-" for cell in fields(e))
+                for e in access_events(session, since, appointment_id=appointment)
+            ]
+    finally:
+        store.close()
+    if not rows:
+        print("audit: nothing recorded")
+        return EXIT_OK
+    _table(tuple(c.upper().replace("_", " ") for c in COLUMNS), rows)
     return EXIT_OK
 
 
@@ -293,7 +316,7 @@ class BatchDelivery:
             shown.append((appointment_id, secret.shown))
         workers = self.settings.workers or default_workers()
         queued = queue_emails(self.store, emails, actor, workers)
-        for warning in self.relay.warnings:
+        for warning in (*self.relay.warnings, *self.settings.email.warnings()):
             print(warning, file=sys.stderr)
         outcomes = send_queued(self.store, self.relay, queued, actor, workers)
         by_id = {o.outbox_id: o for o in outcomes}

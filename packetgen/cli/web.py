@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
@@ -22,6 +23,8 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
     if bool(args.certfile) != bool(args.keyfile):
         raise UsageError("--certfile and --keyfile go together")
+    if settings.web.trusted_user_header and not settings.web.trusted_proxies:
+        raise UsageError("web.trusted_user_header needs web.trusted_proxies: the addresses of the proxies that set it")
     host = args.host or settings.web.host
     port = settings.web.port if args.port is None else args.port
     workers = args.workers or 1
@@ -29,6 +32,8 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     # worker makes its own from the same environment (web_app below), uvicorn balancing them.
     library = load_content(settings)  # a broken content file is named here, once
     app: Any = create_app(settings, library=library) if workers == 1 else "packetgen.cli.web:web_app"
+    for warning in settings.email.warnings():
+        print(warning, file=sys.stderr)
     scheme = "https" if args.certfile else "http"
     print(f"serving on {scheme}://{host}:{port} ({workers} worker(s)); packets into {settings.web.out_dir}", flush=True)
     uvicorn.run(
@@ -39,7 +44,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         factory=workers > 1,
         ssl_certfile=args.certfile,
         ssl_keyfile=args.keyfile,
-        proxy_headers=True,
+        proxy_headers=False,  # the app reads them, from web.trusted_proxies only (`web/proxy.py`)
         server_header=False,
         log_config=None,  # the log is configured already (`logs.configure`): one format for every line
         log_level=_uvicorn_level(settings),
@@ -69,18 +74,39 @@ def web_app() -> Any:
 
 
 def token_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`token add NAME [--days N]` (the token on the last line, shown once), `token list`, `token revoke NAME`."""
     from ..store import open_store
-    from ..web.accounts import add_token
+    from ..web.accounts import add_token, list_tokens, revoke_token
 
+    if args.action != "list" and not args.name:
+        raise UsageError(f"token {args.action}: give the token's NAME")
     store = open_store(settings)
     try:
         with store.session() as session:
-            token = add_token(session, args.name)
+            if args.action == "list":
+                tokens = list_tokens(session)
+            elif args.action == "revoke":
+                revoke_token(session, args.name)
+            else:
+                token = add_token(session, args.name, args.days)
     finally:
         store.close()
-    print(f"API token {args.name} added; it is shown once, keep it where the scheduling system keeps secrets:")
-    print(token)
+    if args.action == "list":
+        for info in tokens:
+            used = _minute(info.last_used_at) if info.last_used_at else "never used"
+            print(f"{info.name}\tadded {_minute(info.created_at)}\texpires {_minute(info.expires_at)}\t{used}")
+        print(f"{len(tokens)} API token(s)")
+    elif args.action == "revoke":
+        print(f"API token {args.name} revoked: its requests are refused from now on")
+    else:
+        print(f"API token {args.name} added, working for {args.days} days; it is shown once, keep it where the "
+              "scheduling system keeps secrets:")  # fmt: skip
+        print(token)
     return EXIT_OK
+
+
+def _minute(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
 
 
 def user_command(args: argparse.Namespace, settings: Settings) -> int:

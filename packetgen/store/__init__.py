@@ -5,6 +5,7 @@
 URL says so), brings the schema up to date with the migrations in
 `store/migrations/`, and returns a `Store`. Application code never creates
 tables, and store helpers never commit: the caller owns the transaction.
+`access.record_access` appends to the access audit (`access_event`, append-only).
 """
 
 from .engine import Store, open_store

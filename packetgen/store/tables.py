@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -94,6 +94,31 @@ class AuditEvent(Base):
     """`printed (job 12, 8 pages)`, `queued: …`, `sent`, `failed: …`."""
 
 
+class AccessEvent(Base):
+    """One use of the app (a sign-in, a sign-in refused, a sign-out, a look at a patient's packet, a
+    download, an API packet, an upload, a reprint, an admin's change), as it happened. Ids only, never
+    a name, an MRN or a date of birth. Append-only: the database refuses updates and deletes."""
+
+    __tablename__ = "access_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    who: Mapped[str] = mapped_column(String(100), index=True)
+    """The web user's name or the API token's name; empty for a sign-in refused to a name no user has."""
+    address: Mapped[str] = mapped_column(String(64))
+    """The client's address, as the app saw it."""
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    """A keyword: `sign-in`, `sign-in-failed`, `view-patient`, `view-pdf`, `api-packet`… (`store.access`)."""
+    entry_id: Mapped[int | None] = mapped_column(Integer)
+    """The schedule line (the number its URL shows)."""
+    appointment_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    print_run_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    """The user an admin's change concerns."""
+    request_id: Mapped[str] = mapped_column(String(32))
+    """The request's id (`X-Request-ID`, and on its log lines); empty outside a request."""
+
+
 class WebUser(Base):
     """Someone who signs in to the web app."""
 
@@ -119,6 +144,10 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """After this the token is refused (migration 0010; None: a token made before tokens expired)."""
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """The last request that used it, to the minute (None: never used)."""
 
 
 class WebSession(Base):
@@ -132,6 +161,9 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    by_proxy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Opened for a user a trusted reverse proxy named (`web.trusted_user_header`): the one session
+    that user's requests from the proxy share, cookie or not."""
 
 
 class SignInAttempt(Base):

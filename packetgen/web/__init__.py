@@ -10,6 +10,7 @@
 - `pages.py`: what every page shares: the Jinja2 templates, `render`, the error page, cookies;
 - `accounts.py`: roles and permissions, users (Argon2id), API tokens, database sessions with CSRF
   tokens, sign-in limits;
+- `access.py`: the access audit as routes record it (one line each: who, from where, the request's id);
 - `schedule.py`: uploads read by the batch intake into schedule entries, their print/email state;
 - `print_runs.py`: the day's print run made in the background; `renderer.py`: the API's packets in
   worker processes; `watch.py`: the watched folder; `context.py`: what every request shares.

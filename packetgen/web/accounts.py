@@ -98,6 +98,12 @@ def check_password(session: Session, name: str, password: str) -> WebUser | None
     return user
 
 
+def user_id_of(session: Session, name: str) -> int | None:
+    """The id of the user of this name, enabled or not; None when there is none."""
+    found: int | None = session.scalar(select(WebUser.id).where(WebUser.name == name))
+    return found
+
+
 def user_named(session: Session, name: str) -> WebUser | None:
     """For a reverse proxy's authenticated-user header: the enabled user of that name."""
     user = session.scalar(select(WebUser).where(WebUser.name == name))
@@ -119,14 +125,19 @@ def record_failure(session: Session, account: str, address: str) -> None:
     session.execute(delete(SignInAttempt).where(SignInAttempt.at < now() - 2 * _WINDOW))
 
 
-def open_session(session: Session, user: WebUser) -> tuple[str, SignedIn]:
+def open_session(session: Session, user: WebUser, by_proxy: bool = False) -> tuple[str, SignedIn]:
     """A new session for `user`: the cookie's value (only its hash is stored) and who it signs in."""
     value = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
     moment = now()
     session.add(
         WebSession(
-            id_sha256=digest(value), user_id=user.id, csrf_token=csrf_token, created_at=moment, last_seen_at=moment
+            id_sha256=digest(value),
+            user_id=user.id,
+            csrf_token=csrf_token,
+            created_at=moment,
+            last_seen_at=moment,
+            by_proxy=by_proxy,
         )
     )
     return value, SignedIn(user.id, user.name, user.role, csrf_token)
@@ -137,28 +148,103 @@ def resume_session(session: Session, value: str, idle: timedelta) -> SignedIn | 
     found = session.get(WebSession, digest(value))
     if found is None:
         return None
-    last_seen = found.last_seen_at if found.last_seen_at.tzinfo else found.last_seen_at.replace(tzinfo=UTC)
     user = session.get(WebUser, found.user_id)
-    if now() - last_seen > idle or user is None or user.disabled:
+    if _idle(found, idle) or user is None or user.disabled:
         session.delete(found)
         return None
     found.last_seen_at = now()
     return SignedIn(user.id, user.name, user.role, found.csrf_token)
 
 
+def proxy_session(session: Session, user: WebUser, idle: timedelta) -> tuple[str | None, SignedIn]:
+    """The one session of a user a trusted reverse proxy names, shared by their requests from it
+    (cookie or not): their newest proxy session used within `idle` (its clock reset; no cookie value,
+    only its hash is stored), else a new one (the value for its cookie)."""
+    newest = select(WebSession).where(WebSession.user_id == user.id, WebSession.by_proxy)
+    found = session.scalars(newest.order_by(WebSession.last_seen_at.desc()).limit(1)).first()
+    if found is not None and not _idle(found, idle):
+        found.last_seen_at = now()
+        return None, SignedIn(user.id, user.name, user.role, found.csrf_token)
+    if found is not None:
+        session.delete(found)
+    return open_session(session, user, by_proxy=True)
+
+
+def _idle(found: WebSession, idle: timedelta) -> bool:
+    """Whether a session has gone unused for longer than `idle`."""
+    last_seen = found.last_seen_at if found.last_seen_at.tzinfo else found.last_seen_at.replace(tzinfo=UTC)
+    return now() - last_seen > idle
+
+
 def close_session(session: Session, value: str) -> None:
     session.execute(delete(WebSession).where(WebSession.id_sha256 == digest(value)))
 
 
-def add_token(session: Session, name: str) -> str:
-    """A new API token; returns it (shown once: only its hash is stored)."""
-    if not 1 <= len(name) <= 100 or not name.isprintable():
-        raise UsageError("token name: expected 1 to 100 printable characters")
+TOKEN_DAYS = 365
+"""How long a new API token works unless `token add --days` says otherwise."""
+_USE_GRAIN = timedelta(minutes=1)
+"""`last_used_at` is written at most once a minute per token (not a write per request)."""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What `token list` shows of a token: never the token, which only its caller holds."""
+
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+def add_token(session: Session, name: str, days: int = TOKEN_DAYS) -> str:
+    """A new API token working for `days`; returns it (shown once: only its hash is stored). Names
+    are unique, so that `token revoke NAME` ends the one a scheduling system holds."""
+    if not 1 <= len(name) <= 100 or not name.isprintable() or name != name.strip():
+        raise UsageError("token name: expected 1 to 100 printable characters, without spaces around them")
+    if session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.name == name)):
+        raise UsageError(f"token {name} exists: `token revoke {name}` first, or choose another name")
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, token_sha256=digest(token), created_at=now()))
+    made = now()
+    expires = made + timedelta(days=days)
+    session.add(ApiToken(name=name, token_sha256=digest(token), created_at=made, expires_at=expires))
     return token
 
 
+def list_tokens(session: Session) -> list[TokenInfo]:
+    rows = session.scalars(select(ApiToken).order_by(ApiToken.name, ApiToken.id))
+    return [TokenInfo(t.name, _utc(t.created_at), _opt_utc(t.expires_at), _opt_utc(t.last_used_at)) for t in rows]
+
+
+def revoke_token(session: Session, name: str) -> int:
+    """Ends every token named `name` at once; how many there were (UsageError when none)."""
+    ended = session.execute(delete(ApiToken).where(ApiToken.name == name)).rowcount  # type: ignore[attr-defined]
+    if not ended:
+        raise UsageError(f"no API token named {name}")
+    return int(ended)
+
+
 def token_is_valid(session: Session, token: str) -> bool:
-    found = session.scalar(select(ApiToken.token_sha256).where(ApiToken.token_sha256 == digest(token)))
-    return found is not None and hmac.compare_digest(found, digest(token))
+    return token_name(session, token) is not None
+
+
+def token_name(session: Session, token: str) -> str | None:
+    """The name of the API token `token` (who uses it, for the access audit), its use noted; None if it
+    is no token or has expired."""
+    found = session.scalars(select(ApiToken).where(ApiToken.token_sha256 == digest(token))).first()
+    if found is None or not hmac.compare_digest(found.token_sha256, digest(token)):
+        return None
+    at = now()
+    if found.expires_at is not None and _utc(found.expires_at) <= at:
+        return None
+    if found.last_used_at is None or at - _utc(found.last_used_at) >= _USE_GRAIN:
+        found.last_used_at = at
+    return found.name
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored time as UTC (SQLite gives them back without their zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _opt_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _utc(moment)

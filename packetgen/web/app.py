@@ -22,6 +22,7 @@ from ..store import Store, open_store
 from . import pages
 from .context import Context
 from .dependencies import PublicMount, Refused
+from .proxy import Proxies, ProxyHeaders
 from .renderer import Renderer
 from .routes import ROUTERS
 from .watch import Watcher
@@ -76,6 +77,8 @@ def create_app(
     app.router.routes.append(PublicMount("/static", StaticFiles(directory=HERE / "static"), name="static"))
     app.middleware("http")(_logged)  # inside the security headers: a 500 it answers gets them too
     app.middleware("http")(_security_headers)
+    # Outside every other: the peer noted, the client's address taken from a trusted proxy's header.
+    app.add_middleware(ProxyHeaders, proxies=Proxies(settings.web.trusted_proxies))
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _unreadable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _internal_error)
@@ -84,7 +87,7 @@ def create_app(
 
 async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
-    opened = getattr(request.state, "new_session", None)  # a reverse proxy's user, signed in just now
+    opened = getattr(request.state, "new_session", None)  # a session opened for a reverse proxy's user
     if opened:
         pages.set_cookie(request, response, pages.SESSION_COOKIE, opened)
     pdf = response.headers.get("content-type", "").startswith("application/pdf")

@@ -25,6 +25,7 @@ made; and a page shown after a write reads in a session of its own, opened after
 # annotations written as strings.
 
 import hmac
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated, Any
@@ -34,9 +35,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.routing import Mount
 
-from . import accounts
+from . import accounts, proxy
 from .context import Context
 from .pages import SESSION_COOKIE, SIGN_IN_COOKIE
+
+logger = logging.getLogger(__name__)
 
 
 async def context_of(request: Request) -> Context:  # async: no thread for what does no I/O
@@ -59,9 +62,14 @@ Reading = Annotated[Session, Depends(reading)]
 
 def signed_in(request: Request, context: Ctx) -> accounts.SignedIn:
     """The session's user; a redirect to sign-in without one. Behind a reverse proxy that names the
-    user (`web.trusted_user_header`), that user, with a session opened for them when they have none
-    (the app's middleware sets its cookie)."""
-    header = context.settings.web.trusted_user_header
+    user (`web.trusted_user_header`), on a request straight from it (`web.trusted_proxies`): that
+    user, in the session their requests from the proxy share, opened when they have none (the app's
+    middleware sets its cookie); the header named twice is refused (400). From anyone else the header
+    is ignored (and logged): their cookie's session, or the sign-in form."""
+    header = _user_header(request, context)
+    names = request.headers.getlist(header) if header else []
+    if len(names) > 1:
+        raise HTTPException(400)  # never one of them: a proxy that adds its header to the client's
     cookie = request.cookies.get(SESSION_COOKIE) or ""
     idle = timedelta(minutes=context.settings.web.session_idle_minutes)
     with context.store.session() as session:  # committed before a refusal: an idle session is removed
@@ -71,14 +79,24 @@ def signed_in(request: Request, context: Ctx) -> accounts.SignedIn:
             raise HTTPException(303, headers={"Location": "/sign-in"})
         return resumed
     with context.store.session() as session:
-        name = request.headers.get(header, "")
-        user = accounts.user_named(session, name) if name else None
+        user = accounts.user_named(session, names[0]) if names and names[0] else None
         if user is None:
             raise HTTPException(401)
         if resumed is not None and resumed.user_id == user.id:
-            return resumed
-        request.state.new_session, opened = accounts.open_session(session, user)
-        return opened
+            return resumed  # a browser that keeps its cookie
+        request.state.new_session, shared = accounts.proxy_session(session, user, idle)
+        return shared
+
+
+def _user_header(request: Request, context: Context) -> str | None:
+    """The proxy's user header (`web.trusted_user_header`) on a request straight from a trusted proxy;
+    else None, with a warning when the request carries it anyway (the peer's address, never the value)."""
+    header = context.settings.web.trusted_user_header
+    if header and not proxy.from_proxy(request):
+        if header in request.headers:
+            logger.warning("%s sent from %s, which is not in web.trusted_proxies: ignored", header, proxy.peer(request))
+        return None
+    return header
 
 
 User = Annotated[accounts.SignedIn, Depends(signed_in)]
@@ -114,13 +132,18 @@ class ApiToken(Access):
     who = "api token"
 
     def __call__(
-        self, context: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+        self,
+        request: Request,
+        context: Ctx,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> None:
         token = credentials.credentials.strip() if credentials is not None else ""
         if token:
-            with context.store.reading() as session:
-                if accounts.token_is_valid(session, token):
-                    return
+            with context.store.session() as session:  # its last use is noted (once a minute)
+                name = accounts.token_name(session, token)
+            if name is not None:
+                request.state.api_token = name  # who asks, for the access audit
+                return
         raise Refused(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
 
 

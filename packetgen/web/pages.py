@@ -22,6 +22,7 @@ HERE = Path(__file__).parent
 SESSION_COOKIE, SIGN_IN_COOKIE = "packetgen_session", "packetgen_signin"
 _TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
 _ERRORS = {
+    400: "The request could not be read.",
     401: "Please sign in.",
     403: "Your role does not allow this.",
     404: "Not found.",

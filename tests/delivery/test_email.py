@@ -302,12 +302,21 @@ def test_a_connection_cut_while_the_relay_takes_the_message_is_never_resent(
 
 def test_the_sites_date_of_birth_policy(relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = tmp_path / "settings.yaml"
-    settings.write_text("email:\n  passphrase: date_of_birth\n  date_of_birth_format: MMDDYYYY\n")
+    weak = "email:\n  passphrase: date_of_birth\n  date_of_birth_format: MMDDYYYY\n"
+    settings.write_text(weak)
     environ = relay.environ(**database(tmp_path), PACKETGEN_SETTINGS=str(settings))
-    code, out, _err = run(
-        ["email", str(NGUYEN), "--to", "p@example.org", "--out", str(tmp_path / "o")], environ, capsys
+    command = ["email", str(NGUYEN), "--to", "p@example.org", "--out", str(tmp_path / "o")]
+    code, out, err = run(command, environ, capsys)  # refused unless the site says it accepts the risk
+    assert code == 2
+    assert err.strip().endswith(
+        "settings.yaml:1: email: passphrase: date_of_birth opens a packet after at most 36,500 guesses (about "
+        "a minute); set allow_weak_passphrase: true to accept that, or use words"
     )
+    assert relay.handler.received == []
+    settings.write_text(weak + "  allow_weak_passphrase: true\n")
+    code, out, err = run(command, environ, capsys)
     assert code == 0
+    assert "warning: email.passphrase is date_of_birth: a guessing program opens such a packet" in err
     assert "password: the patient's date of birth as MMDDYYYY" in out
     assert "03141948" not in out
     reader = PdfReader(io.BytesIO(attachment(relay.handler.received[0])))

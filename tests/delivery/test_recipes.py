@@ -24,7 +24,7 @@ def _packet(tmp_path: Path, library: Library, born: date | None) -> Packet:
 def test_a_date_of_birth_passphrase_is_the_records_date_and_never_a_made_up_one(
     tmp_path: Path, library: Library
 ) -> None:
-    policy = EmailSettings(passphrase="date_of_birth", date_of_birth_format="DDMMYYYY")
+    policy = EmailSettings(passphrase="date_of_birth", allow_weak_passphrase=True, date_of_birth_format="DDMMYYYY")
     email, secret = email_for(policy, _packet(tmp_path, library, date(1948, 3, 14)), "a@example.org")
     assert (email.passphrase, secret.secret) == ("14031948", "14031948")
     assert secret.shown == "the patient's date of birth as DDMMYYYY"

@@ -39,13 +39,24 @@ class App:
     asgi: Any = None
     """The app itself when it runs in this process (driven by TestClient, no socket)."""
 
-    def client(self) -> httpx.Client:
-        """A new browser-like client (its own cookies), closed when the app stops."""
+    def client(self, peer: str | None = None) -> httpx.Client:
+        """A new browser-like client (its own cookies), closed when the app stops; `peer`: the address it
+        comes from (in this process, the app's view of it; for a process, the loopback address its socket
+        is bound to, e.g. 127.0.0.2). Default: TestClient's `testclient`, or 127.0.0.1."""
         client: httpx.Client
         if self.asgi is not None:
-            client = TestClient(self.asgi, base_url=self.url, follow_redirects=False, raise_server_exceptions=False)
+            client = TestClient(
+                self.asgi,
+                base_url=self.url,
+                follow_redirects=False,
+                raise_server_exceptions=False,
+                client=(peer or "testclient", 50000),
+            )
         else:
-            client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, verify=self.verify)
+            transport = httpx.HTTPTransport(local_address=peer, verify=self.verify) if peer else None
+            client = httpx.Client(
+                base_url=self.url, follow_redirects=False, timeout=30, verify=self.verify, transport=transport
+            )
         self.clients.append(client)
         return client
 

@@ -22,7 +22,7 @@ def test_migrations_make_the_schema_once_and_the_file_is_private(tmp_path: Path)
     settings = Settings(database_url=f"sqlite:///{database}")
     first = open_store(settings)
     tables = {"alembic_version", "inbox_message", "packet", "outbox_message", "audit_event"}
-    tables |= {"web_user", "api_token", "web_session", "sign_in_attempt", "schedule_entry", "print_run"}
+    tables |= {"web_user", "api_token", "web_session", "sign_in_attempt", "schedule_entry", "print_run", "access_event"}
     assert set(inspect(first.engine).get_table_names()) == tables
     first.close()
     again = open_store(settings)  # already at head: nothing to do, nothing lost

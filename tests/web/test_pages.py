@@ -193,6 +193,7 @@ ROUTES: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/print-runs/{run_id}/print-run.pdf"): _signed_in(200, 404, 404),  # once: the first to ask has it
     ("GET", "/admin"): _signed_in(403, 403, 200),
     ("POST", "/admin"): _signed_in(403, 403, 200),
+    ("GET", "/admin/access.csv"): _signed_in(403, 403, 200),
     ("POST", "/admin/users"): _signed_in(403, 403, 200),
     ("POST", "/admin/users/{user_id}/access"): _signed_in(403, 403, 200),
     ("POST", "/sign-out"): _everyone(303),  # last: it ends the session
@@ -398,8 +399,8 @@ def test_uploads_are_size_limited(start_app: Callable[..., App]) -> None:
 
 
 def test_a_reverse_proxys_user_header_signs_people_in(start_app: Callable[..., App]) -> None:
-    app = start_app(web="  trusted_user_header: X-Remote-User\n")
-    client = app.client()
+    app = start_app(web="  trusted_user_header: X-Remote-User\n  trusted_proxies: [10.0.0.0/8]\n")
+    client = app.client(peer="10.1.2.3")
     assert client.get("/").status_code == 401  # no header: not signed in, and no sign-in form to fall back to
     page = client.get("/", headers={"X-Remote-User": "clinician"})
     assert page.status_code == 200

@@ -67,8 +67,9 @@ def test_a_session_ends_after_the_sites_idle_minutes_and_not_before(start_app: C
 def test_the_person_a_proxy_names_is_signed_in_whatever_cookie_the_browser_holds(
     start_app: Callable[..., App],
 ) -> None:
-    app = start_app(web="  trusted_user_header: X-Remote-User\n")
-    browser = app.client()  # one browser on a shared workstation, people signing in to the proxy in turn
+    app = start_app(web="  trusted_user_header: X-Remote-User\n  trusted_proxies: [10.0.0.0/8]\n")
+    # One browser on a shared workstation, people signing in to the proxy (10.1.2.3) in turn.
+    browser = app.client(peer="10.1.2.3")
     admin = browser.get("/admin", headers={"X-Remote-User": "admin"})
     assert admin.status_code == 200
     assert "admin (admin)" in admin.text

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,8 +17,9 @@ from ...build import site_today
 from ...delivery import audit
 from ...errors import UsageError
 from ...library.approval import approval_of
+from ...store.access import COLUMNS, access_events, fields
 from ...store.tables import WebUser
-from .. import accounts
+from .. import access, accounts
 from ..context import Context
 from ..dependencies import CHECKED_FORM, Ctx, Reading, User, require
 from ..pages import print_queues, render
@@ -22,9 +27,44 @@ from ..pages import print_queues, render
 router = APIRouter(include_in_schema=False, dependencies=[require("admin")])
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """Which of the access audit the admin page shows (empty: all)."""
+
+    who: str = ""
+    action: str = ""
+
+
+def chosen_access(
+    who: Annotated[str, Query(max_length=100)] = "", action: Annotated[str, Query(max_length=32)] = ""
+) -> Chosen:
+    return Chosen(who, action)
+
+
+AccessFilter = Annotated[Chosen, Depends(chosen_access)]
+
+
 @router.get("/admin")
-def admin_page(request: Request, user: User, context: Ctx, session: Reading) -> Response:
-    return admin_page_with(request, context, session, user)
+def admin_page(request: Request, user: User, context: Ctx, session: Reading, chosen: AccessFilter) -> Response:
+    """`?who=NAME&action=KEYWORD`: the access audit of one user (or API token), of one action."""
+    return admin_page_with(request, context, session, user, chosen=chosen)
+
+
+@router.get("/admin/access.csv")
+def access_csv(session: Reading, chosen: AccessFilter) -> Response:
+    """The access audit as CSV (newest first; `?who=` and `?action=` as on the admin page): ids, never names."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for e in access_events(session, None, chosen.who or None, chosen.action or None, newest_first=True):
+        writer.writerow([_cell(cell) for cell in fields(e)])
+    headers = {"Content-Disposition": 'attachment; filename="access-audit.csv"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.post("/admin", dependencies=[CHECKED_FORM])
@@ -50,7 +90,8 @@ def add_user(
 ) -> Response:
     try:
         with context.store.session() as session:
-            accounts.add_user(session, name, role, password)
+            added = accounts.add_user(session, name, role, password)
+            access.record(request, access.ADD_USER, user, session=session, user_id=added.id)
     except UsageError as exc:
         return _after(request, context, user, f"Not added: {exc}", 422)
     return _after(request, context, user, f"User {name} added ({role}).")
@@ -63,6 +104,9 @@ def set_access(request: Request, user: User, context: Ctx, user_id: int, enabled
         return _after(request, context, user, "You cannot disable yourself.", 422)
     with context.store.session() as session:
         found = accounts.set_enabled(session, user_id, enabled)
+        if found is not None:
+            change = access.ENABLE_USER if enabled else access.DISABLE_USER
+            access.record(request, change, user, session=session, user_id=user_id)
     if found is None:
         raise HTTPException(404)
     return _after(request, context, user, f"User {found} {'enabled' if enabled else 'disabled'}.")
@@ -75,14 +119,19 @@ def _after(request: Request, context: Context, user: accounts.SignedIn, message:
 
 
 def admin_page_with(request: Request, context: Context, session: Session, user: accounts.SignedIn,
-                    appointment: str = "", message: str | None = None, status: int = 200) -> Response:  # fmt: skip
-    """Users, content (with its approval state today), layouts, departments, print queues and the audit
-    (the last 200 events, or one appointment's)."""
+                    appointment: str = "", message: str | None = None, status: int = 200,
+                    chosen: Chosen = Chosen()) -> Response:  # fmt: skip
+    """Users, content (with its approval state today), layouts, departments, print queues, the audit
+    (the last 200 events, or one appointment's) and the access audit (the newest 200 events, or one
+    user's, one action's)."""
     today = site_today(context.settings)
     contents = [(c.id, c.language, c.version, approval_of(c, today)) for c, _located in context.library.editions()]
     users = session.scalars(select(WebUser).order_by(WebUser.name)).all()
     events = list(audit.events(session, appointment or None))[-200:]
     layouts = sorted(context.library.layouts)
+    newest = access_events(session, None, chosen.who or None, chosen.action or None, newest_first=True, limit=200)
+    accesses = [fields(e) for e in newest]
     return render(request, "admin.html", status, user=user, users=users, events=events, contents=contents,
                   layouts=layouts, departments=sorted(context.library.departments), queues=print_queues(context),
-                  appointment=appointment, message=message, roles=accounts.ROLES)  # fmt: skip
+                  appointment=appointment, message=message, roles=accounts.ROLES, accesses=accesses,
+                  chosen=chosen, actions=access.ACTIONS, csv_query=urlencode(vars(chosen)))  # fmt: skip

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ...errors import PacketError
 from ...models import Appointment
+from .. import access
 from ..dependencies import API_TOKEN, PUBLIC, Ctx
 from ..renderer import Renderer
 
@@ -60,6 +62,8 @@ async def create_packet(request: Request, context: Ctx) -> Response:
     if not made.pdf:
         errors = [_error(e) for e in made.errors] + [{"field": "", "message": line} for line in made.lines]
         return JSONResponse({"errors": errors}, 422)
+    await run_in_threadpool(access.record, request, access.API_PACKET, request.state.api_token,
+                            appointment_id=made.appointment_id)  # fmt: skip
     inline = {"Content-Disposition": 'inline; filename="packet.pdf"'}
     return Response(made.pdf, media_type="application/pdf", headers=inline)
 

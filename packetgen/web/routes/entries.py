@@ -22,7 +22,7 @@ from ...errors import PacketgenError, UsageError
 from ...models import Department
 from ...store.tables import ScheduleEntry
 from ...yamlsafe import Located
-from .. import accounts, schedule
+from .. import access, accounts, schedule
 from ..context import RENDERING, Context
 from ..dependencies import CHECKED_FORM, Ctx, User, require
 from ..pages import print_queues, render
@@ -70,14 +70,17 @@ Made = Annotated[Packet, Depends(packet_of)]
 
 @router.get("/entries/{entry_id}", dependencies=[require("view")])
 def entry_page(request: Request, user: User, context: Ctx, row: Row) -> Response:
+    access.record(request, access.VIEW_PATIENT, user, entry_id=row.entry.id, appointment_id=row.entry.appointment_id)
     return entry_page_with(request, context, user, row)
 
 
 @router.get("/entries/{entry_id}/packet.pdf", dependencies=[require("view")])
-def packet_pdf(row: Row, context: Ctx) -> Response:
+def packet_pdf(request: Request, user: User, row: Row, context: Ctx) -> Response:
+    """The packet's PDF (the patient page's preview shows it)."""
     path = row.entry.packet_path(context.settings.web.out_dir)
     if row.entry.status != "ok" or path is None or not path.is_file():
         raise HTTPException(404)
+    access.record(request, access.VIEW_PDF, user, entry_id=row.entry.id, appointment_id=row.entry.appointment_id)
     return FileResponse(path, media_type="application/pdf", headers=_INLINE)
 
 
@@ -144,6 +147,7 @@ def reprint_entry(
     entry = row.entry
     if not entry.record or layout not in ("", *context.library.layouts):
         raise HTTPException(404)
+    access.record(request, access.REPRINT, user, entry_id=entry.id, appointment_id=entry.appointment_id)
     wanted = language if _LANGUAGE_TAG.fullmatch(language) else None
     with tempfile.TemporaryDirectory(prefix="packetgen-reprint-") as folder:
         generator = dataclasses.replace(context.generator(layout or None), out_dir=Path(folder))

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from ...delivery.printing import PrintServer
 from ...errors import UsageError
 from ...store.tables import ScheduleEntry
-from .. import print_runs, schedule
+from .. import access, print_runs, schedule
 from ..dependencies import CHECKED_FORM, Ctx, Reading, User, require
 from ..pages import render
 from .schedule import schedule_page_with
@@ -82,10 +82,11 @@ def print_run_status(run: Run) -> Response:
 
 
 @router.get("/print-runs/{run_id}/print-run.pdf")
-def print_run_pdf(run_id: int, context: Ctx) -> Response:
+def print_run_pdf(request: Request, user: User, run_id: int, context: Ctx) -> Response:
     """A run made to be downloaded, once: it leaves the output folder as it is sent."""
     data = print_runs.take_download(context, run_id)
     if data is None:
         raise HTTPException(404)
+    access.record(request, access.DOWNLOAD_PRINT_RUN, user, print_run_id=run_id)
     headers = {"Content-Disposition": 'attachment; filename="print-run.pdf"'}
     return Response(data, media_type="application/pdf", headers=headers)

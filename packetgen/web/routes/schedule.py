@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from .. import accounts, schedule
+from .. import access, accounts, schedule
 from ..context import Context
 from ..dependencies import CHECKED_FORM, Ctx, Reading, User, require
 from ..pages import print_queues, render
@@ -18,6 +19,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", dependencies=[require("view")])
 def schedule_page(request: Request, user: User, context: Ctx, session: Reading) -> Response:
+    access.record(request, access.VIEW_SCHEDULE, user)  # the day's patients, by name
     return schedule_page_with(request, context, session, user)
 
 
@@ -27,15 +29,24 @@ async def upload(request: Request, user: User, context: Ctx, file: UploadFile) -
     shown in the command line's words (naming the file as uploaded)."""
     limit = context.settings.web.max_upload_bytes
     raw = await file.read(limit + 1)
+    await run_in_threadpool(access.record, request, access.UPLOAD, user)
     errors: list[str] = []
     loaded = None
     if len(raw) > limit:
         errors = [f"{file.filename or 'upload'}: the file is larger than {limit // 1_000_000} MB"]
     else:
-        try:
-            loaded = schedule.upload(context.store, context.settings, context.library, raw, file.filename or "upload")
+        try:  # in a worker thread: the event loop answers every other request meanwhile
+            loaded = await run_in_threadpool(
+                schedule.upload, context.store, context.settings, context.library, raw, file.filename or "upload"
+            )
         except schedule.UploadRefused as exc:
             errors = exc.lines
+    return await run_in_threadpool(_after_upload, request, context, user, errors, loaded)
+
+
+def _after_upload(
+    request: Request, context: Context, user: accounts.SignedIn, errors: list[str], loaded: int | None
+) -> Response:
     with context.store.reading() as session:  # after the upload's commit
         if errors:
             return schedule_page_with(request, context, session, user, errors, 422)

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .. import accounts
-from ..dependencies import CHECKED_FORM, PUBLIC, SIGN_IN_FORM, SIGNED_IN, Ctx
+from .. import access, accounts
+from ..dependencies import CHECKED_FORM, PUBLIC, SIGN_IN_FORM, SIGNED_IN, Ctx, User
 from ..pages import SESSION_COOKIE, SIGN_IN_COOKIE, render, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +44,11 @@ def sign_in(
                 accounts.record_failure(session, name, address)
             else:
                 value, _user = accounts.open_session(session, user)
+        if user is None:  # the name only when it is a user's: never what someone typed (a password, a patient)
+            known = accounts.user_id_of(session, name)
+            access.record(request, access.SIGN_IN_FAILED, name if known else "", session=session, user_id=known)
+        else:
+            access.record(request, access.SIGN_IN, user.name, session=session, user_id=user.id)
     if user is None:
         return _sign_in_form(request, 401, message)
     response = RedirectResponse("/", 303)
@@ -53,9 +58,10 @@ def sign_in(
 
 
 @router.post("/sign-out", dependencies=[SIGNED_IN, CHECKED_FORM])
-def sign_out(request: Request, context: Ctx) -> Response:
+def sign_out(request: Request, context: Ctx, user: User) -> Response:
     with context.store.session() as session:
         accounts.close_session(session, request.cookies.get(SESSION_COOKIE, ""))
+        access.record(request, access.SIGN_OUT, user, session=session, user_id=user.user_id)
     response = RedirectResponse("/sign-in", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

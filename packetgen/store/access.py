@@ -1,0 +1,90 @@
+"""The access audit (`access_event`): who used the app, when, from where, for what; appended, never
+changed (the database refuses updates and deletes). Ids only: never a name, an MRN or a date of birth."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .tables import AccessEvent
+
+SIGN_IN, SIGN_IN_FAILED, SIGN_OUT = "sign-in", "sign-in-failed", "sign-out"
+VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF = "view-schedule", "view-patient", "view-pdf"
+DOWNLOAD_PRINT_RUN, API_PACKET = "download-print-run", "api-packet"
+UPLOAD, REPRINT = "upload", "reprint"
+ADD_USER, DISABLE_USER, ENABLE_USER = "admin-add-user", "admin-disable-user", "admin-enable-user"
+ACTIONS = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF, DOWNLOAD_PRINT_RUN,
+           API_PACKET, UPLOAD, REPRINT, ADD_USER, DISABLE_USER, ENABLE_USER)  # fmt: skip
+"""Every action the audit records, as its `action` column says it."""
+
+
+def record_access(
+    session: Session,
+    at: datetime,
+    who: str,
+    address: str,
+    action: str,
+    *,
+    entry_id: int | None = None,
+    appointment_id: str | None = None,
+    print_run_id: int | None = None,
+    user_id: int | None = None,
+    request_id: str = "",
+) -> None:
+    """Append one event (the caller commits, with whatever it records)."""
+    if action not in ACTIONS:
+        raise ValueError(f"access action: expected one of {', '.join(ACTIONS)}")
+    session.add(
+        AccessEvent(
+            at=at,
+            who=who[:100],
+            address=address[:64],
+            action=action,
+            entry_id=entry_id,
+            appointment_id=appointment_id[:64] if appointment_id else None,
+            print_run_id=print_run_id,
+            user_id=user_id,
+            request_id=request_id[:32],
+        )
+    )
+
+
+def access_events(
+    session: Session,
+    since: datetime | None = None,
+    who: str | None = None,
+    action: str | None = None,
+    appointment_id: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> Sequence[AccessEvent]:
+    """Events oldest first (or newest first), optionally from a moment on, of one user or token, of one
+    action, for one appointment."""
+    query = select(AccessEvent).order_by(AccessEvent.id.desc() if newest_first else AccessEvent.id)
+    if since is not None:
+        query = query.where(AccessEvent.at >= since)
+    if who is not None:
+        query = query.where(AccessEvent.who == who)
+    if action is not None:
+        query = query.where(AccessEvent.action == action)
+    if appointment_id is not None:
+        query = query.where(AccessEvent.appointment_id == appointment_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalars(query).all()
+
+
+COLUMNS = ("when_utc", "who", "address", "action", "entry_id", "appointment_id", "print_run_id", "user_id",
+           "request_id")  # fmt: skip
+"""What `fields` gives, in order (the CSV's header)."""
+
+
+def fields(event: AccessEvent) -> tuple[str, ...]:
+    """An event as text, in `COLUMNS` order (empty where it has nothing): the moment in UTC, then ids."""
+    at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)  # SQLite keeps no zone: stored in UTC
+    ids = (event.entry_id, event.appointment_id, event.print_run_id, event.user_id)
+    return (at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), event.who, event.address, event.action,
+            *("" if i is None else str(i) for i in ids), event.request_id)  # fmt: skip

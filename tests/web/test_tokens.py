@@ -1,0 +1,83 @@
+"""API tokens have a lifecycle (issue 26, item 13): `token list` shows each token's name, when it was
+added, when it expires and when it was last used (never the token); `token revoke NAME` ends it at
+once; an expired token is refused like a wrong one; names are unique."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from packetgen.cli import main
+from packetgen.settings import Settings
+from packetgen.store import open_store
+from packetgen.store.tables import ApiToken
+from tests.helpers.web import App, record
+
+
+def _packet_status(app: App, token: str) -> int:
+    response = app.client().post("/api/v1/packets", json=record(), headers={"Authorization": f"Bearer {token}"})
+    return response.status_code
+
+
+def _run(argv: list[str], app: App, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
+    code = main(argv, environ={"PACKETGEN_DATABASE_URL": app.database_url})
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err.strip()
+
+
+def test_list_use_and_revoke(start_app: Callable[..., App], capsys: pytest.CaptureFixture[str]) -> None:
+    app = start_app()
+    code, out, _ = _run(["token", "add", "epic-prod", "--days", "30"], app, capsys)
+    assert code == 0
+    token = out[-1]
+    assert "working for 30 days" in out[0]
+    _code, listed, _ = _run(["token", "list"], app, capsys)
+    line = next(line for line in listed if line.startswith("epic-prod\t"))
+    assert line.endswith("\tnever used")
+    assert token not in "\n".join(listed)
+    expires = datetime.now(UTC) + timedelta(days=30)
+    assert f"expires {expires:%Y-%m-%d}" in line
+    assert _packet_status(app, token) == 200
+    _code, listed, _ = _run(["token", "list"], app, capsys)
+    line = next(line for line in listed if line.startswith("epic-prod\t"))
+    assert line.rsplit("\t", 1)[1].startswith(f"{datetime.now(UTC):%Y-%m-%d}")  # last used: now
+    assert _run(["token", "revoke", "epic-prod"], app, capsys)[:2] == (
+        0,
+        ["API token epic-prod revoked: its requests are refused from now on"],
+    )
+    assert _packet_status(app, token) == 401
+    assert _run(["token", "revoke", "epic-prod"], app, capsys) == (
+        2,
+        [],
+        "generate.py: error: no API token named epic-prod",
+    )
+
+
+def test_an_expired_token_is_refused(start_app: Callable[..., App], capsys: pytest.CaptureFixture[str]) -> None:
+    app = start_app()
+    token = _run(["token", "add", "old-interface"], app, capsys)[1][-1]
+    assert _packet_status(app, token) == 200
+    store = open_store(Settings(database_url=app.database_url))
+    with store.session() as session:
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.name == "old-interface")
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    store.close()
+    assert _packet_status(app, token) == 401
+
+
+def test_a_name_is_one_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    assert main(["token", "add", "epic-prod"], environ=environ) == 0
+    assert main(["token", "add", "epic-prod"], environ=environ) == 2
+    assert capsys.readouterr().err.strip() == (
+        "generate.py: error: token epic-prod exists: `token revoke epic-prod` first, or choose another name"
+    )
+    assert main(["token", "revoke"], environ=environ) == 2
+    assert capsys.readouterr().err.strip() == "generate.py: error: token revoke: give the token's NAME"
