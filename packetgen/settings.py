@@ -205,6 +205,18 @@ class EmailSettings(Model):
         )
 
 
+class RetentionSettings(Model):
+    """How long patient data is kept (`generate.py purge`, and `serve` once a day). The audits are kept
+    whatever these say: the database refuses to delete them."""
+
+    schedule_days: int = Field(default=30, ge=1, le=3650)
+    """Schedule lines, the listener's messages and packets, sent emails' rows and finished print runs
+    are removed this many days after their appointment (or upload, without one)."""
+    packets_days: int = Field(default=14, ge=1, le=3650)
+    """Packets in the web output folder are removed this many days after they were made; a schedule
+    line whose packet is gone can make it again from its record."""
+
+
 class WebSettings(Model):
     """The web app and its API (`generate.py serve`)."""
 
@@ -215,6 +227,16 @@ class WebSettings(Model):
     """Where the app writes packets (the API's, the schedule's): shared by every instance."""
     session_idle_minutes: int = Field(default=30, ge=1, le=720)
     """A session ends after this long without a request."""
+    session_max_hours: int = Field(default=12, ge=1, le=168)
+    """A session ends this long after its sign-in, however busy it has been (a shift, by default)."""
+    allowed_hosts: tuple[Text, ...] = ("127.0.0.1", "localhost", "[::1]")
+    """The names the app answers to (the `Host` header; an IPv6 address in brackets): any other is
+    refused (400). `host` is added when it is an address other than 0.0.0.0 and ::. Behind a reverse
+    proxy, list the name people type (`allowed_hosts: [packets.example.org]`)."""
+    behind_proxy: bool = False
+    """A reverse proxy in front terminates TLS: `serve` then listens on an address other than loopback
+    without `--certfile` (the proxy must be named in `trusted_proxies`). Otherwise `serve` refuses to
+    serve plain HTTP beyond this machine."""
     max_upload_bytes: int = Field(default=5_000_000, ge=1_000, le=200_000_000)
     """A larger upload is refused before it is read."""
     trusted_user_header: Text | None = None
@@ -227,6 +249,10 @@ class WebSettings(Model):
     scheme (`X-Forwarded-For`, `X-Forwarded-Proto`). Default: none, so those headers are ignored."""
     sign_in_failures: int = Field(default=5, ge=1, le=100)
     """Failed sign-ins allowed per account (and four times as many per address) in 15 minutes."""
+    require_totp_for: tuple[Literal["scheduler", "clinician", "admin"], ...] = ("admin",)
+    """The roles that must sign in with a second factor (a TOTP code from an authenticator app, or a
+    recovery code): a user of such a role without one is sent to enrol after their password. Users of
+    other roles may enrol on their own."""
     watch_dir: Path | None = None
     """A folder whose appointment files (CSV, FHIR, HL7) join the schedule as they arrive; each is
     moved to `done/` or `failed/` beneath it once read."""
@@ -273,6 +299,7 @@ class Settings(Model):
     for a relay whose certificate comes from the hospital's own authority."""
     email: EmailSettings = EmailSettings()
     web: WebSettings = WebSettings()
+    retention: RetentionSettings = RetentionSettings()
     hl7: Hl7Settings = Hl7Settings()
     fhir: FhirSettings = FhirSettings()
     listener: ListenerSettings = ListenerSettings()

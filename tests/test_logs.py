@@ -389,7 +389,8 @@ def test_the_web_app_logs_each_request_with_its_id_and_internal_errors_without_p
     store = open_store(settings)
     with store.session() as session:
         add_user(session, "scheduler", "scheduler", PASSWORD)
-    client = TestClient(create_app(settings, store), follow_redirects=False, raise_server_exceptions=False)
+    client = TestClient(create_app(settings, store), "http://localhost", follow_redirects=False,
+                        raise_server_exceptions=False)  # fmt: skip
     page = client.get("/sign-in")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token

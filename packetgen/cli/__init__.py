@@ -48,6 +48,7 @@ EPILOG = """examples:
   generate.py audit --appointment VP-0001
   generate.py audit --access --since 2026-12-01
   generate.py user add ana --role clinician
+  generate.py user reset ana
   generate.py token add epic-prod
   generate.py serve --port 8080
 """
@@ -149,10 +150,27 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--days", type=_positive, default=365, metavar="N", help="how long a new token works (default: 365)"
     )
-    user = commands.add_parser("user", help="`user add NAME --role ROLE`: a web user (password from a prompt or stdin)")
-    user.add_argument("action", choices=["add"])
-    user.add_argument("name", metavar="NAME")
-    user.add_argument("--role", required=True, choices=["scheduler", "clinician", "admin"])
+    user = commands.add_parser(
+        "user", help="`user add NAME --role ROLE`, `user passwd|reset|unlock NAME`, `user role NAME ROLE`: web users"
+    )
+    user_actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    user_add = user_actions.add_parser("add", help="a new web user (password from a prompt or stdin)")
+    user_add.add_argument("name", metavar="NAME")
+    user_add.add_argument("--role", required=True, choices=["scheduler", "clinician", "admin"])
+    user_actions.add_parser("passwd", help="a new password (from a prompt or stdin); their sessions end").add_argument(
+        "name", metavar="NAME"
+    )
+    reset = user_actions.add_parser(
+        "reset", help="a one-time password (the last line), changed at the next sign-in; their sessions end"
+    )
+    reset.add_argument("name", metavar="NAME")
+    reset.add_argument("--clear-totp", action="store_true", help="remove their second factor too (they enrol again)")
+    user_actions.add_parser("unlock", help="forget the failed sign-ins that locked the account").add_argument(
+        "name", metavar="NAME"
+    )
+    user_role = user_actions.add_parser("role", help="give the user another role")
+    user_role.add_argument("name", metavar="NAME")
+    user_role.add_argument("role", choices=["scheduler", "clinician", "admin"], metavar="ROLE")
     audit = commands.add_parser("audit", help="every print and email (--access: each use of the web app), oldest first")
     audit.add_argument(
         "--access",
@@ -199,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument(
         "--watch", action="store_true", help="make them again whenever a content, layout or department file changes"
+    )
+    commands.add_parser(
+        "purge", help="remove the patient data the retention settings have passed (serve does it daily)"
     )
     commands.add_parser(
         "check-deploy", help="what in the settings is not safe for production, one line each; exit 1 if anything"
@@ -248,6 +269,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "token": cli_web.token_command,
             "user": cli_web.user_command,
             "check-deploy": _check_deploy,
+            "purge": _purge,
         }
         return commands[args.command](args, settings)
     except PacketgenError as exc:  # every error a user can cause: one line each, exit 2
@@ -266,6 +288,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             file=sys.stderr,
         )
     return EXIT_UNUSABLE
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from .purge import purge_command
+
+    return purge_command(args, settings)
 
 
 def _check_deploy(args: argparse.Namespace, settings: Settings) -> int:

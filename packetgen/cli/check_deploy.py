@@ -38,9 +38,15 @@ def deploy_problems(settings: Settings) -> list[str]:
             found.append(f"web.trusted_proxies: {network} trusts more than a /8; name the proxies themselves")
     if web.session_idle_minutes > 60:
         found.append(f"web.session_idle_minutes: {web.session_idle_minutes}; a shared desk wants 60 or less")
+    if web.session_max_hours > 12:
+        found.append(f"web.session_max_hours: {web.session_max_hours}; a session should end with the shift, 12 or less")
+    if "*" in web.allowed_hosts:
+        found.append("web.allowed_hosts: * answers to any Host header; name the host people type")
+    if web.behind_proxy and not web.trusted_proxies:
+        found.append("web.behind_proxy: set without web.trusted_proxies; name the TLS proxy in front")
     if web.sign_in_failures > 10:
         found.append(f"web.sign_in_failures: {web.sign_in_failures}; 10 or fewer slows password guessing")
-    if not _loopback(settings.listener.host):
+    if not is_loopback(settings.listener.host):
         found.append(
             f"listener.host: {settings.listener.host}; MLLP is not encrypted: keep it on loopback, or on a "
             "closed network or VPN between the interface engine and this machine"
@@ -58,7 +64,7 @@ def _relay_problems(settings: Settings) -> list[str]:
         return []
     parts = urlsplit(settings.smtp_url)
     found = []
-    if "tls=none" in parts.query and not _loopback(parts.hostname or ""):
+    if "tls=none" in parts.query and not is_loopback(parts.hostname or ""):
         found.append("smtp_url: ?tls=none to a relay on another machine sends packets' messages in clear text")
     if parts.password is not None:
         found.append("smtp_url: holds the relay's password; keep it in smtp_password_file (mode 0600)")
@@ -86,7 +92,7 @@ def _folder_problems(setting: str, path: Path) -> list[str]:
     return []
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host in ("localhost", ""):
         return True
     try:

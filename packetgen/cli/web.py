@@ -1,4 +1,5 @@
-"""The web commands: `serve`, `token add`, `user add` (`cli/__init__.py` dispatches here)."""
+"""The web commands: `serve`, `token add|list|revoke`, `user add|passwd|reset|unlock|role` (`cli/__init__.py`
+dispatches here)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,14 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     if settings.web.trusted_user_header and not settings.web.trusted_proxies:
         raise UsageError("web.trusted_user_header needs web.trusted_proxies: the addresses of the proxies that set it")
     host = args.host or settings.web.host
+    _refuse_plain_http(settings, host, bool(args.certfile))
     port = settings.web.port if args.port is None else args.port
     workers = args.workers or 1
+    settings = _listening_on(settings, host)  # the app answers to the name it listens on (web.allowed_hosts)
+    if workers > 1:
+        import os
+
+        os.environ[_HOST_VARIABLE] = host  # for the workers' apps (web_app), which read the environment
     # One process: the app made here (a bad setting or database stops it now). Several: each
     # worker makes its own from the same environment (web_app below), uvicorn balancing them.
     library = load_content(settings)  # a broken content file is named here, once
@@ -53,6 +60,20 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _refuse_plain_http(settings: Settings, host: str, tls: bool) -> None:
+    """Plain HTTP only on loopback: beyond this machine, `--certfile` or a TLS proxy in front
+    (`web.behind_proxy`), which must then be named (`web.trusted_proxies`)."""
+    from .check_deploy import is_loopback
+
+    if settings.web.behind_proxy and not settings.web.trusted_proxies:
+        raise UsageError("web.behind_proxy needs web.trusted_proxies: the address of the TLS proxy in front")
+    if not tls and not settings.web.behind_proxy and not is_loopback(host):
+        raise UsageError(
+            f"--host {host} without --certfile and --keyfile would serve plain HTTP beyond this machine: give a "
+            "certificate, or set web.behind_proxy: true when a TLS proxy is in front"
+        )
+
+
 def _uvicorn_level(settings: Settings) -> str:
     """uvicorn's own messages (starting, stopping, a request it could not read) from INFO up at most:
     its debug lines are about connections, not ours to vouch for."""
@@ -70,7 +91,16 @@ def web_app() -> Any:
 
     settings = load_settings(os.environ)
     logs.configure(settings.log_level)
-    return create_app(settings)
+    return create_app(_listening_on(settings, os.environ.get(_HOST_VARIABLE) or settings.web.host))
+
+
+_HOST_VARIABLE = "PACKETGEN_SERVE_HOST"
+"""`serve --host` for the apps of several workers (set by `serve` for them only)."""
+
+
+def _listening_on(settings: Settings, host: str) -> Settings:
+    """The settings with `web.host` the address `serve` listens on (`--host` over `web.host`)."""
+    return settings.model_copy(update={"web": settings.web.model_copy(update={"host": host})})
 
 
 def token_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -110,17 +140,43 @@ def _minute(moment: datetime | None) -> str:
 
 
 def user_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`user add NAME --role ROLE` and `user passwd NAME` (the password from a prompt or stdin), `user reset
+    NAME [--clear-totp]` (a one-time password on the last line), `user unlock NAME`, `user role NAME ROLE`;
+    each change but `add` recorded in the access audit as done by this machine's user. What it says is
+    printed once committed."""
+    from ..delivery.audit import operating_system_user
     from ..store import open_store
-    from ..web.accounts import add_user
+    from ..store.access import CHANGE_ROLE, RESET_PASSWORD, SET_PASSWORD, UNLOCK_USER, record_access
+    from ..web import lifecycle
+    from ..web.accounts import add_user, now
 
-    password = _password()
+    password = _password() if args.action in ("add", "passwd") else ""
     store = open_store(settings)
     try:
         with store.session() as session:
-            add_user(session, args.name, args.role, password)
+            if args.action == "add":
+                said = f"user {add_user(session, args.name, args.role, password).name} added ({args.role})"
+            else:
+                user = lifecycle.find_user(session, args.name)
+                if args.action == "passwd":
+                    lifecycle.set_password(session, user, password)
+                    action, said = SET_PASSWORD, f"user {user.name}: password changed; their sessions ended"
+                elif args.action == "reset":
+                    one_time = lifecycle.reset_password(session, user, args.clear_totp)
+                    cleared = " and second factor removed" if args.clear_totp else ""
+                    action = RESET_PASSWORD
+                    said = (f"user {user.name}: password reset{cleared}, sessions ended; they choose a new one at "
+                            f"their next sign-in with this one-time password, shown once:\n{one_time}")  # fmt: skip
+                elif args.action == "unlock":
+                    forgotten = lifecycle.unlock(session, user)
+                    action, said = UNLOCK_USER, f"user {user.name}: unlocked ({forgotten} failed sign-in(s) forgotten)"
+                else:
+                    lifecycle.set_role(session, user, args.role)
+                    action, said = CHANGE_ROLE, f"user {user.name}: role {args.role}"
+                record_access(session, now(), operating_system_user(), "", action, user_id=user.id)
     finally:
         store.close()
-    print(f"user {args.name} added ({args.role})")
+    print(said)
     return EXIT_OK
 
 

@@ -16,8 +16,14 @@ VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF = "view-schedule", "view-patient", "view-p
 DOWNLOAD_PRINT_RUN, API_PACKET = "download-print-run", "api-packet"
 UPLOAD, REPRINT = "upload", "reprint"
 ADD_USER, DISABLE_USER, ENABLE_USER = "admin-add-user", "admin-disable-user", "admin-enable-user"
+CHANGE_PASSWORD, SET_PASSWORD, RESET_PASSWORD = "change-password", "admin-set-password", "admin-reset-password"
+UNLOCK_USER, CHANGE_ROLE = "admin-unlock-user", "admin-change-role"
+TOTP_ENROL, RECOVERY_CODE_USED = "totp-enrol", "recovery-code-used"
+END_SESSION, ADMIN_END_SESSION = "end-session", "admin-end-session"
 ACTIONS = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF, DOWNLOAD_PRINT_RUN,
-           API_PACKET, UPLOAD, REPRINT, ADD_USER, DISABLE_USER, ENABLE_USER)  # fmt: skip
+           API_PACKET, UPLOAD, REPRINT, ADD_USER, DISABLE_USER, ENABLE_USER, CHANGE_PASSWORD, SET_PASSWORD,
+           RESET_PASSWORD, UNLOCK_USER, CHANGE_ROLE, TOTP_ENROL, RECOVERY_CODE_USED,
+           END_SESSION, ADMIN_END_SESSION)  # fmt: skip
 """Every action the audit records, as its `action` column says it."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, String, Text, false
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -132,6 +132,17 @@ class WebUser(Base):
     """Argon2id (argon2-cffi's encoding, parameters included); empty for a user a proxy signs in."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Set by an admin's reset (a one-time password): the next sign-in leads to the change of password
+    and nowhere else until it is changed (migration 0012)."""
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """The base32 TOTP secret once enrolment is confirmed by a code (None: no second factor)."""
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    """The secret the enrolment page shows, until a code from it confirms it (then `totp_secret`)."""
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The time step of the last code accepted: that code, and any earlier, is refused (replay)."""
+    recovery_codes: Mapped[str | None] = mapped_column(Text)
+    """The SHA-256 of each unused recovery code, space-separated (each works once)."""
 
 
 class ApiToken(Base):
@@ -159,11 +170,16 @@ class WebSession(Base):
     """SHA-256 of the cookie's value (the value itself is never stored)."""
     user_id: Mapped[int] = mapped_column(Integer, index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The address it was opened from (as the access audit has it), for the list of sessions."""
     by_proxy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Opened for a user a trusted reverse proxy named (`web.trusted_user_header`): the one session
     that user's requests from the proxy share, cookie or not."""
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The password was right, the TOTP code is still to come: such a session reaches only the code's
+    page (migration 0012)."""
 
 
 class SignInAttempt(Base):

@@ -12,13 +12,19 @@ from ..store.access import (
     ACTIONS,
     ADD_USER,
     API_PACKET,
+    CHANGE_PASSWORD,
+    CHANGE_ROLE,
     DISABLE_USER,
     DOWNLOAD_PRINT_RUN,
     ENABLE_USER,
+    RECOVERY_CODE_USED,
     REPRINT,
+    RESET_PASSWORD,
     SIGN_IN,
     SIGN_IN_FAILED,
     SIGN_OUT,
+    TOTP_ENROL,
+    UNLOCK_USER,
     UPLOAD,
     VIEW_PATIENT,
     VIEW_PDF,
@@ -28,9 +34,10 @@ from ..store.access import (
 from . import accounts
 from .context import Context
 
-__all__ = ["ACTIONS", "ADD_USER", "API_PACKET", "DISABLE_USER", "DOWNLOAD_PRINT_RUN", "ENABLE_USER", "REPRINT",
-           "SIGN_IN", "SIGN_IN_FAILED", "SIGN_OUT", "UPLOAD", "VIEW_PATIENT", "VIEW_PDF", "VIEW_SCHEDULE",
-           "address_of", "record"]  # fmt: skip
+__all__ = ["ACTIONS", "ADD_USER", "API_PACKET", "CHANGE_PASSWORD", "CHANGE_ROLE", "DISABLE_USER", "DOWNLOAD_PRINT_RUN",
+           "ENABLE_USER", "RECOVERY_CODE_USED", "REPRINT", "RESET_PASSWORD", "SIGN_IN", "SIGN_IN_FAILED", "SIGN_OUT",
+           "TOTP_ENROL", "UNLOCK_USER", "UPLOAD", "VIEW_PATIENT", "VIEW_PDF", "VIEW_SCHEDULE", "address_of",
+           "record"]  # fmt: skip
 
 
 def address_of(request: Request) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..store.tables import ApiToken, SignInAttempt, WebSession, WebUser
+from . import credentials
 
 ROLES = ("scheduler", "clinician", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -58,19 +59,29 @@ class SignedIn:
 
 
 def add_user(session: Session, name: str, role: str, password: str) -> WebUser:
-    """A new user; UsageError if the name is taken or the role or password will not do."""
-    if not 1 <= len(name) <= 100 or not name.isprintable():
-        raise UsageError("user name: expected 1 to 100 printable characters")
+    """A new user; UsageError if the name is taken, looks like another user's, or the role or password
+    will not do (`credentials`). The name is stored in NFKC."""
+    name = credentials.check_name(name, list(session.scalars(select(WebUser.name))))
     if role not in ROLES:
         raise UsageError(f"role: expected one of {', '.join(ROLES)}")
-    if len(password) < 12:
-        raise UsageError("password: expected at least 12 characters")
-    if session.scalar(select(WebUser.id).where(WebUser.name == name)) is not None:
-        raise UsageError(f"user {name} exists already")
-    user = WebUser(name=name, role=role, password_hash=_HASHER.hash(password), created_at=now(), disabled=False)
+    credentials.check_password(password, name)
+    user = WebUser(name=name, role=role, password_hash=hash_password(password), created_at=now(), disabled=False)
     session.add(user)
     session.flush()
     return user
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash stored for `password`."""
+    return _HASHER.hash(password)
+
+
+def password_matches(user: WebUser, password: str) -> bool:
+    """Whether `password` is `user`'s current one (a change of one's own password asks for it)."""
+    try:
+        return bool(user.password_hash) and _HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def set_enabled(session: Session, user_id: int, enabled: bool) -> str | None:
@@ -85,8 +96,8 @@ def set_enabled(session: Session, user_id: int, enabled: bool) -> str | None:
 
 
 def check_password(session: Session, name: str, password: str) -> WebUser | None:
-    """The enabled user with this name and password, else None (in the same time either way)."""
-    user = session.scalar(select(WebUser).where(WebUser.name == name))
+    """The enabled user with this name (NFKC) and password, else None (in the same time either way)."""
+    user = session.scalar(select(WebUser).where(WebUser.name == credentials.normalise(name)))
     try:
         _HASHER.verify(user.password_hash if user and user.password_hash else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
@@ -100,7 +111,7 @@ def check_password(session: Session, name: str, password: str) -> WebUser | None
 
 def user_id_of(session: Session, name: str) -> int | None:
     """The id of the user of this name, enabled or not; None when there is none."""
-    found: int | None = session.scalar(select(WebUser.id).where(WebUser.name == name))
+    found: int | None = session.scalar(select(WebUser.id).where(WebUser.name == credentials.normalise(name)))
     return found
 
 
@@ -125,8 +136,11 @@ def record_failure(session: Session, account: str, address: str) -> None:
     session.execute(delete(SignInAttempt).where(SignInAttempt.at < now() - 2 * _WINDOW))
 
 
-def open_session(session: Session, user: WebUser, by_proxy: bool = False) -> tuple[str, SignedIn]:
-    """A new session for `user`: the cookie's value (only its hash is stored) and who it signs in."""
+def open_session(
+    session: Session, user: WebUser, by_proxy: bool = False, address: str | None = None
+) -> tuple[str, SignedIn]:
+    """A new session for `user`, opened from `address`: the cookie's value (only its hash is stored)
+    and who it signs in."""
     value = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
     moment = now()
@@ -138,42 +152,108 @@ def open_session(session: Session, user: WebUser, by_proxy: bool = False) -> tup
             created_at=moment,
             last_seen_at=moment,
             by_proxy=by_proxy,
+            address=address[:64] if address else None,
         )
     )
     return value, SignedIn(user.id, user.name, user.role, csrf_token)
 
 
-def resume_session(session: Session, value: str, idle: timedelta) -> SignedIn | None:
-    """The session a cookie names, if it has been used within `idle` (its clock is then reset)."""
+MAX_AGE = timedelta(hours=12)
+"""A session's absolute lifetime unless the site says otherwise (`web.session_max_hours`)."""
+
+
+def resume_session(session: Session, value: str, idle: timedelta, max_age: timedelta = MAX_AGE) -> SignedIn | None:
+    """The session a cookie names, if it has been used within `idle` (its clock is then reset) and
+    was opened less than `max_age` ago. One that is not is deleted (the caller commits, even when it
+    then refuses the request)."""
     found = session.get(WebSession, digest(value))
     if found is None:
         return None
     user = session.get(WebUser, found.user_id)
-    if _idle(found, idle) or user is None or user.disabled:
+    if _expired(found, idle, max_age) or user is None or user.disabled:
         session.delete(found)
         return None
     found.last_seen_at = now()
     return SignedIn(user.id, user.name, user.role, found.csrf_token)
 
 
-def proxy_session(session: Session, user: WebUser, idle: timedelta) -> tuple[str | None, SignedIn]:
+def proxy_session(
+    session: Session, user: WebUser, idle: timedelta, max_age: timedelta = MAX_AGE, address: str | None = None
+) -> tuple[str | None, SignedIn]:
     """The one session of a user a trusted reverse proxy names, shared by their requests from it
-    (cookie or not): their newest proxy session used within `idle` (its clock reset; no cookie value,
-    only its hash is stored), else a new one (the value for its cookie)."""
+    (cookie or not): their newest proxy session used within `idle` and younger than `max_age` (its
+    clock reset; no cookie value, only its hash is stored), else a new one (the value for its cookie)."""
     newest = select(WebSession).where(WebSession.user_id == user.id, WebSession.by_proxy)
     found = session.scalars(newest.order_by(WebSession.last_seen_at.desc()).limit(1)).first()
-    if found is not None and not _idle(found, idle):
+    if found is not None and not _expired(found, idle, max_age):
         found.last_seen_at = now()
         return None, SignedIn(user.id, user.name, user.role, found.csrf_token)
     if found is not None:
         session.delete(found)
-    return open_session(session, user, by_proxy=True)
+    return open_session(session, user, by_proxy=True, address=address)
 
 
-def _idle(found: WebSession, idle: timedelta) -> bool:
-    """Whether a session has gone unused for longer than `idle`."""
-    last_seen = found.last_seen_at if found.last_seen_at.tzinfo else found.last_seen_at.replace(tzinfo=UTC)
-    return now() - last_seen > idle
+def _expired(found: WebSession, idle: timedelta, max_age: timedelta) -> bool:
+    """Whether a session has gone unused for longer than `idle`, or was opened more than `max_age` ago."""
+    moment = now()
+    return moment - _utc(found.last_seen_at) > idle or moment - _utc(found.created_at) > max_age
+
+
+def purge_sessions(session: Session, idle: timedelta, max_age: timedelta = MAX_AGE) -> int:
+    """Delete every session idle for longer than `idle` or older than `max_age` (one statement on
+    indexed columns, run at each sign-in); how many there were."""
+    moment = now()
+    stale = (WebSession.last_seen_at < moment - idle) | (WebSession.created_at < moment - max_age)
+    return int(session.execute(delete(WebSession).where(stale)).rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One session as its list shows it: never its cookie, nor the hash the database keys it by, but
+    `handle`, the hash's first 16 hex digits (a form names the session to end by it)."""
+
+    handle: str
+    user_id: int
+    user_name: str
+    created_at: datetime
+    last_seen_at: datetime
+    address: str | None
+    by_proxy: bool
+    current: bool
+
+
+HANDLE_LENGTH = 16
+
+
+def list_sessions(session: Session, user_id: int | None, current_csrf: str = "") -> list[SessionInfo]:
+    """The sessions of one user (None: everyone's), newest first; `current` marks the one whose CSRF
+    token is `current_csrf` (the asker's own)."""
+    query = select(WebSession, WebUser.name).join(WebUser, WebUser.id == WebSession.user_id)
+    if user_id is not None:
+        query = query.where(WebSession.user_id == user_id)
+    listed = []
+    for found, name in session.execute(query.order_by(WebSession.last_seen_at.desc())):
+        current = bool(current_csrf) and hmac.compare_digest(found.csrf_token, current_csrf)
+        handle = found.id_sha256[:HANDLE_LENGTH]
+        created, seen = _utc(found.created_at), _utc(found.last_seen_at)
+        listed.append(SessionInfo(handle, found.user_id, name, created, seen, found.address, found.by_proxy, current))
+    return listed
+
+
+def end_session(session: Session, handle: str, user_id: int | None) -> int | None:
+    """Delete the session `handle` names (of user `user_id` only, unless None: an admin's); the user
+    it belonged to, or None when there is no such session (of theirs)."""
+    if len(handle) != HANDLE_LENGTH or any(c not in "0123456789abcdef" for c in handle):
+        return None
+    query = select(WebSession).where(WebSession.id_sha256.startswith(handle, autoescape=True))
+    if user_id is not None:
+        query = query.where(WebSession.user_id == user_id)
+    found = session.scalars(query.limit(2)).all()
+    if len(found) != 1:
+        return None
+    owner = found[0].user_id
+    session.delete(found[0])
+    return owner
 
 
 def close_session(session: Session, value: str) -> None:

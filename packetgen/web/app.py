@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import logs
 from ..library import Library, load_library
@@ -22,8 +23,10 @@ from ..store import Store, open_store
 from . import pages
 from .context import Context
 from .dependencies import PublicMount, Refused
-from .proxy import Proxies, ProxyHeaders
+from .limits import BodyLimits
+from .proxy import Proxies, ProxyHeaders, allowed_hosts
 from .renderer import Renderer
+from .retention import DailyPurge
 from .routes import ROUTERS
 from .watch import Watcher
 
@@ -55,7 +58,10 @@ def create_app(
             renderer.start()
         if watcher is not None:
             watcher.start()
+        purger = DailyPurge(context.store, settings)
+        purger.start()
         yield
+        purger.stop()
         if watcher is not None:
             watcher.stop()
         renderer.stop()
@@ -77,6 +83,9 @@ def create_app(
     app.router.routes.append(PublicMount("/static", StaticFiles(directory=HERE / "static"), name="static"))
     app.middleware("http")(_logged)  # inside the security headers: a 500 it answers gets them too
     app.middleware("http")(_security_headers)
+    app.add_middleware(BodyLimits, upload_bytes=settings.web.max_upload_bytes)  # before any route reads a byte
+    # A Host the site does not answer to (DNS rebinding, a forged Host in links it would make): 400.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings.web), www_redirect=False)
     # Outside every other: the peer noted, the client's address taken from a trusted proxy's header.
     app.add_middleware(ProxyHeaders, proxies=Proxies(settings.web.trusted_proxies))
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -35,9 +35,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.routing import Mount
 
-from . import accounts, proxy
+from . import accounts, lifecycle, proxy
 from .context import Context
-from .pages import SESSION_COOKIE, SIGN_IN_COOKIE
+from .pages import SESSION_COOKIE, SIGN_IN_COOKIE, cookie_name
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +70,16 @@ def signed_in(request: Request, context: Ctx) -> accounts.SignedIn:
     names = request.headers.getlist(header) if header else []
     if len(names) > 1:
         raise HTTPException(400)  # never one of them: a proxy that adds its header to the client's
-    cookie = request.cookies.get(SESSION_COOKIE) or ""
-    idle = timedelta(minutes=context.settings.web.session_idle_minutes)
-    with context.store.session() as session:  # committed before a refusal: an idle session is removed
-        resumed = accounts.resume_session(session, cookie, idle) if cookie else None
+    cookie = request.cookies.get(cookie_name(request, SESSION_COOKIE)) or ""
+    idle, max_age = session_limits(context)
+    with context.store.session() as session:  # committed before a refusal: an expired session is removed
+        resumed = accounts.resume_session(session, cookie, idle, max_age) if cookie else None
+        stage = lifecycle.stage(session, cookie, context.settings.web.require_totp_for) if resumed else None
     if not header:
         if resumed is None:
             raise HTTPException(303, headers={"Location": "/sign-in"})
+        if stage is not None and request.url.path not in (stage, "/sign-out"):
+            raise HTTPException(303, headers={"Location": stage})  # the second factor, a new password: first
         return resumed
     with context.store.session() as session:
         user = accounts.user_named(session, names[0]) if names and names[0] else None
@@ -84,8 +87,15 @@ def signed_in(request: Request, context: Ctx) -> accounts.SignedIn:
             raise HTTPException(401)
         if resumed is not None and resumed.user_id == user.id:
             return resumed  # a browser that keeps its cookie
-        request.state.new_session, shared = accounts.proxy_session(session, user, idle)
+        address = request.client.host if request.client else None
+        request.state.new_session, shared = accounts.proxy_session(session, user, idle, max_age, address)
         return shared
+
+
+def session_limits(context: Context) -> tuple[timedelta, timedelta]:
+    """How long a session may go unused, and how long it may last at all (the site's settings)."""
+    web = context.settings.web
+    return timedelta(minutes=web.session_idle_minutes), timedelta(hours=web.session_max_hours)
 
 
 def _user_header(request: Request, context: Context) -> str | None:
@@ -191,7 +201,8 @@ async def checked_form(user: User, csrf_token: Annotated[str, Form()]) -> None:
 
 async def checked_sign_in_form(request: Request, csrf_token: Annotated[str, Form()]) -> None:
     """The sign-in form carries the token handed out with it, in its cookie (else 403)."""
-    if not hmac.compare_digest(request.cookies.get(SIGN_IN_COOKIE, "").encode(), csrf_token.encode()):
+    sent = request.cookies.get(cookie_name(request, SIGN_IN_COOKIE), "")
+    if not hmac.compare_digest(sent.encode(), csrf_token.encode()):
         raise HTTPException(403)
 
 

@@ -27,6 +27,7 @@ _ERRORS = {
     403: "Your role does not allow this.",
     404: "Not found.",
     422: "The form could not be read: a field was too long or not what it expects. Go back and try again.",
+    413: "The request is too large: a file over the site's upload limit, or a form far longer than any of ours.",
 }
 
 
@@ -41,8 +42,21 @@ def error_page(request: Request, status: int) -> str:
     return _TEMPLATES.get_template("error.html").render(request=request, status=status, message=message, user=None)
 
 
+def cookie_name(request: Request, name: str) -> str:
+    """A cookie's name for this request: over HTTPS with the `__Host-` prefix (a browser then keeps it
+    only if it is Secure, for Path=/ and without a Domain: no other host, nor plain HTTP, can set or
+    shadow it); over plain HTTP (loopback, in development) the name as it is."""
+    return f"__Host-{name}" if request.url.scheme == "https" else name
+
+
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
-    response.set_cookie(name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
+    secure = request.url.scheme == "https"
+    response.set_cookie(cookie_name(request, name), value, httponly=True, samesite="strict", secure=secure, path="/")
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    secure = request.url.scheme == "https"
+    response.delete_cookie(cookie_name(request, name), path="/", secure=secure, httponly=True, samesite="strict")
 
 
 def print_queues(context: Context) -> list[str]:

@@ -60,6 +60,7 @@ def take_download(context: Context, run_id: int) -> bytes | None:
     """A run made to be downloaded, once: it leaves the output folder as it is taken (None when it is
     not there to take)."""
     with context.store.session() as session:
+        _expire(session, context.settings.web.out_dir, _now())  # checked at every access, not only at the next run
         run = session.get(PrintRun, run_id)
         if run is None or run.state != "ready" or not run.file:
             return None
@@ -95,6 +96,8 @@ def view(session: Session, run_id: int) -> RunView | None:
     state = run.state
     if state in _UNFINISHED and _now() - _aware(run.updated_at) > STALLED:
         state = "stopped"
+    if state == "ready" and _now() - _aware(run.started_at) > KEPT:  # removed at its next access
+        state = "expired"
     return RunView(run.id, state, _words(run, state), run.merged, run.total, state not in _UNFINISHED,
                    state == "ready")  # fmt: skip
 

@@ -15,6 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..settings import WebSettings
+
 PEER = "packetgen.peer"
 """The scope's key for the address the request came from straight (the proxy's, behind one)."""
 FROM_PROXY = "packetgen.from_proxy"
@@ -88,6 +90,17 @@ def _forwarded(scope: Scope, proxies: Proxies) -> None:
     schemes = [value.decode("latin-1").strip().lower() for name, value in headers if name == b"x-forwarded-proto"]
     if schemes and schemes[-1] in ("http", "https"):
         scope["scheme"] = schemes[-1]
+
+
+def allowed_hosts(web: WebSettings) -> list[str]:
+    """The names the app answers to (the `Host` header, its port aside): `web.allowed_hosts`, and
+    `web.host` when it is one address (not 0.0.0.0 or ::), an IPv6 address in brackets."""
+    hosts = list(web.allowed_hosts)
+    if web.host not in ("0.0.0.0", "::", ""):  # noqa: S104 (the addresses of every interface, refused here)
+        address = _address(web.host)
+        name = f"[{address}]" if isinstance(address, ipaddress.IPv6Address) else web.host
+        hosts += [] if name in hosts else [name]
+    return hosts
 
 
 def peer(request: Request) -> str:

@@ -79,3 +79,19 @@ def test_patient_data_open_to_other_users_is_found(tmp_path: Path, capsys: pytes
 def test_a_proxy_header_without_proxies_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, lines = check(tmp_path, "  trusted_user_header: X-Remote-User\n", capsys)
     assert (code, lines[0].split(";")[0]) == (1, "web.trusted_user_header: set without web.trusted_proxies")
+
+
+def test_long_sessions_any_host_and_an_unnamed_tls_proxy_are_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = '  session_max_hours: 48\n  allowed_hosts: ["*"]\n  behind_proxy: true\n'
+    code, lines = check(tmp_path, settings, capsys)
+    assert code == 1
+    assert [line.split(";")[0] for line in lines] == [
+        "web.session_max_hours: 48",
+        "web.allowed_hosts: * answers to any Host header",
+        "web.behind_proxy: set without web.trusted_proxies",
+        "check-deploy: 3 problem(s)",
+    ]
+    named = "  allowed_hosts: [packets.example.org]\n  behind_proxy: true\n  trusted_proxies: [10.0.0.5]\n"
+    assert check(tmp_path, named, capsys) == (0, ["check-deploy: nothing found"])

@@ -7,12 +7,16 @@ import re
 import subprocess
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from packetgen.settings import Settings
 from packetgen.store import open_store
@@ -22,6 +26,8 @@ ROOT = Path(__file__).parent.parent.parent
 
 
 PASSWORD = "correct horse battery"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+"""The test site's admin's second factor (what their authenticator app holds)."""
 
 
 ROLES = ("scheduler", "clinician", "admin")
@@ -61,15 +67,39 @@ class App:
         return client
 
     def signed_in(self, role: str) -> tuple[httpx.Client, str]:
-        """A client with a session for the test user of `role`, and the session's CSRF token."""
+        """A client with a session for the test user of `role`, and the session's CSRF token; the admin
+        (who has a second factor, `TOTP_SECRET`) answers the code page as their authenticator app would."""
         client = self.client()
         page = client.get("/sign-in")
         token = csrf(page.text)
         response = client.post("/sign-in", data={"name": role, "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 303, response.text
         schedule = client.get("/")
+        if schedule.status_code == 303 and schedule.headers["location"] == "/sign-in/code":
+            answered = self.give_code(client, role)
+            assert answered.status_code == 303, answered.text
+            schedule = client.get("/")
         assert schedule.status_code == 200
         return client, csrf(schedule.text)
+
+    def give_code(self, client: httpx.Client, name: str, secret: str = "") -> httpx.Response:
+        """Answer the code page with the current code of `name`'s TOTP secret (default: `TOTP_SECRET`).
+        A code is accepted once per 30-second step, and tests sign in many times a step: the step last
+        used is forgotten first, in the database, as if that much time had passed."""
+        forget_last_code(self.database_url, name)
+        token = csrf(client.get("/sign-in/code").text)
+        return client.post("/sign-in/code", data={"code": pyotp.TOTP(secret or TOTP_SECRET).now(), "csrf_token": token})
+
+
+@cache
+def _engine(database_url: str) -> Engine:
+    return create_engine(database_url, poolclass=NullPool)
+
+
+def forget_last_code(database_url: str, name: str) -> None:
+    """Let `name` give a TOTP code of a step already used (tests sign in many times in 30 seconds)."""
+    with _engine(database_url).begin() as connection:
+        connection.execute(text("UPDATE web_user SET totp_last_step = NULL WHERE name = :name"), {"name": name})
 
 
 def csrf(page: str) -> str:
@@ -84,7 +114,9 @@ def make_site(tmp_path: Path, database_url: str | None = None) -> tuple[str, Pat
     store = open_store(Settings(database_url=database_url))
     with store.session() as session:
         for role in ROLES:
-            add_user(session, role, role, PASSWORD)
+            added = add_user(session, role, role, PASSWORD)
+            if role == "admin":  # admins sign in with a second factor
+                added.totp_secret = TOTP_SECRET
         token = add_token(session, "test-ehr")
     store.close()
     return database_url, tmp_path / "web-out", token

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -25,14 +24,6 @@ from packetgen.store.access import (
 
 BEFORE = datetime(2026, 11, 30, 23, 59, tzinfo=UTC)
 AFTER = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'var' / 'packetgen.sqlite'}"
-    url: str = request.getfixturevalue("postgres").database()
-    return url
 
 
 @pytest.fixture

@@ -86,7 +86,10 @@ def _starter(
         `library`: the content the app in this process serves (default: the project's)."""
         database_url, out_dir, token = site or make_site(tmp_path, database_url or fresh_database())
         settings = tmp_path / f"settings-{len(apps)}.yaml"
-        settings.write_text(f"web:\n  out_dir: {out_dir}\n{web}")
+        # TestClient's requests name the host `testserver`: the app in this process answers to it (unless
+        # the test names its own web.allowed_hosts); a `serve` process keeps the default (loopback).
+        hosts = "  allowed_hosts: [testserver]\n" if not (process or tls or "allowed_hosts:" in web) else ""
+        settings.write_text(f"web:\n  out_dir: {out_dir}\n{hosts}{web}")
         environ = {
             "PACKETGEN_DATABASE_URL": database_url,
             "PACKETGEN_SETTINGS": str(settings),

@@ -155,3 +155,24 @@ def test_each_packet_of_a_printed_run_is_audited_with_its_hash(
         store.close()
     on_disk = {a: hashlib.sha256((app.out_dir / f"{a}.pdf").read_bytes()).hexdigest() for a in ("W-1", "W-2")}
     assert rows == [("print", a, on_disk[a], "web:scheduler") for a in ("W-1", "W-2")]
+
+
+def test_a_run_older_than_an_hour_is_never_downloaded(start_app: Callable[..., App]) -> None:
+    """Issue 26: the hour was applied only when another run started (a run 5 hours old was downloaded)."""
+    app = start_app()
+    client, _token = app.signed_in("scheduler")
+    long_ago = datetime.now(UTC) - timedelta(hours=5)
+    forgotten = app.out_dir / "print-run-1111111111111111.pdf"
+    forgotten.parent.mkdir(parents=True, exist_ok=True)
+    forgotten.write_bytes(b"%PDF-1.7 patient data")
+    store = open_store(Settings(database_url=app.database_url))
+    with store.session() as session:
+        ready = PrintRun(started_by="scheduler", started_at=long_ago, updated_at=long_ago, action="download",
+                         total=2, merged=2, state="ready", file=forgotten.name)  # fmt: skip
+        session.add(ready)
+        session.flush()
+        ready_id = ready.id
+    store.close()
+    assert client.get(f"/print-runs/{ready_id}/status").json()["state"] == "expired"
+    assert client.get(f"/print-runs/{ready_id}/print-run.pdf").status_code == 404
+    assert not forgotten.exists()

@@ -8,13 +8,15 @@ posted in a session declares `CHECKED_FORM`.
 - `schedule.py`: the schedule (`/`), uploads;
 - `entries.py`: one patient's line (`/entries/N`): preview, print, email, reprint;
 - `print_runs.py`: the day's print run, its page, status and download;
-- `admin.py`: users, access, printers, content state, the audit.
+- `admin.py`: users, access, printers, content state, the audit;
+- `account.py`: one's own password (`/account/password`) and second factor (`/account/totp`);
+- `sessions.py`: one's own sessions (`/sessions`), everyone's for admins (`/admin/sessions`), each endable.
 """
 
 from __future__ import annotations
 
-from . import admin, api, api_docs, entries, print_runs, schedule, sign_in
+from . import account, admin, api, api_docs, entries, print_runs, schedule, sessions, sign_in
 
 ROUTERS = (api.router, api_docs.router, sign_in.router, schedule.router, entries.router, print_runs.router,
-           admin.router)  # fmt: skip
+           admin.router, sessions.router, account.router)  # fmt: skip
 """In the order the app includes them."""

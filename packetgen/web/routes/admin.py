@@ -19,7 +19,7 @@ from ...errors import UsageError
 from ...library.approval import approval_of
 from ...store.access import COLUMNS, access_events, fields
 from ...store.tables import WebUser
-from .. import access, accounts
+from .. import access, accounts, lifecycle
 from ..context import Context
 from ..dependencies import CHECKED_FORM, Ctx, Reading, User, require
 from ..pages import print_queues, render
@@ -112,15 +112,70 @@ def set_access(request: Request, user: User, context: Ctx, user_id: int, enabled
     return _after(request, context, user, f"User {found} {'enabled' if enabled else 'disabled'}.")
 
 
-def _after(request: Request, context: Context, user: accounts.SignedIn, message: str, status: int = 200) -> Response:
-    """The admin page after a change, read in a session opened after its commit."""
+@router.post("/admin/users/{user_id}/reset", dependencies=[CHECKED_FORM])
+def reset_password(
+    request: Request, user: User, context: Ctx, user_id: int, clear_totp: Annotated[bool, Form()] = False
+) -> Response:
+    """A one-time password for the user, shown once on the page that answers (changed at their next
+    sign-in); their sessions end; with `clear_totp`, their second factor is removed too."""
+    if user_id == user.user_id:
+        return _after(request, context, user, "You cannot reset yourself: change your password on its page.", 422)
+    with context.store.session() as session:
+        found = session.get(WebUser, user_id)
+        if found is not None:
+            one_time = lifecycle.reset_password(session, found, clear_totp)
+            name = found.name
+            access.record(request, access.RESET_PASSWORD, user, session=session, user_id=user_id)
+    if found is None:
+        raise HTTPException(404)
+    cleared = " and second factor removed" if clear_totp else ""
+    message = f"Password of {name} reset{cleared}. Give them this one-time password; it is shown only now:"
+    return _after(request, context, user, message, secret=one_time)
+
+
+@router.post("/admin/users/{user_id}/unlock", dependencies=[CHECKED_FORM])
+def unlock(request: Request, user: User, context: Ctx, user_id: int) -> Response:
+    """Forget the failed sign-ins that locked the user's account."""
+    with context.store.session() as session:
+        found = session.get(WebUser, user_id)
+        if found is not None:
+            forgotten = lifecycle.unlock(session, found)
+            name = found.name
+            access.record(request, access.UNLOCK_USER, user, session=session, user_id=user_id)
+    if found is None:
+        raise HTTPException(404)
+    return _after(request, context, user, f"User {name} unlocked ({forgotten} failed sign-in(s) forgotten).")
+
+
+@router.post("/admin/users/{user_id}/role", dependencies=[CHECKED_FORM])
+def change_role(
+    request: Request, user: User, context: Ctx, user_id: int, role: Annotated[str, Form(max_length=16)]
+) -> Response:
+    """Give the user another role (from their next request on); the last enabled admin keeps theirs."""
+    try:
+        with context.store.session() as session:
+            found = session.get(WebUser, user_id)
+            if found is None:
+                raise HTTPException(404)
+            lifecycle.set_role(session, found, role)
+            name = found.name
+            access.record(request, access.CHANGE_ROLE, user, session=session, user_id=user_id)
+    except UsageError as exc:
+        return _after(request, context, user, f"Not changed: {exc}", 422)
+    return _after(request, context, user, f"User {name} is now {role}.")
+
+
+def _after(request: Request, context: Context, user: accounts.SignedIn, message: str, status: int = 200,
+           secret: str | None = None) -> Response:  # fmt: skip
+    """The admin page after a change, read in a session opened after its commit (`secret`: a one-time
+    password to show once, under the message)."""
     with context.store.reading() as session:
-        return admin_page_with(request, context, session, user, "", message, status)
+        return admin_page_with(request, context, session, user, "", message, status, secret=secret)
 
 
 def admin_page_with(request: Request, context: Context, session: Session, user: accounts.SignedIn,
                     appointment: str = "", message: str | None = None, status: int = 200,
-                    chosen: Chosen = Chosen()) -> Response:  # fmt: skip
+                    chosen: Chosen = Chosen(), secret: str | None = None) -> Response:  # fmt: skip
     """Users, content (with its approval state today), layouts, departments, print queues, the audit
     (the last 200 events, or one appointment's) and the access audit (the newest 200 events, or one
     user's, one action's)."""
@@ -134,4 +189,5 @@ def admin_page_with(request: Request, context: Context, session: Session, user: 
     return render(request, "admin.html", status, user=user, users=users, events=events, contents=contents,
                   layouts=layouts, departments=sorted(context.library.departments), queues=print_queues(context),
                   appointment=appointment, message=message, roles=accounts.ROLES, accesses=accesses,
-                  chosen=chosen, actions=access.ACTIONS, csv_query=urlencode(vars(chosen)))  # fmt: skip
+                  chosen=chosen, actions=access.ACTIONS, csv_query=urlencode(vars(chosen)),
+                  secret=secret)  # fmt: skip

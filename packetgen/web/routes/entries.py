@@ -137,13 +137,12 @@ def reprint_entry(
     user: User,
     context: Ctx,
     row: Row,
-    packet: Made,
     layout: Annotated[str, Form(max_length=64)] = "",
     language: Annotated[str, Form(max_length=35)] = "",
     queue: Annotated[str, Form(max_length=127)] = "",
 ) -> Response:
     """The packet made again in another layout (large print) or language: shown, or printed on `queue`.
-    The schedule's own packet is left as it is."""
+    The schedule's own packet is left as it is (or, removed by the retention purge, stays removed)."""
     entry = row.entry
     if not entry.record or layout not in ("", *context.library.layouts):
         raise HTTPException(404)
@@ -159,9 +158,9 @@ def reprint_entry(
             return entry_page_with(request, context, user, row, "Not made: " + "; ".join(exc.lines()), 422)
         if not queue:
             return Response(made.path.read_bytes(), media_type="application/pdf", headers=_INLINE)
-        again = dataclasses.replace(packet, path=made.path, sha256=made.sha256,
-                                    layout=context.library.layouts[made.layout], language=made.language,
-                                    department=context.library.departments.get(made.department))  # fmt: skip
+        library = context.library
+        again = Packet(made.path, made.sha256, entry.appointment_id, library.layouts[made.layout], made.language,
+                       entry.date_of_birth, library.departments.get(made.department))  # fmt: skip
         try:
             server = PrintServer(context.settings.cups_server)
             chosen = server.queue(queue)

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from .. import access, accounts
-from ..dependencies import CHECKED_FORM, PUBLIC, SIGN_IN_FORM, SIGNED_IN, Ctx, User
-from ..pages import SESSION_COOKIE, SIGN_IN_COOKIE, render, set_cookie
+from .. import access, accounts, credentials, lifecycle
+from ..dependencies import CHECKED_FORM, PUBLIC, SIGN_IN_FORM, SIGNED_IN, Ctx, User, session_limits
+from ..pages import SESSION_COOKIE, SIGN_IN_COOKIE, cookie_name, delete_cookie, render, set_cookie
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,6 +31,7 @@ def sign_in(
     name: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
+    name = credentials.normalise(name)  # as names are stored: a full-width or composed form is the same name
     address = request.client.host if request.client else "unknown"
     value = ""
     message: str | None = None
@@ -43,7 +44,9 @@ def sign_in(
                 message = _NO_MATCH
                 accounts.record_failure(session, name, address)
             else:
-                value, _user = accounts.open_session(session, user)
+                accounts.purge_sessions(session, *session_limits(context))  # everyone's expired sessions
+                value, _user = accounts.open_session(session, user, address=address)
+                lifecycle.await_second_factor(session, user, value)  # enrolled: the code's page, then the rest
         if user is None:  # the name only when it is a user's: never what someone typed (a password, a patient)
             known = accounts.user_id_of(session, name)
             access.record(request, access.SIGN_IN_FAILED, name if known else "", session=session, user_id=known)
@@ -53,17 +56,17 @@ def sign_in(
         return _sign_in_form(request, 401, message)
     response = RedirectResponse("/", 303)
     set_cookie(request, response, SESSION_COOKIE, value)
-    response.delete_cookie(SIGN_IN_COOKIE, path="/")
+    delete_cookie(request, response, SIGN_IN_COOKIE)
     return response
 
 
 @router.post("/sign-out", dependencies=[SIGNED_IN, CHECKED_FORM])
 def sign_out(request: Request, context: Ctx, user: User) -> Response:
     with context.store.session() as session:
-        accounts.close_session(session, request.cookies.get(SESSION_COOKIE, ""))
+        accounts.close_session(session, request.cookies.get(cookie_name(request, SESSION_COOKIE), ""))
         access.record(request, access.SIGN_OUT, user, session=session, user_id=user.user_id)
     response = RedirectResponse("/sign-in", 303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    delete_cookie(request, response, SESSION_COOKIE)
     return response
 
 

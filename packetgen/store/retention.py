@@ -1,0 +1,116 @@
+"""Retention: patient data at rest removed once a site no longer needs it (issue 26).
+
+`purge` deletes, in the caller's transaction:
+- schedule lines whose appointment (or, without a start, whose upload) is more than `schedule_days`
+  ago, with the packet each made in the web output folder; the listener's packets of those days,
+  with their files; the inbox's messages received before then that were dealt with (a message
+  still `stored` waits for its packet); sent emails' rows (the recipient's address); finished
+  print runs;
+- packets older than `packets_days` in the web output folder (a line keeps its record and can be
+  made again).
+The audits (deliveries and access) are kept: the database refuses to delete them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from ..settings import Settings
+from .engine import Store
+from .tables import InboxMessage, OutboxMessage, Packet, PrintRun, ScheduleEntry
+
+_FINISHED_RUNS = ("printed", "downloaded", "expired", "failed")
+
+
+@dataclass(frozen=True)
+class Purged:
+    """How many of each were removed."""
+
+    schedule_lines: int = 0
+    packets: int = 0
+    inbox_messages: int = 0
+    listener_packets: int = 0
+    sent_emails: int = 0
+    print_runs: int = 0
+
+    def line(self) -> str:
+        counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in vars(self).items())
+        return f"purge: removed {counts}"
+
+
+def purge(
+    session: Session, out_dir: Path, now: datetime, zone: ZoneInfo, schedule_days: int, packets_days: int
+) -> Purged:
+    """Remove what the retention periods have passed (see the module's docstring)."""
+    cutoff = now - timedelta(days=schedule_days)
+    local_cutoff = cutoff.astimezone(zone).strftime("%Y-%m-%dT%H:%M")  # starts are site-local text
+    old_lines = session.scalars(
+        select(ScheduleEntry).where(
+            ScheduleEntry.uploaded_at < cutoff, or_(ScheduleEntry.start.is_(None), ScheduleEntry.start < local_cutoff)
+        )
+    ).all()
+    files = sum(_remove(entry.packet_path(out_dir)) for entry in old_lines if entry.folder is None)
+    for entry in old_lines:
+        session.delete(entry)
+    files += _expire_packets(session, out_dir, now - timedelta(days=packets_days))
+    listener = session.scalars(select(Packet).where(Packet.local_start < local_cutoff)).all()
+    for packet in listener:
+        _remove(Path(packet.out_dir) / packet.file)
+        session.delete(packet)
+    inbox = session.execute(
+        delete(InboxMessage).where(InboxMessage.received_at < cutoff, InboxMessage.state != "stored")
+    ).rowcount  # type: ignore[attr-defined]
+    sent = session.execute(
+        delete(OutboxMessage).where(OutboxMessage.state == "sent", OutboxMessage.created_at < cutoff)
+    ).rowcount  # type: ignore[attr-defined]
+    runs = session.scalars(
+        select(PrintRun).where(PrintRun.state.in_(_FINISHED_RUNS), PrintRun.started_at < cutoff)
+    ).all()
+    for run in runs:
+        if run.file:
+            _remove(out_dir / run.file)
+        session.delete(run)
+    return Purged(len(old_lines), files, int(inbox), len(listener), int(sent), len(runs))
+
+
+def _expire_packets(session: Session, out_dir: Path, before: datetime) -> int:
+    """Packets in the web output folder last written before `before`: removed, and the lines that
+    name them told they have none (made again from their record when asked)."""
+    removed = 0
+    for path in sorted(out_dir.glob("*.pdf")) if out_dir.is_dir() else ():
+        if path.name.startswith("print-run-"):
+            continue  # a run's file goes with its run (an hour after it was made)
+        if datetime.fromtimestamp(path.stat().st_mtime, UTC) < before and _remove(path):
+            removed += 1
+            for entry in session.scalars(
+                select(ScheduleEntry).where(ScheduleEntry.file == path.name, ScheduleEntry.folder.is_(None))
+            ):
+                entry.file, entry.sha256 = None, None
+    return removed
+
+
+def _remove(path: Path | None) -> bool:
+    """Delete one file; whether there was one."""
+    if path is None or not path.is_file():
+        return False
+    path.unlink()
+    return True
+
+
+def purge_site(store: Store, settings: Settings, now: datetime | None = None) -> Purged:
+    """`purge` with the site's settings (`retention`, `web.out_dir`, `timezone`), in one transaction."""
+    with store.session() as session:
+        return purge(
+            session,
+            settings.web.out_dir,
+            now or datetime.now(UTC),
+            ZoneInfo(settings.timezone),
+            settings.retention.schedule_days,
+            settings.retention.packets_days,
+        )

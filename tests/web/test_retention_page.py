@@ -1,0 +1,39 @@
+"""A schedule line whose packet the retention purge removed (issue 26, item 9): the patient page says
+so, offers no print, email or preview of a packet that is gone, and "Make again" still makes it."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from packetgen.settings import Settings
+from packetgen.store import open_store
+from packetgen.store.retention import purge_site
+from tests.helpers.web import App, entry_ids, upload
+
+
+def test_a_purged_packet_is_gone_from_the_page_and_can_be_made_again(start_app: Callable[..., App]) -> None:
+    app = start_app()
+    scheduler, token = app.signed_in("scheduler")
+    entry = entry_ids(upload(scheduler, token).text)["Nguyễn, Thị Ánh"]
+    packet = app.out_dir / "W-1.pdf"
+    assert f'/entries/{entry}/packet.pdf"' in scheduler.get(f"/entries/{entry}").text
+    twenty_days_ago = time.time() - 20 * 86400
+    os.utime(packet, (twenty_days_ago, twenty_days_ago))
+    settings = Settings(database_url=app.database_url, web={"out_dir": app.out_dir})
+    store = open_store(settings)
+    purged = purge_site(store, settings)
+    store.close()
+    assert purged.packets >= 1
+    assert not packet.exists()
+    client, token = app.signed_in("clinician")
+    page = client.get(f"/entries/{entry}").text
+    assert "This packet was removed when the site's retention period passed." in page
+    assert "packet.pdf" not in page
+    assert f"/entries/{entry}/print" not in page
+    assert f"/entries/{entry}/email" not in page
+    assert client.get(f"/entries/{entry}/packet.pdf").status_code == 404
+    again = client.post(f"/entries/{entry}/reprint", data={"csrf_token": token, "layout": "letter"})
+    assert again.status_code == 200
+    assert again.headers["content-type"] == "application/pdf"
