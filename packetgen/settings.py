@@ -55,6 +55,14 @@ def _hl7_field(name: str) -> str:
     return name
 
 
+def _domain(text: str) -> str:
+    """A mail domain (`carehome.example.org`), lower-cased."""
+    domain = text.strip().lower()
+    if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", domain):
+        raise PydanticCustomError("domain", "expected a mail domain such as carehome.example.org")
+    return domain
+
+
 def _network(text: str) -> str:
     """An address (`10.1.2.3`, `::1`) or a network (`10.0.0.0/8`)."""
     import ipaddress
@@ -174,6 +182,12 @@ class EmailSettings(Model):
     packets with their date of birth. That is weak: a packet opens to anyone who knows the date, and
     a guessing program tries every birth date of a century (36,500) in about a minute, so it is
     refused unless `allow_weak_passphrase` says the site accepts that."""
+    other_addresses_roles: tuple[Literal["scheduler", "clinician", "admin"], ...] = ()
+    """Roles whose users may email a packet from the web app to an address other than the one on the
+    appointment (default: none: a packet goes only to the patient's own address)."""
+    other_addresses_domains: tuple[Annotated[Text, AfterValidator(_domain)], ...] = ()
+    """Domains any user may email a packet to besides the appointment's address (e.g. a partner care
+    home's `carehome.example.org`); matched exactly, no subdomains."""
     allow_weak_passphrase: bool = False
     """`true`: the site accepts `passphrase: date_of_birth` knowing how fast it falls; every command that
     emails, and `serve` at start-up, then warn."""
@@ -247,8 +261,16 @@ class WebSettings(Model):
     """The reverse proxies' addresses or networks (e.g. `[127.0.0.1, 10.0.0.0/8]`): only requests
     coming straight from them may name the user (`trusted_user_header`) and the client's address and
     scheme (`X-Forwarded-For`, `X-Forwarded-Proto`). Default: none, so those headers are ignored."""
+    api_requests_per_minute: int = Field(default=600, ge=1, le=100_000)
+    """Requests one API token may make in any minute (counted in the database, so across instances);
+    more are answered 429 with `Retry-After`."""
     sign_in_failures: int = Field(default=5, ge=1, le=100)
-    """Failed sign-ins allowed per account (and four times as many per address) in 15 minutes."""
+    """Failed sign-ins per account (and four times as many per address) in 15 minutes before each
+    further attempt must wait (`sign_in_delay_seconds`, doubling with each further failure, up to 15
+    minutes). Never a lockout: once the wait has passed, the right password works."""
+    sign_in_delay_seconds: float = Field(default=1.0, ge=0.01, le=60)
+    """The first wait after `sign_in_failures` failures; each further failure doubles it (1 s, 2 s,
+    4 s, … up to 15 minutes). An attempt inside the wait is refused without its password being checked."""
     require_totp_for: tuple[Literal["scheduler", "clinician", "admin"], ...] = ("admin",)
     """The roles that must sign in with a second factor (a TOTP code from an authenticator app, or a
     recovery code): a user of such a role without one is sent to enrol after their password. Users of

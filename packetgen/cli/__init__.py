@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset.add_argument("name", metavar="NAME")
     reset.add_argument("--clear-totp", action="store_true", help="remove their second factor too (they enrol again)")
-    user_actions.add_parser("unlock", help="forget the failed sign-ins that locked the account").add_argument(
+    user_actions.add_parser("unlock", help="forget the failed sign-ins that make the account wait").add_argument(
         "name", metavar="NAME"
     )
     user_role = user_actions.add_parser("role", help="give the user another role")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .tables import AccessEvent
@@ -81,6 +81,13 @@ def access_events(
     if limit is not None:
         query = query.limit(limit)
     return session.scalars(query).all()
+
+
+def count_since(session: Session, since: datetime, who: str, action: str) -> int:
+    """How many events of `who` doing `action` from `since` on (the API's per-token rate)."""
+    query = select(func.count()).select_from(AccessEvent)
+    query = query.where(AccessEvent.at >= since, AccessEvent.who == who, AccessEvent.action == action)
+    return int(session.scalar(query) or 0)
 
 
 COLUMNS = ("when_utc", "who", "address", "action", "entry_id", "appointment_id", "print_run_id", "user_id",

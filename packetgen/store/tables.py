@@ -183,7 +183,8 @@ class WebSession(Base):
 
 
 class SignInAttempt(Base):
-    """One failed sign-in, for limiting attempts per account and per address."""
+    """One sign-in attempt whose password (or second factor's code) was checked, for the growing delays
+    per account and per address (`web.accounts.start_attempt`)."""
 
     __tablename__ = "sign_in_attempt"
 
@@ -191,6 +192,9 @@ class SignInAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     account: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(8), default="failed", server_default="failed")
+    """`pending` while the password is checked (it counts as a failure until then), `failed` or `ok`
+    (migration 0013)."""
 
 
 class ScheduleEntry(Base):

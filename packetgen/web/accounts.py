@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
@@ -98,9 +99,7 @@ def set_enabled(session: Session, user_id: int, enabled: bool) -> str | None:
 def check_password(session: Session, name: str, password: str) -> WebUser | None:
     """The enabled user with this name (NFKC) and password, else None (in the same time either way)."""
     user = session.scalar(select(WebUser).where(WebUser.name == credentials.normalise(name)))
-    try:
-        _HASHER.verify(user.password_hash if user and user.password_hash else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
+    if not verify(user.password_hash if user and user.password_hash else None, password):
         return None
     if user is None or user.disabled:
         return None
@@ -121,19 +120,97 @@ def user_named(session: Session, name: str) -> WebUser | None:
     return user if user is not None and not user.disabled else None
 
 
-def too_many_failures(session: Session, account: str, address: str, allowed: int) -> bool:
-    """Whether sign-in is locked for this account (`allowed` failures in 15 minutes) or this
-    address (four times as many)."""
+MAX_DELAY = timedelta(minutes=15)
+"""The longest wait growing sign-in delays reach."""
+PENDING, FAILED, OK = "pending", "failed", "ok"
+"""A recorded attempt's outcome: its password being checked (counted as a failure until then), wrong, right."""
+
+
+def wait_seconds(session: Session, account: str, address: str, allowed: int, delay: float = 1.0) -> float:
+    """How long this account and this address must still wait before their next attempt (0: none).
+    Once an account has `allowed` failures in 15 minutes (an address four times as many), each further
+    attempt waits `delay` seconds after the latest, doubled for each failure beyond those, up to
+    `MAX_DELAY`: guessing slows down, and nobody is locked out. Successes count for nothing."""
     since = now() - _WINDOW
-    recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.at >= since)
-    by_account = session.scalar(recent.where(SignInAttempt.account == account)) or 0
-    by_address = session.scalar(recent.where(SignInAttempt.address == address)) or 0
-    return by_account >= allowed or by_address >= 4 * allowed
+    failed = (SignInAttempt.at >= since) & SignInAttempt.outcome.in_((FAILED, PENDING))
+    counted = select(func.count(), func.max(SignInAttempt.at)).where(failed)
+    moment, wait = now(), 0.0
+    for column, value, threshold in ((SignInAttempt.account, account[:100], allowed),
+                                     (SignInAttempt.address, address[:64], 4 * allowed)):  # fmt: skip
+        count, latest = session.execute(counted.where(column == value)).one()
+        if count >= threshold and latest is not None:
+            step = min(delay * 2 ** min(count - threshold, 30), MAX_DELAY.total_seconds())
+            wait = max(wait, (_utc(latest) + timedelta(seconds=step) - moment).total_seconds())
+    return max(wait, 0.0)
+
+
+def too_many(wait: float) -> str:
+    """What an attempt inside the wait is told (its password unchecked)."""
+    seconds = max(1, math.ceil(wait))
+    return f"Too many attempts: try again in about {seconds} second{'' if seconds == 1 else 's'}."
+
+
+def too_many_failures(session: Session, account: str, address: str, allowed: int, delay: float = 1.0) -> bool:
+    """Whether this account or address must wait before its next attempt (`wait_seconds`)."""
+    return wait_seconds(session, account, address, allowed, delay) > 0
+
+
+def start_attempt(session: Session, account: str, address: str, allowed: int, delay: float) -> tuple[int | None, float]:
+    """In the caller's write transaction, taken first so that every worker and instance decides in turn
+    (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the table locked against other writers until the commit):
+    either the wait still to come (None, seconds), or the attempt recorded as pending (its id, 0), so
+    that attempts in flight count as failures. The caller checks the password after its commit, and
+    records the outcome with `finish_attempt`."""
+    _serialise(session)
+    wait = wait_seconds(session, account, address, allowed, delay)
+    if wait > 0:
+        return None, wait
+    attempt = SignInAttempt(at=now(), account=account[:100], address=address[:64], outcome=PENDING)
+    session.add(attempt)
+    session.flush()
+    return attempt.id, 0.0
+
+
+def finish_attempt(session: Session, attempt_id: int, right: bool) -> None:
+    """The outcome of an attempt `start_attempt` recorded; attempts older than the window go."""
+    session.execute(update(SignInAttempt).where(SignInAttempt.id == attempt_id).values(outcome=OK if right else FAILED))
+    session.execute(delete(SignInAttempt).where(SignInAttempt.at < now() - 2 * _WINDOW))
 
 
 def record_failure(session: Session, account: str, address: str) -> None:
-    session.add(SignInAttempt(at=now(), account=account[:100], address=address[:64]))
+    """A failed attempt, recorded at once (where nothing slow was checked: a second factor's code)."""
+    session.add(SignInAttempt(at=now(), account=account[:100], address=address[:64], outcome=FAILED))
     session.execute(delete(SignInAttempt).where(SignInAttempt.at < now() - 2 * _WINDOW))
+
+
+def _serialise(session: Session) -> None:
+    """Make the rest of this transaction the only writer of sign-in attempts until it commits."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now, not at the insert
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE sign_in_attempt IN SHARE ROW EXCLUSIVE MODE")
+
+
+def password_hash_of(session: Session, name: str) -> str | None:
+    """The stored hash of the enabled user of this name (NFKC), for checking outside any write
+    transaction; None when there is none."""
+    user = session.scalar(select(WebUser).where(WebUser.name == credentials.normalise(name)))
+    return user.password_hash if user is not None and not user.disabled and user.password_hash else None
+
+
+def verify(stored: str | None, password: str) -> bool:
+    """Whether `password` matches the hash `stored` (None: no such user, checked against a dummy hash
+    so that both take the same time). Slow on purpose (Argon2): call it outside any transaction."""
+    try:
+        return bool(_HASHER.verify(stored or _dummy_hash(), password)) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return bool(_HASHER.check_needs_rehash(stored))
 
 
 def open_session(

@@ -35,6 +35,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.routing import Mount
 
+from ..store import access as store_access
 from . import accounts, lifecycle, proxy
 from .context import Context
 from .pages import SESSION_COOKIE, SIGN_IN_COOKIE, cookie_name
@@ -153,8 +154,19 @@ class ApiToken(Access):
                 name = accounts.token_name(session, token)
             if name is not None:
                 request.state.api_token = name  # who asks, for the access audit
+                _within_rate(context, name)
                 return
         raise Refused(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
+
+
+def _within_rate(context: Context, token: str) -> None:
+    """Refused (429) when `token` has made its minute's worth of requests: each is an `api-packet` row
+    of the access audit, which every instance writes to."""
+    limit = context.settings.web.api_requests_per_minute
+    with context.store.reading() as session:
+        made = store_access.count_since(session, accounts.now() - timedelta(minutes=1), token, store_access.API_PACKET)
+    if made >= limit:
+        raise Refused(429, f"too many requests: at most {limit} a minute for this token", {"Retry-After": "60"})
 
 
 class Require(Access):

@@ -56,9 +56,10 @@ def reset_password(session: Session, user: WebUser, clear_totp: bool = False) ->
 
 
 def unlock(session: Session, user: WebUser) -> int:
-    """Forget the recent failed sign-ins to `user`'s account (those from an address stay counted);
-    how many there were."""
-    gone = session.execute(delete(SignInAttempt).where(SignInAttempt.account == user.name))
+    """Forget the recent failed sign-ins to `user`'s account, so that its next attempt need not wait
+    (those from an address stay counted; its successes stay recorded); how many there were."""
+    failed = SignInAttempt.outcome.in_((accounts.FAILED, accounts.PENDING))
+    gone = session.execute(delete(SignInAttempt).where(SignInAttempt.account == user.name, failed))
     return int(gone.rowcount)  # type: ignore[attr-defined]
 
 

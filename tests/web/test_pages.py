@@ -218,7 +218,7 @@ ROUTES: dict[tuple[str, str], dict[str, int]] = {
 NEW_PASSWORD = "a new long passphrase"
 FORMS: dict[str, dict[str, str]] = {
     "/sign-in": {"name": "admin", "password": PASSWORD},
-    "/entries/{entry_id}/email": {"to": "p@example.org"},
+    "/entries/{entry_id}/email": {"to": "anh@example.org"},  # the appointment's own address
     "/admin": {"appointment": "W-1"},
     "/admin/users": {"role": "admin", "password": "a new admin's password"},  # named after who asks
     "/admin/users/{user_id}/access": {"enabled": "false"},

@@ -81,3 +81,23 @@ def test_a_name_is_one_token(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     )
     assert main(["token", "revoke"], environ=environ) == 2
     assert capsys.readouterr().err.strip() == "generate.py: error: token revoke: give the token's NAME"
+
+
+def test_each_token_is_limited_to_its_minutes_requests(
+    start_app: Callable[..., App], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused records count too (each is in the access audit); another token has its own minute."""
+    app = start_app(web="  api_requests_per_minute: 3\n")
+    statuses = [
+        app.client()
+        .post("/api/v1/packets", content=b"{not json", headers={"Authorization": f"Bearer {app.token}"})
+        .status_code
+        for _ in range(3)
+    ]
+    assert statuses == [422, 422, 422]
+    refused = app.client().post("/api/v1/packets", json=record(), headers={"Authorization": f"Bearer {app.token}"})
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "60"
+    assert refused.json() == {"detail": "too many requests: at most 3 a minute for this token"}
+    other = _run(["token", "add", "second-system"], app, capsys)[1][-1]
+    assert _packet_status(app, other) == 200

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from ...errors import UsageError
 from ...store.tables import WebUser
@@ -44,8 +45,8 @@ def change_password(
         problem = None
         if found is None:
             problem = "Your account is gone."
-        elif accounts.too_many_failures(session, found.name, address, context.settings.web.sign_in_failures):
-            problem = "Too many attempts. Please wait 15 minutes, or ask an administrator."
+        elif wait := _wait(context, session, found.name, address):
+            problem = accounts.too_many(wait)
         elif not accounts.password_matches(found, current):
             accounts.record_failure(session, found.name, address)
             problem = "Not changed: your current password is not that."
@@ -81,8 +82,8 @@ def give_code(request: Request, context: Ctx, user: User, code: Annotated[str, F
         status, message = 422, None
         if found is None or not waiting:
             message = "No code is asked for now."
-        elif accounts.too_many_failures(session, found.name, address, context.settings.web.sign_in_failures):
-            message = "Too many attempts. Please wait 15 minutes, or ask an administrator."
+        elif wait := _wait(context, session, found.name, address):
+            message = accounts.too_many(wait)
         elif totp.check_code(found, code):
             status = 303
         elif totp.use_recovery_code(found, code):
@@ -138,6 +139,12 @@ def _totp_page(request: Request, user: accounts.SignedIn, left: int | None, secr
     qr = Markup(totp.qr_svg(uri))  # noqa: S704 (our own SVG: zxing-cpp's rectangles, nothing a user typed)
     return render(request, "totp.html", status, user=user, left=None, secret=secret, uri=uri, codes=None, qr=qr,
                   message=message)  # fmt: skip
+
+
+def _wait(context: Ctx, session: Session, name: str, address: str) -> float:
+    """The wait still to come before this account's or address's next attempt (the sign-in limits)."""
+    web = context.settings.web
+    return accounts.wait_seconds(session, name, address, web.sign_in_failures, web.sign_in_delay_seconds)
 
 
 def _page(request: Request, context: Ctx, user: accounts.SignedIn, message: str | None, status: int) -> Response:

@@ -20,6 +20,7 @@ from ...delivery.relay import relay_config
 from ...delivery.service import Packet, email_packet, print_packet
 from ...errors import PacketgenError, UsageError
 from ...models import Department
+from ...settings import EmailSettings
 from ...store.tables import ScheduleEntry
 from ...yamlsafe import Located
 from .. import access, accounts, schedule
@@ -105,6 +106,20 @@ def print_entry(
     return entry_page_with(request, context, user, entry_row(row.entry.id, context), message, status, queue)
 
 
+_OTHER_ADDRESS = (
+    "packets go only to the address on the appointment; your site allows other addresses only for some "
+    "roles or domains (email.other_addresses_roles, email.other_addresses_domains)."
+)
+
+
+def may_email(policy: EmailSettings, role: str, address: str, on_record: str | None) -> bool:
+    """Whether a user of `role` may send a packet to `address`: the appointment's own address always;
+    another only for the roles or domains the site allows."""
+    if on_record and address.casefold() == on_record.strip().casefold():
+        return True
+    return role in policy.other_addresses_roles or address.rpartition("@")[2].lower() in policy.other_addresses_domains
+
+
 @router.post("/entries/{entry_id}/email", dependencies=[require("email"), CHECKED_FORM])
 def email_entry(
     request: Request,
@@ -114,15 +129,19 @@ def email_entry(
     packet: Made,
     to: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
-    """The packet encrypted and emailed (to `to`, or the address on the line); the passphrase shown once."""
+    """The packet encrypted and emailed (to `to`, or the address on the line, as the site's recipient
+    policy allows); the passphrase shown once."""
     passphrase = None
     try:
         address = validate_email(to or row.entry.email or "", check_deliverability=False).normalized
-        relay = relay_config(context.settings)
-        secret, outcomes = email_packet(context.store, context.settings.email, relay, packet, address,
-                                        f"web:{user.name}")  # fmt: skip
-        message = outcomes[0].line() if outcomes else "Queued."
-        passphrase, status = secret.shown, 200
+        if may_email(context.settings.email, user.role, address, row.entry.email):
+            relay = relay_config(context.settings)
+            secret, outcomes = email_packet(context.store, context.settings.email, relay, packet, address,
+                                            f"web:{user.name}")  # fmt: skip
+            message = outcomes[0].line() if outcomes else "Queued."
+            passphrase, status = secret.shown, 200
+        else:
+            message, status = f"Not sent: {_OTHER_ADDRESS}", 403
     except EmailNotValidError:
         message, status = "Not sent: expected an email address such as name@example.org.", 422
     except UsageError as exc:

@@ -15,7 +15,6 @@ from ..pages import SESSION_COOKIE, SIGN_IN_COOKIE, cookie_name, delete_cookie, 
 
 router = APIRouter(include_in_schema=False)
 
-_TOO_MANY = "Too many attempts. Please wait 15 minutes, or ask an administrator."
 _NO_MATCH = "That name and password do not match."
 
 
@@ -32,21 +31,29 @@ def sign_in(
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     name = credentials.normalise(name)  # as names are stored: a full-width or composed form is the same name
-    address = request.client.host if request.client else "unknown"
+    address = access.address_of(request)
+    web = context.settings.web
+    with context.store.session() as session:  # short, and in turn with every other worker's and instance's
+        attempt, wait = accounts.start_attempt(session, name, address, web.sign_in_failures, web.sign_in_delay_seconds)
+        stored = accounts.password_hash_of(session, name) if attempt is not None else None
+    # Argon2 outside any transaction (SQLite's writer lock is not held while it runs); inside the wait,
+    # the password is not checked at all.
+    right = attempt is not None and accounts.verify(stored, password)
+    rehashed = accounts.hash_password(password) if right and stored and accounts.needs_rehash(stored) else None
     value = ""
-    message: str | None = None
+    message = _NO_MATCH if attempt is not None else accounts.too_many(wait)
     with context.store.session() as session:
-        if accounts.too_many_failures(session, name, address, context.settings.web.sign_in_failures):
-            user, message = None, _TOO_MANY
-        else:
-            user = accounts.check_password(session, name, password)
-            if user is None:
-                message = _NO_MATCH
-                accounts.record_failure(session, name, address)
-            else:
-                accounts.purge_sessions(session, *session_limits(context))  # everyone's expired sessions
-                value, _user = accounts.open_session(session, user, address=address)
-                lifecycle.await_second_factor(session, user, value)  # enrolled: the code's page, then the rest
+        user = accounts.user_named(session, name) if right else None
+        if user is not None and user.password_hash != stored:  # changed or reset while it was checked
+            user = None
+        if attempt is not None:
+            accounts.finish_attempt(session, attempt, user is not None)
+        if user is not None:
+            if rehashed:
+                user.password_hash = rehashed
+            accounts.purge_sessions(session, *session_limits(context))  # everyone's expired sessions
+            value, _user = accounts.open_session(session, user, address=address)
+            lifecycle.await_second_factor(session, user, value)  # enrolled: the code's page, then the rest
         if user is None:  # the name only when it is a user's: never what someone typed (a password, a patient)
             known = accounts.user_id_of(session, name)
             access.record(request, access.SIGN_IN_FAILED, name if known else "", session=session, user_id=known)

@@ -1,0 +1,41 @@
+"""Who a packet may be emailed to from the web app (issue 26, item 8): the address on the appointment
+always; another only for the roles or the domains a site allows (`email.other_addresses_roles`,
+`email.other_addresses_domains`). A refusal says why and sends nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from packetgen.settings import EmailSettings
+from packetgen.web.routes.entries import may_email
+from tests.helpers.mail import Relay
+from tests.helpers.web import App, entry_ids, upload
+
+
+def test_the_policy() -> None:
+    strict = EmailSettings()
+    assert may_email(strict, "clinician", "anh@example.org", "Anh@Example.org ")
+    assert not may_email(strict, "clinician", "someone@else.example", "anh@example.org")
+    assert not may_email(strict, "admin", "someone@else.example", None)
+    open_roles = EmailSettings(other_addresses_roles=("clinician",))
+    assert may_email(open_roles, "clinician", "someone@else.example", "anh@example.org")
+    assert not may_email(open_roles, "admin", "someone@else.example", "anh@example.org")
+    domains = EmailSettings(other_addresses_domains=("CareHome.example.org",))
+    assert domains.other_addresses_domains == ("carehome.example.org",)
+    assert may_email(domains, "clinician", "nurse@carehome.example.org", "anh@example.org")
+    assert not may_email(domains, "clinician", "nurse@evil.carehome.example.org.attacker.example", None)
+    assert not may_email(domains, "clinician", "nurse@sub.carehome.example.org", None)
+
+
+def test_another_address_is_refused_and_nothing_is_sent(start_app: Callable[..., App], relay: Relay) -> None:
+    app = start_app(**relay.environ())
+    scheduler, scheduler_token = app.signed_in("scheduler")
+    entry = entry_ids(upload(scheduler, scheduler_token).text)["Nguyễn, Thị Ánh"]
+    client, token = app.signed_in("clinician")
+    refused = client.post(f"/entries/{entry}/email", data={"csrf_token": token, "to": "stranger@elsewhere.example"})
+    assert refused.status_code == 403
+    assert "Not sent: packets go only to the address on the appointment" in refused.text
+    assert relay.handler.received == []
+    sent = client.post(f"/entries/{entry}/email", data={"csrf_token": token, "to": "anh@example.org"})
+    assert sent.status_code == 200, sent.text
+    assert len(relay.handler.received) == 1
