@@ -9,7 +9,7 @@ NFKC, case-folded, accents removed, and the Cyrillic and Greek letters that look
 `1` and `|`, read as those Latin letters; so `Admin`, `аdmin` (all Cyrillic but the look) and `admіn`
 are all `admin`.
 
-A password needs 12 characters or more, must not contain the user's name (of 3 characters or more),
+A password needs 12 to 128 characters, must not contain the user's name (of 3 characters or more),
 and must reach a score of 3
 of 4 in zxcvbn's offline estimate (common passwords, words, names, keyboard patterns, dates, repeats;
 nothing leaves the machine). A refusal says why, never what the password was.
@@ -24,10 +24,13 @@ from zxcvbn import zxcvbn
 from ..errors import UsageError
 
 MIN_LENGTH = 12
+MAX_LENGTH = 128
+"""A longer password is refused (ASVS 2.1.2: 64 characters or more allowed, more than 128 denied)."""
 MIN_SCORE = 3
 """zxcvbn's score (0 to 4) a password must reach: 3 is "safely unguessable" (about 10^8 guesses or more)."""
-_ESTIMATED = 100
-"""zxcvbn's time grows with the length: it judges the first 100 characters (a longer one is long enough)."""
+_ESTIMATED = 72
+"""zxcvbn judges at most 72 characters (it raises ValueError beyond: its time grows with the length), so
+it is given the first 72; a longer password is long enough."""
 
 _NAME_IN_PASSWORD = 3
 """A name this long or longer must not be in the password (shorter ones zxcvbn weighs as user input)."""
@@ -98,6 +101,8 @@ def check_password(password: str, name: str) -> None:
     """UsageError saying why `password` will not do for the user `name` (never repeating it)."""
     if len(password) < MIN_LENGTH:
         raise UsageError(f"password: expected at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise UsageError(f"password: expected at most {MAX_LENGTH} characters")
     if len(name) >= _NAME_IN_PASSWORD and normalise(name).casefold() in normalise(password).casefold():
         raise UsageError("password: expected not to contain the user name")
     judged = zxcvbn(password[:_ESTIMATED], user_inputs=[name] if name else [])

@@ -56,13 +56,13 @@ def start(context: Context, user: str, entries: Sequence[ScheduleEntry], target:
     return run_id
 
 
-def take_download(context: Context, run_id: int) -> bytes | None:
-    """A run made to be downloaded, once: it leaves the output folder as it is taken (None when it is
-    not there to take)."""
+def take_download(context: Context, run_id: int, taker: str | None) -> bytes | None:
+    """A run made to be downloaded, once, by the user who started it (`taker`; None: an admin, anyone's):
+    it leaves the output folder as it is taken (None when it is not there for this taker)."""
     with context.store.session() as session:
         _expire(session, context.settings.web.out_dir, _now())  # checked at every access, not only at the next run
         run = session.get(PrintRun, run_id)
-        if run is None or run.state != "ready" or not run.file:
+        if run is None or run.state != "ready" or not run.file or taker not in (None, run.started_by):
             return None
         path = context.settings.web.out_dir / run.file
         try:

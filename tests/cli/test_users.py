@@ -79,6 +79,7 @@ def test_an_all_cyrillic_look_alike_and_a_full_width_sign_in(
         ("password1234", f"password: too easy to guess (This is a very common password); {_ADVICE}"),
         ("qwertyuiop123", f"password: too easy to guess (This is a very common password); {_ADVICE}"),
         ("bea's own long password", "password: expected not to contain the user name"),
+        ("correct horse battery staple " * 5, "password: expected at most 128 characters"),  # 145
     ],
 )
 def test_weak_passwords_are_refused_with_the_reason_never_the_password(
@@ -91,6 +92,15 @@ def test_weak_passwords_are_refused_with_the_reason_never_the_password(
     assert password not in err
     assert _run(site, monkeypatch, "user", "passwd", "ana", stdin=password.replace("bea", "ana") + "\n") == 2
     assert capsys.readouterr().err.strip() == f"generate.py: error: {error}"
+
+
+def test_a_password_of_128_characters_is_accepted(
+    site: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ASVS 2.1.2: passwords of 64 characters or more allowed, more than 128 denied."""
+    long = ("correct horse battery staple " * 5)[:128]
+    assert _run(site, monkeypatch, "user", "add", "bea", "--role", "clinician", stdin=long + "\n") == 0
+    assert capsys.readouterr().out.strip() == "user bea added (clinician)"
 
 
 def test_passwd_reset_unlock_and_role_are_in_the_access_audit(

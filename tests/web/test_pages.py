@@ -194,7 +194,7 @@ ROUTES: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/print-run"): _signed_in(502, 502, 502),
     ("GET", "/print-runs/{run_id}"): _signed_in(200, 200, 200),
     ("GET", "/print-runs/{run_id}/status"): _signed_in(200, 200, 200),
-    ("GET", "/print-runs/{run_id}/print-run.pdf"): _signed_in(200, 404, 404),  # once: the first to ask has it
+    ("GET", "/print-runs/{run_id}/print-run.pdf"): _signed_in(404, 404, 200),  # the admin started it: theirs, once
     ("GET", "/admin"): _signed_in(403, 403, 200),
     ("POST", "/admin"): _signed_in(403, 403, 200),
     ("GET", "/admin/access.csv"): _signed_in(403, 403, 200),

@@ -176,3 +176,18 @@ def test_a_run_older_than_an_hour_is_never_downloaded(start_app: Callable[..., A
     assert client.get(f"/print-runs/{ready_id}/status").json()["state"] == "expired"
     assert client.get(f"/print-runs/{ready_id}/print-run.pdf").status_code == 404
     assert not forgotten.exists()
+
+
+def test_only_who_started_a_run_or_an_admin_downloads_it(start_app: Callable[..., App]) -> None:
+    """ASVS 4.2.1 (issue 26): print runs belonged to nobody; another user could take the one-time download."""
+    app = start_app()
+    client, token = app.signed_in("scheduler")
+    upload(client, token)
+    page, _seen = follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    other, _other_token = app.signed_in("clinician")
+    assert other.get(f"{page}/print-run.pdf").status_code == 404
+    assert len(list(app.out_dir.glob("print-run-*.pdf"))) == 1  # still there for its owner
+    assert client.get(f"{page}/print-run.pdf").status_code == 200
+    page, _seen = follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    admin, _admin_token = app.signed_in("admin")
+    assert admin.get(f"{page}/print-run.pdf").status_code == 200

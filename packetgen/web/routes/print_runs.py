@@ -83,8 +83,9 @@ def print_run_status(run: Run) -> Response:
 
 @router.get("/print-runs/{run_id}/print-run.pdf")
 def print_run_pdf(request: Request, user: User, run_id: int, context: Ctx) -> Response:
-    """A run made to be downloaded, once: it leaves the output folder as it is sent."""
-    data = print_runs.take_download(context, run_id)
+    """A run made to be downloaded, once, by who started it (or an admin): it leaves the output folder
+    as it is sent. Anyone else: 404, and the run stays for its owner."""
+    data = print_runs.take_download(context, run_id, None if user.role == "admin" else user.name)
     if data is None:
         raise HTTPException(404)
     access.record(request, access.DOWNLOAD_PRINT_RUN, user, print_run_id=run_id)
