@@ -335,11 +335,11 @@ class BatchDelivery:
 
 
 def _when(moment: datetime | None, seconds: bool = False) -> str:
+    from ..store.tables import utc  # the store's modules only when a command reads it
+
     if moment is None:
         return "-"
-    if moment.tzinfo is None:  # SQLite keeps no zone: every moment is stored in UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ" if seconds else "%Y-%m-%d %H:%M")
+    return utc(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ" if seconds else "%Y-%m-%d %H:%M")
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:

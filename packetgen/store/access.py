@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .tables import AccessEvent
+from .tables import AccessEvent, utc
 
 SIGN_IN, SIGN_IN_FAILED, SIGN_OUT = "sign-in", "sign-in-failed", "sign-out"
 VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF = "view-schedule", "view-patient", "view-pdf"
@@ -97,7 +97,7 @@ COLUMNS = ("when_utc", "who", "address", "action", "entry_id", "appointment_id",
 
 def fields(event: AccessEvent) -> tuple[str, ...]:
     """An event as text, in `COLUMNS` order (empty where it has nothing): the moment in UTC, then ids."""
-    at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)  # SQLite keeps no zone: stored in UTC
+    at = utc(event.at)
     ids = (event.entry_id, event.appointment_id, event.print_run_id, event.user_id)
     return (at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), event.who, event.address, event.action,
             *("" if i is None else str(i) for i in ids), event.request_id)  # fmt: skip

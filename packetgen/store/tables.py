@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utc(moment: datetime) -> datetime:
+    """A time read back from a `DateTime(timezone=True)` column, as UTC: PostgreSQL gives it with its
+    zone, SQLite without one (every time is stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from ..store.tables import ApiToken, SignInAttempt, WebSession, WebUser
+from ..store.tables import ApiToken, SignInAttempt, WebSession, WebUser, utc
 from . import credentials
 
 ROLES = ("scheduler", "clinician", "admin")
@@ -140,7 +140,7 @@ def wait_seconds(session: Session, account: str, address: str, allowed: int, del
         count, latest = session.execute(counted.where(column == value)).one()
         if count >= threshold and latest is not None:
             step = min(delay * 2 ** min(count - threshold, 30), MAX_DELAY.total_seconds())
-            wait = max(wait, (_utc(latest) + timedelta(seconds=step) - moment).total_seconds())
+            wait = max(wait, (utc(latest) + timedelta(seconds=step) - moment).total_seconds())
     return max(wait, 0.0)
 
 
@@ -273,7 +273,7 @@ def proxy_session(
 def _expired(found: WebSession, idle: timedelta, max_age: timedelta) -> bool:
     """Whether a session has gone unused for longer than `idle`, or was opened more than `max_age` ago."""
     moment = now()
-    return moment - _utc(found.last_seen_at) > idle or moment - _utc(found.created_at) > max_age
+    return moment - utc(found.last_seen_at) > idle or moment - utc(found.created_at) > max_age
 
 
 def purge_sessions(session: Session, idle: timedelta, max_age: timedelta = MAX_AGE) -> int:
@@ -312,7 +312,7 @@ def list_sessions(session: Session, user_id: int | None, current_csrf: str = "")
     for found, name in session.execute(query.order_by(WebSession.last_seen_at.desc())):
         current = bool(current_csrf) and hmac.compare_digest(found.csrf_token, current_csrf)
         handle = found.id_sha256[:HANDLE_LENGTH]
-        created, seen = _utc(found.created_at), _utc(found.last_seen_at)
+        created, seen = utc(found.created_at), utc(found.last_seen_at)
         listed.append(SessionInfo(handle, found.user_id, name, created, seen, found.address, found.by_proxy, current))
     return listed
 
@@ -369,7 +369,10 @@ def add_token(session: Session, name: str, days: int = TOKEN_DAYS) -> str:
 
 def list_tokens(session: Session) -> list[TokenInfo]:
     rows = session.scalars(select(ApiToken).order_by(ApiToken.name, ApiToken.id))
-    return [TokenInfo(t.name, _utc(t.created_at), _opt_utc(t.expires_at), _opt_utc(t.last_used_at)) for t in rows]
+    return [
+        TokenInfo(t.name, utc(t.created_at), t.expires_at and utc(t.expires_at), t.last_used_at and utc(t.last_used_at))
+        for t in rows
+    ]
 
 
 def revoke_token(session: Session, name: str) -> int:
@@ -391,17 +394,8 @@ def token_name(session: Session, token: str) -> str | None:
     if found is None or not hmac.compare_digest(found.token_sha256, digest(token)):
         return None
     at = now()
-    if found.expires_at is not None and _utc(found.expires_at) <= at:
+    if found.expires_at is not None and utc(found.expires_at) <= at:
         return None
-    if found.last_used_at is None or at - _utc(found.last_used_at) >= _USE_GRAIN:
+    if found.last_used_at is None or at - utc(found.last_used_at) >= _USE_GRAIN:
         found.last_used_at = at
     return found.name
-
-
-def _utc(moment: datetime) -> datetime:
-    """A stored time as UTC (SQLite gives them back without their zone)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _opt_utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else _utc(moment)

@@ -13,8 +13,6 @@ FORM_BYTES = 64 * 1024
 """Sign-in, print, email, admin forms: a few short fields each."""
 ENVELOPE_BYTES = 64 * 1024
 """Room for the multipart envelope around an uploaded file (boundaries, headers, the CSRF field)."""
-_LARGE = ("/upload", "/api/")
-"""Paths that take a file or a record: the upload limit; every other path: FORM_BYTES."""
 
 
 class BodyLimits:
@@ -25,7 +23,8 @@ class BodyLimits:
         self.upload_bytes = upload_bytes
 
     def limit(self, path: str) -> int:
-        large = path == _LARGE[0] or path.startswith(_LARGE[1])
+        """The upload's limit for the paths that take a file or a record, FORM_BYTES for every other."""
+        large = path == "/upload" or path.startswith("/api/")
         return self.upload_bytes + ENVELOPE_BYTES if large else FORM_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -27,7 +27,7 @@ from ..delivery.service import print_run
 from ..errors import UsageError
 from ..models.entry import Entry
 from ..pdf import print_run as pdf_print_run
-from ..store.tables import PrintRun, ScheduleEntry
+from ..store.tables import PrintRun, ScheduleEntry, utc
 from .context import Context
 
 logger = logging.getLogger(__name__)
@@ -94,9 +94,9 @@ def view(session: Session, run_id: int) -> RunView | None:
     if run is None:
         return None
     state = run.state
-    if state in _UNFINISHED and _now() - _aware(run.updated_at) > STALLED:
+    if state in _UNFINISHED and _now() - utc(run.updated_at) > STALLED:
         state = "stopped"
-    if state == "ready" and _now() - _aware(run.started_at) > KEPT:  # removed at its next access
+    if state == "ready" and _now() - utc(run.started_at) > KEPT:  # removed at its next access
         state = "expired"
     return RunView(run.id, state, _words(run, state), run.merged, run.total, state not in _UNFINISHED,
                    state == "ready")  # fmt: skip
@@ -184,7 +184,7 @@ def _expire(session: Session, out_dir: Path, moment: datetime) -> None:
     """Remove the files of runs made to be downloaded that nobody downloaded in time."""
     waiting = session.scalars(select(PrintRun).where(PrintRun.state == "ready")).all()
     for run in waiting:
-        if moment - _aware(run.started_at) > KEPT:
+        if moment - utc(run.started_at) > KEPT:
             if run.file:
                 (out_dir / run.file).unlink(missing_ok=True)
             run.state, run.file, run.updated_at = "expired", None, moment
@@ -196,8 +196,3 @@ def _packets(count: int) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive UTC times; PostgreSQL aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
