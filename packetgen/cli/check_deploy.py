@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import stat
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ..settings import Settings
 from . import EXIT_OK, EXIT_SOME_FAILED
@@ -46,6 +47,12 @@ def deploy_problems(settings: Settings) -> list[str]:
         found.append("web.behind_proxy: set without web.trusted_proxies; name the TLS proxy in front")
     if web.sign_in_failures > 10:
         found.append(f"web.sign_in_failures: {web.sign_in_failures}; 10 or fewer slows password guessing")
+    if web.sign_in_delay_seconds < 1:
+        found.append(
+            f"web.sign_in_delay_seconds: {web.sign_in_delay_seconds:g}; under 1 second barely slows password guessing"
+        )
+    if "admin" not in web.require_totp_for:
+        found.append("web.require_totp_for: does not include admin; admins should sign in with a second factor")
     if not is_loopback(settings.listener.host):
         found.append(
             f"listener.host: {settings.listener.host}; MLLP is not encrypted: keep it on loopback, or on a "
@@ -71,10 +78,22 @@ def _relay_problems(settings: Settings) -> list[str]:
     return found
 
 
+_ENCRYPTED = ("require", "verify-ca", "verify-full")
+"""libpq's `sslmode`s that refuse an unencrypted connection (its default, `prefer`, falls back to one)."""
+
+
 def _database_problems(settings: Settings) -> list[str]:
     parts = urlsplit(settings.database_url)
     if parts.scheme.startswith("postgresql"):
-        return ["database_url: holds the password; use a password file (PGPASSFILE)"] if parts.password else []
+        found = ["database_url: holds the password; use a password file (PGPASSFILE)"] if parts.password else []
+        host = parts.hostname or ""
+        sslmode = dict(parse_qsl(parts.query)).get("sslmode") or os.environ.get("PGSSLMODE", "prefer")
+        if not (host.startswith("/") or is_loopback(host)) and sslmode not in _ENCRYPTED:
+            found.append(
+                f"database_url: PostgreSQL on {host} with sslmode={sslmode} may be read on the network; "
+                "add ?sslmode=verify-full (or require)"
+            )
+        return found
     if parts.scheme.startswith("sqlite"):
         return _folder_problems("database_url", Path(settings.database_url.split(":///", 1)[-1]))
     return []

@@ -19,6 +19,7 @@ EXIT_OK = 0
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from ..web import connections
     from ..web.app import create_app
     from . import load_content
 
@@ -51,6 +52,12 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         factory=workers > 1,
         ssl_certfile=args.certfile,
         ssl_keyfile=args.keyfile,
+        # TLS 1.2 or later (web.tls_min_version), and over 1.2 ECDHE with AES-GCM or ChaCha20 only.
+        ssl_context_factory=connections.tls_factory(settings.web.tls_min_version) if args.certfile else None,
+        # A request's line and headers within web.header_timeout_seconds (slow clients), idle kept-alive
+        # connections closed after web.keep_alive_seconds.
+        http=connections.protocol(settings.web.header_timeout_seconds),
+        timeout_keep_alive=settings.web.keep_alive_seconds,
         proxy_headers=False,  # the app reads them, from web.trusted_proxies only (`web/proxy.py`)
         server_header=False,
         log_config=None,  # the log is configured already (`logs.configure`): one format for every line

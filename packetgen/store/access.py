@@ -14,16 +14,21 @@ from .tables import AccessEvent, utc
 SIGN_IN, SIGN_IN_FAILED, SIGN_OUT = "sign-in", "sign-in-failed", "sign-out"
 VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF = "view-schedule", "view-patient", "view-pdf"
 DOWNLOAD_PRINT_RUN, API_PACKET = "download-print-run", "api-packet"
-UPLOAD, REPRINT = "upload", "reprint"
+UPLOAD, VIEW_UPLOAD, REPRINT = "upload", "view-upload", "reprint"
 ADD_USER, DISABLE_USER, ENABLE_USER = "admin-add-user", "admin-disable-user", "admin-enable-user"
 CHANGE_PASSWORD, SET_PASSWORD, RESET_PASSWORD = "change-password", "admin-set-password", "admin-reset-password"
 UNLOCK_USER, CHANGE_ROLE = "admin-unlock-user", "admin-change-role"
 TOTP_ENROL, RECOVERY_CODE_USED = "totp-enrol", "recovery-code-used"
 END_SESSION, ADMIN_END_SESSION = "end-session", "admin-end-session"
+EMAIL_PACKET = "email-packet"
+ACCESS_REFUSED, REFUSED_REPEATED = "access-refused", "refused-repeated"
+DISMISS_ERROR, CANCEL_PRINT_RUN = "dismiss-error", "cancel-print-run"
+ADD_CSV_FORMAT, REMOVE_CSV_FORMAT = "admin-add-csv-format", "admin-remove-csv-format"
 ACTIONS = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF, DOWNLOAD_PRINT_RUN,
-           API_PACKET, UPLOAD, REPRINT, ADD_USER, DISABLE_USER, ENABLE_USER, CHANGE_PASSWORD, SET_PASSWORD,
+           API_PACKET, UPLOAD, VIEW_UPLOAD, REPRINT, ADD_USER, DISABLE_USER, ENABLE_USER, CHANGE_PASSWORD, SET_PASSWORD,
            RESET_PASSWORD, UNLOCK_USER, CHANGE_ROLE, TOTP_ENROL, RECOVERY_CODE_USED,
-           END_SESSION, ADMIN_END_SESSION)  # fmt: skip
+           END_SESSION, ADMIN_END_SESSION, EMAIL_PACKET, ACCESS_REFUSED, REFUSED_REPEATED,
+           DISMISS_ERROR, CANCEL_PRINT_RUN, ADD_CSV_FORMAT, REMOVE_CSV_FORMAT)  # fmt: skip
 """Every action the audit records, as its `action` column says it."""
 
 
@@ -39,8 +44,13 @@ def record_access(
     print_run_id: int | None = None,
     user_id: int | None = None,
     request_id: str = "",
+    route: str | None = None,
+    status: int | None = None,
+    recipient: str | None = None,
+    repeats: int | None = None,
 ) -> None:
-    """Append one event (the caller commits, with whatever it records)."""
+    """Append one event (the caller commits, with whatever it records): a refusal with its route's
+    template and status, an email with its recipient's address."""
     if action not in ACTIONS:
         raise ValueError(f"access action: expected one of {', '.join(ACTIONS)}")
     session.add(
@@ -54,6 +64,10 @@ def record_access(
             print_run_id=print_run_id,
             user_id=user_id,
             request_id=request_id[:32],
+            route=route[:200] if route is not None else None,
+            status=status,
+            recipient=recipient[:320] if recipient is not None else None,
+            repeats=repeats,
         )
     )
 
@@ -91,7 +105,7 @@ def count_since(session: Session, since: datetime, who: str, action: str) -> int
 
 
 COLUMNS = ("when_utc", "who", "address", "action", "entry_id", "appointment_id", "print_run_id", "user_id",
-           "request_id")  # fmt: skip
+           "request_id", "route", "status", "recipient", "repeats")  # fmt: skip
 """What `fields` gives, in order (the CSV's header)."""
 
 
@@ -99,5 +113,7 @@ def fields(event: AccessEvent) -> tuple[str, ...]:
     """An event as text, in `COLUMNS` order (empty where it has nothing): the moment in UTC, then ids."""
     at = utc(event.at)
     ids = (event.entry_id, event.appointment_id, event.print_run_id, event.user_id)
+    more = (event.route, event.status, event.recipient, event.repeats)
     return (at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), event.who, event.address, event.action,
-            *("" if i is None else str(i) for i in ids), event.request_id)  # fmt: skip
+            *("" if i is None else str(i) for i in ids), event.request_id,
+            *("" if m is None else str(m) for m in more))  # fmt: skip

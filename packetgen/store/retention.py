@@ -7,23 +7,28 @@
   still `stored` waits for its packet); sent emails' rows (the recipient's address); finished
   print runs;
 - packets older than `packets_days` in the web output folder (a line keeps its record and can be
-  made again).
-The audits (deliveries and access) are kept: the database refuses to delete them.
+  made again);
+- the audits' rows (deliveries and access) older than `audit_years`: six at least, and the database
+  refuses to delete a younger row whatever the settings say (migration 0015).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from ..settings import Settings
 from .engine import Store
-from .tables import InboxMessage, OutboxMessage, Packet, PrintRun, ScheduleEntry
+from .tables import AccessEvent, AuditEvent, InboxMessage, OutboxMessage, Packet, PrintRun, ScheduleEntry
+
+logger = logging.getLogger(__name__)
 
 _FINISHED_RUNS = ("printed", "downloaded", "expired", "failed")
 
@@ -38,6 +43,8 @@ class Purged:
     listener_packets: int = 0
     sent_emails: int = 0
     print_runs: int = 0
+    audit_events: int = 0
+    """Rows of both audits (deliveries and access)."""
 
     def line(self) -> str:
         counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in vars(self).items())
@@ -45,7 +52,13 @@ class Purged:
 
 
 def purge(
-    session: Session, out_dir: Path, now: datetime, zone: ZoneInfo, schedule_days: int, packets_days: int
+    session: Session,
+    out_dir: Path,
+    now: datetime,
+    zone: ZoneInfo,
+    schedule_days: int,
+    packets_days: int,
+    audit_years: int = 6,
 ) -> Purged:
     """Remove what the retention periods have passed (see the module's docstring)."""
     cutoff = now - timedelta(days=schedule_days)
@@ -76,7 +89,33 @@ def purge(
         if run.file:
             _remove(out_dir / run.file)
         session.delete(run)
-    return Purged(len(old_lines), files, int(inbox), len(listener), int(sent), len(runs))
+    audits = _purge_audits(session, _years_before(now.astimezone(UTC), audit_years))
+    return Purged(len(old_lines), files, int(inbox), len(listener), int(sent), len(runs), audits)
+
+
+def _years_before(now: datetime, years: int) -> datetime:
+    """The same day and time `years` earlier (28 February for a 29th)."""
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:
+        return now.replace(year=now.year - years, day=28)
+
+
+def _purge_audits(session: Session, before: datetime) -> int:
+    """Both audits' rows from before `before`, in a savepoint: should the database refuse (its clock
+    behind this machine's, with `audit_years` at six), the audits are kept, a warning logged, and the
+    rest of the purge stands."""
+    try:
+        with session.begin_nested():
+            removed = 0
+            for table in (AuditEvent, AccessEvent):
+                removed += session.execute(delete(table).where(table.at < before)).rowcount  # type: ignore[attr-defined]
+    except DatabaseError as error:
+        logger.warning(
+            "purge: the database kept the audits' rows before %s (%s)", before.isoformat(), type(error).__name__
+        )
+        return 0
+    return int(removed)
 
 
 def _expire_packets(session: Session, out_dir: Path, before: datetime) -> int:
@@ -113,4 +152,5 @@ def purge_site(store: Store, settings: Settings, now: datetime | None = None) ->
             ZoneInfo(settings.timezone),
             settings.retention.schedule_days,
             settings.retention.packets_days,
+            settings.retention.audit_years,
         )

@@ -96,9 +96,23 @@ def set_enabled(session: Session, user_id: int, enabled: bool) -> str | None:
     return user.name
 
 
+def find_by_name(session: Session, name: str) -> WebUser | None:
+    """The user of this name, enabled or not, both it and the stored names read in NFKC (as
+    `credentials.normalise` makes them): `ａｎａ` finds `ana`, and a name stored before names were kept in
+    NFKC is still found by its NFKC form. None when there is none."""
+    normal = credentials.normalise(name)
+    user = session.scalar(select(WebUser).where(WebUser.name == normal))
+    if user is not None:
+        return user
+    for other in session.scalars(select(WebUser).where(WebUser.name != normal)):  # a stored name not in NFKC
+        if credentials.normalise(other.name) == normal:
+            return other
+    return None
+
+
 def check_password(session: Session, name: str, password: str) -> WebUser | None:
     """The enabled user with this name (NFKC) and password, else None (in the same time either way)."""
-    user = session.scalar(select(WebUser).where(WebUser.name == credentials.normalise(name)))
+    user = find_by_name(session, name)
     if not verify(user.password_hash if user and user.password_hash else None, password):
         return None
     if user is None or user.disabled:
@@ -110,13 +124,14 @@ def check_password(session: Session, name: str, password: str) -> WebUser | None
 
 def user_id_of(session: Session, name: str) -> int | None:
     """The id of the user of this name, enabled or not; None when there is none."""
-    found: int | None = session.scalar(select(WebUser.id).where(WebUser.name == credentials.normalise(name)))
-    return found
+    found = find_by_name(session, name)
+    return found.id if found is not None else None
 
 
 def user_named(session: Session, name: str) -> WebUser | None:
-    """For a reverse proxy's authenticated-user header: the enabled user of that name."""
-    user = session.scalar(select(WebUser).where(WebUser.name == name))
+    """The enabled user of that name (NFKC, as at sign-in): after a right password, or the user a
+    reverse proxy's header names."""
+    user = find_by_name(session, name)
     return user if user is not None and not user.disabled else None
 
 
@@ -196,7 +211,7 @@ def _serialise(session: Session) -> None:
 def password_hash_of(session: Session, name: str) -> str | None:
     """The stored hash of the enabled user of this name (NFKC), for checking outside any write
     transaction; None when there is none."""
-    user = session.scalar(select(WebUser).where(WebUser.name == credentials.normalise(name)))
+    user = find_by_name(session, name)
     return user.password_hash if user is not None and not user.disabled and user.password_hash else None
 
 
@@ -237,6 +252,37 @@ def open_session(
 
 MAX_AGE = timedelta(hours=12)
 """A session's absolute lifetime unless the site says otherwise (`web.session_max_hours`)."""
+
+CONFIRM_WINDOW = timedelta(minutes=5)
+"""How long a session's proof of its user (the password again, or a sign-in with both factors) lets an
+admin change users and end sessions before the password is asked for again (ASVS 3.7.1; GitHub's
+"sudo mode" works the same way)."""
+
+
+def _session_of(session: Session, user: SignedIn) -> WebSession | None:
+    """The session `user` was read from (its CSRF token is that session's own)."""
+    query = select(WebSession).where(WebSession.user_id == user.user_id, WebSession.csrf_token == user.csrf_token)
+    return session.scalars(query.limit(1)).first()
+
+
+def recently_confirmed(session: Session, user: SignedIn) -> bool:
+    """Whether `user`'s session proved who they are within `CONFIRM_WINDOW`: their password again
+    (`confirm`), or a sign-in with both factors. A session a trusted proxy opened always has (the proxy
+    is trusted to authenticate its users, as at sign-in; they have no password here)."""
+    found = _session_of(session, user)
+    if found is None:
+        return False
+    if found.by_proxy:
+        return True
+    return found.confirmed_at is not None and now() - utc(found.confirmed_at) <= CONFIRM_WINDOW
+
+
+def confirm(session: Session, user: SignedIn) -> None:
+    """`user` has just proved who they are again in their session (their password, or both factors at
+    sign-in): their admin changes need no password for `CONFIRM_WINDOW`."""
+    found = _session_of(session, user)
+    if found is not None:
+        found.confirmed_at = now()
 
 
 def resume_session(session: Session, value: str, idle: timedelta, max_age: timedelta = MAX_AGE) -> SignedIn | None:

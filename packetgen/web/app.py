@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,7 +21,7 @@ from .. import logs
 from ..library import Library, load_library
 from ..settings import Settings
 from ..store import Store, open_store
-from . import pages
+from . import access, pages
 from .context import Context
 from .dependencies import PublicMount, Refused
 from .limits import BodyLimits
@@ -51,6 +52,7 @@ def create_app(
     context = Context(settings, store or open_store(settings), library)
     watcher = Watcher(context.store, settings, context.library) if settings.web.watch_dir else None
     renderer = Renderer(context)
+    refusals = access.Refusals(settings.web.refusals_audited_per_minute)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +64,11 @@ def create_app(
         purger.start()
         yield
         purger.stop()
+        try:  # the refusals counted beyond their minute's allowance
+            with context.store.session() as session:
+                access.write_repeats(session, refusals.flush())
+        except Exception:
+            logger.exception("the access audit could not record the refusals counted at shutdown")
         if watcher is not None:
             watcher.stop()
         renderer.stop()
@@ -78,6 +85,7 @@ def create_app(
     )
     app.state.context = context
     app.state.renderer = renderer
+    app.state.refusals = refusals
     for router in ROUTERS:
         app.include_router(router)
     app.router.routes.append(PublicMount("/static", StaticFiles(directory=HERE / "static"), name="static"))
@@ -142,6 +150,8 @@ def _route(request: Request) -> str:
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     """Error pages say what kind of error, never what was asked for (a URL may be pasted with anything)."""
+    if exc.status_code in (401, 403) or (exc.status_code == 303 and (exc.headers or {}).get("Location") == "/sign-in"):
+        await _audit_refusal(request, exc.status_code)
     if exc.status_code in (302, 303) and exc.headers:
         return Response(status_code=exc.status_code, headers=exc.headers)
     if isinstance(exc, Refused):  # our own words (the API's 401), with their headers
@@ -151,6 +161,16 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
             f'{{"detail": "{_WORDS.get(exc.status_code, "error")}"}}', exc.status_code, media_type="application/json"
         )
     return HTMLResponse(pages.error_page(request, exc.status_code), exc.status_code)
+
+
+async def _audit_refusal(request: Request, status: int) -> None:
+    """A refused request in the access audit (ASVS 7.2.2): no session (a redirect to sign-in), a role
+    or a form's token refused, a wrong or expired API token. The refusal stands if its row cannot be
+    written (logged)."""
+    try:
+        await run_in_threadpool(access.refused, request, _route(request), status)
+    except Exception:
+        logger.exception("the access audit could not record a refusal of %s %s", request.method, _route(request))
 
 
 async def _unreadable(request: Request, exc: RequestValidationError) -> Response:

@@ -88,7 +88,7 @@ def check_name(name: str, others: list[str]) -> str:
     if len(found) > 1:
         mixed = " and ".join(script.title() for script in sorted(found))
         raise UsageError(f"user name: expected letters of one script, not {mixed} mixed")
-    if normal in others:
+    if normal in others or normal in map(normalise, others):
         raise UsageError(f"user {normal} exists already")
     like = skeleton(normal)
     for other in others:

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from starlette.routing import Mount
 
 from ..store import access as store_access
-from . import accounts, lifecycle, proxy
+from . import access, accounts, lifecycle, proxy
 from .context import Context
 from .pages import SESSION_COOKIE, SIGN_IN_COOKIE, cookie_name
 
@@ -76,6 +76,8 @@ def signed_in(request: Request, context: Ctx) -> accounts.SignedIn:
     with context.store.session() as session:  # committed before a refusal: an expired session is removed
         resumed = accounts.resume_session(session, cookie, idle, max_age) if cookie else None
         stage = lifecycle.stage(session, cookie, context.settings.web.require_totp_for) if resumed else None
+    if resumed is not None:
+        request.state.who = resumed.name  # who is refused, should a later check refuse (the access audit)
     if not header:
         if resumed is None:
             raise HTTPException(303, headers={"Location": "/sign-in"})
@@ -83,14 +85,24 @@ def signed_in(request: Request, context: Ctx) -> accounts.SignedIn:
             raise HTTPException(303, headers={"Location": stage})  # the second factor, a new password: first
         return resumed
     with context.store.session() as session:
-        user = accounts.user_named(session, names[0]) if names and names[0] else None
+        user = accounts.user_named(session, _header_text(names[0])) if names and names[0] else None
         if user is None:
             raise HTTPException(401)
+        request.state.who = user.name
         if resumed is not None and resumed.user_id == user.id:
             return resumed  # a browser that keeps its cookie
         address = request.client.host if request.client else None
         request.state.new_session, shared = accounts.proxy_session(session, user, idle, max_age, address)
         return shared
+
+
+def _header_text(value: str) -> str:
+    """A header's value as the proxy wrote it: UTF-8 when its bytes are (Starlette reads every header
+    as Latin-1), else as read. The name is then looked up in NFKC, as at sign-in."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def session_limits(context: Context) -> tuple[timedelta, timedelta]:
@@ -156,6 +168,8 @@ class ApiToken(Access):
                 request.state.api_token = name  # who asks, for the access audit
                 _within_rate(context, name)
                 return
+            with context.store.reading() as session:  # an expired token's name, for the access audit
+                request.state.who = access.expired_token(session, token) or ""
         raise Refused(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
 
 
@@ -220,6 +234,32 @@ async def checked_sign_in_form(request: Request, csrf_token: Annotated[str, Form
 
 CHECKED_FORM: Any = Depends(checked_form)
 SIGN_IN_FORM: Any = Depends(checked_sign_in_form)
+
+CONFIRM_THEN = {"admin": "/admin", "sessions": "/admin/sessions"}
+"""Where the confirmation page leads once the password is given: a fixed page, named by its key."""
+
+
+class Confirmed:
+    """An admin's change (of users, of others' sessions) needs the session to have proved its user
+    recently (`accounts.recently_confirmed`: the password again, or both factors at sign-in, within
+    `accounts.CONFIRM_WINDOW`); else a redirect (303) to the confirmation page, which then leads to
+    `then` (a key of `CONFIRM_THEN`), where the admin makes the change again. Declared after the role
+    and the form's token, so a forbidden or forged request is refused as before."""
+
+    def __init__(self, then: str) -> None:
+        self.location = f"{lifecycle.CONFIRM_PAGE}?then={then}" if then != "admin" else lifecycle.CONFIRM_PAGE
+
+    def __call__(self, context: Ctx, user: User) -> None:
+        with context.store.reading() as session:
+            if accounts.recently_confirmed(session, user):
+                return
+        raise HTTPException(303, headers={"Location": self.location})
+
+
+CONFIRMED: Any = Depends(Confirmed("admin"))
+"""`dependencies=[..., CONFIRMED]`: the admin proved who they are in the last five minutes (ASVS 3.7.1)."""
+CONFIRMED_SESSIONS: Any = Depends(Confirmed("sessions"))
+"""As `CONFIRMED`, leading back to the list of everyone's sessions."""
 
 
 def declared(route: object) -> list[object]:

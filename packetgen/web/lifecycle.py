@@ -20,7 +20,7 @@ ONE_TIME_BYTES = 15
 
 def find_user(session: Session, name: str) -> WebUser:
     """The user of this name (NFKC), enabled or not; UsageError when there is none."""
-    user = session.scalar(select(WebUser).where(WebUser.name == credentials.normalise(name)))
+    user = accounts.find_by_name(session, name)
     if user is None:
         raise UsageError(f"no user named {name}")
     return user
@@ -30,7 +30,13 @@ def set_password(session: Session, user: WebUser, password: str, keep: str | Non
     """A new password for `user` if it meets the policy (`credentials.check_password`, UsageError
     otherwise); every session of theirs ends but the one whose cookie is `keep` (who changed it)."""
     credentials.check_password(password, user.name)
-    user.password_hash = accounts.hash_password(password)
+    store_password(session, user, accounts.hash_password(password), keep)
+
+
+def store_password(session: Session, user: WebUser, hashed: str, keep: str | None = None) -> None:
+    """`hashed` (`accounts.hash_password`, made before the write transaction: it is slow on purpose) as
+    `user`'s password, which then need not be changed; every session of theirs ends but `keep`'s."""
+    user.password_hash = hashed
     user.must_change_password = False
     ended = delete(WebSession).where(WebSession.user_id == user.id)
     if keep:
@@ -59,7 +65,8 @@ def unlock(session: Session, user: WebUser) -> int:
     """Forget the recent failed sign-ins to `user`'s account, so that its next attempt need not wait
     (those from an address stay counted; its successes stay recorded); how many there were."""
     failed = SignInAttempt.outcome.in_((accounts.FAILED, accounts.PENDING))
-    gone = session.execute(delete(SignInAttempt).where(SignInAttempt.account == user.name, failed))
+    names = {user.name, credentials.normalise(user.name)}  # sign-in counts a name as typed, in NFKC
+    gone = session.execute(delete(SignInAttempt).where(SignInAttempt.account.in_(names), failed))
     return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
@@ -75,6 +82,8 @@ def set_role(session: Session, user: WebUser, role: str) -> None:
     user.role = role
 
 
+CONFIRM_PAGE = "/account/confirm"
+"""Where an admin proves who they are again before changing users or ending sessions (ASVS 3.7.1)."""
 CODE_PAGE, PASSWORD_PAGE, TOTP_PAGE = "/sign-in/code", "/account/password", "/account/totp"
 """Where a session that may not go anywhere yet is sent: the second factor's code after the password,
 a new password after an admin's reset, enrolment in a second factor its role requires."""
@@ -108,7 +117,9 @@ def await_second_factor(session: Session, user: WebUser, cookie: str) -> None:
 
 
 def second_factor_given(session: Session, cookie: str) -> None:
-    """The session `cookie` names has had its code: it may go anywhere its role allows."""
+    """The session `cookie` names has had its code: it may go anywhere its role allows, and for
+    `accounts.CONFIRM_WINDOW` make an admin's changes without the password again."""
     found = session.get(WebSession, accounts.digest(cookie))
     if found is not None:
         found.second_factor_pending = False
+        found.confirmed_at = accounts.now()  # both factors just now: an admin's changes need no password yet

@@ -10,14 +10,16 @@ import pytest
 from packetgen.cli import main
 
 
-def check(tmp_path: Path, settings: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+def check(
+    tmp_path: Path, settings: str, capsys: pytest.CaptureFixture[str], database_url: str | None = None
+) -> tuple[int, list[str]]:
     out_dir, var = tmp_path / "out", tmp_path / "var"
     for folder in (out_dir, var):
         folder.mkdir(mode=0o700, exist_ok=True)
     (tmp_path / "settings.yaml").write_text(f"web:\n  out_dir: {out_dir}\n{settings}", encoding="utf-8")
     environ = {
         "PACKETGEN_SETTINGS": str(tmp_path / "settings.yaml"),
-        "PACKETGEN_DATABASE_URL": f"sqlite:///{var / 'packetgen.sqlite'}",
+        "PACKETGEN_DATABASE_URL": database_url or f"sqlite:///{var / 'packetgen.sqlite'}",
     }
     code = main(["check-deploy"], environ=environ)
     return code, capsys.readouterr().out.splitlines()
@@ -95,3 +97,39 @@ def test_long_sessions_any_host_and_an_unnamed_tls_proxy_are_found(
     ]
     named = "  allowed_hosts: [packets.example.org]\n  behind_proxy: true\n  trusted_proxies: [10.0.0.5]\n"
     assert check(tmp_path, named, capsys) == (0, ["check-deploy: nothing found"])
+
+
+def test_a_short_sign_in_delay_and_admins_without_a_second_factor_are_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = check(tmp_path, "  sign_in_delay_seconds: 0.01\n  require_totp_for: [scheduler]\n", capsys)
+    assert code == 1
+    assert [line.split(";")[0] for line in lines] == [
+        "web.sign_in_delay_seconds: 0.01",
+        "web.require_totp_for: does not include admin",
+        "check-deploy: 2 problem(s)",
+    ]
+    assert check(tmp_path, "  require_totp_for: []\n", capsys)[1][0].startswith("web.require_totp_for:")
+    safe = "  sign_in_delay_seconds: 1\n  require_totp_for: [admin, clinician]\n"
+    assert check(tmp_path, safe, capsys) == (0, ["check-deploy: nothing found"])
+
+
+def test_postgresql_on_another_machine_must_be_encrypted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq's default (`sslmode=prefer`) falls back to clear text: a database on another machine must
+    say `require` or `verify-full`, in the URL or in PGSSLMODE; a local one (loopback, a socket) need not."""
+    monkeypatch.delenv("PGSSLMODE", raising=False)
+    url = "postgresql+psycopg://packets@db.example.org/packets"
+    code, lines = check(tmp_path, "", capsys, database_url=url)
+    assert code == 1
+    assert lines[0] == (
+        "database_url: PostgreSQL on db.example.org with sslmode=prefer may be read on the network; "
+        "add ?sslmode=verify-full (or require)"
+    )
+    assert check(tmp_path, "", capsys, database_url=url + "?sslmode=verify-full")[0] == 0
+    assert check(tmp_path, "", capsys, database_url=url + "?sslmode=disable")[0] == 1
+    assert check(tmp_path, "", capsys, database_url="postgresql+psycopg://packets@127.0.0.1/packets")[0] == 0
+    assert check(tmp_path, "", capsys, database_url="postgresql+psycopg:///packets?host=/run/postgresql")[0] == 0
+    monkeypatch.setenv("PGSSLMODE", "require")
+    assert check(tmp_path, "", capsys, database_url=url)[0] == 0

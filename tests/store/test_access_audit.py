@@ -57,8 +57,9 @@ def test_events_are_filtered_and_read_in_utc(store: Store) -> None:
         assert [e.who for e in access_events(session, action=API_PACKET)] == ["test-ehr"]
         assert [e.who for e in access_events(session, appointment_id="W-2")] == ["test-ehr"]
         first, second = (fields(e) for e in access_events(session))
-    assert first == ("2026-11-30T23:59:00Z", "admin", "192.0.2.1", SIGN_IN, "", "", "", "3", "ab12")
-    assert second == ("2026-12-01T09:30:00Z", "test-ehr", "192.0.2.9", API_PACKET, "", "W-2", "", "", "")
+    assert first == ("2026-11-30T23:59:00Z", "admin", "192.0.2.1", SIGN_IN, "", "", "", "3", "ab12", "", "", "", "")
+    assert second == ("2026-12-01T09:30:00Z", "test-ehr", "192.0.2.9", API_PACKET, "", "W-2", "", "", "", "", "", "",
+                      "")  # fmt: skip
 
 
 def test_an_unknown_action_is_refused(store: Store) -> None:
@@ -77,11 +78,13 @@ def test_audit_access_since_prints_the_rows_from_that_day(
     assert main(["audit", "--access", "--since", "2026-12-01"], environ=environ) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["WHEN", "UTC", "WHO", "ADDRESS", "ACTION", "ENTRY", "ID", "APPOINTMENT", "ID",
-                                "PRINT", "RUN", "ID", "USER", "ID", "REQUEST", "ID"]  # fmt: skip
+                                "PRINT", "RUN", "ID", "USER", "ID", "REQUEST", "ID", "ROUTE", "STATUS",
+                                "RECIPIENT", "REPEATS"]  # fmt: skip
     assert [line.split() for line in lines[1:]] == [
-        ["2026-12-01T09:30:00Z", "clinician", "192.0.2.7", VIEW_PATIENT, "12", "W-1", "-", "-", "-"],
-        ["2026-12-01T09:30:00Z", "test-ehr", "192.0.2.9", API_PACKET, "-", "W-2", "-", "-", "-"],
-    ]
+        ["2026-12-01T09:30:00Z", "clinician", "192.0.2.7", VIEW_PATIENT, "12", "W-1", "-", "-", "-", "-", "-", "-",
+         "-"],
+        ["2026-12-01T09:30:00Z", "test-ehr", "192.0.2.9", API_PACKET, "-", "W-2", "-", "-", "-", "-", "-", "-", "-"],
+    ]  # fmt: skip
     assert main(["audit", "--access", "--appointment", "W-2"], environ=environ) == 0
     assert [line.split()[1] for line in capsys.readouterr().out.splitlines()[1:]] == ["test-ehr"]
     assert main(["audit", "--access", "--since", "2026-12-02"], environ=environ) == 0

@@ -107,7 +107,8 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
     environ = {"PACKETGEN_DATABASE_URL": database_url, "PACKETGEN_SETTINGS": str(settings)}
     assert main(["purge"], environ=environ) == 0
     assert capsys.readouterr().out.strip() == (
-        "purge: removed 2 schedule lines, 4 packets, 1 inbox messages, 1 listener packets, 1 sent emails, 1 print runs"
+        "purge: removed 2 schedule lines, 4 packets, 1 inbox messages, 1 listener packets, 1 sent emails, "
+        "1 print runs, 0 audit events"
     )
     store = open_store(Settings(database_url=database_url))
     with store.reading() as session:
@@ -123,6 +124,6 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
     assert inbox == ["done", "stored"]
     assert (listener, sorted(p.name for p in listener_out.iterdir())) == (["L-NEW"], ["L-NEW.pdf"])
     assert outbox == ["queued"]
-    assert (runs, audit) == (1, 1)  # the audit is kept whatever its age
+    assert (runs, audit) == (1, 1)  # the audit is kept six years (tests/store/test_audit_retention.py)
     assert main(["purge"], environ=environ) == 0  # again: nothing left to remove
     assert capsys.readouterr().out.strip().startswith("purge: removed 0 schedule lines, 0 packets")

@@ -27,7 +27,7 @@ def test_a_packet_is_the_same_bytes_the_cli_writes(shared_app: App, tmp_path: Pa
     response = shared_app.client().post(
         "/api/v1/packets",
         content=body,
-        headers={"Authorization": f"Bearer {shared_app.token}"},
+        headers={"Authorization": f"Bearer {shared_app.token}", "Content-Type": "application/json"},
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
@@ -53,7 +53,7 @@ def test_a_bad_record_is_422_in_the_clis_words_without_its_values(shared_app: Ap
     not_json = shared_app.client().post(
         "/api/v1/packets",
         content=b"{not json",
-        headers={"Authorization": f"Bearer {shared_app.token}"},
+        headers={"Authorization": f"Bearer {shared_app.token}", "Content-Type": "application/json"},
     )
     assert not_json.status_code == 422
     assert "errors" in not_json.json()
@@ -77,6 +77,34 @@ def test_no_or_a_wrong_token_is_401(shared_app: App, header: str | None) -> None
     response = shared_app.client().post("/api/v1/packets", json=record(), headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x",
+     "application/json; charset=latin-1", "application/jsonp", "application/json; x=1"],
+)  # fmt: skip
+def test_a_body_not_sent_as_json_is_415_in_our_words(shared_app: App, content_type: str | None) -> None:
+    """ASVS 13.1.5: only `application/json` (utf-8) is read; anything else is refused before the body
+    is, and the answer repeats nothing of it."""
+    body = json.dumps({**record(), "last_name": "Qx-private-name"}).encode()
+    headers = {"Authorization": f"Bearer {shared_app.token}"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = shared_app.client().post("/api/v1/packets", content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json() == {"errors": [{"field": "", "message": "the body must be sent as Content-Type: "
+                                           "application/json (charset utf-8, if one is named)"}]}  # fmt: skip
+    assert "Qx-private-name" not in response.text
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "Application/JSON; charset=UTF-8", 'application/json;charset="utf-8"']
+)
+def test_json_with_or_without_its_utf8_charset_is_read(shared_app: App, content_type: str) -> None:
+    headers = {"Authorization": f"Bearer {shared_app.token}", "Content-Type": content_type}
+    response = shared_app.client().post("/api/v1/packets", content=json.dumps(record()).encode(), headers=headers)
+    assert response.status_code == 200, response.text
 
 
 def test_the_api_is_described(shared_app: App) -> None:
@@ -140,7 +168,7 @@ def test_token_and_user_commands(
 
 
 def _packet(app: App, body: bytes) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {app.token}"}
+    headers = {"Authorization": f"Bearer {app.token}", "Content-Type": "application/json"}
     return app.client().post("/api/v1/packets", content=body, headers=headers)
 
 

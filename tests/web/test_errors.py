@@ -36,7 +36,9 @@ def test_an_over_long_address_is_not_echoed(shared_app: App) -> None:
 def test_json_nested_deep_is_a_422_in_our_words(shared_app: App, depth: int) -> None:
     body = '{"procedure": ' + "[" * depth + "]" * depth + "}"
     response = shared_app.client().post(
-        "/api/v1/packets", content=body.encode(), headers={"Authorization": f"Bearer {shared_app.token}"}
+        "/api/v1/packets",
+        content=body.encode(),
+        headers={"Authorization": f"Bearer {shared_app.token}", "Content-Type": "application/json"},
     )
     assert response.status_code == 422, response.text
     assert "Traceback" not in response.text
@@ -47,7 +49,7 @@ def test_an_api_field_of_the_wrong_type_names_the_field_and_not_the_value(shared
     response = shared_app.client().post(
         "/api/v1/packets",
         content=json.dumps({"mrn": {"value": "Qw-private-mrn"}}).encode(),
-        headers={"Authorization": f"Bearer {shared_app.token}"},
+        headers={"Authorization": f"Bearer {shared_app.token}", "Content-Type": "application/json"},
     )
     assert response.status_code == 422
     assert "Qw-private-mrn" not in response.text

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from packetgen.settings import EmailSettings
+from sqlalchemy import text
+
+from packetgen.settings import EmailSettings, Settings
+from packetgen.store import open_store
+from packetgen.store.access import access_events
 from packetgen.web.routes.entries import may_email
 from tests.helpers.mail import Relay
-from tests.helpers.web import App, entry_ids, upload
+from tests.helpers.web import App, act, entry_ids, upload
 
 
 def test_the_policy() -> None:
@@ -32,10 +36,39 @@ def test_another_address_is_refused_and_nothing_is_sent(start_app: Callable[...,
     scheduler, scheduler_token = app.signed_in("scheduler")
     entry = entry_ids(upload(scheduler, scheduler_token).text)["Nguyễn, Thị Ánh"]
     client, token = app.signed_in("clinician")
-    refused = client.post(f"/entries/{entry}/email", data={"csrf_token": token, "to": "stranger@elsewhere.example"})
+    refused = act(client, f"/entries/{entry}/email", {"csrf_token": token, "to": "stranger@elsewhere.example"})
     assert refused.status_code == 403
     assert "Not sent: packets go only to the address on the appointment" in refused.text
     assert relay.handler.received == []
-    sent = client.post(f"/entries/{entry}/email", data={"csrf_token": token, "to": "anh@example.org"})
+    sent = act(client, f"/entries/{entry}/email", {"csrf_token": token, "to": "anh@example.org"})
     assert sent.status_code == 200, sent.text
     assert len(relay.handler.received) == 1
+
+
+def test_the_access_audit_keeps_the_full_address_the_delivery_audit_its_domain(
+    start_app: Callable[..., App], relay: Relay
+) -> None:
+    """Issue 26: who emailed which packet to which address, in full, is a row of the access audit
+    (committed before the message goes); a refused address is there too. The delivery audit keeps
+    only the recipient's domain."""
+    app = start_app(**relay.environ())
+    scheduler, scheduler_token = app.signed_in("scheduler")
+    entry = entry_ids(upload(scheduler, scheduler_token).text)["Nguyễn, Thị Ánh"]
+    client, token = app.signed_in("clinician")
+    sent = act(client, f"/entries/{entry}/email", {"csrf_token": token, "to": "Anh@Example.org"})
+    assert sent.status_code == 200, sent.text
+    refused = act(client, f"/entries/{entry}/email", {"csrf_token": token, "to": "stranger@elsewhere.example"})
+    assert refused.status_code == 403
+    store = open_store(Settings(database_url=app.database_url))
+    with store.reading() as session:
+        emails = [(e.who, e.action, e.entry_id, e.appointment_id, e.recipient, e.route, e.status)
+                  for e in access_events(session) if e.recipient]  # fmt: skip
+        delivered = session.execute(text("SELECT * FROM audit_event")).all()
+    store.close()
+    assert emails == [
+        ("clinician", "email-packet", entry, "W-1", "Anh@example.org", None, None),
+        ("clinician", "access-refused", entry, "W-1", "stranger@elsewhere.example", "/entries/{entry_id}/email", 403),
+    ]
+    cells = [str(cell) for row in delivered for cell in row]
+    assert not any("Anh@" in cell or "anh@" in cell for cell in cells)
+    assert any("example.org" in cell for cell in cells)

@@ -90,7 +90,11 @@ def test_each_token_is_limited_to_its_minutes_requests(
     app = start_app(web="  api_requests_per_minute: 3\n")
     statuses = [
         app.client()
-        .post("/api/v1/packets", content=b"{not json", headers={"Authorization": f"Bearer {app.token}"})
+        .post(
+            "/api/v1/packets",
+            content=b"{not json",
+            headers={"Authorization": f"Bearer {app.token}", "Content-Type": "application/json"},
+        )
         .status_code
         for _ in range(3)
     ]

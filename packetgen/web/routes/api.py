@@ -43,17 +43,21 @@ def healthz() -> str:
         "The body is one appointment record as JSON (the fields of the contract's appointment record). "
         "Returns the PDF, byte for byte what `generate.py packet` writes for it. A bad record is 422 with "
         '`{"errors": [{"field": …, "message": …}]}` in the command line\'s words (values are never echoed); '
-        "a missing or wrong bearer token is 401."
+        "a missing or wrong bearer token is 401; a body sent as anything but `Content-Type: application/json` "
+        "(with `charset=utf-8` or no charset) is 415."
     ),
     openapi_extra={"requestBody": _RECORD},
     responses={
         200: {"content": {"application/pdf": {}}, "description": "the packet"},
         401: {"description": "no or a wrong token"},
+        415: {"description": "the body is not declared `Content-Type: application/json`"},
         413: {"description": "the record is larger than the site's upload limit"},
         422: {"description": "the record's errors"},
     },
 )
 async def create_packet(request: Request, context: Ctx) -> Response:
+    if not is_json(request.headers.get("content-type", "")):  # before a byte of the body is read
+        return JSONResponse({"errors": [{"field": "", "message": _NOT_JSON}]}, 415)
     raw = await request.body()
     if len(raw) > context.settings.web.max_upload_bytes:
         return JSONResponse({"errors": [{"field": "", "message": "the record is too large"}]}, 413)
@@ -67,6 +71,23 @@ async def create_packet(request: Request, context: Ctx) -> Response:
                             appointment_id=made.appointment_id)  # fmt: skip
     inline = {"Content-Disposition": 'inline; filename="packet.pdf"'}
     return Response(made.pdf, media_type="application/pdf", headers=inline)
+
+
+_NOT_JSON = "the body must be sent as Content-Type: application/json (charset utf-8, if one is named)"
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a request's `Content-Type` is `application/json`, with no parameter but `charset=utf-8`
+    (any case, the value quoted or not): what the API reads (ASVS 13.1.5). Anything else (no header, a
+    form, `text/plain`, another charset) is refused before the body is read."""
+    media, *parameters = (part.strip() for part in content_type.split(";"))
+    if media.lower() != "application/json":
+        return False
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() != "charset" or value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return False
+    return True
 
 
 def _error(error: PacketError) -> dict[str, Any]:

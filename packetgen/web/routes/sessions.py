@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from ...store.access import ADMIN_END_SESSION, END_SESSION
 from .. import access, accounts
 from ..context import Context
-from ..dependencies import CHECKED_FORM, SIGNED_IN, Ctx, Reading, User, require
+from ..dependencies import CHECKED_FORM, CONFIRMED_SESSIONS, SIGNED_IN, Ctx, Reading, User, require
 from ..pages import SESSION_COOKIE, delete_cookie, render
 
 router = APIRouter(include_in_schema=False)
@@ -33,9 +33,9 @@ def everyones_sessions(request: Request, user: User, context: Ctx, session: Read
     return _page(request, context, user, found, everyone=True)
 
 
-@router.post("/admin/sessions/{handle}/end", dependencies=[require("admin"), CHECKED_FORM])
+@router.post("/admin/sessions/{handle}/end", dependencies=[require("admin"), CHECKED_FORM, CONFIRMED_SESSIONS])
 def end_anyones_session(request: Request, user: User, context: Ctx, handle: str) -> Response:
-    """An admin ends anyone's session (their own too)."""
+    """An admin ends anyone's session (their own too), with their password given in the last five minutes."""
     return _end(request, context, user, handle, None, ADMIN_END_SESSION, "/admin/sessions")
 
 
