@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -43,6 +43,48 @@ def payload(scan: ScanBack, page: int, count: int) -> str:
         values = dict(fields)
         return "|".join(quote(values.get(key, ""), safe="/") for key in LINEAR_FIELDS)
     return urlencode(fields, safe="/")
+
+
+_REQUIRED = ("MRN", "DOC", "FORM", "VER", "PKT")
+_PAGE = re.compile(r"([1-9][0-9]{0,2})/([1-9][0-9]{0,2})")
+
+
+@dataclass(frozen=True)
+class PageCode:
+    """What a scanned page's code says, read back by `read_payload`: the packet's fields and the page's
+    place in its consent."""
+
+    fields: tuple[tuple[str, str], ...]
+    """(key, value) as `ScanBack.fields` holds them: MRN, ENC (when known), DOC, FORM, VER, PKT."""
+    page: int
+    count: int
+
+    def value(self, key: str) -> str:
+        """The field `key`'s value, empty when the code has none."""
+        return dict(self.fields).get(key, "")
+
+
+def read_payload(text: str, linear: bool) -> PageCode | None:
+    """`payload`'s inverse: the fields of a code's text (`linear`: a Code 128's `|`-separated values),
+    or None when the text is not a consent page's code (another barcode on the page, a damaged read)."""
+    if linear:
+        values = text.split("|")
+        if len(values) != len(LINEAR_FIELDS):
+            return None
+        pairs = [(key, unquote(value)) for key, value in zip(LINEAR_FIELDS, values, strict=True) if value]
+    else:
+        try:
+            pairs = parse_qsl(text, strict_parsing=True)
+        except ValueError:
+            return None
+    found = dict(pairs)
+    place = _PAGE.fullmatch(found.get("PG", ""))
+    if len(found) != len(pairs) or not place or any(not found.get(key) for key in _REQUIRED):
+        return None
+    page, count = int(place[1]), int(place[2])
+    if page > count:
+        return None
+    return PageCode(tuple((k, v) for k, v in pairs if k != "PG"), page, count)
 
 
 @dataclass(frozen=True)
