@@ -42,7 +42,7 @@ def personalize(
     locale = content.language.replace("-", "_")
     start = local_start(appointment, site.timezone)
     interpreted = _interpreted(appointment.language, content)
-    named = _with_article(appointment.provider, content.language)
+    named = _with_article(_title_or_degrees(appointment.provider), content.language)
     side = _side(appointment, content)
     day = start.date()
     # Every computed moment is a real moment at the site; a time on another date than the
@@ -244,6 +244,9 @@ def _consent(
 
     # The interpreter must sign when the patient's language is not the care team's (named in `interpreted`).
     required = bool(interpreted)
+    interpreter_says = attested(said.interpreter if said else None)
+    # The language once: the interpreter's statement names it when it is known; else a line to write it on.
+    language_line = () if interpreted and interpreter_says else (p.Line(labels.interpreted_language, interpreted),)
     signers: tuple[p.Signer, ...] = (
         p.Signer(
             labels.signer_patient,
@@ -255,8 +258,8 @@ def _consent(
         p.Signer(  # always present: whoever interprets signs here, for the language named
             labels.signer_interpreter_required if required else labels.signer_interpreter,
             labels.interpreter_choices,
-            (p.Line(labels.interpreted_language, interpreted), p.Line(labels.interpreter_id)),
-            attestation=attested(said.interpreter if said else None),
+            (*language_line, p.Line(labels.interpreter_id)),
+            attestation=interpreter_says,
         ),
     )
     if said is not None:  # consent by telephone, heard by a second witness who signs here
@@ -285,6 +288,21 @@ def _consent(
         site_label=fill(form.site_label, values) if content.levels and form.site_label else None,
         encounter=appointment.encounter,
     )
+
+
+_DOCTOR_TITLES = ("Dr.", "Dr", "Dra.", "Dra", "Doctor", "Doctora")
+_DEGREES = re.compile(r"(?:,\s*(?!(?:I{1,3}|IV|VI{0,3})\b)(?=(?:[^,]*[A-Z]){2})[A-Z][A-Za-z.\-]{1,7})+$")
+"""Degrees after a name (`, MD`, `, M.D., FACC`, `, PhD`): two capitals or more each, never a
+generation's numeral (`, III`) or `Jr.`, which are the name's own."""
+
+
+def _title_or_degrees(provider: str | None) -> str | None:
+    """The provider as running text names them: a doctor's title or their degrees, not both
+    ("Dr. Maria Alvarez, MD" is said "Dr. Maria Alvarez"); the appointment panel keeps the record's
+    words."""
+    if not provider or provider.split(" ", 1)[0] not in _DOCTOR_TITLES:
+        return provider
+    return _DEGREES.sub("", provider).rstrip() or provider
 
 
 def _with_article(provider: str | None, language: str) -> str | None:

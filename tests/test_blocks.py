@@ -255,9 +255,9 @@ def test_a_conditional_risk_is_on_both_documents_with_its_initials_box(make: Mak
 
 def test_spanish_frequency_words_come_from_the_packets_language(generate: Make) -> None:
     handout, consent = section_text(generate(language="es").path)
-    assert "Muerte (muy raro)" in handout
-    assert "Muerte (muy raro)" in consent
-    assert "Fuga de cemento, que requiere cirugía para quitarlo (muy raro)" in handout
+    assert "Muerte (ocurre muy rara vez)" in handout
+    assert "Muerte (ocurre muy rara vez)" in consent
+    assert "Fuga de cemento, que requiere cirugía para quitarlo (ocurre muy rara vez)" in handout
 
 
 @pytest.mark.parametrize(

@@ -55,8 +55,15 @@ def test_a_record_naming_another_department_prints_its_name_address_and_phones(
     # place (no location given: the department's name) and phone, and "When to call".
     assert "Lakeside Heart Institute Cardiology, 4th floor, 300 Lake Street, Springfield, IL 62702" in handout
     assert "Lakeside Heart Institute, (217) 555-0300" in handout
-    night = "At night or on weekends, call" if language == "en" else "De noche o los fines de semana, llame al"
-    assert f"{night} (217) 555-0399." in handout
+    day, night = (
+        ("During the day, call", "At night or on weekends, call")
+        if language == "en"
+        else (
+            "De día, llame al",
+            "De noche o los fines de semana, llame al",
+        )
+    )
+    assert f"{day} (217) 555-0300. {night} (217) 555-0399." in handout  # the department's own numbers
     # The consent's facility block, and its identification box.
     assert "Lakeside Heart Institute Cardiology, 4th floor, 300 Lake Street, Springfield, IL 62702" in consent
     assert re.search(r"(Facility|Centro): Lakeside Heart Institute", consent)

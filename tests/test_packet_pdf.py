@@ -24,7 +24,6 @@ from tests.helpers.pdftext import consent_start, page_texts, section_text
 from tests.helpers.site import DATA, ROOT, normalize
 
 Make = Callable[..., Generated]
-NIGHT_BEFORE = "Don't eat or drink after midnight the night before the procedure."
 RISKS = [
     "Bleeding",
     "Infection",
@@ -48,9 +47,7 @@ def test_every_seed_line_reaches_the_handout(generate: Make) -> None:
     lines = seed_lines()
     assert len(lines) == 32
     for line in lines:
-        if line == NIGHT_BEFORE:
-            line = NIGHT_BEFORE[:-1] + " (after midnight on Sunday, December 6)."
-        assert line in handout, line
+        assert line in handout, line  # word for word, nothing added (the checklist says when the fast starts)
 
 
 def test_every_risk_on_handout_and_on_consent(generate: Make) -> None:
@@ -146,6 +143,11 @@ def test_signature_blocks_for_every_signer(generate: Make) -> None:
     ):
         assert role in consent
     assert "Consent by telephone: second witness" in consent
+    # Teach-back (AHRQ): the provider attests the patient said it back in their own words.
+    assert (
+        "I answered their questions. The patient told me in their own words what will be done and its main risks."
+        in (consent)
+    )
     # Patient, provider, witness, interpreter and the telephone consent's second witness.
     assert consent.count("Signature Printed name Date Time") == 5
     assert "Representative's relationship to patient Why the patient cannot sign" in consent
@@ -168,11 +170,12 @@ def test_every_item_of_the_content_reaches_the_packet(generate: Make, library: L
         assert normalize(item.text.split("{{")[0]) in everything, item.id
     when = "When to call After you go home, call your care team right away if you have:"
     assert when in handout
-    checklist = "Your checklist ☐ Stop eating and drinking at midnight on Sunday, December 6. ☐ Arrive by Monday"
+    checklist = "Your checklist ☐ Nothing to eat or drink after 11:59 PM on Sunday, December 6. ☐ Arrive by Monday"
     assert f"{checklist}, December 7, at 6:30 AM" in handout
     assert "What is vertebroplasty? Fractures in the bones of the spine" in handout
     assert "Questions for my doctor Write your questions here" in handout
-    assert "At night or on weekends, call (217) 555-0100." in handout  # the layout's after-hours number
+    # The daytime number (the department's) and the layout's after-hours number, in the box.
+    assert "During the day, call (217) 555-0142. At night or on weekends, call (217) 555-0100." in handout
 
 
 def test_the_interpreter_is_required_when_the_patients_language_is_not_the_care_teams(generate: Make) -> None:
@@ -357,7 +360,7 @@ def test_every_risk_row_has_its_own_empty_initials_box(generate: Make, layout: s
 def test_viewers_show_the_title_and_spanish_packets_have_spanish_bookmarks(generate: Make) -> None:
     for language, bookmarks in (
         ("en", ["Patient information", "Consent form"]),
-        ("es", ["Información para el paciente", "Formulario de consentimiento"]),
+        ("es", ["Información para pacientes", "Formulario de consentimiento"]),
     ):
         reader = PdfReader(generate(language=language).path)
         assert reader.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"].value is True
@@ -369,3 +372,16 @@ def _labels(figure: Figure) -> tuple[Label, ...]:
     """The texts of a figure's drawing (small print, as the figure's words always were)."""
     assert figure.read is not None
     return figure.read.labels
+
+
+def test_the_consent_gives_each_alternatives_own_benefits_and_risks(generate: Make) -> None:
+    """Informed choice (TJC RI.01.03.01; AHRQ): each alternative with what it offers and risks, and how
+    likely the procedure is to help, in the patient's own voice."""
+    _, consent = section_text(generate().path)
+    alternatives = consent[consent.index("Alternatives") :]
+    assert "as my provider advises. It has none of the procedure's risks." in alternatives
+    assert "The pain often eases over weeks or months as the bone heals, but it can last longer." in alternatives
+    assert "It may bring back some of the bone's height. Its risks are like those of vertebroplasty." in alternatives
+    assert "the pain and loss of movement may go on or get worse." in alternatives
+    assert "Many people have less pain within a few days." in consent
+    assert "Your provider" not in alternatives  # the consent speaks in the first person

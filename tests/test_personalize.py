@@ -58,7 +58,10 @@ def test_a_resolved_packet_pickles_with_its_labels(library: Library, language: s
 def test_night_before_becomes_the_real_weekday_and_date(library: Library) -> None:
     packet = resolve(library, start="2027-03-01T08:00")  # a Monday; the night before is in February
     # Dates and times hold no-break spaces: never "February | 28" or "7:00 | AM" across two lines.
-    assert bullets(packet, "before")[0].endswith("(after midnight on Sunday,\u00a0February\u00a028).")
+    assert bullets(packet, "before")[0] == "Don't eat or drink after midnight the night before the procedure."
+    assert packet.handout.checklist is not None  # the moment the fast starts, said once: in the checklist
+    first = packet.handout.checklist.items[0]
+    assert first == "Nothing to eat or drink after 11:59\u00a0PM on Sunday,\u00a0February\u00a028."
     assert packet.visit.date == "Monday,\u00a0March\u00a01,\u00a02027"
     assert packet.visit.arrival == "7:00\u00a0AM"
     assert packet.patient.date_of_birth == "Mar\u00a014,\u00a01948"
@@ -243,8 +246,14 @@ def test_flags_add_callouts_and_clauses_where_the_content_puts_them_in_its_order
 def test_every_risk_reaches_handout_and_consent(library: Library) -> None:
     packet = resolve(library)
     content = library.contents["vertebroplasty"]
-    assert len(packet.handout.risks) == len(content.risks) == 14
+    unconditional = [risk for risk in content.risks if risk.when is None]
+    assert len(packet.handout.risks) == len(unconditional) == 14
     assert packet.handout.risks == packet.consent.risks
+    # A flag's own risks (issue 28: a blood thinner's bleeding, a contrast allergy's reaction) on both too.
+    flagged = resolve(library, flags=["anticoagulant", "contrast_allergy"])
+    assert len(flagged.handout.risks) == len(content.risks) == 16
+    assert flagged.handout.risks == flagged.consent.risks
+    assert "Heavier bleeding, because you take a blood thinner" in flagged.consent.risks
 
 
 def test_placeholders_are_filled_everywhere(library: Library) -> None:
@@ -262,3 +271,21 @@ def test_past_appointment_and_missing_language_are_warnings(library: Library) ->
     assert any("warning: start: the appointment is in the past" in w for w in packet.warnings)
     assert any("warning: language: no vertebroplasty packet in 'fr'" in w for w in packet.warnings)
     assert resolve(library).warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("Dr. Maria Alvarez, MD", "Dr. Maria Alvarez"),  # a title and a degree: the title alone
+        ("Dr. John Smith III, MD, FACC", "Dr. John Smith III"),
+        ("Dr. John Smith, Jr.", "Dr. John Smith, Jr."),  # a generation is the name's own
+        ("Dr. Ana Lee, II", "Dr. Ana Lee, II"),
+        ("Maria Alvarez, MD", "Maria Alvarez, MD"),  # a degree alone stays
+        ("Dr. Okafor", "Dr. Okafor"),
+    ],
+)
+def test_running_text_names_a_doctor_by_title_or_degree_never_both(library: Library, given: str, said: str) -> None:
+    packet = resolve(library, provider=given)
+    (request,) = [b.text for b in section(packet, "statement").blocks if isinstance(b, Paragraph)][:1]
+    assert request.startswith(f"I ask {said} and the care team"), request
+    assert packet.visit.provider == given  # the appointment panel keeps the record's words

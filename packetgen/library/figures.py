@@ -21,8 +21,8 @@ from ..errors import PacketError
 from ..models import Layout
 from ..models.blocks import Figure
 from ..models.figure import MIN_DPI, FigureFile
-from ..render.document import PAGE_SIZES
 from ..render.figure_files import FigureError, dpi, read_figure
+from ..render.page import PAGE_SIZES
 from ..yamlsafe import Key, Located, dotted
 
 FIGURES_FOLDER = "packets"

@@ -87,6 +87,13 @@ def check_translation(
         if not same:
             message = f"expected the same {name} as the {source.language} content"
             errors.append(PacketError(located.pos((name,)), name, message))
+    for document in ("handout", "consent"):  # the chart tells a translated form from its source by its id
+        theirs_id, ours_id = getattr(source, document).form_id, getattr(translation, document).form_id
+        if ours_id == theirs_id:
+            at = (document, "form_id")
+            wanted = f"{theirs_id}-{translation.language.lower()}"
+            message = f"expected a form id of its own, such as {wanted}: the {source.language} form is {theirs_id}"
+            errors.append(PacketError(located.pos(at), dotted(at), message))
     return errors
 
 

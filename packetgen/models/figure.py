@@ -44,6 +44,9 @@ class Label:
     bold: bool
     colour: tuple[float, float, float]
     """Its fill colour (RGB, 0 to 1)."""
+    scale: float = 1.0
+    """How much the drawing's own transforms at that point enlarge it (its size on the page is
+    `size × scale ×` the figure's scale)."""
 
 
 @dataclass(frozen=True)

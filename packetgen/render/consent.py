@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable, Table
 from ..models.packet import Choice, Initialled, ResolvedPacket, Section, Signer
 from .blocks import Blocks
 from .flowables import LabelBox, SignatureBlock, Together
+from .handout import interpreter_box
 from .sections import initialled, section_flowables
 from .tags import TableTags
 
@@ -22,11 +23,25 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         _top(packet, b, [*b.facility(packet.visit.facility, packet.visit.facility_address), title])
     ]
     story[0]._bookmark = ("consent", labels.consent_bookmark)
+    notice = interpreter_box(packet, b)  # on the first page, before what the patient is asked to agree to
+    if notice is not None:
+        story.append(notice)
     story.append(_who_and_what(packet, b))
     if packet.side_line:
         story.append(b.alert(packet.side_line))
-    story += _parts(c.sections, packet, b)
-    story += [b.heading(labels.risks), b.para(c.risks_lead, b.s.lead), initialled(c.risks, packet, b)]
+    risks = [b.heading(labels.risks), b.para(c.risks_lead, b.s.lead), initialled(c.risks, packet, b)]
+    initialling = [n for n, s in enumerate(c.sections) if any(isinstance(x, Initialled) for x in s.blocks)]
+    first = initialling[-1] if initialling else len(c.sections)
+    tail = [f for section in c.sections[first:] for f in section_flowables(section, packet, b)]
+    if tail and _height(tail, b) <= b.max_height * 3 / 4 and _height(risks[-1:], b) > b.max_height:
+        # The patient initials on as few pages as may be: where the risk table takes more than a page
+        # (large print), the last section before the risks with an initials box (and the short sections
+        # after it) stays with the start of the table, which then breaks between rows; where a page
+        # cannot hold that, all of it starts the next page.
+        story += _parts(c.sections[:first], packet, b)
+        story.append(Together([*tail, *risks]))
+    else:
+        story += [*_parts(c.sections, packet, b), *risks]
     story.append(Together([b.para(labels.own_risks, b.s.label), b.ruled(c.own_risks_lines)]))
     # The last two parts before the signatures (the alternatives and the patient's rights) stay
     # together: a page is never left holding only the rights.
@@ -41,13 +56,25 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     return story
 
 
+def _height(flowables: list[Flowable], b: Blocks) -> float:
+    """How tall `flowables` are set one after another in the text column."""
+    measure = Together(flowables)
+    measure.canv = None  # nothing here draws while measured
+    measure.wrap(b.width, b.max_height)
+    return float(measure._H)
+
+
+def _asks(section: Section) -> bool:
+    """The section asks the patient for initials or ticks."""
+    return any(isinstance(block, Initialled | Choice) for block in section.blocks)
+
+
 def _parts(sections: Sequence[Section], packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
     """The consent's sections; one that asks for initials or ticks stays whole on one page, with its heading."""
     story: list[Flowable] = []
     for section in sections:
         flowables = section_flowables(section, packet, b)
-        kept = any(isinstance(block, Initialled | Choice) for block in section.blocks)
-        story += [Together(flowables)] if kept else flowables
+        story += [Together(flowables)] if _asks(section) else flowables
     return story
 
 

@@ -6,7 +6,6 @@ import io
 from dataclasses import dataclass
 
 from reportlab import rl_config
-from reportlab.lib.pagesizes import A4, LEGAL, LETTER
 from reportlab.platypus import (
     ActionFlowable,
     BaseDocTemplate,
@@ -27,11 +26,9 @@ from .flowables import Together
 from .fonts import FontSet
 from .handout import handout_story
 from .lists import BulletList
-from .page import Decorator, PageLog, deferred_canvas
+from .page import PAGE_SIZES, Decorator, PageLog, deferred_canvas
 from .styles import make_styles
 from .tags import Element, Tagger
-
-PAGE_SIZES = {"letter": LETTER, "a4": A4, "legal": LEGAL}
 
 # Compressed streams stay binary rather than ASCII85-armoured: smaller files, less work per page.
 rl_config.useA85 = 0
@@ -51,16 +48,18 @@ class PacketDoc(BaseDocTemplate):
         scan_zone: float,
         tagger: Tagger,
         footer: dict[str, float],
+        top: float,
     ) -> None:
         """`scan_zone`: the consent pages' room for the scan-back code; `footer`: how far each part's
-        footer rises above the bottom margin (`page.Footer.raised`)."""
+        footer rises above the bottom margin (`page.Footer.raised`); `top`: from the top edge to the
+        body (`page.Decorator.top_margin`)."""
         page = layout.page
         super().__init__(
             buffer,
             pagesize=PAGE_SIZES[page.size],
             leftMargin=page.margin_left,
             rightMargin=page.margin_right,
-            topMargin=page.margin_top,
+            topMargin=top,
             bottomMargin=page.margin_bottom,
             invariant=1,
             title=packet.title,
@@ -154,7 +153,8 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Render
     zone = decorator.scan_zone(width)
     footer = {part: decorator.footer(width, part).raised for part in ("handout", "consent")}
     tagger = Tagger()
-    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zone, tagger, footer)
+    top = decorator.top_margin(width)
+    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zone, tagger, footer, top)
     story = handout_story(packet, Blocks(styles, doc.width, doc.height - footer["handout"]))
     story += [
         NextPageTemplate("consent"),

@@ -146,7 +146,9 @@ class _Recorder(renderPDF._PDFRenderer):
         anchor = _ANCHORS.get(str(state["textAnchor"]), "start")
         bold = "bold" in str(state["fontName"]).lower()
         size = float(state["fontSize"])
-        label = Label(node.text, float(node.x), float(node.y), size, anchor, bold, (red, green, blue))
+        a, b, c, d, _e, _f = state["ctm"]
+        scale = abs(a * d - b * c) ** 0.5
+        label = Label(node.text, float(node.x), float(node.y), size, anchor, bold, (red, green, blue), scale)
         self.cuts.append(len(self._canvas._code))
         self.labels.append(label)
 

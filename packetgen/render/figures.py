@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, Spacer
 from ..models import packet as p
 from ..models.figure import FigureFile, Label
 from . import tags
-from .blocks import Blocks
+from .blocks import Blocks, paragraph
 from .flowables import Together
 from .fonts import FontSet
 
@@ -31,14 +31,53 @@ class Figure(Flowable):
 
     role = "Figure"
 
-    def __init__(self, figure: FigureFile, width: float, fonts: FontSet, description: str) -> None:
+    def __init__(
+        self, figure: FigureFile, width: float, fonts: FontSet, description: str, min_size: float = 0.0
+    ) -> None:
         super().__init__()
         self.figure, self.fonts = figure, fonts
+        self.min_size = min_size
+        """The smallest a label of the drawing is printed at, in points on the page (the layout's small print)."""
         self.description = description
         """Its alternative text, for a reader who cannot see it (`/Alt`)."""
         self.scale = width / figure.width
         self.width, self.height = width, figure.height * self.scale
         self.hAlign = "CENTER"
+        self.keyed = figure.kind == "svg" and any(self._printed(label) < min_size - 0.01 for label in figure.labels)
+        """Its labels would print smaller than `min_size` (large print): each is a number at `min_size`
+        where the drawing has it, and the words are in a key under the drawing (`key`), as large print
+        transcribes a figure whose words do not fit."""
+
+    def _printed(self, label: Label) -> float:
+        """A label's size on the page, in points."""
+        return label.size * self.scale * label.scale
+
+    def numbers(self) -> list[int]:
+        """Each label's number in the key: a label on the line under the one before it, as the drawing
+        sets a long label ("Compression" / "fracture"), continues it and has no number of its own (0)."""
+        numbers: list[int] = []
+        count, before = 0, None
+        for label in self.figure.labels:
+            continues = before is not None and (
+                (label.x, label.anchor, label.bold, label.colour)
+                == (before.x, before.anchor, before.bold, before.colour)
+                and 0 < before.y - label.y <= 1.5 * label.size
+            )
+            if not continues:
+                count += 1
+            numbers.append(0 if continues else count)
+            before = label
+        return numbers
+
+    def key(self) -> list[tuple[int, str]]:
+        """(number, words) of each numbered label, in the drawing's order (keyed figures only)."""
+        entries: list[tuple[int, str]] = []
+        for number, label in zip(self.numbers(), self.figure.labels, strict=True):
+            if number:
+                entries.append((number, label.text))
+            elif entries:
+                entries[-1] = (entries[-1][0], f"{entries[-1][1]} {label.text}")
+        return entries if self.keyed else []
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.width, self.height
@@ -58,20 +97,32 @@ class Figure(Flowable):
                 return
             canv.saveState()
             canv.scale(self.scale, self.scale)
+            numbers = self.numbers()
             for index, segment in enumerate(figure.segments):  # balanced q … Q, taken together
                 if segment:
                     canv._code.append(segment.decode("ascii"))
                 if index < len(figure.labels):
-                    self._label(figure.labels[index])
+                    self._label(figure.labels[index], numbers[index])
             canv.restoreState()
 
-    def _label(self, label: Label) -> None:
-        """One text of the drawing, where the drawing has it, in the layout's regular or bold font."""
+    def _label(self, label: Label, number: int) -> None:
+        """One text of the drawing, where the drawing has it, in the layout's regular or bold font; in a
+        keyed figure its number instead, bold, on a white ground."""
         canv, fonts = self.canv, self.fonts
+        if self.keyed and not number:  # a keyed label's second line: in the key, with its first
+            return
         canv.saveState()
+        if self.keyed:
+            text, font = str(number), fonts.bold
+            size = self.min_size / (self.scale * label.scale)  # the drawing is scaled: its labels with it
+            width = fonts.width(text, font, size)
+            x = label.x - {"start": 0.0, "middle": width / 2, "end": width}[label.anchor]
+            canv.setFillColorRGB(1, 1, 1)
+            canv.rect(x - size * 0.15, label.y - size * 0.2, width + size * 0.3, size * 0.95, stroke=0, fill=1)
+        else:
+            text, font, size = label.text, fonts.bold if label.bold else fonts.regular, label.size
         canv.setFillColorRGB(*label.colour)
-        font = fonts.bold if label.bold else fonts.regular
-        fonts.draw(canv, label.x, label.y, label.text, font, label.size, label.anchor)
+        fonts.draw(canv, label.x, label.y, text, font, size, label.anchor)
         canv.restoreState()
 
 
@@ -87,5 +138,11 @@ def _image(figure: FigureFile) -> ImageReader:
 
 def figure_flowables(block: p.Figure, b: Blocks) -> list[Flowable]:
     """A figure at its share of the text column, then its caption, kept together on one page."""
-    drawing = Figure(block.file, b.width * block.width, b.s.fonts, block.description)
-    return [Together([Spacer(1, 4), drawing, b.para(block.caption, b.s.caption), Spacer(1, 6)])]
+    # Large print (its small print the body's size) prints no label smaller than its small print.
+    least = b.s.small.fontSize if b.s.small.fontSize >= b.s.body.fontSize else 0.0
+    drawing = Figure(block.file, b.width * block.width, b.s.fonts, block.description, least)
+    # The key in the caption's type, each number in bold as the drawing has it.
+    entries = " · ".join(f"<b>{n}</b>\u00a0{b.mark(words)}" for n, words in drawing.key())
+    key = [paragraph(entries, b.s.caption)] if entries else []
+    caption = b.para(block.caption, b.s.caption)
+    return [Together([Spacer(1, 4), drawing, *key, caption, Spacer(1, 6)])]

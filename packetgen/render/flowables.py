@@ -136,7 +136,7 @@ class SignatureBlock(Flowable):
         self.attestation = attestation
         """What the signer attests to, between the heading and the lines."""
         self._attestation_height = 0.0
-        self.gap: float = max(18.0, styles.body.fontSize * 1.5)  # room to write above each line (1/4 inch)
+        self.gap: float = max(18.0, styles.body.fontSize * 4 / 3)  # room to write above each line (1/4 to 1/3 inch)
         self.label_size: float = styles.small.fontSize
         self.row_height = self.gap + self.label_size + 3
         self.spaceAfter = styles.body.fontSize * 0.4
@@ -146,17 +146,19 @@ class SignatureBlock(Flowable):
     def rows(self, width: float) -> list[list[tuple[float, float, str, str]]]:
         """Each row's cells: (x, width, caption, value already written)."""
         labels = self.labels
-        rows = [
-            _cells(
-                width,
-                [
-                    (0.42, labels.signature, ""),
-                    (0.32, labels.printed_name, ""),
-                    (0.14, labels.signed_date, ""),
-                    (0.12, labels.signed_time, ""),
-                ],
-            )
+        first = [
+            (0.42, labels.signature, ""),
+            (0.32, labels.printed_name, ""),
+            (0.14, labels.signed_date, ""),
+            (0.12, labels.signed_time, ""),
         ]
+        if all(self._fits(caption, share * width) for share, caption, _value in first):
+            rows = [_cells(width, first)]
+        else:  # large type: the signature and printed name on one row, the date and time under them
+            rows = [
+                _cells(width, [(0.55, labels.signature, ""), (0.45, labels.printed_name, "")]),
+                _cells(width, [(0.3, labels.signed_date, ""), (0.25, labels.signed_time, "")]),
+            ]
         extra = list(self.signer.extra)
         while extra:
             for count in (3, 2, 1):  # as many to a row as leave each caption room
@@ -167,6 +169,10 @@ class SignatureBlock(Flowable):
             extra = extra[len(chunk) :]
             rows.append(_cells(width, [(1 / len(chunk), line.label, line.value) for line in chunk]))
         return rows
+
+    def _fits(self, caption: str, width: float) -> bool:
+        """A caption fits under its line (the line ends 10 pt before the next begins)."""
+        return bool(self.s.fonts.width(caption, self.s.fonts.regular, self.label_size) + 12 <= width)
 
     def heading_layout(self, width: float) -> list[list[str]]:
         """The role, then each check-box choice, flowed into lines that fit `width`."""
@@ -261,10 +267,12 @@ class LabelBox(Flowable):
             canv.setDash()
         canv.setFillColor(s.muted)
         size = s.small.fontSize
+        lines = s.fonts.lines(self.caption, s.fonts.regular, size, self.width - size)  # inside the box
+        leading = size * 1.15
+        first = self.height / 2 - size / 3 + (len(lines) - 1) * leading / 2  # the lines centred in the box
         with tags.content(canv, tags.element_of(self)):
-            s.fonts.draw(
-                canv, self.width / 2, self.height / 2 - size / 3, self.caption, s.fonts.regular, size, "middle"
-            )
+            for n, line in enumerate(lines):
+                s.fonts.draw(canv, self.width / 2, first - n * leading, line, s.fonts.regular, size, "middle")
 
 
 class RuledLines(Flowable):

@@ -21,9 +21,8 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         title,
         b.para(h.subtitle, b.s.subtitle),
     ]
-    if packet.interpreter_notice:
-        notice = b.box([b.para(packet.interpreter_notice, b.s.callout_label), *_tagline(packet, b)])
-        notice.spaceAfter = b.s.body.fontSize
+    notice = interpreter_box(packet, b)
+    if notice is not None:
         story.append(notice)
     story.append(_appointment(packet, b))
     if packet.side_line:
@@ -49,6 +48,16 @@ def handout_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         q = h.questions
         story.append(Together([b.heading(q.heading), b.para(q.lead), b.ruled(q.lines)]))
     return story
+
+
+def interpreter_box(packet: ResolvedPacket, b: Blocks) -> Flowable | None:
+    """For a patient whose language has no packet: the right to a free interpreter, in English and in
+    their own language where we have it; on the handout's first page and the consent's."""
+    if not packet.interpreter_notice:
+        return None
+    notice = b.box([b.para(packet.interpreter_notice, b.s.callout_label), *_tagline(packet, b)])
+    notice.spaceAfter = b.s.body.fontSize
+    return notice
 
 
 def _when_to_call(when: WhenToCall, b: Blocks) -> Flowable:

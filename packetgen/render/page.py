@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportlab.lib.pagesizes import A4, LEGAL, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
@@ -22,8 +23,13 @@ from .scan import QUIET, Symbol, payload, size_for, symbol
 from .styles import Styles
 from .tags import Tagger
 
-_HEADER_TOP = 28.0
-"""From the top edge of the page to the top of the patient line."""
+PAGE_SIZES = {"letter": LETTER, "a4": A4, "legal": LEGAL}
+
+EDGE = 18.0
+"""No ink nearer than this to any edge of the page (a quarter inch: what common laser printers leave
+unprinted)."""
+_CLEAR = 2.0
+"""Between `EDGE` and the nearest ink the header and footer draw: rounding, and a font's accents."""
 _HEADER_GAP = 9.0
 """From the bottom of the patient line to the body: the rule and a little air."""
 _HEADER_MIN_SIZE = 6.0
@@ -52,7 +58,8 @@ class PageLog:
 class Footer:
     """A part's footer as lines: the form stamp, `Page N of M` right of its first line, then the
     department's note, centred. A text too long for its room wraps onto more lines, and the footer
-    rises by them (`raised`) above the bottom margin: the body frame rises as much."""
+    rises by them (`raised`) above the bottom margin, and further where its last line would come nearer
+    than `EDGE` to the bottom edge: the body frame rises as much."""
 
     stamp: tuple[str, ...]
     note: tuple[str, ...]
@@ -79,6 +86,11 @@ class Decorator:
         mine = [p for p in range(1, total + 1) if self.section(p) == section]
         return mine.index(page) + 1, len(mine)
 
+    def header_top(self) -> float:
+        """From the top edge of the page to the top of the patient line: under the line naming the copy
+        and the facility, whose tallest letters (an accented capital: a full em) stay `EDGE` from the edge."""
+        return EDGE + _CLEAR + 1.3 * float(self.styles.small.fontSize)
+
     def before(self, canv: Canvas, page: int, total: int) -> None:
         """Drawn ahead of the page's body, so it comes first in reading order."""
         width, height = canv._pagesize
@@ -90,8 +102,8 @@ class Decorator:
         copy = labels.consent_copy if self.section(page) == "consent" else labels.handout_copy
         s = self.styles
         canv.setFillColor(s.text)
-        s.fonts.draw(canv, left, height - _HEADER_TOP + 6, copy, s.fonts.bold, s.small.fontSize)
-        self._header(canv, left, right, height - _HEADER_TOP)
+        s.fonts.draw(canv, left, self._top_line(height), copy, s.fonts.bold, s.small.fontSize)
+        self._header(canv, left, right, height - self.header_top(), self._top_line(height))
         if page in self.log.blank:
             self._centred(canv, width / 2, height / 2, labels.blank_page)
 
@@ -108,7 +120,11 @@ class Decorator:
             self._scan_code(canv, left, right, number, count, footer)
         self._footer(canv, left, right, stamp, footer, number, count)
 
-    def _header(self, canv: Canvas, left: float, right: float, top: float) -> None:
+    def _top_line(self, height: float) -> float:
+        """The baseline of the header's first line (the copy, the facility): an em below `EDGE`."""
+        return height - EDGE - _CLEAR - float(self.styles.small.fontSize)
+
+    def _header(self, canv: Canvas, left: float, right: float, top: float, baseline: float) -> None:
         """The same on every page: drawn once per document as a form, placed on each page."""
         name = f"packet-header-{right - left:g}"
         if not canv.hasForm(name):
@@ -118,7 +134,7 @@ class Decorator:
             self._marks(canv, left, right, top - h - 9)
             s = self.styles
             canv.setFillColor(s.muted)
-            s.fonts.draw(canv, right, top + 6, self.packet.visit.facility, s.fonts.regular, s.small.fontSize, "end")
+            s.fonts.draw(canv, right, baseline, self.packet.visit.facility, s.fonts.regular, s.small.fontSize, "end")
             canv.setStrokeColor(s.accent)
             canv.setLineWidth(0.8)
             canv.line(left, top - h - 5, right, top - h - 5)  # 5 + 4 below it: _HEADER_GAP
@@ -139,18 +155,36 @@ class Decorator:
             f"<b>{kept(labels.date_of_birth)}:</b>&nbsp;{kept(patient.date_of_birth)}&nbsp;&nbsp;&nbsp; "
             f"<b>{kept(labels.mrn)}:</b>&nbsp;{kept(patient.mrn)}"
         )
-        # Above the body there is room for a few lines; a name long enough to need more is set
-        # smaller, never cut: every page must identify the patient in full.
-        room = self.layout.page.margin_top - _HEADER_TOP - _HEADER_GAP - self.marks_height(width)
+        # Above the body there is the layout's top margin; a header that needs more takes more, its type
+        # set smaller first but never below the small print (large print stays large), and never more
+        # than a quarter of the page: a name long enough to need that is set smaller, never cut (every
+        # page must identify the patient in full).
+        above = self.header_top() + _HEADER_GAP + self.marks_height(width)
+        height = self._page_height()
         style = self.styles.header
         para = Paragraph(text, style)
-        _w, h = para.wrap(width, room)
-        while h > room and style.fontSize > _HEADER_MIN_SIZE:
+        _w, h = para.wrap(width, 1000)
+        room = self.layout.page.margin_top - above
+        floor = min(self.styles.small.fontSize, style.fontSize)
+        while h > room:
+            if style.fontSize <= floor and room < max(self.layout.page.margin_top, height / 4) - above:
+                room = min(h, max(self.layout.page.margin_top, height / 4) - above)  # the margin grows
+                continue
+            if style.fontSize <= _HEADER_MIN_SIZE:
+                break
             size = style.fontSize - 0.5
             style = ParagraphStyle(f"header-{size:g}", parent=style, fontSize=size, leading=size * 1.2)
             para = Paragraph(text, style)
-            _w, h = para.wrap(width, room)
+            _w, h = para.wrap(width, 1000)
         return para, h
+
+    def top_margin(self, width: float) -> float:
+        """From the top edge to the body: the layout's top margin, or more when the header needs it."""
+        _para, h = self._patient_line(width)
+        return max(self.layout.page.margin_top, self.header_top() + h + _HEADER_GAP + self.marks_height(width))
+
+    def _page_height(self) -> float:
+        return float(PAGE_SIZES[self.layout.page.size][1])
 
     def _marks_paragraph(self, width: float) -> tuple[Paragraph | None, float]:
         if not self.packet.marks:
@@ -238,11 +272,16 @@ class Decorator:
         labels, s = self.packet.labels, self.styles
         stamp = self.packet.consent.stamp if part == "consent" else self.packet.handout.stamp
         widest = labels.page.format(page=_WIDEST_PAGE, total=_WIDEST_PAGE)
-        room = width - s.fonts.width(widest, s.fonts.bold, s.small.fontSize + 1) - s.small.fontSize
+        room = width - s.fonts.width(widest, s.fonts.bold, s.header.fontSize) - s.small.fontSize
         stamp_lines = self._footer_lines(labels.form.format(**vars(stamp)), room)
         note = self._footer_lines(self.packet.footer_note, width) if self.packet.footer_note else ()
         extra = len(stamp_lines) - 1 + max(len(note) - 1, 0)  # one line each: where the footer always sat
-        return Footer(stamp_lines, note, extra * (s.small.fontSize + _FOOTER_LEADING))
+        line = s.small.fontSize + _FOOTER_LEADING
+        # Its last line's descenders stay `EDGE` from the bottom edge: a bottom margin too small for the
+        # footer's type lifts the footer (and the body with it).
+        lowest = self.layout.page.margin_bottom - 30 - (line if note else 0.0)
+        lift = max(0.0, EDGE + _CLEAR + 0.3 * s.small.fontSize - lowest)
+        return Footer(stamp_lines, note, extra * line + lift)
 
     def _footer_lines(self, text: str, width: float) -> tuple[str, ...]:
         """`text` in the footer's type as lines no wider than `width`: whole where it fits, else broken
@@ -290,7 +329,8 @@ class Decorator:
         canv.doForm(name)
         canv.setFillColor(s.text)
         page_label = labels.page.format(page=page, total=total)
-        s.fonts.draw(canv, right, base, page_label, s.fonts.bold, small + 1, "end")  # beside the stamp's first line
+        # Beside the stamp's first line, a step above the footer's type (never above the body's).
+        s.fonts.draw(canv, right, base, page_label, s.fonts.bold, s.header.fontSize, "end")
 
     def _centred(self, canv: Canvas, x: float, y: float, text: str) -> None:
         canv.setFillColor(self.styles.muted)

@@ -172,10 +172,18 @@ class DataTable(Table):
         return parts
 
 
+_BOX = 26.0
+"""The least height of an initials box, in points (about 3/8 inch)."""
+
+
 def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, header: bool = True) -> Table:
     """Clauses each with a box for the patient's initials: the risks (`header`: under the column
     headings "Risks and complications", "Initials"), or one initialled statement."""
-    initials_w = max(72.0, b.s.body.fontSize * 6)
+    # An inch to write initials in, or the column heading's width where that is wider ("Iniciales" in large print).
+    heading_w = b.s.fonts.width(packet.labels.initials, b.s.label.fontName, b.s.label.fontSize) + 14
+    initials_w = max(72.0, heading_w)
+    # Each box at least `_BOX` tall to write in; large type's own line is nearly that: packed tighter.
+    pad = max(3.0, (_BOX - b.s.bullet.leading) / 2)
     rows = [[b.para(text, b.s.bullet), ""] for text in clauses]
     if header:
         rows.insert(0, [b.para(packet.labels.risks, b.s.label), b.para(packet.labels.initials, b.s.label)])
@@ -198,8 +206,8 @@ def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, head
                 ("INNERGRID", (1, first), (1, -1), 0.8, b.s.text),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 *([] if header else [("VALIGN", (1, 0), (1, 0), "TOP")]),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                ("TOPPADDING", (0, 0), (-1, -1), pad),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
             ]
         )
     )

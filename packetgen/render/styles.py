@@ -61,9 +61,13 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
     def style(name: str, font_size: float, **kw: object) -> ParagraphStyle:
         kw.setdefault("fontName", fonts.regular)
         kw.setdefault("textColor", text)
-        return ParagraphStyle(name, fontSize=font_size, leading=font_size * size.leading, **kw)
+        kw.setdefault("leading", font_size * size.leading)
+        return ParagraphStyle(name, fontSize=font_size, **kw)
 
     body = style("body", size.body, spaceAfter=size.body * 0.5)
+    # A step above the small print (running header, banner, captions, page numbers), never above the body:
+    # in large print, whose small print is already the body's size, the same.
+    step = min(size.small + 1, size.body)
     return Styles(
         body=body,
         lead=style("lead", size.body, spaceAfter=size.body * 0.5, keepWithNext=1),
@@ -88,16 +92,18 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
             spaceAfter=size.body * 0.3,
             keepWithNext=1,
         ),
-        facility=style("facility", size.small + 1, fontName=fonts.bold, textColor=accent),
+        facility=style("facility", step, fontName=fonts.bold, textColor=accent),
         label=style("label", size.body, fontName=fonts.bold),
         small=style("small", size.small, textColor=muted),
         # No italics anywhere: large-print and plain-language guidance (APH, CDC) advise against them.
-        caption=style("caption", max(size.small + 1, size.body - 2), textColor=muted),
-        header=style("header", size.small + 1),
+        caption=style("caption", max(step, size.body - 2), textColor=muted),
+        header=style("header", step, leading=step * 1.2),
         callout_label=style(
             "callout_label", size.body, fontName=fonts.bold, textColor=heading, spaceAfter=size.body * 0.3
         ),
-        mark=style("mark", size.small + 1, fontName=fonts.bold, textColor=HexColor(colours.warning), alignment=1),
+        mark=style(
+            "mark", step, leading=step * 1.2, fontName=fonts.bold, textColor=HexColor(colours.warning), alignment=1
+        ),
         scan_text=style("scan_text", size.small, textColor=muted),
         tagline=style("tagline", size.body, fontName=fonts.bold, textColor=heading, spaceBefore=4),
         shaped_tagline=style("shaped_tagline", size.body, textColor=heading, shaping=1, spaceBefore=4),

@@ -73,7 +73,7 @@ def test_warnings_are_kept_on_their_records_line(day: tuple[Path, Path]) -> None
     entries = {e["appointment_id"]: e for e in manifest(out)}
     # Later today: not in the past, but the night before, which its text prints, is over (issue 25).
     assert entries["M-EN"]["warnings"] == [
-        f"{source}:2: warning: start: vertebroplasty prints the time 'night_before', which has passed when the "
+        f"{source}:2: warning: start: vertebroplasty prints the time 'fast_from', which has passed when the "
         "packet is made"
     ], "an appointment later today is not in the past"
     assert [w for w in entries["M-ES"]["warnings"] if "has passed" not in w] == []  # its day is the CLI's clock's

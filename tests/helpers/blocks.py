@@ -4,6 +4,7 @@ tests, not clinical content."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.helpers.site import copy_site
@@ -172,9 +173,11 @@ def eye_site(root: Path, content: str = EYE_TEST, spanish: str | None = None) ->
 
 def as_spanish(content: str = EYE_TEST) -> str:
     """`content` made a translation (its text left in English: the tests compare structure)."""
-    return content.replace('version: "1.0.0"\n', TRANSLATION + 'version: "1.0.0"\n', 1).replace(
+    translated = content.replace('version: "1.0.0"\n', TRANSLATION + 'version: "1.0.0"\n', 1).replace(
         "title: Test eye procedure\n", "title: Procedimiento de prueba\nlanguage: es\n", 1
     )
+    # A translated form has an id of its own (the chart tells it from the English).
+    return re.sub(r"^(  form_id: [\w-]+)$", r"\1-es", translated, flags=re.MULTILINE)
 
 
 def long_table(rows: int) -> str:

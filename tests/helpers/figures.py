@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,3 +106,9 @@ def figure_drawn(pdf_path: Path) -> Drawn:
                 count = sum(1 for key in xobjects if xobjects[key].get("/Subtype") == "/Image")
                 return Drawn(number, ops, images, count)
     raise AssertionError("no /Figure marked content")
+
+
+def unkeyed(text: str) -> str:
+    """A page's text with a large-print figure's key read as the drawing's own words: "… 1 Colon · 2 Rectum
+    · 3 Anus" as "… 1 Colon Rectum Anus" (the numbers drawn in the figure stay before it)."""
+    return re.sub(r" · \d{1,2}[ \u00a0]", " ", text)

@@ -80,7 +80,11 @@ SPANISH = CONTENT.replace(
     'translation:\n  source_language: en\n  source_version: "1.0.0"\n  review: pending\nversion: "1.0.0"\n',
     1,
 ).replace("title: Test knee procedure\n", "title: Procedimiento de prueba\nlanguage: es\n", 1)
-"""`packets/knee-test.es.yaml`: the same, as a translation (its own text left in English)."""
+SPANISH = SPANISH.replace("  form_id: knee-handout\n", "  form_id: knee-handout-es\n").replace(
+    "  form_id: knee-consent\n", "  form_id: knee-consent-es\n"
+)
+"""`packets/knee-test.es.yaml`: the same, as a translation (its own text left in English; its forms
+with ids of their own)."""
 
 
 def _head(fragment_id: str, version: str = "1.0.0", language: str = "en") -> str:

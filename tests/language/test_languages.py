@@ -48,7 +48,7 @@ def test_spanish_tags_get_the_spanish_packet(generate: Make, tag: str) -> None:
     handout, consent = section_text(result.path)
     assert "Fecha: lunes, 7 de diciembre de 2026" in handout  # CLDR month and weekday names via Babel
     assert "Hora: 7:30 a. m.; llegue a más tardar a las 6:30 a. m." in handout
-    assert "(después de la medianoche del domingo, 6 de diciembre)" in handout  # the night before, in Spanish
+    assert "No coma ni beba nada después de las 11:59 p. m. del domingo, 6 de diciembre." in handout  # in Spanish
     assert "Procedimiento: Vertebroplastia, lunes, 7 de diciembre de 2026, 7:30 a. m." in consent
     assert PdfReader(result.path).trailer["/Root"]["/Lang"] == "es"
 
@@ -160,6 +160,11 @@ def _line(start: str) -> int:
             r"packets/vertebroplasty\.es\.yaml:\d+: handout\.sections\[2\]\.blocks\[0\]\.items\[1\]\.id: "
             r"id 'during-intravenosa' is not in the en content: translated items keep their ids",
         ),
+        (  # the chart must tell the Spanish form from the English one
+            ("  form_id: vp-consent-es\n", "  form_id: vp-consent\n"),
+            rf"packets/vertebroplasty\.es\.yaml:{_line('  form_id: vp-consent-es')}: consent\.form_id: expected a form "
+            r"id of its own, such as vp-consent-es: the en form is vp-consent",
+        ),
         (
             ("  night_before: {days: -1, show: date}", "  night_before: {days: -2, show: date}"),
             r"packets/vertebroplasty\.es\.yaml:\d+: times: expected the same times as the en content",
@@ -246,7 +251,7 @@ def test_the_english_moving_on_makes_the_translation_stale(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     ("language", "interpreted"),
-    [("en", None), ("vi", "Vietnamese Language interpreted"), ("es-MX", "español (México) Idioma interpretado")],
+    [("en", None), ("vi", "into Vietnamese."), ("es-MX", "al español (México).")],
 )
 def test_the_interpreter_block_is_always_there_and_names_the_language(
     generate: Make, language: str, interpreted: str | None
@@ -257,8 +262,10 @@ def test_the_interpreter_block_is_always_there_and_names_the_language(
     assert ("Interpreter (required)" in consent or "Intérprete (obligatorio)" in consent) == (language != "en")
     if interpreted is None:  # an English speaker: the line is left to write in
         assert "Language interpreted Interpreter ID" in consent
-    else:
+    else:  # named once, in the interpreter's statement: no line asks for it again
         assert interpreted in consent
+        assert "Language interpreted" not in consent
+        assert "Idioma interpretado" not in consent
 
 
 def test_the_footer_note_follows_the_packet_language(generate: Make) -> None:

@@ -15,7 +15,7 @@ from packetgen.library import Library
 from packetgen.render.flowables import RightToLeft
 from packetgen.render.fonts import load_fonts
 from packetgen.render.styles import make_styles
-from tests.helpers.pdftext import page_texts
+from tests.helpers.pdftext import page_texts, stream_texts
 
 TOP_15 = ("es", "zh", "tl", "vi", "ar", "fr", "ko", "ru", "de", "ht", "hi", "pt", "it", "pl", "ur")
 """The languages most spoken at home in the United States after English (American Community Survey)."""
@@ -86,7 +86,7 @@ def test_hindi_is_shaped_in_a_devanagari_font(generate: Callable[..., Generated]
     made = generate(language="hi")
     fonts = subprocess.run(["pdffonts", str(made.path)], capture_output=True, text=True, check=True).stdout
     assert "Lohit-Devanagari" in fonts
-    first = page_texts(made.path)[0]
+    first = stream_texts(made.path)[0]
     assert "You have the right to a free interpreter" in first
     # Shaped: conjuncts ("क्ष" in हस्ताक्षर) are glyphs of their own, with no character of their own, so
     # ReportLab maps them into the private use area; unshaped text would hold none.

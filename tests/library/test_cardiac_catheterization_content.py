@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from packetgen.library import Library
 from packetgen.timing import instant, moment
+from tests.helpers.figures import unkeyed
 from tests.helpers.procedure_packets import (
     EVERY_LAYOUT,
     LANGUAGES,
@@ -112,7 +113,8 @@ ENGLISH = Words(
         "If a stent is placed: a blood clot in the stent, or the artery narrowing again later (uncommon)",
         "A tear in a heart artery or the heart that needs emergency heart surgery (very rare)",
         "Stroke, heart attack, or death (rare, about 1 in 1,000 or less)",
-        "A reaction to the numbing medicine or the sedation, such as an allergy or trouble breathing",  # shared
+        "A reaction to the numbing medicine or the sedation, such as an allergy, trouble breathing, or low "
+        "blood pressure",  # shared
         "Exposure to X-rays (radiation). The dose is small. Rarely, a long test can redden the skin.",
     ),
     thinner_risk="More bleeding, because you take a blood thinner",
@@ -130,7 +132,7 @@ ENGLISH = Words(
         "7:00 AM Arrive and check in at Heart and Vascular Center, 3rd floor. This is 2 hours before the test.",
     ),
     checklist=(
-        "☐ Do not eat after midnight on Wednesday, December 9.",
+        "☐ Nothing to eat after 11:59 PM on Wednesday, December 9.",
         "☐ Arrive by Thursday, December 10, at 7:00 AM. This is 2 hours before the test.",
     ),
     table_head="You told us you take these medicines. Here is what to do with them: Medicine What to do",
@@ -148,7 +150,7 @@ ENGLISH = Words(
         "You told us you are allergic to contrast dye (X-ray dye) • You may need medicine before the test",
         "You have diabetes and take insulin • Check your blood sugar on the morning of the test.",
         "You will be given medicine to help you relax and feel sleepy (sedation) • For 24 hours after the test",
-        "Because of your health conditions",
+        "Because of my health conditions",
         "I told my care team that I am allergic to contrast dye.",
         "I understand that taking a blood thinner can increase the risk of bleeding from this procedure.",
         "I understand that I should not take metformin for 48 hours after the contrast dye",
@@ -189,44 +191,47 @@ SPANISH = Words(
         "Procedimiento: Cateterismo cardíaco, jueves, 10 de diciembre de 2026, 9:00 a. m.",
     ),
     risks=(
-        "Sangrado o moretón donde entró el tubo (frecuente)",
+        "Sangrado o moretón donde entró el tubo (ocurre con frecuencia)",
         "Daño a la arteria por donde entró el tubo, como una arteria de la muñeca tapada o un bulto en la arteria "
-        "de la ingle. La mayoría no causa problemas. Unos pocos necesitan tratamiento. (poco frecuente)",
+        "de la ingle. La mayoría no causa problemas. Unos pocos necesitan tratamiento. (ocurre con poca frecuencia)",
         "Daño a los riñones por el tinte de contraste, sobre todo en personas que ya tienen una enfermedad de los "
-        "riñones o diabetes (poco frecuente)",
+        "riñones o diabetes (ocurre con poca frecuencia)",
         "Una reacción alérgica al tinte de contraste, desde un sarpullido leve hasta una reacción grave "
-        "(poco frecuente)",
-        "Latidos irregulares del corazón. Casi siempre se quitan solos, pero pueden necesitar medicina o una "
-        "descarga eléctrica. (poco frecuente)",
-        "Infección donde entró el tubo (raro)",
+        "(ocurre con poca frecuencia)",
+        "Latidos irregulares del corazón. Casi siempre se quitan solos, pero pueden necesitar un medicamento o una "
+        "descarga eléctrica. (ocurre con poca frecuencia)",
+        "Infección donde entró el tubo (ocurre rara vez)",
         "Si le ponen un stent: un coágulo en el stent, o que la arteria se vuelva a estrechar más adelante "
-        "(poco frecuente)",
-        "Un desgarro en una arteria del corazón o en el corazón que necesite una cirugía de emergencia (muy raro)",
-        "Derrame cerebral, ataque al corazón o muerte (raro, alrededor de 1 de cada 1.000 o menos)",
-        "Una reacción al medicamento para adormecer o a la sedación, como una alergia o dificultad para respirar",
+        "(ocurre con poca frecuencia)",
+        "Un desgarro en una arteria del corazón o en el corazón que necesite una cirugía de emergencia del corazón "
+        "(ocurre muy rara vez)",
+        "Derrame cerebral, ataque al corazón o muerte (ocurre rara vez, alrededor de 1 de cada 1.000 o menos)",
+        "Una reacción al medicamento para adormecer o a la sedación, como una alergia, dificultad para respirar o "
+        "presión arterial baja",
         "Exposición a rayos X (radiación). La dosis es pequeña. En raros casos, un examen largo puede enrojecer "
         "la piel.",
     ),
     thinner_risk="Más sangrado, porque toma un anticoagulante",
     risk_table=(
         "Escriba sus iniciales junto a cada uno",
-        "Otros riesgos para este paciente",
+        "Otros riesgos en su caso",
         "Escriba sus iniciales junto a cada uno para mostrar que se lo explicaron. Riesgos y complicaciones Iniciales",
     ),
     schedule=(
         "Cómo prepararse Siga estos pasos:",
-        "jueves, 3 de diciembre Busque a un adulto que le lleve a casa en auto y se quede con usted la primera noche.",
+        "jueves, 3 de diciembre Busque a una persona adulta que le lleve a casa en auto y se quede con usted la "
+        "primera noche.",
         "miércoles, 9 de diciembre No coma nada después de la medianoche de hoy. Puede tomar sus pastillas con "
         "sorbos pequeños de agua.",
-        "jueves, 10 de diciembre Tome sus medicinas de la mañana de siempre con sorbos de agua, menos las que su "
-        "equipo de atención le dijo que no tomara.",
-        "7:00 a. m. Llegue y regístrese en Heart and Vascular Center, 3rd floor. Es 2 horas antes del examen.",
+        "jueves, 10 de diciembre Tome con sorbos de agua los medicamentos que toma siempre en la mañana, menos los "
+        "que su equipo de atención le dijo que no tomara.",
+        "7:00 a. m. Llegue y regístrese en Heart and Vascular Center, 3rd floor. Es decir, 2 horas antes del examen.",
     ),
     checklist=(
-        "☐ No coma nada después de la medianoche del miércoles, 9 de diciembre.",
-        "☐ Llegue 2 horas antes del examen, a más tardar el jueves, 10 de diciembre, a las 7:00 a. m.",
+        "☐ No coma nada después de las 11:59 p. m. del miércoles, 9 de diciembre.",
+        "☐ Llegue a más tardar el jueves, 10 de diciembre, a las 7:00 a. m. Es decir, 2 horas antes del examen.",
     ),
-    table_head="Usted nos dijo que toma estas medicinas. Esto es lo que debe hacer: Medicina Qué hacer",
+    table_head="Usted nos dijo que toma estos medicamentos. Esto es lo que debe hacer: Medicamento Qué hacer",
     rows={
         "metformin": "Metformina (Glucophage, Glumetza y las pastillas que la tienen, como Janumet) No la tome la "
         "mañana del jueves, 10 de diciembre. Vuelva a tomarla el sábado, 12 de diciembre, 48 horas después del "
@@ -241,28 +246,29 @@ SPANISH = Words(
         "Usted nos dijo que tiene alergia al tinte de contraste (tinte para rayos X) • Es posible que necesite",
         "Usted tiene diabetes y usa insulina • Mídase el azúcar en la sangre la mañana del examen.",
         "Le darán un medicamento para ayudarle a relajarse y sentir sueño (sedación) • Durante 24 horas",
-        "Debido a sus condiciones de salud",
+        "Debido a mi estado de salud",
         "Le dije a mi equipo de atención que tengo alergia al tinte de contraste.",
-        "Entiendo que tomar un anticoagulante puede aumentar el riesgo de sangrado de este procedimiento.",
+        "Entiendo que tomar un anticoagulante puede aumentar el riesgo de sangrado por este procedimiento.",
         "Entiendo que no debo tomar metformina durante 48 horas después del tinte de contraste",
         "Entiendo que la diabetes puede aumentar el riesgo de daño a los riñones por el tinte de contraste.",
-        "La mayoría de las personas también reciben por la IV un medicamento para relajarse y sentir sueño",
+        "La mayoría de las personas también reciben un medicamento por una vía intravenosa (IV) para relajarse",
         "Acepto recibir sedación. Entiendo que la sedación puede causar problemas para respirar",
     ),
     everyone=(
         "No deje de tomar un anticoagulante por su cuenta.",
-        "Medicina para adormecer y sedación Una medicina adormecerá la piel por donde entra el tubo (anestesia local).",
+        "Medicamento para adormecer y sedación Un medicamento adormecerá la piel por donde entra el tubo (anestesia "
+        "local).",
     ),
     access="El procedimiento El tubo se pondrá en una arteria de: Marque una opción. ☐ Mi muñeca (arteria "
     "radial) ☐ Mi ingle (arteria femoral) ☐ Mi muñeca o mi ingle: el médico decidirá durante el procedimiento",
     stent="Si se encuentra una arteria estrecha, el médico puede abrirla con un globo y un stent en el mismo "
     "procedimiento. Acepto esto. Entiendo que un stent tiene sus propios riesgos, que están en la lista de abajo, "
-    "y que después tendré que tomar una medicina para la sangre. Iniciales",
+    "y que después tendré que tomar un medicamento para evitar coágulos. Iniciales",
     after_care=("Si el tubo entró por la muñeca • Una banda apretada en la muñeca", "Si el tubo entró por la ingle"),
     rights="Puedo decir que no a este procedimiento.",
     figure="Corazón Arterias del corazón (arterias coronarias) Aorta Tubo delgado (catéter) Muñeca (arteria "
-    "radial) Ingle (arteria femoral) El tubo fino (línea de puntos) puede entrar por la muñeca o por la ingle.",
-    passed="viernes, 20 de noviembre Busque a un adulto que le lleve a casa en auto y se quede con usted la "
+    "radial) Ingle (arteria femoral) El tubo delgado (línea de puntos) puede entrar por la muñeca o por la ingle.",
+    passed="viernes, 20 de noviembre Busque a una persona adulta que le lleve a casa en auto y se quede con usted la "
     "primera noche. Prepare una bolsa pequeña por si tiene que quedarse en el hospital. Esta fecha ya pasó. Llame "
     "a Riverside General Hospital al (217) 555-0188 antes de seguir. jueves, 26 de noviembre No coma nada",
 )
@@ -322,7 +328,8 @@ def test_the_timeline_table_and_checklist_print_the_patients_real_dates(
     words = WORDS[language]
     assert_in_order(handout, words.schedule)  # in the order they are done
     assert_in_order(handout, tuple(words.rows.values()))  # the content's order, not the record's flags'
-    assert_prints(handout, (*words.checklist, words.table_head, words.figure))
+    assert_prints(handout, (*words.checklist, words.table_head))
+    assert_prints(unkeyed(handout), (words.figure,))  # large print: the labels in the figure's key
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

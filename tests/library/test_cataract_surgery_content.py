@@ -106,7 +106,8 @@ ENGLISH = Words(
         "A reaction to the eye drops, such as redness, itching, or swelling of the eyelids",
     ),
     flagged_risks=(
-        "A reaction to the numbing medicine or the sedation, such as an allergy or trouble breathing",
+        "A reaction to the numbing medicine or the sedation, such as an allergy, trouble breathing, or low "
+        "blood pressure",
         "Bruising or bleeding around the eye, which is more likely when you take a blood thinner (uncommon)",
         "The iris may be floppy during surgery (floppy iris syndrome). This can make surgery harder and raise the "
         "chance of other problems",
@@ -123,7 +124,7 @@ ENGLISH = Words(
         "Friday, January 8 Stop the steroid drops, unless your surgeon tells you to keep using them.",
     ),
     checklist=(
-        "Do not eat anything after midnight on Wednesday, December 9.",
+        "Nothing to eat after 11:59 PM on Wednesday, December 9.",
         "Arrive by Thursday, December 10, at 7:30 AM.",
         "You may drink clear liquids, such as water, apple juice, or black coffee, until 5:30 AM.",
     ),
@@ -137,7 +138,7 @@ ENGLISH = Words(
         "I told my surgeon that I take, or have taken, tamsulosin (Flomax) or a similar medicine.",
         "I agree to receive sedation. I understand that sedation can cause breathing problems",
     ),
-    conditions_heading="Because of your health conditions",
+    conditions_heading="Because of my health conditions",
     drive_home=(
         "After surgery, I may not drive. An adult must take me home.",
         "After the procedure, I may not drive. An adult must take me home.",
@@ -150,7 +151,7 @@ ENGLISH = Words(
         "to do cataract surgery on one eye, the eye checked below. I will sign a new form for my other eye.",
         "This form is for surgery on: Check one. ☐ My left eye ☐ My right eye",
     ),
-    one_eye_request="I ask Dr. Priya Raman, MD and the care team at Riverside General Hospital to do cataract "
+    one_eye_request="I ask Dr. Priya Raman and the care team at Riverside General Hospital to do cataract "
     "surgery on the left eye. This form is for one eye only.",
     lens_choice=(
         "My surgeon and I chose this type of lens: Check one. ☐ A standard lens (monofocal).",
@@ -172,48 +173,50 @@ SPANISH = Words(
         "Cirugía de cataratas",
         "Información para pacientes: cirugía en el ojo izquierdo",
         "(217) 555-0176",
-        "De noche o en fin de semana, llame al (217) 555-0100 y pida hablar con el oftalmólogo de guardia.",
+        "De noche o los fines de semana, llame al (217) 555-0100 y pida hablar con el oftalmólogo de guardia.",
     ),
     consent=("Consentimiento para la cirugía de cataratas",),
     header=("Paciente: Kowalczyk, Walter", "Fecha de nacimiento: 17 ago 1949", "N.º de expediente: 00074410"),
     risks=(
-        "Más presión dentro del ojo durante unos días, que se trata con gotas o pastillas (frecuente)",
+        "Más presión dentro del ojo durante unos días, que se trata con gotas o pastillas (ocurre con frecuencia)",
         "Meses o años después, la capa delgada detrás del lente nuevo puede nublarse (opacidad de la cápsula "
-        "posterior). Un tratamiento rápido con láser en el consultorio la aclara (frecuente)",
-        "Deslumbramiento, halos o anillos alrededor de las luces, sobre todo de noche (frecuente)",
+        "posterior). Un tratamiento rápido con láser en el consultorio la aclara (ocurre con frecuencia)",
+        "Deslumbramiento, halos o anillos alrededor de las luces, sobre todo de noche (ocurre con frecuencia)",
         "Hinchazón del centro de la retina (edema macular), que hace ver borroso durante semanas. Se trata con gotas "
-        "(poco frecuente, alrededor de 1 a 2 de cada 100)",
-        "Hinchazón de la parte clara del frente del ojo (córnea). Casi siempre se quita en unos días; rara vez "
-        "necesita otra cirugía (poco frecuente)",
-        "Queda un pedazo de la catarata, o el lente nuevo se mueve de su lugar. Las dos cosas pueden necesitar otra "
-        "cirugía (poco frecuente)",
-        "La retina se despega del fondo del ojo (desprendimiento de retina). Necesita cirugía enseguida (poco "
-        "frecuente, alrededor de 1 de cada 100)",
-        "Infección dentro del ojo, llamada endoftalmitis (raro, alrededor de 1 de cada 1.000)",
-        "Sangrado dentro del ojo (raro)",
-        "Pérdida de la vista en el ojo (muy raro)",
+        "(ocurre con poca frecuencia, alrededor de 1 a 2 de cada 100)",
+        "Hinchazón de la parte transparente del frente del ojo (córnea). Casi siempre se quita en unos días; rara vez "
+        "necesita otra cirugía (ocurre con poca frecuencia)",
+        "Queda un pedazo de la catarata, o el lente nuevo se mueve de su lugar. En los dos casos, puede ser necesaria "
+        "otra cirugía (ocurre con poca frecuencia)",
+        "La retina se despega del fondo del ojo (desprendimiento de retina). Necesita cirugía enseguida (ocurre con "
+        "poca frecuencia, alrededor de 1 de cada 100)",
+        "Infección dentro del ojo, llamada endoftalmitis (ocurre rara vez, alrededor de 1 de cada 1.000)",
+        "Sangrado dentro del ojo (ocurre rara vez)",
+        "Pérdida de la vista en el ojo (ocurre muy rara vez)",
         "Una reacción a las gotas, como enrojecimiento, picazón o hinchazón de los párpados",
     ),
     flagged_risks=(
-        "Una reacción al medicamento para adormecer o a la sedación, como una alergia o dificultad para respirar",
-        "Moretones o sangrado alrededor del ojo, que son más probables si toma un anticoagulante (poco frecuente)",
+        "Una reacción al medicamento para adormecer o a la sedación, como una alergia, dificultad para respirar o "
+        "presión arterial baja",
+        "Moretones o sangrado alrededor del ojo, que son más probables si toma un anticoagulante (ocurre con poca "
+        "frecuencia)",
         "El iris puede estar flojo durante la cirugía (síndrome del iris flácido). Esto puede hacer la cirugía más "
         "difícil y aumentar la probabilidad de otros problemas",
     ),
     unflagged_risks=("Una reacción al medicamento para adormecer, como una alergia",),
     schedule=(
         "jueves, 10 de diciembre Deje el protector sobre el ojo hasta su cita de mañana.",
-        "viernes, 11 de diciembre Venga a su cita de control. Después, empiece las dos gotas: gotas de antibiótico 4 "
-        "veces al día, y gotas de esteroide 4 veces al día.",
+        "viernes, 11 de diciembre Venga a su cita de control. Después, empiece los dos tipos de gotas: gotas de "
+        "antibiótico 4 veces al día, y gotas de esteroide 4 veces al día.",
         "jueves, 17 de diciembre Hoy use las gotas de antibiótico por última vez.",
         "viernes, 18 de diciembre Gotas de esteroide: ahora 3 veces al día, durante 1 semana.",
         "viernes, 25 de diciembre Gotas de esteroide: ahora 2 veces al día, durante 1 semana.",
         "viernes, 1 de enero Gotas de esteroide: ahora 1 vez al día, durante 1 semana.",
-        "viernes, 8 de enero Deje las gotas de esteroide, a menos que su cirujano le diga que las siga usando.",
+        "viernes, 8 de enero Deje de usar las gotas de esteroide, a menos que su cirujano le diga que las siga usando.",
     ),
     checklist=(
-        "No coma nada después de la medianoche del miércoles, 9 de diciembre.",
-        "Llegue el jueves, 10 de diciembre, a las 7:30 a. m., a más tardar.",
+        "No coma nada después de las 11:59 p. m. del miércoles, 9 de diciembre.",
+        "Llegue a más tardar el jueves, 10 de diciembre, a las 7:30 a. m.",
         "Hasta las 5:30 a. m., puede tomar líquidos claros, como agua, jugo de manzana o café sin leche.",
     ),
     flag_texts=(
@@ -227,12 +230,12 @@ SPANISH = Words(
         "Le dije a mi cirujano que tomo, o tomé, tamsulosina (Flomax) u otro medicamento parecido.",
         "Acepto recibir sedación. Entiendo que la sedación puede causar problemas para respirar",
     ),
-    conditions_heading="Por sus condiciones de salud",
+    conditions_heading="Debido a mi estado de salud",
     drive_home=(
-        "Después de la cirugía, no puedo manejar. Un adulto debe llevarme a casa.",
-        "Después del procedimiento no podré manejar. Un adulto debe llevarme a casa.",
+        "Después de la cirugía, no puedo manejar. Una persona adulta debe llevarme a casa.",
+        "Después del procedimiento no podré manejar. Una persona adulta debe llevarme a casa.",
     ),
-    rights="Puedo decir que no a este procedimiento. También puedo cambiar de opinión antes de que empiece.",
+    rights="Puedo decir que no a este procedimiento. También puedo cambiar de opinión y retirar mi consentimiento",
     side_line="Lado: ☐ Izquierdo ☐ Derecho ☐ Ambos — debe completarse y verificarse antes del procedimiento",
     no_side_request="me hagan una cirugía de cataratas en el lado marcado en la línea «Lado».",
     both_eyes=(
@@ -241,7 +244,7 @@ SPANISH = Words(
         "otro ojo.",
         "Este formulario es para la cirugía en: Marque una opción. ☐ Mi ojo izquierdo ☐ Mi ojo derecho",
     ),
-    one_eye_request="Pido que el Dr. Priya Raman, MD y el equipo de atención de Riverside General Hospital me hagan "
+    one_eye_request="Pido que el Dr. Priya Raman y el equipo de atención de Riverside General Hospital me hagan "
     "una cirugía de cataratas en el ojo izquierdo. Este formulario es para un solo ojo.",
     lens_choice=(
         "Mi cirujano y yo elegimos este tipo de lente: Marque una opción. ☐ Un lente común (monofocal).",

@@ -102,19 +102,19 @@ def test_an_unusable_svg_is_an_error_naming_the_file(tmp_path: Path, data: str, 
 
 
 def test_a_png_must_have_200_dpi_where_it_prints_widest(tmp_path: Path) -> None:
-    """At the whole text column of the widest layout (large print: 504 points, 7 inches), a PNG needs
-    1400 pixels; at 0.5 of it, 700."""
+    """At the whole text column of the widest layout (large print: 540 points, 7.5 inches), a PNG needs
+    1500 pixels; at 0.5 of it, 750."""
     columns = [text_width(layout) for layout in load_library(ROOT, strict=False).layouts.values()]
-    assert max(columns) == 504
-    coarse = load_library(figure_site(tmp_path / "coarse", "scan.png", png(1399, 300)), strict=False)
+    assert max(columns) == 540
+    coarse = load_library(figure_site(tmp_path / "coarse", "scan.png", png(1499, 300)), strict=False)
     _only_vertebroplasty_unavailable(coarse)
     (error,) = _errors(coarse)
     assert "file: packets/figures/scan.png: expected at least 200 dpi at its printed size" in str(error)
-    assert "7.00 inches wide (1 of the text column in layout large-print)" in str(error)
-    assert "so at least 1400 pixels wide; it has 1399 (199 dpi)" in str(error)
-    fine = load_library(figure_site(tmp_path / "fine", "scan.png", png(1400, 300)), strict=False)
+    assert "7.50 inches wide (1 of the text column in layout large-print)" in str(error)
+    assert "so at least 1500 pixels wide; it has 1499 (199 dpi)" in str(error)
+    fine = load_library(figure_site(tmp_path / "fine", "scan.png", png(1500, 300)), strict=False)
     assert "vertebroplasty" in fine.contents
-    half = load_library(figure_site(tmp_path / "half", "scan.png", png(700, 150), width=0.5), strict=False)
+    half = load_library(figure_site(tmp_path / "half", "scan.png", png(750, 150), width=0.5), strict=False)
     assert "vertebroplasty" in half.contents
 
 

@@ -48,7 +48,7 @@ def errors_for(tmp_path: Path, name: str, text: str) -> list[str]:
             "riks: unknown field (did you mean 'risks'?)",
         ),
         ("    - id: during-gown\n", "    - id: during-iv\n", "id 'during-iv' is already used on line"),
-        ("(after midnight on {{ night_before }})", "({{ night_befor }})", "unknown placeholder 'night_befor'"),
+        ("after {{ fast_from }}", "after {{ fast_fro }}", "unknown placeholder 'fast_fro'"),
         (  # a condition names a flag the content does not declare
             "          when: {flag: anticoagulant}\n          heading",
             "          when: {flag: anticoagulent}\n          heading",
@@ -140,11 +140,11 @@ def test_all_errors_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
 
 def test_validate_command_fails_on_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.yaml"
-    wrong = "(after midnight on {{ night_before }})"
-    bad.write_text(CONTENT.replace(wrong, "(after midnight on {{ nite }})"), encoding="utf-8")
+    wrong = "after {{ fast_from }}"
+    bad.write_text(CONTENT.replace(wrong, "after {{ nite }}"), encoding="utf-8")
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert f"{bad}:{line_of(CONTENT, wrong)}: handout.sections[1].blocks[0].items[0].text: unknown placeholder" in err
+    assert f"{bad}:{line_of(CONTENT, wrong)}: handout.checklist.items[0].text: unknown placeholder" in err
 
 
 def test_validate_checks_content_glyphs_against_every_layout(

@@ -145,5 +145,5 @@ def test_each_document_is_marked_as_whose_copy_it_is(generate: Callable[..., Gen
     spanish = generate(language="es")
     split = consent_start(spanish.path)
     texts = page_texts(spanish.path)
-    assert all(t.startswith("Copia del paciente ") for t in texts[:split])
+    assert all(t.startswith("Su copia ") for t in texts[:split])
     assert all(t.startswith("Copia para el expediente ") for t in texts[split:])
