@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from argon2 import PasswordHasher
 
+from packetgen import library as library_package
 from packetgen.build import Generated, make_packet
 from packetgen.library import Library, load_library
+from packetgen.settings import project_root
 from packetgen.timing import CLOCK_VARIABLE
+from packetgen.web import accounts
 from tests.helpers.site import BASE_APPOINTMENT, TODAY
 
 # Every command a test runs, in this process or as a program, reads the same fixed clock: noon on TODAY at
@@ -47,6 +52,50 @@ def generate(tmp_path: Path, library: Library, write_appointment: Callable[..., 
         return make_packet(write_appointment(**overrides), tmp_path / "out", library=library, today=TODAY)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """Argon2id at a low cost for the apps and commands in this process (as Django's docs advise for tests): the
+    same hashing and checking, a fraction of the time per sign-in. Returns the app's own hasher,
+    whose cost a test checks; `generate.py serve` processes keep it."""
+    original = accounts._HASHER
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    return original
+
+
+_LOADED: dict[tuple[Path, bool, str], Library] = {}
+
+
+def _content_digest(root: Path) -> str:
+    """SHA-256 of every file a content root's library is read from (content, fragments, figures, layouts,
+    departments), with its name."""
+    digest = hashlib.sha256()
+    for folder in ("packets", "layouts", "departments"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                digest.update(f"{path.relative_to(root)}\0{path.stat().st_size}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(autouse=True)
+def _content_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands a test runs in this process (`main([...])`) load a content root's library once per
+    test process and state of its files, as loading it again would give the same library: the edit-test
+    loop spends its time on what each test is about. Tests of loading call `load_library` themselves."""
+    load = library_package.load_library
+
+    def load_once(root: Path | None = None, files: Sequence[Path] = (), *, strict: bool = True) -> Library:
+        if files:
+            return load(root, files, strict=strict)
+        where = (root or project_root()).resolve()
+        key = (where, strict, _content_digest(where))
+        if key not in _LOADED:
+            _LOADED[key] = load(root, strict=strict)
+        return _LOADED[key]
+
+    monkeypatch.setattr(library_package, "load_library", load_once)
 
 
 @pytest.fixture(autouse=True)

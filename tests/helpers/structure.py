@@ -1,5 +1,10 @@
-"""Reading a packet's structure tree back as a screen reader gets it (poppler's `pdfinfo -struct-text`),
-and checking it: our own walk over the content streams and the tree, and the `pdfua` checker (PyPI)."""
+"""Reading a packet's structure tree back as a screen reader gets it, and checking it: our own walk over
+the content streams and the tree, and the `pdfua` checker (PyPI).
+
+`struct_tree` walks the tree (pikepdf) and gives each marked-content sequence the text PDFium reads on
+its page (Chromium's PDF engine, whose tree Chrome's screen-reader support reads): a packet in 30 ms.
+`poppler_struct_tree` is poppler's `pdfinfo -struct-text`, a second reader by other hands, but 2 to 5 s
+a packet; `tests/pdf/test_tagged.py` holds the two to the same elements, texts and attributes."""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pikepdf
+import pypdfium2
+import pypdfium2.raw as pdfium
 
 
 @dataclass
@@ -41,6 +49,71 @@ class Node:
 
 
 def struct_tree(pdf: Path) -> Node:
+    """The document's structure element, as poppler prints it (`poppler_struct_tree`): each element's
+    role, its attributes (`/Scope /Column`), its elements and the text of its marked content, in order."""
+    texts = _marked_texts(pdf)
+    with pikepdf.open(pdf) as document:
+        pages = {page.obj.objgen: index for index, page in enumerate(document.pages)}
+
+        def build(element: pikepdf.Object, page: int) -> Node:
+            node = Node(str(element.S).removeprefix("/"))
+            if "/Pg" in element:
+                page = pages[element.Pg.objgen]
+            for owner in _listed(element.get("/A")):
+                if isinstance(owner, pikepdf.Dictionary):
+                    node.attributes += [f"{key} {_shown(value)}" for key, value in owner.items() if key != "/O"]
+            for kid in _listed(element.get("/K")):
+                if is_element(kid):
+                    node.kids.append(build(kid, page))
+                elif isinstance(kid, int):
+                    node.kids.append(texts.get((page, kid), ""))
+                elif isinstance(kid, pikepdf.Dictionary) and "/MCID" in kid:  # a marked-content reference
+                    where = pages[kid.Pg.objgen] if "/Pg" in kid else page
+                    node.kids.append(texts.get((where, int(kid.MCID)), ""))
+            return node
+
+        (top,) = _listed(document.Root.StructTreeRoot.K)
+        return build(top, -1)  # type: ignore[arg-type]  # (a pikepdf Object: the Document element)
+
+
+def _listed(value: object) -> list[object]:
+    """A /K or /A entry as a list: one object, an array, or nothing."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, pikepdf.Array) else [value]
+
+
+def _shown(value: object) -> str:
+    """An attribute's value as poppler prints it: `/Column`, `[66 417 546 696]`, six digits."""
+    if isinstance(value, pikepdf.Array):
+        return "[" + " ".join(_shown(item) for item in value) + "]"
+    if isinstance(value, (int, float, Decimal)):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def _marked_texts(pdf: Path) -> dict[tuple[int, int], str]:
+    """The text of each (page index, MCID) as PDFium reads its page: PDFium's own spaces and line ends
+    between words and lines go with the sequence before them; each ends in a space, as poppler's."""
+    chars: dict[tuple[int, int], list[str]] = {}
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for index, page in enumerate(document):
+            kept = page.get_textpage()  # (closed when collected: held while its handle is used)
+            textpage = kept.raw
+            mcid = -1
+            for char in range(pdfium.FPDFText_CountChars(textpage)):
+                drawn = pdfium.FPDFText_GetTextObject(textpage, char)  # none for a space PDFium adds
+                if drawn:
+                    mcid = pdfium.FPDFPageObj_GetMarkedContentID(drawn)  # -1: an artifact
+                if mcid >= 0:
+                    chars.setdefault((index, mcid), []).append(chr(pdfium.FPDFText_GetUnicode(textpage, char)))
+    finally:
+        document.close()
+    return {key: "".join(found).rstrip() + " " for key, found in chars.items()}
+
+
+def poppler_struct_tree(pdf: Path) -> Node:
     """`pdfinfo -struct-text`, parsed: an indented tree, text in quotes, attributes after `ROLE:`."""
     printed = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True, text=True, check=True).stdout
     top = Node("(root)")

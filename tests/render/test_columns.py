@@ -22,15 +22,18 @@ from packetgen.yamlsafe import Located
 from tests.helpers.blocks import EYE_TEST, as_spanish, eye_site
 from tests.helpers.site import BASE_APPOINTMENT, ROOT, TODAY, ZONE, normalize
 from tests.helpers.structure import Node, struct_tree
+from tests.helpers.sweeps import SLOW, sweep
 from tests.helpers.timelines import spanish_timeline, timeline_library, with_timeline
 
 LAYOUTS = ("letter", "a4", "large-print")
-SLOW = pytest.mark.slow
 SHIPPED = [
     (path.name.split(".")[0], path.name.split(".")[1] if path.name.count(".") == 2 else None)
     for path in sorted((ROOT / "packets").glob("*.yaml"))
 ]
 """(procedure, language) of every content file the project ships: None for a procedure's own language."""
+
+FAST = ("large-print", None)
+"""The case of each shipped procedure the edit-test loop keeps: its own language, the narrowest layout."""
 
 VERY_LARGE = """\
 name: very-large-print
@@ -96,15 +99,15 @@ def cells(tree: Node) -> list[str]:
 
 
 def _layouts(*layouts: str, fast: str = "large-print") -> list[Any]:
-    """`layouts` as test parameters, all but `fast` marked `slow`: poppler reads a packet's structure
-    in 2 to 5 s, so the edit-test loop keeps the narrowest layout and `make test` runs them all."""
-    return [pytest.param(layout, marks=() if layout == fast else SLOW) for layout in layouts]
+    """`layouts` as a sweep that keeps the narrowest for the edit-test loop: poppler reads a packet's
+    structure in 2 to 5 s."""
+    return sweep(layouts, fast=fast)
 
 
 @pytest.mark.parametrize(
     ("procedure", "language", "layout"),
     [
-        pytest.param(procedure, language, layout, marks=() if (layout, language) == ("large-print", None) else SLOW)
+        pytest.param(procedure, language, layout, marks=() if (layout, language) == FAST else SLOW)
         for procedure, language in SHIPPED
         for layout in LAYOUTS
     ],

@@ -16,27 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from packetgen.library import Library
 from packetgen.settings import load_settings
-from packetgen.web import accounts
 from packetgen.web.app import create_app
 from tests.delivery.conftest import certificates, cups_server, relay, start_relay  # noqa: F401 (fixtures)
 from tests.helpers.servers import free_port
 from tests.helpers.site import ROOT
 from tests.helpers.web import App, make_site
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
-    """Argon2id at a low cost for the apps in this process (as Django's docs advise for tests): the
-    same hashing and checking, a fraction of the time per sign-in. Returns the app's own hasher,
-    whose cost a test checks; `generate.py serve` processes keep it."""
-    original = accounts._HASHER
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
-    return original
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
