@@ -7,16 +7,41 @@ STAMP := $(VENV)/.installed
 # and some machines turn the caches off by default, which costs each process its compile time.
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup demo test test-fast lint typecheck docs bench mutate clean
+.PHONY: setup lock audit demo test test-fast lint typecheck docs bench mutate clean
 
-setup: $(STAMP)
+NODE_STAMP := node_modules/.installed
 
-$(STAMP): pyproject.toml scripts/install-system-packages.sh
+setup: $(STAMP) $(NODE_STAMP)
+
+# Every package comes from the lock (requirements.lock: exact versions, each file's hash), then the
+# project itself without its dependencies; pyproject.toml's ranges are what the lock is written from.
+$(STAMP): pyproject.toml requirements.lock scripts/install-system-packages.sh
 	bash scripts/install-system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# axe-core for the browser tests' accessibility check (tests/web/test_axe.py), exactly as the lock says.
+$(NODE_STAMP): package.json package-lock.json scripts/install-system-packages.sh
+	bash scripts/install-system-packages.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# The lock written again from pyproject.toml's dependencies and dev extras, for Python 3.11 on Linux
+# x86_64, keeping the pinned versions that still fit (`make lock LOCK_FLAGS=--upgrade` takes the newest
+# of everything). See docs/developing/dependencies.md.
+LOCK_FLAGS ?=
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock' --quiet \
+		$(LOCK_FLAGS) -o requirements.lock
+
+# The lock against PyPI's advisories (pip-audit): fails on a known vulnerability, a notice where PyPI
+# cannot be reached.
+audit: setup
+	$(PY) scripts/audit-dependencies.py
 
 demo: setup
 	@for f in examples/appointments/*.yaml examples/appointments/*.json; do \
@@ -30,7 +55,7 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy packetgen
 
-test: lint typecheck
+test: lint typecheck audit
 	$(PY) generate.py validate
 	$(VENV)/bin/mkdocs build --strict
 	$(PY) -m pytest -q
@@ -61,4 +86,4 @@ mutate: setup
 	$(PY) scripts/mutation-score.py
 
 clean:
-	rm -rf $(VENV) output/*.pdf .pytest_cache .mypy_cache .ruff_cache mutants site
+	rm -rf $(VENV) node_modules output/*.pdf .pytest_cache .mypy_cache .ruff_cache mutants site

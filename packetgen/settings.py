@@ -219,9 +219,27 @@ class EmailSettings(Model):
         )
 
 
+def _audit_years(years: Any) -> Any:
+    """Six years at least (HIPAA, 45 CFR 164.316(b)(2)(i)), as the audit tables' triggers enforce: said
+    so before the bounds' own message."""
+    if isinstance(years, int) and not isinstance(years, bool) and years < 6:
+        raise PydanticCustomError(
+            "audit_years", "expected at least 6: HIPAA keeps audit records six years, and the database refuses sooner"
+        )
+    return years
+
+
+class ScanSettings(Model):
+    """Scanned consents read back by their codes (`generate.py scan`)."""
+
+    out_dir: Path | None = None
+    """Where each complete signed consent is filed (`<appointment_id>-consent-signed.pdf`) when `scan` is
+    given no `--out`; default: the `signed/` folder in the web app's output folder (`web.out_dir`)."""
+
+
 class RetentionSettings(Model):
     """How long patient data is kept (`generate.py purge`, and `serve` once a day). The audits are kept
-    whatever these say: the database refuses to delete them."""
+    `audit_years` (six at least): the database refuses to delete a younger audit row."""
 
     schedule_days: int = Field(default=30, ge=1, le=3650)
     """Schedule lines, the listener's messages and packets, sent emails' rows and finished print runs
@@ -229,6 +247,15 @@ class RetentionSettings(Model):
     packets_days: int = Field(default=14, ge=1, le=3650)
     """Packets in the web output folder are removed this many days after they were made; a schedule
     line whose packet is gone can make it again from its record."""
+    audit_years: Annotated[int, BeforeValidator(_audit_years)] = Field(default=6, ge=6, le=100)
+    """The audits (of deliveries and of access) are removed this many years after each event. At least
+    6, HIPAA's minimum retention of documentation: the database itself refuses to delete a younger row
+    (migration 0015)."""
+
+
+def _version_text(value: object) -> object:
+    """A version YAML read as a number (`1.3`) as the text it was written as."""
+    return str(value) if isinstance(value, float | int) and not isinstance(value, bool) else value
 
 
 class WebSettings(Model):
@@ -264,6 +291,18 @@ class WebSettings(Model):
     api_requests_per_minute: int = Field(default=600, ge=1, le=100_000)
     """Requests one API token may make in any minute (counted in the database, so across instances);
     more are answered 429 with `Retry-After`."""
+    refusals_audited_per_minute: int = Field(default=30, ge=1, le=10_000)
+    """Refused requests (401, 403, a redirect to sign-in) from one address in a minute that are each a
+    row of the access audit (per process); the rest of that minute become one `refused-repeated` row
+    with their count, so a flood of refused requests cannot flood the audit, which is kept for years."""
+    header_timeout_seconds: float = Field(default=10.0, ge=0.1, le=300)
+    """`serve`: a connection whose request line and headers have not all arrived this long after it
+    opened, or after the previous response ended, is closed (slow clients holding connections open)."""
+    keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    """`serve`: an idle kept-alive connection is closed after this many seconds without a byte."""
+    tls_min_version: Annotated[Literal["1.2", "1.3"], BeforeValidator(_version_text)] = "1.2"
+    """`serve --certfile`: the oldest TLS version accepted. Over TLS 1.2 only ECDHE key exchange with
+    AES-GCM or ChaCha20-Poly1305 is offered (Mozilla's "intermediate"); TLS 1.3's suites are all strong."""
     sign_in_failures: int = Field(default=5, ge=1, le=100)
     """Failed sign-ins per account (and four times as many per address) in 15 minutes before each
     further attempt must wait (`sign_in_delay_seconds`, doubling with each further failure, up to 15
@@ -280,6 +319,9 @@ class WebSettings(Model):
     moved to `done/` or `failed/` beneath it once read."""
     watch_seconds: float = Field(default=10.0, ge=0.5, le=3600)
     """How often the watched folder is looked at."""
+    confirm_print_over: int = Field(default=20, ge=0, le=100_000)
+    """A print run or download of more packets than this asks to be confirmed first (its page says how
+    many packets and pages it is); up to this many it starts at once. 0: always ask."""
 
 
 class Settings(Model):
@@ -325,6 +367,12 @@ class Settings(Model):
     hl7: Hl7Settings = Hl7Settings()
     fhir: FhirSettings = FhirSettings()
     listener: ListenerSettings = ListenerSettings()
+    scan: ScanSettings = ScanSettings()
+
+    @property
+    def signed_dir(self) -> Path:
+        """Where `scan` files signed consents: `scan.out_dir`, else `web.out_dir`'s `signed/`."""
+        return self.scan.out_dir or self.web.out_dir / "signed"
 
 
 # Environment variable → (setting, how its text is read)
@@ -394,5 +442,8 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
             if isinstance(web.get(key), str):
                 web = {**web, key: str(folder / web[key])}
         data["web"] = web
+    scan = data.get("scan")
+    if isinstance(scan, dict) and isinstance(scan.get("out_dir"), str):
+        data["scan"] = {**scan, "out_dir": str(folder / scan["out_dir"])}
     if isinstance(data.get("font_dirs"), list):
         data["font_dirs"] = [str(folder / p) if isinstance(p, str) else p for p in data["font_dirs"]]

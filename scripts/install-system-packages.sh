@@ -12,6 +12,7 @@
 #   printer-driver-cups-pdf  the tests' virtual printer: cups-pdf writes each printed job as a PDF
 #   libcups2-dev        libcups's headers, to build pycups (the IPP client) where pip finds no wheel
 #   chromium, chromium-driver  the web app's browser tests (Selenium drives headless Chromium)
+#   nodejs, npm         npm installs axe-core (package-lock.json), the browser tests' accessibility checker
 #   postgresql          the tests' PostgreSQL pass (they start a private server on loopback)
 #   libpdfbox2-java, libactivation-java, libjaxb-api-java   Apache PDFBox Preflight: the tests' PDF/A checker
 # Fonts are never committed to the repository; they come from these packages.
@@ -31,6 +32,8 @@ command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 [ -f /usr/include/cups/cups.h ] || need+=(libcups2-dev)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 [ -f /usr/share/java/preflight.jar ] || need+=(libpdfbox2-java)
 [ -f /usr/share/java/javax.activation.jar ] || need+=(libactivation-java)

@@ -23,7 +23,8 @@ ALLOWED = {
     "hl7": {"intake/", "listener/"},
     "fhir": {"intake/fhir.py", "intake/fhir_people.py"},
     "cups": {"delivery/printing.py"},
-    "pikepdf": {"pdf/archival.py", "pdf/print_run.py"},
+    "pikepdf": {"pdf/archival.py", "pdf/print_run.py", "pdf/scanned.py"},
+    "pypdfium2": {"scanning/pages.py"},
     "svglib": {"render/figure_files.py"},
     "lxml": {"render/figure_files.py"},
     "smtplib": {"delivery/relay.py"},
@@ -33,7 +34,7 @@ ALLOWED = {
     "argon2": {"web/accounts.py"},
 }
 CLI = "cli"
-DOORS = ("store", "listener", "delivery", "web", "cli")
+DOORS = ("store", "listener", "delivery", "web", "cli", "scanning")
 
 
 @functools.cache

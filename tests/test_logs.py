@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ from packetgen.web.accounts import add_user
 from packetgen.web.app import create_app
 from tests.helpers.mllp import Sender, ack_fields, messages_of
 from tests.helpers.site import ROOT, TODAY
+from tests.helpers.web import schedule_of
 
 START = "2027-01-12T08:00"
 
@@ -404,7 +406,7 @@ def test_the_web_app_logs_each_request_with_its_id_and_internal_errors_without_p
         "/upload", data={"csrf_token": csrf.group(1)}, files={"file": ("quillfeather-schedule.csv", upload, "text/csv")}
     )
     assert uploaded.status_code in (200, 303), uploaded.text
-    shown = client.get("/")
+    shown = client.get(schedule_of(upload.decode()))
     assert PATIENTS[0].last_name in shown.text  # the page shows the patient; the log never does
     searched = client.get(f"/entries/1?q={PATIENTS[0].last_name}&born={PATIENTS[0].date_of_birth}")
     assert searched.status_code == 200
@@ -416,7 +418,16 @@ def test_the_web_app_logs_each_request_with_its_id_and_internal_errors_without_p
         raise TypeError(f"cannot merge the packet of {PATIENTS[0].first_name} {PATIENTS[0].last_name}")
 
     monkeypatch.setattr(packetgen.pdf.print_run, "write_print_run", broken_merge)
-    started = client.post("/print-run", data={"csrf_token": csrf.group(1), "which": "unprinted", "action": "download"})
+    started = client.post(
+        "/print-run",
+        data={
+            "csrf_token": csrf.group(1),
+            "which": "unprinted",
+            "action": "download",
+            "day": schedule_of(upload.decode()).partition("day=")[2],
+            "once": secrets.token_urlsafe(24),
+        },
+    )
     assert started.status_code == 303
     status = started.headers["location"] + "/status"
     deadline = time.monotonic() + 30

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -65,6 +65,8 @@ class BatchOptions:
     earlier_patient: Callable[[str], str | None] | None = None
     """The MRN an earlier run made an appointment's packet for (the web schedule's), if any: a record
     for that appointment naming another patient is refused and never replaces that packet."""
+    each: Callable[[Entry], None] | None = None
+    """Called with every record's entry as it finishes (the web upload's progress, without holding them all)."""
 
 
 @dataclass
@@ -148,6 +150,8 @@ def run_batch(
             writer.write(entry)
             if options.keep_entries:
                 result.entries.append(entry)
+            if options.each is not None:
+                options.each(entry)
             _tally(entry, result, report, keep_for_print=options.print_run, keep_recipients=options.keep_recipients)
             logger.debug("record %s: appointment %s: %s", where(entry.place), entry.appointment_id, _outcome(entry))
             advance()
@@ -209,7 +213,7 @@ def _tasks(
         if repeated and record.event is None:
             message = f"duplicate of the record at {first_place[appointment_id or '']}"
             error = PacketError(record.place, record.labels.get("appointment_id", "appointment_id"), message)
-            yield Entry(str(record.place), appointment_id, "error", error=str(error), event=record.event)
+            yield _decided(record, "error", error=str(error))
             continue
         mrn = record.fields.get("mrn")
         if appointment_id is not None and isinstance(mrn, str) and mrn:
@@ -221,18 +225,22 @@ def _tasks(
             if earlier[0] != mrn:
                 said = f"an earlier {'message' if record.event else 'record'} for this appointment"
                 error = different_patient(record, f"{said} ({earlier[1]})" if earlier[1] else f"{said}, already made")
-                yield Entry(
-                    str(record.place), appointment_id, "error", error=str(error), event=record.event, other_patient=True
-                )
+                yield _decided(record, "error", error=str(error), other_patient=True)
                 continue
         if appointment_id is not None:
             first_place.setdefault(appointment_id, str(record.place))
         if record.skip and not (record.cancels and appointment_id):
-            yield Entry(
-                str(record.place), appointment_id, "skipped", warnings=list(record.warnings), event=record.event
-            )
+            yield _decided(record, "skipped", warnings=list(record.warnings))
             continue
         yield Task(record, previous.get(appointment_id or ""), after_earlier=repeated)
+
+
+def _decided(record: RawRecord, status: str, **details: Any) -> Entry:
+    """The entry for `record` decided before any packet is made (an error, a skip): its place,
+    appointment, event and the name it gives."""
+    return Entry(
+        str(record.place), record.appointment_id, status, event=record.event, named=named(record.fields), **details
+    )
 
 
 def different_patient(record: RawRecord, earlier: str) -> PacketError:
@@ -297,6 +305,7 @@ def run_task(task: Task, generator: Generator) -> Entry:
         provider_from=record.provider_from,
     )
     if record.skip:
+        entry.named = named(record.fields)
         return _cancel(entry, generator.out_dir)
     if task.today is not None and task.today != generator.today:
         generator = dataclasses.replace(generator, site=Site(generator.site.timezone, task.today))
@@ -317,6 +326,7 @@ def run_task(task: Task, generator: Generator) -> Entry:
         made = generator.generate(appointment, content)
     except PacketgenError as exc:
         entry.error = error_lines(exc)
+        entry.named = named(record.fields)
         return entry
     except Exception as exc:  # a bug must not sink the batch: record it, log its traceback, go on
         logger.exception(
@@ -329,6 +339,15 @@ def run_task(task: Task, generator: Generator) -> Entry:
         return entry
     entry.patient = patient
     return _ok(entry, made, fingerprint)
+
+
+def named(fields: Mapping[str, Any]) -> str | None:
+    """The patient's name as a record gives it, "Last, First" (or its whole name), where it gives one:
+    whose refused record it is, for the web schedule."""
+    parts = [fields.get(key) for key in ("last_name", "first_name")]
+    shown = ", ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+    whole = fields.get("name")
+    return shown or (whole.strip() if isinstance(whole, str) and whole.strip() else None)
 
 
 def _cancel(entry: Entry, out_dir: Path) -> Entry:

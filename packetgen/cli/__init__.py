@@ -51,6 +51,7 @@ EPILOG = """examples:
   generate.py user reset ana
   generate.py token add epic-prod
   generate.py serve --port 8080
+  generate.py scan scans/ward-3.pdf --out /srv/consents
 """
 
 
@@ -235,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--layout", metavar="NAME", help="layout for every record, over its own (default: the record's, else letter)"
     )
     _allow_overdue(listen)
+    scan = commands.add_parser(
+        "scan", help="a scanner's PDF or TIFF of signed consents, in any order → each complete consent filed as PDF/A"
+    )
+    scan.add_argument("scan", type=Path, metavar="SCAN")
+    scan.add_argument(
+        "--out", type=Path, metavar="DIR", help="where to file them (default: scan.out_dir, else output/signed/)"
+    )
     return parser
 
 
@@ -270,6 +278,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "user": cli_web.user_command,
             "check-deploy": _check_deploy,
             "purge": _purge,
+            "scan": _scan,
         }
         return commands[args.command](args, settings)
     except PacketgenError as exc:  # every error a user can cause: one line each, exit 2
@@ -288,6 +297,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             file=sys.stderr,
         )
     return EXIT_UNUSABLE
+
+
+def _scan(args: argparse.Namespace, settings: Settings) -> int:
+    from .scan import scan_command
+
+    return scan_command(args, settings)
 
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:

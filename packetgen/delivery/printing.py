@@ -40,6 +40,21 @@ class PrintJob:
     seconds: float
 
 
+@dataclass(frozen=True)
+class QueueState:
+    """A queue as the print server describes it (IPP printer-state and printer-state-message)."""
+
+    queue: str
+    state: str
+    """`idle`, `printing` or `stopped`."""
+    reason: str
+    """Why, in the print server's words (empty when there is nothing to say)."""
+    accepting: bool
+
+
+_STATES = {3: "idle", 4: "printing", 5: "stopped"}
+
+
 class PrintServer:
     """A connection to one CUPS server (libcups keeps the server name per process)."""
 
@@ -61,6 +76,17 @@ class PrintServer:
     def queues(self) -> list[str]:
         """The server's queues, by name."""
         return sorted(str(name) for name in self._connection.getPrinters())
+
+    def states(self) -> list[QueueState]:
+        """Every queue with its state, by name."""
+        found = []
+        for name, attributes in sorted(self._connection.getPrinters().items()):
+            state = _STATES.get(int(attributes.get("printer-state", 3)), "unknown")
+            reason = _printer_reason(attributes)
+            quiet = state == "idle" and reason == "no reason given"
+            found.append(QueueState(str(name), state, "" if quiet else reason,
+                                    bool(attributes.get("printer-is-accepting-jobs", True))))  # fmt: skip
+        return found
 
     def queue(self, wanted: str | None) -> str:
         """The queue to print on, `wanted` or else the server's default, checked to exist and to be
@@ -140,6 +166,14 @@ class PrintServer:
                 )
             time.sleep(pause)
             pause = min(pause * 1.5, 0.5)
+
+    def cancel_job(self, job_id: int) -> None:
+        """Cancel a job not yet printed (IPP Cancel-Job); UsageError (one line) when the print server
+        refuses (a job already printed, or unknown)."""
+        try:
+            self._connection.cancelJob(job_id, purge_job=False)
+        except cups.IPPError as exc:
+            raise UsageError(f"job {job_id} could not be cancelled ({_ipp_reason(exc)})") from None
 
     def _cancel(self, job_id: int) -> None:
         with contextlib.suppress(cups.IPPError):

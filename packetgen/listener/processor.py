@@ -173,9 +173,9 @@ class Processor:
                     message_id,
                 )
                 days |= {before} if before else set()
-            put_entry(
-                session, entry, datetime.now(UTC), folder=str(self.generator.out_dir.resolve())
-            )  # on the web app's schedule
+            put_entry(  # on the web app's schedule
+                session, entry, datetime.now(UTC), folder=str(self.generator.out_dir.resolve()), today=self.today()
+            )
         return days
 
     def _print_runs(self, workers: Workers[Task, Entry], days: set[str]) -> None:

@@ -66,9 +66,12 @@ class Entry:
     other_patient: bool = field(default=False, repr=False)
     """Refused because the appointment's packet was made for another patient: a caller keeping one
     line per appointment (the web schedule) adds this one beside it instead of replacing it."""
+    named: str | None = field(default=None, repr=False)
+    """A refused record's patient name as its input gives it ("Last, First"), where it gives one: the web
+    schedule shows whose record it is. Patient data, never written (see `to_json`)."""
 
     def to_json(self) -> str:
         """The entry as its manifest line (without the line end)."""
         data = asdict(self)
-        del data["patient"], data["other_patient"]
+        del data["patient"], data["other_patient"], data["named"]
         return json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -66,6 +66,21 @@ def write_print_run(
     return write_atomic(to_pdfa(buffer.getvalue(), language, day), out_dir / name)
 
 
+def run_pages(packets: Sequence[Path]) -> int:
+    """The pages a run of `packets` (in run order) will have, as `write_print_run` puts them together:
+    each packet's own, and a blank back before each packet that would start on a back (even) page.
+    A packet that cannot be read counts nothing (the run itself says so)."""
+    total = 0
+    for path in packets:
+        try:
+            with pikepdf.open(path) as packet:
+                pages = len(packet.pages)
+        except (OSError, pikepdf.PdfError):
+            continue
+        total += total % 2 + pages
+    return total
+
+
 def _adopt_structure(
     run: pikepdf.Pdf,
     packet: pikepdf.Pdf,

@@ -93,7 +93,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(16))
     """`print` or `email`."""
     appointment_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    packet_sha256: Mapped[str] = mapped_column(String(64))
+    packet_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    """The packet's hash (indexed in migration 0017: the schedule finds what was done with a day's packets)."""
     target: Mapped[str] = mapped_column(String(320))
     """The print queue, or the recipient's domain (never the whole address)."""
     result: Mapped[str] = mapped_column(Text)
@@ -123,6 +124,17 @@ class AccessEvent(Base):
     """The user an admin's change concerns."""
     request_id: Mapped[str] = mapped_column(String(32))
     """The request's id (`X-Request-ID`, and on its log lines); empty outside a request."""
+    route: Mapped[str | None] = mapped_column(String(200))
+    """A refused request's route, as its template (`/entries/{entry_id}`): never the path as sent, nor
+    its query (migration 0016)."""
+    status: Mapped[int | None] = mapped_column(Integer)
+    """A refused request's status (401, 403, or 303 to the sign-in page) (migration 0016)."""
+    recipient: Mapped[str | None] = mapped_column(String(320))
+    """An email's full recipient address (`email-packet`, and an address the recipient policy refused);
+    the delivery audit keeps its domain only (migration 0016)."""
+    repeats: Mapped[int | None] = mapped_column(Integer)
+    """On a `refused-repeated` row: how many more refusals its address had in that minute, beyond those
+    recorded one row each (migration 0016)."""
 
 
 class WebUser(Base):
@@ -145,10 +157,14 @@ class WebUser(Base):
     """The base32 TOTP secret once enrolment is confirmed by a code (None: no second factor)."""
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     """The secret the enrolment page shows, until a code from it confirms it (then `totp_secret`)."""
+    totp_pending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When `totp_pending_secret` was made: the page shows the same one until it is an hour old or the
+    user asks for another (migration 0014)."""
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     """The time step of the last code accepted: that code, and any earlier, is refused (replay)."""
     recovery_codes: Mapped[str | None] = mapped_column(Text)
-    """The SHA-256 of each unused recovery code, space-separated (each works once)."""
+    """Each unused recovery code, space-separated, as `s1$SALT$DIGEST` (a random salt of 128 bits and the
+    SHA-256 of salt and code; each works once); a code made before migration 0014 as its bare SHA-256."""
 
 
 class ApiToken(Base):
@@ -186,6 +202,10 @@ class WebSession(Base):
     second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """The password was right, the TOTP code is still to come: such a session reaches only the code's
     page (migration 0012)."""
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When its user last proved who they are in it: the password and TOTP code at sign-in, or the
+    password again (`/account/confirm`); an admin's changes need it within `accounts.CONFIRM_WINDOW`
+    (migration 0014)."""
 
 
 class SignInAttempt(Base):
@@ -233,6 +253,23 @@ class ScheduleEntry(Base):
     folder: Mapped[str | None] = mapped_column(String(1000))
     """The folder `file` is in when it is not the web app's output folder (a listener's `--out`)."""
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    day: Mapped[date | None] = mapped_column(Date, index=True)
+    """The start's date at the site (migration 0017); None for a record that could not be read, which the
+    schedule shows on the day it was uploaded."""
+    mrn: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The record's MRN, as given (migration 0017): shown and searched."""
+    provider: Mapped[str | None] = mapped_column(String(300))
+    """The performing provider as printed (migration 0017)."""
+    name_key: Mapped[str | None] = mapped_column(String(300))
+    """`patient` folded (no accents, any case) for search (migration 0017)."""
+    warnings: Mapped[str | None] = mapped_column(Text)
+    """The record's warning lines, one a line, as the manifest holds them (migration 0017)."""
+    approval: Mapped[str | None] = mapped_column(String(32))
+    """The content's approval state the packet was marked with (`approved`, `draft`, ...) (migration 0017)."""
+    dismissed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When an error line was dismissed as handled (migration 0019): the day's list hides it."""
+    dismissed_by: Mapped[str | None] = mapped_column(String(100))
+    """Who dismissed it (migration 0019); the access audit has it too."""
 
     def packet_path(self, out_dir: Path) -> Path | None:
         """Where the packet is: in its own folder, else in the web app's `out_dir`."""
@@ -261,9 +298,72 @@ class PrintRun(Base):
     merged: Mapped[int] = mapped_column(Integer, default=0)
     """Packets put into the run's file so far."""
     state: Mapped[str] = mapped_column(String(16))
-    """`merging`, `printing`, `printed`, `ready` (to download), `downloaded`, `expired` or `failed`."""
+    """`merging`, `printing`, `printed`, `ready` (to download), `downloaded`, `expired`, `failed` or
+    `cancelled` (from its page)."""
     job_id: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)
     """What became of it, in words (the print server's reason when it failed; never patient data)."""
     file: Mapped[str | None] = mapped_column(String(200))
     """The run's file in the web output folder while it waits to be downloaded."""
+
+
+class Upload(Base):
+    """A file uploaded to the web schedule, read in the background, and how far it has got: every
+    instance can show its progress page."""
+
+    __tablename__ = "upload"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """A random id: what the progress page's URL names."""
+    started_by: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """The last sign of life: an upload that stops changing while unfinished was cut off (the app stopped)."""
+    state: Mapped[str] = mapped_column(String(16))
+    """`reading`, `done` or `refused` (the file as a whole could not be read)."""
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    made: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[str | None] = mapped_column(Text)
+    """The errors found so far, one a line (as the schedule's Errors column shows them)."""
+    days: Mapped[str | None] = mapped_column(Text)
+    """The days of the appointments read so far (`YYYY-MM-DD`, space-separated)."""
+
+
+class CsvFormat(Base):
+    """A site's own CSV export, named by an admin: its column map (the text `--columns` reads) and encoding."""
+
+    __tablename__ = "csv_format"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    columns: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FormAction(Base):
+    """One submitted action form (print, email, make again, a print run, dismiss, cancel), by its
+    one-time token: a second submit of the same form is not a second action but shows the first's
+    result (`web/actions.py`). Kept for a day; a passphrase only until its page is left."""
+
+    __tablename__ = "form_action"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The form's one-time token (random, made when the page was shown)."""
+    owner: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the session's CSRF token: only the session that submitted it sees its result."""
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    """`running` while the action is done, then `done`."""
+    location: Mapped[str | None] = mapped_column(String(200))
+    """The page (a GET) that shows the result: never patient data."""
+    status: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(String(200))
+    """An email's passphrase, until the user leaves the page that shows it."""
+    detail: Mapped[str | None] = mapped_column(Text)
+    """What the result page needs besides (JSON): a print run's plan, a packet made again."""

@@ -7,6 +7,7 @@ never name a patient.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from .context import Context
 HERE = Path(__file__).parent
 SESSION_COOKIE, SIGN_IN_COOKIE = "packetgen_session", "packetgen_signin"
 _TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+_TEMPLATES.globals["once_token"] = lambda: secrets.token_urlsafe(24)
+"""A fresh one-time token for an action form (`actions`): `<input type="hidden" name="once" value="{{ once_token() }}">`
+in the form."""
 _ERRORS = {
     400: "The request could not be read.",
     401: "Please sign in.",
@@ -33,7 +37,11 @@ _ERRORS = {
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     page = _TEMPLATES.get_template(template).render(request=request, **values)
-    return HTMLResponse(page, status)
+    response = HTMLResponse(page, status)
+    from .actions import forget_secrets  # a page left behind forgets its passphrase (`actions`)
+
+    forget_secrets(request, response, values.get("user"), keep=bool(values.get("passphrase")))
+    return response
 
 
 def error_page(request: Request, status: int) -> str:

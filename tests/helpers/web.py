@@ -82,6 +82,12 @@ class App:
         assert schedule.status_code == 200
         return client, csrf(schedule.text)
 
+    def confirm_password(self, client: httpx.Client, password: str = PASSWORD, then: str = "admin") -> httpx.Response:
+        """Give the signed-in `client`'s password again (`/account/confirm`): an admin's changes of users
+        and sessions need it within five minutes, unless they signed in with both factors by then."""
+        token = csrf(client.get("/account/confirm").text)
+        return client.post("/account/confirm", data={"password": password, "then": then, "csrf_token": token})
+
     def give_code(self, client: httpx.Client, name: str, secret: str = "") -> httpx.Response:
         """Answer the code page with the current code of `name`'s TOTP secret (default: `TOTP_SECRET`).
         A code is accepted once per 30-second step, and tests sign in many times a step: the step last
@@ -130,8 +136,36 @@ W-3,0000555,Wang,Wei,1950-02-30,vertebroplasty,2026-12-07T11:00,Dr. Okafor,Suite
 
 
 def upload(client: httpx.Client, token: str, text: str = CSV, name: str = "today.csv") -> httpx.Response:
+    """Upload a file and, when it is read in the background, wait until it is done: the schedule then
+    (or the answer to the POST itself: a file refused as a whole, a refused role)."""
     files = {"file": (name, text.encode(), "text/csv")}
-    return client.post("/upload", data={"csrf_token": token}, files=files)
+    response = client.post("/upload", data={"csrf_token": token}, files=files)
+    if response.status_code == 303 and response.headers["location"].startswith("/uploads/"):
+        wait_for_upload(client, response.headers["location"])
+        return client.get(schedule_of(text))
+    return response
+
+
+def schedule_of(text: str) -> str:
+    """The schedule page of the day an upload's first appointment is on (the schedule shows one day;
+    a text with no date in the CSV's form: today's)."""
+    found = re.search(r"\b(\d{4}-\d{2}-\d{2})T\d", text)
+    return f"/schedule?day={found.group(1)}" if found else "/"
+
+
+SCHEDULE = "/schedule?day=2026-12-07"
+"""The schedule of the day `CSV`'s appointments are on."""
+
+
+def wait_for_upload(client: httpx.Client, page: str) -> dict[str, Any]:
+    """The upload at `page` followed until it is done: its last status."""
+    deadline = time.monotonic() + 120
+    while True:
+        status = client.get(f"{page}/status").json()
+        if status["finished"]:
+            return dict(status)
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
 
 
 def entry_ids(page: str) -> dict[str, int]:
@@ -145,6 +179,21 @@ def record() -> dict[str, object]:
     data = yaml.safe_load(NGUYEN.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
+
+
+def once() -> str:
+    """A fresh one-time token, as an action form carries (`packetgen/web/actions.py`)."""
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+def act(client: httpx.Client, path: str, data: dict[str, Any], then: bool = True) -> httpx.Response:
+    """Submit an action form as a browser does, with a fresh one-time token unless `data` has one: the
+    POST answers 303 (post/redirect/get); with `then`, the page it leads to (a GET), else the 303."""
+    response = client.post(path, data={"once": once(), **data})
+    assert response.status_code == 303, (response.status_code, response.text[:500])
+    return client.get(response.headers["location"]) if then else response
 
 
 def follow(client: httpx.Client, response: httpx.Response) -> tuple[str, list[dict[str, Any]]]:

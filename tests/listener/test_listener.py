@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,8 @@ def test_events_in_order_and_a_cancellation_leaves_the_days_print_run(
     assert lines["EV-1"].patient
     assert lines["EV-1"].packet_path(out / "web-elsewhere") == out.resolve() / "EV-1.pdf"  # the web app finds it
     assert lines["EV-2"].status == "skipped"
+    assert lines["EV-2"].start == "2026-12-14T09:00"  # a cancellation stays on its day, at its time (issue 27)
+    assert lines["EV-2"].day == lines["EV-1"].day == date(2026, 12, 14)
 
 
 def _start(out: Path, database: Path, *extra: str) -> tuple[subprocess.Popen[str], int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -19,7 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.helpers.mail import Relay
 from tests.helpers.servers import Cups
-from tests.helpers.web import CSV, PASSWORD, TOTP_SECRET, App, forget_last_code
+from tests.helpers.web import CSV, PASSWORD, SCHEDULE, TOTP_SECRET, App, forget_last_code
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
@@ -78,12 +79,19 @@ def test_a_schedulers_and_a_clinicians_day(
     schedule_csv.write_text(CSV, encoding="utf-8")
     browser.find_element(By.ID, "file").send_keys(str(schedule_csv))
     browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
+    # The upload's own page, refreshing itself until the file is read; then its errors and the day's link.
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.title == "Upload · packetgen" and d.find_elements(By.CSS_SELECTOR, "p.days a")
+    )
+    assert browser.find_element(By.ID, "upload-summary").text == "3 records read: 2 made, 1 error."
+    errors = browser.find_element(By.CSS_SELECTOR, "ul.upload-errors").text
+    assert "Wang, Wei (today.csv:4): Date of birth: not a real calendar date (date_of_birth)" in errors
+    browser.save_screenshot(str(shots / "2a-upload.png"))
+    browser.find_element(By.CSS_SELECTOR, "p.days a").click()
     WebDriverWait(browser, 60).until(
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.schedule"))
     )
     browser.save_screenshot(str(shots / "2-schedule.png"))
-    error_row = browser.find_element(By.CSS_SELECTOR, "tr.state-error")
-    assert "today.csv:4: date_of_birth: not a real calendar date" in error_row.text
     assert "Nguyễn, Thị Ánh" in browser.find_element(By.CSS_SELECTOR, "table.schedule").text
     browser.find_element(By.LINK_TEXT, "Nguyễn, Thị Ánh").click()
     WebDriverWait(browser, 20).until(expected_conditions.title_is("Packet · packetgen"))
@@ -101,7 +109,7 @@ def test_a_schedulers_and_a_clinicians_day(
     entry_url = browser.current_url
 
     # Then the rest of the day's run, watching its progress (the page's script follows the run, then reloads).
-    browser.find_element(By.LINK_TEXT, "Schedule").click()
+    browser.get(f"{app.url}{SCHEDULE}")  # the CSV's day (the site's own today is earlier: TODAY)
     WebDriverWait(browser, 20).until(expected_conditions.title_is("Schedule · packetgen"))
     browser.find_element(By.CSS_SELECTOR, "button[name=which][value=unprinted]").click()
     WebDriverWait(browser, 20).until(expected_conditions.title_is("Print run · packetgen"))

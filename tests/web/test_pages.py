@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from pypdf import PdfReader
@@ -23,7 +24,7 @@ from packetgen.web.dependencies import ApiToken, Require, access_of, checked_for
 from tests.helpers.departments import cardiology_site
 from tests.helpers.mail import Relay
 from tests.helpers.servers import Cups, free_port
-from tests.helpers.web import CSV, PASSWORD, ROLES, App, csrf, entry_ids, upload
+from tests.helpers.web import CSV, PASSWORD, ROLES, SCHEDULE, App, act, csrf, entry_ids, once, upload
 
 
 def test_every_page_but_sign_in_needs_a_session(shared_app: App) -> None:
@@ -103,13 +104,15 @@ def test_upload_shows_the_schedule_with_each_records_errors(start_app: Callable[
     response = upload(client, token)
     assert response.status_code == 200, response.text
     page = response.text
-    assert "3 records read." in page
-    ids = entry_ids(page)
+    ids = entry_ids(page)  # the upload's own page and its summary: tests/web/test_upload_progress.py
     assert sorted(ids) == ["Nguyễn, Thị Ánh", "O&#39;Brien, Seán"]
-    assert "Wang, Wei" not in page or "today.csv:4" in page
-    assert "today.csv:4: date_of_birth: not a real calendar date" in page  # the CLI's words, the upload's name
-    assert "1950-02-30" not in page
     assert "<title>Schedule · packetgen</title>" in page
+    # the record that could not be read: on the day it was uploaded, in plain words, with where it is
+    today = client.get("/").text
+    assert "Wang, Wei" in today
+    assert "<li>Date of birth: not a real calendar date (date_of_birth)</li>" in today
+    assert "at today.csv:4" in today  # named as uploaded
+    assert "1950-02-30" not in page + today
 
     bad = upload(client, token, "not,a,schedule\n1,2,3\n", "junk.csv")
     assert bad.status_code == 422
@@ -121,19 +124,23 @@ def test_an_upload_naming_another_patient_for_a_made_appointment_keeps_the_first
     app = start_app()
     client, token = app.signed_in("scheduler")
     assert upload(client, token).status_code == 200
-    first = client.get(f"/entries/{entry_ids(client.get('/').text)['Nguyễn, Thị Ánh']}/packet.pdf").content
+    first = client.get(f"/entries/{entry_ids(client.get(SCHEDULE).text)['Nguyễn, Thị Ánh']}/packet.pdf").content
     other = (
         CSV.splitlines()[0]
         + "\nW-1,00077777,Brandt,Otto,1950-01-01,vertebroplasty,2026-12-07T08:00,Dr. Alvarez,Room 214,en,\n"
     )
     page = upload(client, token, other, "later.csv").text
+    refused = client.get("/").text  # a refused record has no time: on the day it was uploaded
     assert (
-        "later.csv:2: appointment_id: a different patient than an earlier record for this appointment, already "
-        "made; the earlier packet stays as it was"
-    ) in page
+        "Appointment id: a different patient than an earlier record for this appointment, already "
+        "made; the earlier packet stays as it was (appointment_id)"
+    ) in refused
+    assert "at later.csv:2" in refused
     ids = entry_ids(page)
     assert "Nguyễn, Thị Ánh" in ids  # the first patient's line stays, the refusal beside it
-    assert "Brandt" not in page
+    assert "Brandt" not in page  # not on the first patient's line or day; the refusal's line names whose record it was
+    assert "Brandt, Otto" in refused
+    assert "Brandt" not in client.get(f"/entries/{ids['Nguyễn, Thị Ánh']}").text
     again = client.get(f"/entries/{ids['Nguyễn, Thị Ánh']}/packet.pdf").content
     assert again == first
 
@@ -155,7 +162,8 @@ def test_preview_is_the_packet_never_cached_and_framed_only_by_us(start_app: Cal
     assert pdf.content == (app.out_dir / "W-1.pdf").read_bytes()
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert "script-src 'self'" in page.headers["content-security-policy"]
-    assert "<script" not in page.text
+    # No inline script: only the app's own files (the session's notice), which the policy allows.
+    assert re.findall(r"<script[^>]*>", page.text) == ['<script src="/static/session.js" defer>']
     assert client.get("/entries/99999").status_code == 404
     assert "99999" not in client.get("/entries/99999").text
 
@@ -185,15 +193,27 @@ ROUTES: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/sign-in"): _everyone(200),
     ("POST", "/sign-in"): _everyone(403),  # without the sign-in form's own token (a session's is not it)
     ("GET", "/"): _signed_in(200, 200, 200),
+    ("GET", "/schedule"): _signed_in(200, 200, 200),
+    ("POST", "/search"): _signed_in(200, 200, 200),  # nothing to search for: the day, and what to type
     ("POST", "/upload"): _signed_in(200, 403, 200),
     ("GET", "/entries/{entry_id}"): _signed_in(200, 200, 200),
     ("GET", "/entries/{entry_id}/packet.pdf"): _signed_in(200, 200, 200),
-    ("POST", "/entries/{entry_id}/print"): _signed_in(502, 502, 502),
-    ("POST", "/entries/{entry_id}/email"): _signed_in(403, 502, 502),
-    ("POST", "/entries/{entry_id}/reprint"): _signed_in(403, 200, 200),
-    ("POST", "/print-run"): _signed_in(502, 502, 502),
+    ("POST", "/entries/{entry_id}/print"): _signed_in(303, 303, 303),  # to the result (here: no printer, 502)
+    ("POST", "/entries/{entry_id}/email"): _signed_in(403, 303, 303),
+    ("POST", "/entries/{entry_id}/reprint"): _signed_in(403, 303, 303),
+    ("GET", "/entries/{entry_id}/again/{token}.pdf"): _signed_in(403, 404, 404),  # no such packet made again
+    ("POST", "/dismiss"): _signed_in(404, 403, 404),  # the line is no error
+    ("POST", "/print-run"): _signed_in(303, 303, 303),
+    ("GET", "/print-run"): _signed_in(404, 404, 404),  # no such run to confirm
+    ("POST", "/print-run/confirm"): _signed_in(303, 303, 303),
+    ("POST", "/print-runs/{run_id}/cancel"): _signed_in(303, 303, 303),
     ("GET", "/print-runs/{run_id}"): _signed_in(200, 200, 200),
     ("GET", "/print-runs/{run_id}/status"): _signed_in(200, 200, 200),
+    ("GET", "/uploads/{upload_id}"): _signed_in(404, 403, 404),  # no such upload (its id is random)
+    ("GET", "/uploads/{upload_id}/status"): _signed_in(404, 403, 404),
+    ("POST", "/session/keep-alive"): _signed_in(204, 204, 204),
+    ("POST", "/admin/csv-formats"): _signed_in(403, 403, 422),  # no name given
+    ("POST", "/admin/csv-formats/{format_id}/remove"): _signed_in(403, 403, 404),  # no such format
     ("GET", "/print-runs/{run_id}/print-run.pdf"): _signed_in(404, 404, 200),  # the admin started it: theirs, once
     ("GET", "/admin"): _signed_in(403, 403, 200),
     ("POST", "/admin"): _signed_in(403, 403, 200),
@@ -213,12 +233,19 @@ ROUTES: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/sign-in/code"): _signed_in(422, 422, 422),  # no code is asked for: signed in already
     ("GET", "/account/totp"): _signed_in(200, 200, 200),
     ("POST", "/account/totp"): _signed_in(422, 422, 422),  # a wrong code (the admin: enrolled already)
+    ("GET", "/account/confirm"): _signed_in(200, 200, 200),
+    ("POST", "/account/confirm"): _signed_in(401, 401, 401),  # not the password
     ("POST", "/sign-out"): _everyone(303),  # last: it ends the session
 }
 NEW_PASSWORD = "a new long passphrase"
+_ACTIONS = {"/entries/{entry_id}/print", "/entries/{entry_id}/email", "/entries/{entry_id}/reprint", "/print-run",
+            "/print-run/confirm", "/print-runs/{run_id}/cancel"}  # fmt: skip
+"""Routes that act and answer 303 to the page that shows what they did (post/redirect/get)."""
+
 FORMS: dict[str, dict[str, str]] = {
     "/sign-in": {"name": "admin", "password": PASSWORD},
     "/entries/{entry_id}/email": {"to": "anh@example.org"},  # the appointment's own address
+    "/dismiss": {"entry": "1"},  # a line that is no error
     "/admin": {"appointment": "W-1"},
     "/admin/users": {"role": "admin", "password": "a new admin's password"},  # named after who asks
     "/admin/users/{user_id}/access": {"enabled": "false"},
@@ -226,6 +253,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/account/password": {"current": "not the password", "new": NEW_PASSWORD, "again": NEW_PASSWORD},
     "/sign-in/code": {"code": "123456"},
     "/account/totp": {"code": "x"},
+    "/account/confirm": {"password": "not the password"},
 }
 
 
@@ -286,7 +314,8 @@ def test_each_role_may_do_only_what_it_is_allowed(start_app: Callable[..., App])
     app = start_app(PACKETGEN_CUPS_SERVER=f"127.0.0.1:{free_port()}")
     first, first_token = app.signed_in("admin")
     entry = entry_ids(upload(first, first_token).text)["Nguyễn, Thị Ánh"]
-    started = first.post("/print-run", data={"csrf_token": first_token, "action": "download"})
+    started = first.post("/print-run", data={"csrf_token": first_token, "action": "download", "once": once(),
+                                             "day": "2026-12-07"})  # fmt: skip
     assert started.status_code == 303, started.text
     run = int(started.headers["location"].rpartition("/")[2])
     deadline = time.monotonic() + 60
@@ -300,7 +329,15 @@ def test_each_role_may_do_only_what_it_is_allowed(start_app: Callable[..., App])
     store.close()
     victims_browser, _ = app.signed_in("victim")
     handle = accounts.digest(victims_browser.cookies["packetgen_session"])[:16]
-    ids = {"entry_id": entry, "user_id": victim, "run_id": run, "handle": handle}
+    ids = {
+        "entry_id": entry,
+        "user_id": victim,
+        "run_id": run,
+        "handle": handle,
+        "upload_id": "no-such-upload",
+        "token": "x" * 32,
+        "format_id": 999999,
+    }
 
     for role in WHO:
         client, token = (app.client(), "x") if role == "none" else app.signed_in(role)
@@ -315,12 +352,12 @@ def test_each_role_may_do_only_what_it_is_allowed(start_app: Callable[..., App])
             elif path == "/api/v1/packets":
                 response = client.post(url, json={})
             else:
-                form = {"csrf_token": token, **FORMS.get(path, {})}
+                form = {"csrf_token": token, "once": once(), **FORMS.get(path, {})}
                 if path == "/admin/users":
                     form["name"] = f"by-{role}"
                 response = client.post(url, data=form)
             assert response.status_code == expected[role], (role, method, url, response.status_code)
-            if response.status_code == 303:
+            if response.status_code == 303 and (role == "none" or path not in _ACTIONS):
                 assert response.headers["location"] == "/sign-in", (role, method, url)
         # What a forbidden request would have done, had it been let through: a user added, another disabled.
         admin_did_it = role == "admin"
@@ -338,7 +375,7 @@ def test_print_and_email_from_the_patients_page(start_app: Callable[..., App], c
     app = start_app(**cups_server.environ(), **relay.environ())
     scheduler, token = app.signed_in("scheduler")
     entry = entry_ids(upload(scheduler, token).text)["Nguyễn, Thị Ánh"]
-    printed = scheduler.post(f"/entries/{entry}/print", data={"csrf_token": token, "queue": cups_server.queue})
+    printed = act(scheduler, f"/entries/{entry}/print", {"csrf_token": token, "queue": cups_server.queue})
     assert printed.status_code == 200, printed.text
     job = re.search(r"Printed on \S+ \(job (\d+)\)", printed.text)
     assert job
@@ -346,7 +383,7 @@ def test_print_and_email_from_the_patients_page(start_app: Callable[..., App], c
     assert '<span class="state">printed</span>' in printed.text
 
     clinician, clinician_token = app.signed_in("clinician")
-    emailed = clinician.post(f"/entries/{entry}/email", data={"csrf_token": clinician_token, "to": "anh@example.org"})
+    emailed = act(clinician, f"/entries/{entry}/email", {"csrf_token": clinician_token, "to": "anh@example.org"})
     assert emailed.status_code == 200, emailed.text
     secret = re.search(r'<p class="secret">([a-z-]+)</p>', emailed.text)
     assert secret
@@ -355,7 +392,7 @@ def test_print_and_email_from_the_patients_page(start_app: Callable[..., App], c
 
     assert PdfReader(io.BytesIO(attachment(relay.handler.received[0]))).decrypt(secret.group(1))
     again = clinician.get(f"/entries/{entry}")
-    assert secret.group(1) not in again.text  # shown once
+    assert secret.group(1) not in again.text  # shown on the page the email led to, not once that page is left
     assert '<span class="state">emailed, printed</span>' in again.text
     admin, _ = app.signed_in("admin")
     audit = admin.get("/admin").text
@@ -367,18 +404,20 @@ def test_a_clinician_makes_the_packet_again_in_large_print_or_spanish(start_app:
     app = start_app()
     scheduler, scheduler_token = app.signed_in("scheduler")
     entry = entry_ids(upload(scheduler, scheduler_token).text)["Nguyễn, Thị Ánh"]
-    form = {"csrf_token": scheduler_token, "layout": "large-print"}
+    form = {"csrf_token": scheduler_token, "layout": "large-print", "once": once()}
     assert scheduler.post(f"/entries/{entry}/reprint", data=form).status_code == 403  # not a scheduler's
     client, token = app.signed_in("clinician")
     original = (app.out_dir / "W-1.pdf").read_bytes()
-    large = client.post(f"/entries/{entry}/reprint", data={"csrf_token": token, "layout": "large-print"})
+    large = made_again(client, act(client, f"/entries/{entry}/reprint", {"csrf_token": token, "layout": "large-print"}))
     assert large.status_code == 200, large.text
     assert large.headers["content-type"] == "application/pdf"
     assert large.headers["cache-control"] == "no-store"
     pages = PdfReader(io.BytesIO(large.content)).pages
     assert len(pages) > len(PdfReader(io.BytesIO(original)).pages)
     assert "Nguyễn, Thị Ánh" in pages[0].extract_text()
-    spanish = client.post(f"/entries/{entry}/reprint", data={"csrf_token": token, "layout": "letter", "language": "es"})
+    spanish = made_again(
+        client, act(client, f"/entries/{entry}/reprint", {"csrf_token": token, "layout": "letter", "language": "es"})
+    )
     assert spanish.status_code == 200
     assert "Página 1 de" in PdfReader(io.BytesIO(spanish.content)).pages[0].extract_text()
     assert (app.out_dir / "W-1.pdf").read_bytes() == original  # the schedule's packet is untouched
@@ -399,17 +438,26 @@ def test_a_line_for_another_department_is_emailed_from_its_sender_and_reprinted_
     page = clinician.get(f"/entries/{entry}").text
     assert "<dt>Department</dt><dd>cardiology</dd>" in page
     assert "Lakeside Heart Institute" in PdfReader(app.out_dir / "W-1.pdf").pages[0].extract_text()
-    emailed = clinician.post(f"/entries/{entry}/email", data={"csrf_token": clinician_token, "to": "anh@example.org"})
+    emailed = act(clinician, f"/entries/{entry}/email", {"csrf_token": clinician_token, "to": "anh@example.org"})
     assert emailed.status_code == 200, emailed.text
     (message,) = relay.handler.received
     assert message["From"] == "Lakeside Heart Institute <heart@lakeside.example.org>"
     assert message["Subject"] == "Documents from Lakeside Heart Institute"
-    letter = clinician.post(f"/entries/{entry}/reprint", data={"csrf_token": clinician_token, "layout": "letter"})
+    letter = made_again(
+        clinician, act(clinician, f"/entries/{entry}/reprint", {"csrf_token": clinician_token, "layout": "letter"})
+    )
     assert letter.status_code == 200, letter.text
     reprinted = PdfReader(io.BytesIO(letter.content))
     assert (float(reprinted.pages[0].mediabox.width), float(reprinted.pages[0].mediabox.height)) == (612.0, 792.0)
     assert float(PdfReader(app.out_dir / "W-1.pdf").pages[0].mediabox.width) == pytest.approx(595.276)  # a4
     assert "Lakeside Heart Institute" in reprinted.pages[0].extract_text()
+
+
+def made_again(client: httpx.Client, page: httpx.Response) -> httpx.Response:
+    """The PDF of a packet made again, as its patient's page shows it (in a frame of the app)."""
+    found = re.search(r'<iframe class="preview" src="(/entries/\d+/again/[A-Za-z0-9_-]+\.pdf)"', page.text)
+    assert found, page.text
+    return client.get(found.group(1))
 
 
 def test_uploads_are_size_limited(start_app: Callable[..., App]) -> None:
@@ -468,7 +516,7 @@ def test_files_dropped_in_the_watched_folder_join_the_schedule(start_app: Callab
     assert (watched / ".partial.csv").exists()
     assert "junk.csv:1:" in (watched / "failed" / "junk.csv.errors.txt").read_text()
     client, _token = app.signed_in("scheduler")
-    assert sorted(entry_ids(client.get("/").text)) == ["Nguyễn, Thị Ánh", "O&#39;Brien, Seán"]
+    assert sorted(entry_ids(client.get(SCHEDULE).text)) == ["Nguyễn, Thị Ánh", "O&#39;Brien, Seán"]
 
 
 def test_an_admin_adds_and_disables_users(start_app: Callable[..., App]) -> None:

@@ -14,7 +14,7 @@ from packetgen.delivery import audit
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from tests.helpers.servers import Cups
-from tests.helpers.web import App, entry_ids, follow, upload
+from tests.helpers.web import SCHEDULE, App, act, entry_ids, follow, upload
 
 # Everything that names W-1's patient in tests/web/test_pages.py's CSV (and its ASCII spellings).
 PHI = ["Nguyễn", "Thị", "Ánh", "Nguyen", "Thi", "Anh", "00012345", "12345", "1948"]
@@ -61,13 +61,13 @@ def test_a_print_that_fails_at_the_printer_is_not_shown_as_printed(
     ids = entry_ids(upload(client, token).text)
     entry = ids["Nguyễn, Thị Ánh"]
     with queue_that_stops(cups_server) as queue:
-        failed = client.post(f"/entries/{entry}/print", data={"csrf_token": token, "queue": queue})
+        failed = act(client, f"/entries/{entry}/print", {"csrf_token": token, "queue": queue})
         assert failed.status_code == 502, failed.text
         assert re.search(rf"Not printed: printer {re.escape(queue)} stopped during job \d+", failed.text)
         assert state_on_its_page(failed.text) == "made"
         assert state_on_its_page(client.get(f"/entries/{entry}").text) == "made"
-        assert states(client.get("/").text)[entry] == "made"
-        again = client.post(f"/entries/{entry}/print", data={"csrf_token": token, "queue": queue})
+        assert states(client.get(SCHEDULE).text)[entry] == "made"
+        again = act(client, f"/entries/{entry}/print", {"csrf_token": token, "queue": queue})
         assert again.status_code == 502  # the queue is stopped now: refused before anything is sent
         assert f"Not printed: printer {queue} is stopped" in again.text
         assert state_on_its_page(again.text) == "made"
@@ -76,7 +76,10 @@ def test_a_print_that_fails_at_the_printer_is_not_shown_as_printed(
     admin, admin_token = app.signed_in("admin")
     trail = admin.get("/admin").text
     assert re.search(rf"<td>web:scheduler</td><td>print</td><td>W-1</td><td>{re.escape(queue)}</td><td>failed: ", trail)
-    _page, seen = follow(admin, admin.post("/print-run", data={"csrf_token": admin_token, "action": "download"}))
+    _page, seen = follow(
+        admin,
+        act(admin, "/print-run", {"csrf_token": admin_token, "action": "download", "day": "2026-12-07"}, then=False),
+    )
     assert (seen[-1]["state"], seen[-1]["total"]) == ("ready", 2)
 
     # Whatever a failure's words: one that says "printed" (as a queue found stopped at the last
@@ -89,7 +92,7 @@ def test_a_print_that_fails_at_the_printer_is_not_shown_as_printed(
         audit.record(session, datetime.now(UTC), "web:scheduler", audit.PRINT, "W-2", sha256, cups_server.queue, result)
     store.close()
     assert "nothing was printed" in admin.get("/admin").text
-    assert states(client.get("/").text) == {entry: "made", other: "made"}
+    assert states(client.get(SCHEDULE).text) == {entry: "made", other: "made"}
     assert state_on_its_page(client.get(f"/entries/{other}").text) == "made"
 
 
@@ -106,7 +109,7 @@ def test_a_print_from_a_patients_page_names_no_patient_to_the_print_server(
     app = start_app(**cups_server.environ())
     scheduler, token = app.signed_in("scheduler")
     entry = entry_ids(upload(scheduler, token).text)["Nguyễn, Thị Ánh"]
-    printed = scheduler.post(f"/entries/{entry}/print", data={"csrf_token": token, "queue": cups_server.queue})
+    printed = act(scheduler, f"/entries/{entry}/print", {"csrf_token": token, "queue": cups_server.queue})
     assert printed.status_code == 200, printed.text
     found = re.search(r"Printed on \S+ \(job (\d+)\)", printed.text)
     assert found, printed.text
@@ -118,7 +121,7 @@ def test_a_print_from_a_patients_page_names_no_patient_to_the_print_server(
     # A packet made again (large print) and printed by a clinician: the same.
     clinician, clinician_token = app.signed_in("clinician")
     form = {"csrf_token": clinician_token, "layout": "large-print", "queue": cups_server.queue}
-    again = clinician.post(f"/entries/{entry}/reprint", data=form)
+    again = act(clinician, f"/entries/{entry}/reprint", form)
     assert again.status_code == 200, again.text
     found = re.search(r"Printed in large-print, en on \S+ \(job (\d+)\)", again.text)
     assert found, again.text

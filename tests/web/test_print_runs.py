@@ -15,14 +15,17 @@ from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.tables import PrintRun
 from tests.helpers.servers import Cups
-from tests.helpers.web import App, follow, upload
+from tests.helpers.web import SCHEDULE, App, act, follow, upload
 
 
 def test_the_days_print_run_printed_with_its_progress(start_app: Callable[..., App], cups_server: Cups) -> None:
     app = start_app(**cups_server.environ(PACKETGEN_PRINTER=cups_server.queue))
     client, token = app.signed_in("scheduler")
     upload(client, token)
-    page, seen = follow(client, client.post("/print-run", data={"csrf_token": token, "which": "unprinted"}))
+    page, seen = follow(
+        client,
+        act(client, "/print-run", then=False, data={"day": "2026-12-07", "csrf_token": token, "which": "unprinted"}),
+    )
     merged = [s["merged"] for s in seen]
     assert merged == sorted(merged)  # progress only goes forward
     assert seen[-1]["state"] == "printed"
@@ -35,9 +38,9 @@ def test_the_days_print_run_printed_with_its_progress(start_app: Callable[..., A
     printed_pages = len(PdfReader(cups_server.printed(int(job.group(1)))).pages)
     packets = sum(len(PdfReader(app.out_dir / f"W-{n}.pdf").pages) for n in (1, 2))
     assert printed_pages >= packets
-    schedule = client.get("/").text
+    schedule = client.get(SCHEDULE).text
     assert schedule.count('<span class="state">printed</span>') == 2
-    again = client.post("/print-run", data={"csrf_token": token, "which": "unprinted"})
+    again = act(client, "/print-run", {"day": "2026-12-07", "csrf_token": token, "which": "unprinted"})
     assert again.status_code == 422
     assert "Nothing to print" in again.text
     assert not list(app.out_dir.glob("print-run-*.pdf"))  # nothing left behind
@@ -48,7 +51,10 @@ def test_a_run_to_download_is_sent_once_then_gone(start_app: Callable[..., App])
     client, token = app.signed_in("clinician")
     scheduler, scheduler_token = app.signed_in("scheduler")
     upload(scheduler, scheduler_token)
-    page, seen = follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    page, seen = follow(
+        client,
+        act(client, "/print-run", then=False, data={"day": "2026-12-07", "csrf_token": token, "action": "download"}),
+    )
     assert seen[-1]["state"] == "ready"
     shown = client.get(page)
     assert f'href="{page}/print-run.pdf"' in shown.text
@@ -70,7 +76,7 @@ def test_an_unknown_queue_is_said_before_anything_is_made(start_app: Callable[..
     app = start_app(**cups_server.environ())
     client, token = app.signed_in("scheduler")
     upload(client, token)
-    refused = client.post("/print-run", data={"csrf_token": token, "queue": "no-such-queue"})
+    refused = act(client, "/print-run", {"day": "2026-12-07", "csrf_token": token, "queue": "no-such-queue"})
     assert refused.status_code == 502
     assert "Not printed: printer no-such-queue: no such queue" in refused.text
     assert not list(app.out_dir.glob("print-run-*.pdf"))
@@ -97,7 +103,10 @@ def test_runs_cut_off_or_never_downloaded_say_so(start_app: Callable[..., App]) 
     assert (stopped["state"], stopped["finished"]) == ("stopped", True)
     assert "stopped before it finished" in client.get(f"/print-runs/{cut_id}").text
     # The next run removes the file nobody downloaded within the hour.
-    follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    follow(
+        client,
+        act(client, "/print-run", then=False, data={"day": "2026-12-07", "csrf_token": token, "action": "download"}),
+    )
     assert not forgotten.exists()
     assert client.get(f"/print-runs/{ready_id}/status").json()["state"] == "expired"
     assert client.get("/print-runs/99999").status_code == 404
@@ -127,7 +136,10 @@ def test_a_listeners_packet_in_its_own_folder_is_previewed_and_printed(
     store.close()
     client, token = app.signed_in("scheduler")
     assert client.get(f"/entries/{entry}/packet.pdf").content == packet.read_bytes()
-    page, seen = follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    page, seen = follow(
+        client,
+        act(client, "/print-run", then=False, data={"day": "2026-12-07", "csrf_token": token, "action": "download"}),
+    )
     assert seen[-1]["state"] == "ready", seen
     run = PdfReader(io.BytesIO(client.get(f"{page}/print-run.pdf").content))
     assert len(run.pages) == len(PdfReader(packet).pages)
@@ -145,7 +157,10 @@ def test_each_packet_of_a_printed_run_is_audited_with_its_hash(
     app = start_app(**cups_server.environ(PACKETGEN_PRINTER=cups_server.queue))
     client, token = app.signed_in("scheduler")
     upload(client, token)
-    _page, seen = follow(client, client.post("/print-run", data={"csrf_token": token, "which": "unprinted"}))
+    _page, seen = follow(
+        client,
+        act(client, "/print-run", then=False, data={"day": "2026-12-07", "csrf_token": token, "which": "unprinted"}),
+    )
     assert seen[-1]["state"] == "printed", seen
     store = open_store(Settings(database_url=app.database_url))
     try:
@@ -183,11 +198,17 @@ def test_only_who_started_a_run_or_an_admin_downloads_it(start_app: Callable[...
     app = start_app()
     client, token = app.signed_in("scheduler")
     upload(client, token)
-    page, _seen = follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    page, _seen = follow(
+        client,
+        act(client, "/print-run", then=False, data={"day": "2026-12-07", "csrf_token": token, "action": "download"}),
+    )
     other, _other_token = app.signed_in("clinician")
     assert other.get(f"{page}/print-run.pdf").status_code == 404
     assert len(list(app.out_dir.glob("print-run-*.pdf"))) == 1  # still there for its owner
     assert client.get(f"{page}/print-run.pdf").status_code == 200
-    page, _seen = follow(client, client.post("/print-run", data={"csrf_token": token, "action": "download"}))
+    page, _seen = follow(
+        client,
+        act(client, "/print-run", then=False, data={"day": "2026-12-07", "csrf_token": token, "action": "download"}),
+    )
     admin, _admin_token = app.signed_in("admin")
     assert admin.get(f"{page}/print-run.pdf").status_code == 200

@@ -4,13 +4,14 @@ so, offers no print, email or preview of a packet that is gone, and "Make again"
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.retention import purge_site
-from tests.helpers.web import App, entry_ids, upload
+from tests.helpers.web import App, act, entry_ids, upload
 
 
 def test_a_purged_packet_is_gone_from_the_page_and_can_be_made_again(start_app: Callable[..., App]) -> None:
@@ -34,6 +35,9 @@ def test_a_purged_packet_is_gone_from_the_page_and_can_be_made_again(start_app: 
     assert f"/entries/{entry}/print" not in page
     assert f"/entries/{entry}/email" not in page
     assert client.get(f"/entries/{entry}/packet.pdf").status_code == 404
-    again = client.post(f"/entries/{entry}/reprint", data={"csrf_token": token, "layout": "letter"})
-    assert again.status_code == 200
+    shown = act(client, f"/entries/{entry}/reprint", {"csrf_token": token, "layout": "letter"})
+    assert shown.status_code == 200
+    found = re.search(r'<iframe class="preview" src="(/entries/\d+/again/[A-Za-z0-9_-]+\.pdf)"', shown.text)
+    assert found, shown.text  # shown inside its patient's page
+    again = client.get(found.group(1))
     assert again.headers["content-type"] == "application/pdf"

@@ -14,7 +14,7 @@ from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.tables import WebSession
 from packetgen.web import accounts
-from tests.helpers.web import CSV, App, entry_ids, upload
+from tests.helpers.web import CSV, SCHEDULE, App, entry_ids, upload
 
 
 def test_an_upload_without_the_sessions_token_is_refused_and_makes_nothing(start_app: Callable[..., App]) -> None:
@@ -26,12 +26,13 @@ def test_an_upload_without_the_sessions_token_is_refused_and_makes_nothing(start
         refused = client.post("/upload", data=form, files=files)
         assert refused.status_code in (403, 422), (form, refused.status_code)  # 422: no token at all
         assert "records read" not in refused.text
-    schedule = client.get("/")
+    schedule = client.get(SCHEDULE)  # the day the file's appointments are on
     assert entry_ids(schedule.text) == {}
     assert not list(app.out_dir.glob("*.pdf"))
-    accepted = upload(client, token)  # the same file with the session's own token
+    accepted = upload(client, token)  # the same file with the session's own token: read, then that day
     assert accepted.status_code == 200
-    assert "3 records read." in accepted.text
+    assert len(entry_ids(accepted.text)) == 2  # its two good records, made (the third is an error)
+    assert len(list(app.out_dir.glob("*.pdf"))) == 2
 
 
 def _idle_for(app: App, client: httpx.Client, idle: timedelta) -> None:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.helpers.servers import Cups
-from tests.helpers.web import App, entry_ids, make_site, record, upload
+from tests.helpers.web import App, act, entry_ids, make_site, record, upload
 
 
 @pytest.mark.parametrize("web_database", ["postgresql"], indirect=True)  # PostgreSQL is what several share
@@ -35,7 +35,7 @@ def test_two_instances_on_one_postgresql(
 
     # Uploaded through one, printed through the other, shown as printed by the first.
     entry = entry_ids(upload(client, token).text)["Nguyễn, Thị Ánh"]
-    printed = other.post(f"/entries/{entry}/print", data={"csrf_token": token, "queue": cups_server.queue})
+    printed = act(other, f"/entries/{entry}/print", {"csrf_token": token, "queue": cups_server.queue})
     assert printed.status_code == 200, printed.text
     assert re.search(r"Printed on \S+ \(job \d+\)", printed.text)
     assert '<span class="state">printed</span>' in client.get(f"/entries/{entry}").text
@@ -46,7 +46,7 @@ def test_two_instances_on_one_postgresql(
 
     # The API on PostgreSQL: the token made once works on both, the bytes are the same.
     body = json.dumps(record(), ensure_ascii=False).encode()
-    headers = {"Authorization": f"Bearer {one.token}"}
+    headers = {"Authorization": f"Bearer {one.token}", "Content-Type": "application/json"}
     first = httpx.post(f"{one.url}/api/v1/packets", content=body, headers=headers, timeout=30)
     second = httpx.post(f"{two.url}/api/v1/packets", content=body, headers=headers, timeout=30)
     assert first.status_code == second.status_code == 200

@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -21,16 +23,22 @@ from ...delivery.service import Packet, email_packet, print_packet
 from ...errors import PacketgenError, UsageError
 from ...models import Department
 from ...settings import EmailSettings
+from ...store.access import DISMISS_ERROR
 from ...store.tables import ScheduleEntry
 from ...yamlsafe import Located
-from .. import access, accounts, schedule
+from .. import access, accounts, actions, schedule
 from ..context import RENDERING, Context
 from ..dependencies import CHECKED_FORM, Ctx, User, require
 from ..pages import print_queues, render
+from ..plain import plain_lines
 
 router = APIRouter(include_in_schema=False)
 _INLINE = {"Content-Disposition": 'inline; filename="packet.pdf"'}
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_AGAIN_KEPT = 3600.0
+"""A packet made again waits this long in the output folder for its page (it holds patient data)."""
+Once = Annotated[str, Form(max_length=64)]
+"""The form's one-time token (`actions`)."""
 
 
 def entry_row(entry_id: int, context: Ctx) -> schedule.Row:
@@ -70,9 +78,30 @@ Made = Annotated[Packet, Depends(packet_of)]
 
 
 @router.get("/entries/{entry_id}", dependencies=[require("view")])
-def entry_page(request: Request, user: User, context: Ctx, row: Row) -> Response:
+def entry_page(request: Request, user: User, context: Ctx, row: Row, done: str | None = None) -> Response:
+    """One patient's page; after an action (`done`: its one-time token), with what became of it. The
+    result stays while the user stays (a reload shows it again, acting on nothing); an email's
+    passphrase is forgotten once another page is shown."""
     access.record(request, access.VIEW_PATIENT, user, entry_id=row.entry.id, appointment_id=row.entry.appointment_id)
-    return entry_page_with(request, context, user, row)
+    found = actions.result(context, user, done, ("print", "email", "reprint"), f"/entries/{row.entry.id}")
+    if found is None:
+        return entry_page_with(request, context, user, row)
+    return entry_page_with(request, context, user, row, found.message, found.status, found.detail.get("queue", ""),
+                           found.secret, again=found.detail.get("again") and found.token)  # fmt: skip
+
+
+@router.get("/entries/{entry_id}/again/{token}.pdf", dependencies=[require("reprint")])
+def again_pdf(request: Request, user: User, context: Ctx, row: Row, token: str, download: bool = False) -> Response:
+    """The packet made again ("Make again", shown in its patient's page): this session's, for an hour."""
+    found = actions.result(context, user, token, ("reprint",), f"/entries/{row.entry.id}")
+    name = found.detail.get("again") if found else None
+    path = context.settings.web.out_dir / str(name)
+    if not name or not path.is_file():
+        raise HTTPException(404)
+    access.record(request, access.VIEW_PDF, user, entry_id=row.entry.id, appointment_id=row.entry.appointment_id)
+    disposition = "attachment" if download else "inline"
+    return FileResponse(path, media_type="application/pdf",
+                        headers={"Content-Disposition": f'{disposition}; filename="packet-again.pdf"'})  # fmt: skip
 
 
 @router.get("/entries/{entry_id}/packet.pdf", dependencies=[require("view")])
@@ -92,18 +121,28 @@ def print_entry(
     context: Ctx,
     row: Row,
     packet: Made,
+    once: Once,
     queue: Annotated[str, Form(max_length=127)] = "",
     copies: Annotated[int, Form(ge=1, le=20)] = 1,
 ) -> Response:
-    try:
-        server = PrintServer(context.settings.cups_server)
-        chosen = server.queue(queue or context.settings.printer)
-        job = print_packet(context.store, server, chosen, packet, f"web:{user.name}", copies,
-                           context.settings.print_timeout)  # fmt: skip
-        message, status = f"Printed on {chosen} (job {job.job_id}).", 200
-    except UsageError as exc:
-        message, status = f"Not printed: {exc}", 502
-    return entry_page_with(request, context, user, entry_row(row.entry.id, context), message, status, queue)
+    """The packet printed two-sided, once for the form's token; then its page says what became of it."""
+
+    def work(token: str) -> actions.Outcome:
+        try:
+            server = PrintServer(context.settings.cups_server)
+            chosen = server.queue(queue or context.settings.printer)
+            job = print_packet(context.store, server, chosen, packet, f"web:{user.name}", copies,
+                               context.settings.print_timeout)  # fmt: skip
+            message, status = f"Printed on {chosen} (job {job.job_id}).", 200
+        except UsageError as exc:
+            message, status = f"Not printed: {exc}", 502
+        return actions.Outcome(_result_page(row, token), message, status, detail={"queue": queue})
+
+    return actions.once(request, context, user, once, "print", work)
+
+
+def _result_page(row: schedule.Row, token: str) -> str:
+    return f"/entries/{row.entry.id}?done={token}"
 
 
 _OTHER_ADDRESS = (
@@ -120,34 +159,52 @@ def may_email(policy: EmailSettings, role: str, address: str, on_record: str | N
     return role in policy.other_addresses_roles or address.rpartition("@")[2].lower() in policy.other_addresses_domains
 
 
-@router.post("/entries/{entry_id}/email", dependencies=[require("email"), CHECKED_FORM])
+_EMAIL_ROUTE = "/entries/{entry_id}/email"
+
+
+@router.post(_EMAIL_ROUTE, dependencies=[require("email"), CHECKED_FORM])
 def email_entry(
     request: Request,
     user: User,
     context: Ctx,
     row: Row,
     packet: Made,
+    once: Once,
     to: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
     """The packet encrypted and emailed (to `to`, or the address on the line, as the site's recipient
-    policy allows); the passphrase shown once."""
+    policy allows), once for the form's token; the passphrase shown on the patient's page until the
+    user leaves it."""
+    return actions.once(request, context, user, once, "email",
+                        lambda token: _email(request, context, user, row, packet, to, token))  # fmt: skip
+
+
+def _email(
+    request: Request, context: Context, user: accounts.SignedIn, row: schedule.Row, packet: Packet, to: str, token: str
+) -> actions.Outcome:
     passphrase = None
     try:
         address = validate_email(to or row.entry.email or "", check_deliverability=False).normalized
         if may_email(context.settings.email, user.role, address, row.entry.email):
             relay = relay_config(context.settings)
+            # The full address (the delivery audit keeps its domain), committed before anything is sent.
+            access.record(request, access.EMAIL_PACKET, user, entry_id=row.entry.id,
+                          appointment_id=row.entry.appointment_id, recipient=address)  # fmt: skip
             secret, outcomes = email_packet(context.store, context.settings.email, relay, packet, address,
                                             f"web:{user.name}")  # fmt: skip
-            message = outcomes[0].line() if outcomes else "Queued."
+            said = outcomes[0].line() if outcomes else "queued."
+            message = said[:1].upper() + said[1:]
             passphrase, status = secret.shown, 200
         else:
+            access.record(request, access.ACCESS_REFUSED, user, entry_id=row.entry.id,
+                          appointment_id=row.entry.appointment_id, recipient=address, route=_EMAIL_ROUTE,
+                          status=403)  # fmt: skip
             message, status = f"Not sent: {_OTHER_ADDRESS}", 403
     except EmailNotValidError:
         message, status = "Not sent: expected an email address such as name@example.org.", 422
     except UsageError as exc:
         message, status = f"Not sent: {exc}", 502
-    again = entry_row(row.entry.id, context)
-    return entry_page_with(request, context, user, again, message, status, passphrase=passphrase)
+    return actions.Outcome(_result_page(row, token), message, status, secret=passphrase)
 
 
 @router.post("/entries/{entry_id}/reprint", dependencies=[require("reprint"), CHECKED_FORM])
@@ -156,27 +213,59 @@ def reprint_entry(
     user: User,
     context: Ctx,
     row: Row,
+    once: Once,
     layout: Annotated[str, Form(max_length=64)] = "",
     language: Annotated[str, Form(max_length=35)] = "",
     queue: Annotated[str, Form(max_length=127)] = "",
 ) -> Response:
-    """The packet made again in another layout (large print) or language: shown, or printed on `queue`.
-    The schedule's own packet is left as it is (or, removed by the retention purge, stays removed)."""
+    """The packet made again in another layout (large print) or language, once for the form's token:
+    shown inside its patient's page, or printed on `queue`. The schedule's own packet is left as it is
+    (or, removed by the retention purge, stays removed)."""
     entry = row.entry
     if not entry.record or layout not in ("", *context.library.layouts):
         raise HTTPException(404)
+    return actions.once(
+        request,
+        context,
+        user,
+        once,
+        "reprint",
+        lambda token: _reprint(request, context, user, row, layout, language, queue, token),
+    )
+
+
+def _reprint(
+    request: Request,
+    context: Context,
+    user: accounts.SignedIn,
+    row: schedule.Row,
+    layout: str,
+    language: str,
+    queue: str,
+    token: str,
+) -> actions.Outcome:
+    entry = row.entry
     access.record(request, access.REPRINT, user, entry_id=entry.id, appointment_id=entry.appointment_id)
     wanted = language if _LANGUAGE_TAG.fullmatch(language) else None
+    page = _result_page(row, token)
+    out_dir = context.settings.web.out_dir
     with tempfile.TemporaryDirectory(prefix="packetgen-reprint-") as folder:
         generator = dataclasses.replace(context.generator(layout or None), out_dir=Path(folder))
         try:
-            record = Located(json.loads(entry.record), "schedule")
+            record = Located(json.loads(entry.record or "{}"), "schedule")
             with RENDERING:
                 made = packet_from(generator, record, wanted, provider_optional=True)
         except PacketgenError as exc:
-            return entry_page_with(request, context, user, row, "Not made: " + "; ".join(exc.lines()), 422)
+            return actions.Outcome(page, "Not made: " + "; ".join(exc.lines()), 422)
+        said = f"Made again in {made.layout}, {made.language}"
+        if wanted and made.language != wanted:
+            said += f" (there is no packet in {wanted})"
         if not queue:
-            return Response(made.path.read_bytes(), media_type="application/pdf", headers=_INLINE)
+            _forget_old_again(out_dir)
+            name = f"again-{secrets.token_hex(12)}.pdf"
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / name).write_bytes(made.path.read_bytes())
+            return actions.Outcome(page, f"{said}: shown below.", detail={"again": name})
         library = context.library
         again = Packet(made.path, made.sha256, entry.appointment_id, library.layouts[made.layout], made.language,
                        entry.date_of_birth, library.departments.get(made.department))  # fmt: skip
@@ -186,9 +275,46 @@ def reprint_entry(
             job = print_packet(context.store, server, chosen, again, f"web:{user.name}", 1,
                                context.settings.print_timeout)  # fmt: skip
         except UsageError as exc:
-            return entry_page_with(request, context, user, entry_row(entry.id, context), f"Not printed: {exc}", 502)
-    done = f"Printed in {made.layout}, {made.language} on {chosen} (job {job.job_id})."
-    return entry_page_with(request, context, user, entry_row(entry.id, context), done)
+            return actions.Outcome(page, f"Not printed: {exc}", 502)
+    return actions.Outcome(page, f"Printed in {made.layout}, {made.language} on {chosen} (job {job.job_id}).")
+
+
+@router.post("/dismiss", dependencies=[require("upload"), CHECKED_FORM])
+def dismiss_error(
+    request: Request,
+    user: User,
+    context: Ctx,
+    once: Once,
+    entry: Annotated[int, Form()],
+    day: Annotated[str, Form(pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "",
+) -> Response:
+    """An error line of the schedule dismissed once handled (once for the form's token): the day's list
+    hides it (its "show dismissed" link shows it); the access audit says who, when, which line."""
+
+    def work(token: str) -> actions.Outcome:
+        back = f"/schedule?day={day}" if day else "/schedule"
+        with context.store.session() as session:
+            line = session.get(ScheduleEntry, entry)
+            if line is None or line.status != "error":
+                raise HTTPException(404)
+            if line.dismissed_at is None:
+                line.dismissed_at, line.dismissed_by = accounts.now(), user.name
+                access.record(request, DISMISS_ERROR, user, session=session, entry_id=line.id,
+                              appointment_id=line.appointment_id)  # fmt: skip
+        return actions.Outcome(back, "Dismissed.")
+
+    return actions.once(request, context, user, once, "dismiss", work)
+
+
+def _forget_old_again(out_dir: Path) -> None:
+    """Packets made again more than an hour ago leave the output folder (they hold patient data)."""
+    limit = time.time() - _AGAIN_KEPT
+    for old in out_dir.glob("again-*.pdf"):
+        try:
+            if old.stat().st_mtime < limit:
+                old.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
 
 
 def entry_page_with(
@@ -200,8 +326,13 @@ def entry_page_with(
     status: int = 200,
     queue: str = "",
     passphrase: str | None = None,
+    again: str | None = None,
 ) -> Response:
-    """One patient's page (after an action: with what became of it, and a passphrase shown once)."""
+    """One patient's page (after an action: with what became of it, an email's passphrase, the packet
+    made again: `again`, the action's token, which names its PDF), with the previous and next patient of its day."""
+    with context.store.reading() as session:
+        before, after = schedule.neighbours(session, row.entry)
     return render(request, "entry.html", status, user=user, row=row, queues=print_queues(context),
                   default_queue=queue or context.settings.printer or "", message=message, passphrase=passphrase,
-                  layouts=sorted(context.library.layouts))  # fmt: skip
+                  layouts=sorted(context.library.layouts), again=again, before=before, after=after,
+                  plain_lines=plain_lines)  # fmt: skip

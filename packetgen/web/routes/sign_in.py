@@ -3,10 +3,11 @@ per account and per address, the session cookie."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .. import access, accounts, credentials, lifecycle
@@ -19,8 +20,26 @@ _NO_MATCH = "That name and password do not match."
 
 
 @router.get("/sign-in", dependencies=[PUBLIC])
-def sign_in_page(request: Request) -> Response:
-    return _sign_in_form(request, 200, None)
+def sign_in_page(request: Request, next: Annotated[str, Query(max_length=300)] = "") -> Response:
+    """The form; `next`: the page to return to once signed in (a path of this app, kept in the form)."""
+    return _sign_in_form(request, 200, None, local_path(next))
+
+
+def local_path(text: str) -> str:
+    """`text` when it is a path of this app to return to (`/entries/12`, `/schedule?day=2026-12-07`),
+    else "" (another site, a scheme, a sign-in page, anything odd)."""
+    if not _LOCAL.fullmatch(text) or text.startswith(("/sign-in", "/sign-out")):
+        return ""
+    return text
+
+
+_LOCAL = re.compile(r"/(?![/\\])[A-Za-z0-9._~/-]*(\?[A-Za-z0-9._~=&%-]*)?")
+
+
+@router.post("/session/keep-alive", dependencies=[SIGNED_IN, CHECKED_FORM])
+def keep_alive() -> Response:
+    """Nothing but a request of the session: its idle time starts again (the page's "stay signed in")."""
+    return Response(status_code=204)
 
 
 @router.post("/sign-in", dependencies=[PUBLIC, SIGN_IN_FORM])
@@ -29,7 +48,9 @@ def sign_in(
     context: Ctx,
     name: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
+    back = local_path(next)
     name = credentials.normalise(name)  # as names are stored: a full-width or composed form is the same name
     address = access.address_of(request)
     web = context.settings.web
@@ -60,8 +81,8 @@ def sign_in(
         else:
             access.record(request, access.SIGN_IN, user.name, session=session, user_id=user.id)
     if user is None:
-        return _sign_in_form(request, 401, message)
-    response = RedirectResponse("/", 303)
+        return _sign_in_form(request, 401, message, back)
+    response = RedirectResponse(back or "/", 303)
     set_cookie(request, response, SESSION_COOKIE, value)
     delete_cookie(request, response, SIGN_IN_COOKIE)
     return response
@@ -77,9 +98,9 @@ def sign_out(request: Request, context: Ctx, user: User) -> Response:
     return response
 
 
-def _sign_in_form(request: Request, status: int, message: str | None) -> Response:
-    """The form, with a new token of its own (in its cookie, and in the form)."""
+def _sign_in_form(request: Request, status: int, message: str | None, back: str = "") -> Response:
+    """The form, with a new token of its own (in its cookie, and in the form); `back`: where to go once signed in."""
     token = secrets.token_urlsafe(32)
-    response = render(request, "sign_in.html", status, csrf_token=token, user=None, message=message)
+    response = render(request, "sign_in.html", status, csrf_token=token, user=None, message=message, back=back)
     set_cookie(request, response, SIGN_IN_COOKIE, token)
     return response
