@@ -149,3 +149,77 @@ def test_a_schedulers_and_a_clinicians_day(
     browser.save_screenshot(str(shots / "7-schedule-tablet.png"))
     logs = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert logs == []  # nothing blocked by the content security policy, no script errors
+
+
+def _shoot(driver: WebDriver, shots: Path, name: str) -> None:
+    """The whole page at a desk's width (1366 px) and a tablet's (768 px)."""
+    for width in (1366, 768):
+        driver.set_window_size(width, 900)
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, min(max(int(height), 600), 3000))
+        driver.save_screenshot(str(shots / f"{name}-{width}.png"))
+    driver.set_window_size(1366, 900)
+
+
+NEXT_DAY = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email
+T-1,00044410,Kowalczyk,Walter,1949-08-17,vertebroplasty,2026-12-08T08:00,Dr. Alvarez,Room 214,en,
+T-2,00044411,Williams,Fatima,1955-01-09,vertebroplasty,2026-12-08T09:30,Dr. Okafor,Suite B,en,
+"""
+"""The next day's list: two patients of its own."""
+
+
+@pytest.mark.process  # `generate.py serve` as a real process
+def test_two_days_uploaded_are_each_a_day_of_their_own_and_a_patient_is_found_by_a_post(
+    browser: WebDriver, start_app: Callable[..., App], tmp_path: Path
+) -> None:
+    """Issue 27's walk, the part the other browser tests leave out: two days' lists uploaded from the
+    page, each day showing only its own patients with the way to the other, and a patient found by MRN
+    through the search form, whose words reach no URL."""
+    app = start_app(process=True)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    sign_in(browser, app, "scheduler")
+    for name, text in (("today.csv", CSV), ("tomorrow.csv", NEXT_DAY)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        browser.get(f"{app.url}{SCHEDULE}")
+        browser.find_element(By.ID, "file").send_keys(str(path))
+        browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
+        WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.title == "Upload · packetgen" and d.find_elements(By.CSS_SELECTOR, "p.days a")
+        )
+    assert browser.find_element(By.ID, "upload-summary").text == "2 records read: 2 made, 0 errors."
+    browser.find_element(By.CSS_SELECTOR, "p.days a").click()  # the day the file was for
+    WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "h2.day-title")))
+    assert browser.find_element(By.CSS_SELECTOR, "h2.day-title").text == "Tuesday, December 8, 2026"
+    table = browser.find_element(By.CSS_SELECTOR, "table.schedule").text
+    assert "Kowalczyk, Walter" in table
+    assert "Williams, Fatima" in table
+    assert "Nguyễn" not in table  # the other day's patient
+    _shoot(browser, shots, "1-tomorrow")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Previous day").click()
+    WebDriverWait(browser, 30).until(
+        expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "h2.day-title"), "December 7")
+    )
+    table = browser.find_element(By.CSS_SELECTOR, "table.schedule").text
+    assert "Nguyễn, Thị Ánh" in table
+    assert "Kowalczyk" not in table
+    assert "2 appointments: 2 made" in browser.find_element(By.CSS_SELECTOR, "p.counts").text
+    _shoot(browser, shots, "2-today")
+
+    # Found by MRN from the search form: a post, so the MRN is in no address the browser keeps.
+    browser.find_element(By.ID, "q").send_keys("00044411")
+    browser.find_element(By.CSS_SELECTOR, "form#search button[type=submit]").click()
+    WebDriverWait(browser, 30).until(
+        expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "h2.day-title"), "Search results")
+    )
+    found = browser.find_element(By.CSS_SELECTOR, "table.schedule").text
+    assert "Williams, Fatima" in found
+    assert "Kowalczyk" not in found
+    assert "Nguyễn" not in found
+    assert "00044411" not in browser.current_url
+    history = browser.execute_script("return performance.getEntriesByType('navigation').map(e => e.name)")
+    assert not any("00044411" in url for url in history)
+    _shoot(browser, shots, "3-search")
+    logs = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert logs == []
