@@ -235,6 +235,11 @@ class ScanSettings(Model):
     out_dir: Path | None = None
     """Where each complete signed consent is filed (`<appointment_id>-consent-signed.pdf`) when `scan` is
     given no `--out`; default: the `signed/` folder in the web app's output folder (`web.out_dir`)."""
+    watch_dir: Path | None = None
+    """A folder `generate.py serve` watches for a scanner's PDF or TIFF files (polled every
+    `web.watch_seconds`): each is read as `scan` reads it, its complete consents filed where `scan` files
+    them and every consent's state put on the schedule, then it is moved to `done/` beneath it (or to
+    `failed/` when it cannot be read at all), so it is read once. Default: none, no folder is watched."""
 
 
 class RetentionSettings(Model):
@@ -243,7 +248,8 @@ class RetentionSettings(Model):
 
     schedule_days: int = Field(default=30, ge=1, le=3650)
     """Schedule lines, the listener's messages and packets, sent emails' rows and finished print runs
-    are removed this many days after their appointment (or upload, without one)."""
+    are removed this many days after their appointment (or upload, without one), and what scans found
+    (a consent's state on the schedule; not the filed PDFs) this many days after the scan."""
     packets_days: int = Field(default=14, ge=1, le=3650)
     """Packets in the web output folder are removed this many days after they were made; a schedule
     line whose packet is gone can make it again from its record."""
@@ -443,7 +449,10 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
                 web = {**web, key: str(folder / web[key])}
         data["web"] = web
     scan = data.get("scan")
-    if isinstance(scan, dict) and isinstance(scan.get("out_dir"), str):
-        data["scan"] = {**scan, "out_dir": str(folder / scan["out_dir"])}
+    if isinstance(scan, dict):
+        for key in ("out_dir", "watch_dir"):
+            if isinstance(scan.get(key), str):
+                scan = {**scan, key: str(folder / scan[key])}
+        data["scan"] = scan
     if isinstance(data.get("font_dirs"), list):
         data["font_dirs"] = [str(folder / p) if isinstance(p, str) else p for p in data["font_dirs"]]

@@ -39,6 +39,10 @@ def test_the_environment_wins_over_the_file_and_paths_are_the_files(tmp_path: Pa
     assert settings.workers == 5
     assert settings.timezone == "America/New_York"
     assert settings.font_dirs == (tmp_path / "fonts",)
+    (tmp_path / "scans.yaml").write_text("scan:\n  watch_dir: scans\n  out_dir: signed\n")
+    scan = load_settings({"PACKETGEN_SETTINGS": str(tmp_path / "scans.yaml")}).scan
+    assert (scan.watch_dir, scan.out_dir) == (tmp_path / "scans", tmp_path / "signed")
+    assert load_settings({}).scan.watch_dir is None  # no scan folder is watched unless a site names one
     assert load_settings({"PACKETGEN_FONT_DIRS": "/a:/b"}).font_dirs == (Path("/a"), Path("/b"))
     assert load_settings({"PACKETGEN_DEBUG": "1"}).debug is True
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from ..pdf.output import target_path, write_atomic
 from ..pdf.scanned import scanned_pdfa
+from ..store import Store
+from ..store.consents import Found, record_scan
 from .consents import Consent, Unread, group
 from .pages import Scan, read_scan
 
@@ -37,6 +40,27 @@ class ScanReport:
     def lines(self) -> list[str]:
         """One line per consent, in the order first scanned, then one per page that is none's."""
         return [c.line() for c in self.consents] + [u.line() for u in self.unread]
+
+    def found(self) -> list[Found]:
+        """Each consent as the store records it: the filed ones with their file's name."""
+        filed = iter(self.filed)  # one for each complete consent, in the same order
+        return [
+            Found(
+                consent.appointment_id,
+                consent.complete,
+                len(consent.pages),
+                consent.count,
+                consent.problems,
+                next(filed).name if consent.complete else None,
+            )
+            for consent in self.consents
+        ]
+
+
+def record(store: Store, report: ScanReport, moment: datetime) -> None:
+    """Put what the scan found in the store (`scanned_consent`): the schedule shows each consent's state."""
+    with store.session() as session:
+        record_scan(session, report.found(), moment)
 
 
 def file_scan(path: Path, out_dir: Path) -> ScanReport:

@@ -5,7 +5,7 @@
   ago, with the packet each made in the web output folder; the listener's packets of those days,
   with their files; the inbox's messages received before then that were dealt with (a message
   still `stored` waits for its packet); sent emails' rows (the recipient's address); finished
-  print runs;
+  print runs; what scans found (`scanned_consent`: the filed PDFs themselves are the site's record);
 - packets older than `packets_days` in the web output folder (a line keeps its record and can be
   made again);
 - the audits' rows (deliveries and access) older than `audit_years`: six at least, and the database
@@ -26,7 +26,16 @@ from sqlalchemy.orm import Session
 
 from ..settings import Settings
 from .engine import Store
-from .tables import AccessEvent, AuditEvent, InboxMessage, OutboxMessage, Packet, PrintRun, ScheduleEntry
+from .tables import (
+    AccessEvent,
+    AuditEvent,
+    InboxMessage,
+    OutboxMessage,
+    Packet,
+    PrintRun,
+    ScannedConsent,
+    ScheduleEntry,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +54,8 @@ class Purged:
     print_runs: int = 0
     audit_events: int = 0
     """Rows of both audits (deliveries and access)."""
+    scanned_consents: int = 0
+    """Rows of what scans found (`scanned_consent`), not the filed PDFs."""
 
     def line(self) -> str:
         counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in vars(self).items())
@@ -90,7 +101,8 @@ def purge(
             _remove(out_dir / run.file)
         session.delete(run)
     audits = _purge_audits(session, _years_before(now.astimezone(UTC), audit_years))
-    return Purged(len(old_lines), files, int(inbox), len(listener), int(sent), len(runs), audits)
+    scanned = session.execute(delete(ScannedConsent).where(ScannedConsent.scanned_at < cutoff)).rowcount  # type: ignore[attr-defined]
+    return Purged(len(old_lines), files, int(inbox), len(listener), int(sent), len(runs), audits, int(scanned))
 
 
 def _years_before(now: datetime, years: int) -> datetime:

@@ -367,3 +367,23 @@ class FormAction(Base):
     """An email's passphrase, until the user leaves the page that shows it."""
     detail: Mapped[str | None] = mapped_column(Text)
     """What the result page needs besides (JSON): a print run's plan, a packet made again."""
+
+
+class ScannedConsent(Base):
+    """A consent a scan run found (migration 0020): filed, or incomplete and why. The latest for an
+    appointment is what the web schedule and the patient page show."""
+
+    __tablename__ = "scanned_consent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appointment_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    """`filed` or `incomplete`."""
+    pages_found: Mapped[int] = mapped_column(Integer)
+    pages_expected: Mapped[int] = mapped_column(Integer)
+    """The pages the consent has, as its codes say."""
+    problems: Mapped[str | None] = mapped_column(Text)
+    """What is missing or wrong, one a line, in plain words by page number (never a value: no PHI)."""
+    file: Mapped[str | None] = mapped_column(String(200))
+    """The filed PDF's name (in `scan.out_dir`), when filed."""
+    scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -29,7 +29,7 @@ from .proxy import Proxies, ProxyHeaders, allowed_hosts
 from .renderer import Renderer
 from .retention import DailyPurge
 from .routes import ROUTERS
-from .watch import Watcher
+from .watch import ScanWatcher, Watcher
 
 HERE = Path(__file__).parent
 logger = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def create_app(
     own_store = store is None  # opened here: closed when the app stops
     context = Context(settings, store or open_store(settings), library)
     watcher = Watcher(context.store, settings, context.library) if settings.web.watch_dir else None
+    scans = ScanWatcher(context.store, settings, context.library) if settings.scan.watch_dir else None
     renderer = Renderer(context)
     refusals = access.Refusals(settings.web.refusals_audited_per_minute)
 
@@ -60,6 +61,8 @@ def create_app(
             renderer.start()
         if watcher is not None:
             watcher.start()
+        if scans is not None:
+            scans.start()
         purger = DailyPurge(context.store, settings)
         purger.start()
         yield
@@ -71,6 +74,8 @@ def create_app(
             logger.exception("the access audit could not record the refusals counted at shutdown")
         if watcher is not None:
             watcher.stop()
+        if scans is not None:
+            scans.stop()
         renderer.stop()
         if own_store:
             context.store.close()

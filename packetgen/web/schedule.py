@@ -19,6 +19,7 @@ from ..errors import PacketgenError
 from ..library import Library
 from ..settings import Settings
 from ..store import Store
+from ..store.consents import consent_states, consent_words
 from ..store.schedule import fold, patient_of, put_entry
 from ..store.tables import AuditEvent, ScheduleEntry
 from ..timing import Site
@@ -42,6 +43,9 @@ class Row:
     entry: ScheduleEntry
     state: str
     """`error`, `skipped`, `made`, `printed`, `emailed` or `printed, emailed`."""
+    consent: str | None = None
+    """The latest scanned consent's state in words (`signed consent filed`, `consent incomplete: missing
+    page 3 of 5`), when a scan has found one for the appointment."""
 
 
 def upload(store: Store, settings: Settings, library: Library, raw: bytes, filename: str) -> int:
@@ -83,7 +87,8 @@ def rows(session: Session) -> list[Row]:
     order = (ScheduleEntry.status == "ok", func.coalesce(ScheduleEntry.start, ""), ScheduleEntry.id)
     entries = session.scalars(select(ScheduleEntry).order_by(*order)).all()
     done = _done(session, [e.sha256 for e in entries if e.sha256])
-    return [Row(e, _state(e, done.get(e.sha256 or "", set()))) for e in entries]
+    consents = _consents(session, entries)
+    return [Row(e, _state(e, done.get(e.sha256 or "", set())), consents.get(e.id)) for e in entries]
 
 
 def entry(session: Session, entry_id: int) -> Row | None:
@@ -91,7 +96,17 @@ def entry(session: Session, entry_id: int) -> Row | None:
     if found is None:
         return None
     done = _done(session, [found.sha256] if found.sha256 else [])
-    return Row(found, _state(found, done.get(found.sha256 or "", set())))
+    return Row(found, _state(found, done.get(found.sha256 or "", set())), _consents(session, [found]).get(found.id))
+
+
+def _consents(session: Session, entries: Sequence[ScheduleEntry]) -> dict[int, str]:
+    """Per line (its number), its appointment's latest scanned consent in words, for those that have one."""
+    states = consent_states(session, (e.appointment_id for e in entries if e.status == "ok"))
+    return {
+        e.id: consent_words(states[e.appointment_id])
+        for e in entries
+        if e.status == "ok" and e.appointment_id in states
+    }
 
 
 def _done(session: Session, hashes: Sequence[str]) -> dict[str, set[str]]:
@@ -208,7 +223,8 @@ def listing(session: Session, where: ColumnElement[bool], sort: str = "time", pa
     page = min(max(page, 1), pages)
     ids = [line[0] for line in ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
     whole = {e.id: e for e in session.scalars(select(ScheduleEntry).where(ScheduleEntry.id.in_(ids)))} if ids else {}
-    rows = [Row(whole[i], states[i]) for i in ids if i in whole]
+    consents = _consents(session, list(whole.values()))
+    rows = [Row(whole[i], states[i], consents.get(i)) for i in ids if i in whole]
     return Listing(rows, len(ordered), counts, page, pages, ("-" if backwards else "") + by)
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
@@ -19,6 +20,7 @@ import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from sqlalchemy import select
 
 from packetgen.build import make_packet
 from packetgen.cli import main
@@ -28,6 +30,10 @@ from packetgen.render.scan import PageCode, read_payload
 from packetgen.scanning.consents import group
 from packetgen.scanning.filing import file_scan
 from packetgen.scanning.pages import ScannedPage
+from packetgen.settings import Settings
+from packetgen.store import open_store
+from packetgen.store.consents import consent_states, consent_words
+from packetgen.store.tables import ScannedConsent, utc
 from tests.helpers.hypothesis_profiles import RENDERING
 from tests.helpers.scans import blank, consent_pages, noisy, scan_pdf, scan_tiff, turned
 from tests.helpers.site import BASE_APPOINTMENT, TODAY
@@ -72,6 +78,15 @@ def pages(packets: dict[str, Path]) -> Callable[[str, int], list[Image.Image]]:
         return list(cache[(appointment_id, dpi)])
 
     return get
+
+
+@pytest.fixture(scope="module", autouse=True)
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The store `scan` records what it found in: the module's own (never the project's `var/`)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('var') / 'packetgen.sqlite'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PACKETGEN_DATABASE_URL", url)
+        yield url
 
 
 def run(scan: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
@@ -269,10 +284,42 @@ def test_without_out_the_consents_go_to_the_scan_setting(
     settings = tmp_path / "settings.yaml"
     settings.write_text("scan:\n  out_dir: filed\n", encoding="utf-8")
     scan = scan_tiff(pages("S-128"), tmp_path / "scan.tif", 200)
-    code = main(["scan", str(scan)], environ={"PACKETGEN_SETTINGS": str(settings)})
+    environ = {"PACKETGEN_SETTINGS": str(settings), "PACKETGEN_DATABASE_URL": os.environ["PACKETGEN_DATABASE_URL"]}
+    code = main(["scan", str(scan)], environ=environ)
     assert code == 0
     assert (tmp_path / "filed" / "S-128-consent-signed.pdf").is_file()
     assert capsys.readouterr().out == f"S-128: complete, {len(pages('S-128'))} pages\n"
+
+
+def test_each_consent_found_is_recorded_in_the_store_without_patient_data(
+    pages: Callable[..., list[Image.Image]], database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dm = pages("S-DM")
+    sheets = pages("S-417") + dm[:2] + dm[3:]  # S-DM's page 3 never scanned
+    scan = scan_pdf(sheets, tmp_path / "scan.pdf", 200)
+    started = datetime.now(UTC)
+
+    code, lines, _err = run(scan, tmp_path / "signed", capsys)
+
+    assert code == 1
+    assert lines == [f"S-417: complete, {len(pages('S-417'))} pages", f"S-DM: incomplete: missing page 3 of {len(dm)}"]
+    store = open_store(Settings(database_url=database))
+    try:
+        with store.reading() as session:
+            query = select(ScannedConsent).where(ScannedConsent.appointment_id.in_(("S-417", "S-DM")))
+            found = {row.appointment_id: row for row in session.scalars(query) if utc(row.scanned_at) >= started}
+            states = consent_states(session, ["S-417", "S-DM", "nobody"])
+    finally:
+        store.close()
+    filed, short = found["S-417"], found["S-DM"]
+    assert (filed.state, filed.pages_found, filed.pages_expected) == ("filed", len(pages("S-417")), len(pages("S-417")))
+    assert (filed.file, filed.problems) == ("S-417-consent-signed.pdf", None)
+    assert (short.state, short.pages_found, short.pages_expected) == ("incomplete", len(dm) - 1, len(dm))
+    assert (short.file, short.problems) == (None, f"missing page 3 of {len(dm)}")
+    assert sorted(states) == ["S-417", "S-DM"]
+    assert consent_words(states["S-417"]) == "signed consent filed"
+    assert consent_words(states["S-DM"]) == f"consent incomplete: missing page 3 of {len(dm)}"
+    assert all(BASE_APPOINTMENT["mrn"] not in str(vars(row)) for row in (filed, short))
 
 
 def test_the_code_read_back_is_what_the_renderer_wrote() -> None:

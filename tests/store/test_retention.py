@@ -17,7 +17,15 @@ from packetgen.cli import main
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.access import SIGN_IN, record_access
-from packetgen.store.tables import AccessEvent, InboxMessage, OutboxMessage, Packet, PrintRun, ScheduleEntry
+from packetgen.store.tables import (
+    AccessEvent,
+    InboxMessage,
+    OutboxMessage,
+    Packet,
+    PrintRun,
+    ScannedConsent,
+    ScheduleEntry,
+)
 
 NOW = datetime.now(UTC)
 OLD, RECENT = NOW - timedelta(days=40), NOW - timedelta(days=2)
@@ -88,6 +96,10 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
                     state="queued",
                 ),
                 PrintRun(started_by="s", started_at=OLD, updated_at=OLD, action="print", total=1, state="printed"),
+                ScannedConsent(appointment_id="OLD-1", state="filed", pages_found=5, pages_expected=5, scanned_at=OLD),
+                ScannedConsent(
+                    appointment_id="NEW-1", state="incomplete", pages_found=4, pages_expected=5, scanned_at=RECENT
+                ),
                 PrintRun(
                     started_by="s", started_at=RECENT, updated_at=RECENT, action="print", total=1, state="printed"
                 ),
@@ -108,7 +120,7 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
     assert main(["purge"], environ=environ) == 0
     assert capsys.readouterr().out.strip() == (
         "purge: removed 2 schedule lines, 4 packets, 1 inbox messages, 1 listener packets, 1 sent emails, "
-        "1 print runs, 0 audit events"
+        "1 print runs, 0 audit events, 1 scanned consents"
     )
     store = open_store(Settings(database_url=database_url))
     with store.reading() as session:
@@ -118,12 +130,14 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
         outbox = [m.state for m in session.scalars(select(OutboxMessage))]
         runs = session.scalar(select(func.count()).select_from(PrintRun))
         audit = session.scalar(select(func.count()).select_from(AccessEvent))
+        scanned = [c.appointment_id for c in session.scalars(select(ScannedConsent))]
     store.close()
     assert lines == {"FUTURE-1": "FUTURE-1.pdf", "NEW-1": "NEW-1.pdf", "STALE-PACKET": None}
     assert sorted(p.name for p in out.iterdir()) == ["FUTURE-1.pdf", "NEW-1.pdf"]
     assert inbox == ["done", "stored"]
     assert (listener, sorted(p.name for p in listener_out.iterdir())) == (["L-NEW"], ["L-NEW.pdf"])
     assert outbox == ["queued"]
+    assert scanned == ["NEW-1"]  # what an old scan found goes with the old lines
     assert (runs, audit) == (1, 1)  # the audit is kept six years (tests/store/test_audit_retention.py)
     assert main(["purge"], environ=environ) == 0  # again: nothing left to remove
     assert capsys.readouterr().out.strip().startswith("purge: removed 0 schedule lines, 0 packets")
