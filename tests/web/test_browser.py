@@ -115,7 +115,9 @@ def test_a_schedulers_and_a_clinicians_day(
     WebDriverWait(browser, 20).until(expected_conditions.title_is("Print run · packetgen"))
     assert browser.find_element(By.ID, "progress").get_attribute("data-finished") == "no"  # cups-pdf takes a while
     browser.save_screenshot(str(shots / "3b-print-run-running.png"))
-    WebDriverWait(browser, 60).until(
+    # The page reloads itself when the run is done: an element read during the reload is gone (Chromium
+    # says so as an inspector error, not a stale element), so the wait reads again.
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
         expected_conditions.text_to_be_present_in_element((By.ID, "progress-words"), "Printed 1 packet on")
     )
     navigation = browser.execute_script("return performance.getEntriesByType('navigation')[0].type")
