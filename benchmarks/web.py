@@ -40,6 +40,19 @@ from packetgen.web.accounts import add_token, add_user  # noqa: E402
 from tests.helpers.servers import free_port  # noqa: E402
 
 
+def _wait_until_up(url: str) -> None:
+    """Until the app at `url` answers its health check (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+        if time.monotonic() > deadline:
+            raise SystemExit("the app did not start")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -217,15 +230,7 @@ def upload_and_download(rows: int) -> None:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-                if time.monotonic() > deadline:
-                    raise SystemExit("the app did not start")
+            _wait_until_up(url)
             rss = Rss(server.pid)
             with httpx.Client(base_url=url, timeout=600) as client:
                 page = client.get("/sign-in").text
@@ -329,15 +334,7 @@ def main() -> None:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-                if time.monotonic() > deadline:
-                    raise SystemExit("the app did not start")
+            _wait_until_up(url)
             bodies = patients(args.requests)
             headers = {"Authorization": f"Bearer {token}"}
 

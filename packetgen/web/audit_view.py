@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..store.access import fields
@@ -108,18 +108,9 @@ def _page(rows: list[Any], total: int, number: int, pages: int) -> Page:
 def access_page(session: Session, chosen: AuditFilter, zone: str) -> Page:
     """The access audit, newest first: each row's cells as `store.access.fields` gives them, the moment
     in the site's time zone."""
-    query = select(AccessEvent).order_by(AccessEvent.id.desc())
-    start, end = _bounds(chosen, zone)
-    if start is not None:
-        query = query.where(AccessEvent.at >= start)
-    if end is not None:
-        query = query.where(AccessEvent.at < end)
+    query = _narrowed(select(AccessEvent).order_by(AccessEvent.id.desc()), AccessEvent, chosen, zone)
     if chosen.who:
         query = query.where(AccessEvent.who == chosen.who)
-    if chosen.action:
-        query = query.where(AccessEvent.action == chosen.action)
-    if chosen.appointment:
-        query = query.where(AccessEvent.appointment_id == chosen.appointment)
     if chosen.patient:
         ids, appointments, _hashes = _patients(session, chosen.patient)
         query = query.where(
@@ -133,20 +124,27 @@ def access_page(session: Session, chosen: AuditFilter, zone: str) -> Page:
     return _page(shown, total, number, pages)
 
 
-def delivery_page(session: Session, chosen: AuditFilter, zone: str) -> Page:
-    """The delivery audit (prints and emails), newest first."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+def _narrowed(
+    query: Select[Any], table: type[AccessEvent] | type[AuditEvent], chosen: AuditFilter, zone: str
+) -> Select[Any]:
+    """`query` of either audit kept to the chosen days (the site's), action and appointment."""
     start, end = _bounds(chosen, zone)
     if start is not None:
-        query = query.where(AuditEvent.at >= start)
+        query = query.where(table.at >= start)
     if end is not None:
-        query = query.where(AuditEvent.at < end)
+        query = query.where(table.at < end)
+    if chosen.action:
+        query = query.where(table.action == chosen.action)
+    if chosen.appointment:
+        query = query.where(table.appointment_id == chosen.appointment)
+    return query
+
+
+def delivery_page(session: Session, chosen: AuditFilter, zone: str) -> Page:
+    """The delivery audit (prints and emails), newest first."""
+    query = _narrowed(select(AuditEvent).order_by(AuditEvent.id.desc()), AuditEvent, chosen, zone)
     if chosen.who:  # the web's actors are `web:NAME`
         query = query.where(or_(AuditEvent.actor == chosen.who, AuditEvent.actor == f"web:{chosen.who}"))
-    if chosen.action:
-        query = query.where(AuditEvent.action == chosen.action)
-    if chosen.appointment:
-        query = query.where(AuditEvent.appointment_id == chosen.appointment)
     if chosen.patient:
         _ids, appointments, hashes = _patients(session, chosen.patient)
         query = query.where(
