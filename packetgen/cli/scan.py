@@ -1,6 +1,7 @@
 """`scan SCAN [--out DIR]`: a scanner's PDF or TIFF of signed consents, read by their codes; one line
 per consent and per page no consent's; exit 0 when every consent is complete and filed, else 1. What
-each consent came to is put in the store too (`scanned_consent`), for the web schedule."""
+each consent came to is put in the store too (`scanned_consent`), for the web schedule, and in the audit
+(filed or incomplete, by the machine's user)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 
 def scan_command(args: argparse.Namespace, settings: Settings) -> int:
+    from ..delivery.audit import operating_system_user
     from ..scanning.filing import file_scan, record  # imported here so `--help` stays fast
     from ..store import open_store
 
@@ -23,7 +25,7 @@ def scan_command(args: argparse.Namespace, settings: Settings) -> int:
         report = file_scan(args.scan, args.out or settings.signed_dir)
         for line in report.lines():  # what was filed, said before it is recorded
             print(line, flush=True)
-        record(store, report, datetime.now(UTC))
+        record(store, report, datetime.now(UTC), operating_system_user())
     finally:
         store.close()
     return EXIT_OK if report.all_filed else EXIT_SOME_FAILED

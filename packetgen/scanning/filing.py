@@ -5,6 +5,7 @@ written for an incomplete consent, and nothing at all until every page has been 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,9 @@ SUFFIX = "-consent-signed"
 """A filed consent is `<appointment_id>-consent-signed.pdf`."""
 LANGUAGE = "und"
 """The filed PDF's language: the codes do not say which language the consent was printed in."""
+_READING = threading.Lock()
+"""One scan read at a time in this process: PDFium (pypdfium2) is not made for threads, and the web
+app reads uploaded scans on its worker threads while the watched scan folder has its own."""
 
 
 @dataclass(frozen=True)
@@ -57,17 +61,19 @@ class ScanReport:
         ]
 
 
-def record(store: Store, report: ScanReport, moment: datetime) -> None:
-    """Put what the scan found in the store (`scanned_consent`): the schedule shows each consent's state."""
+def record(store: Store, report: ScanReport, moment: datetime, actor: str) -> None:
+    """Put what the scan found in the store (`scanned_consent`): the schedule shows each consent's state,
+    and the audit has a row for each consent, filed or incomplete, by `actor`."""
     with store.session() as session:
-        record_scan(session, report.found(), moment)
+        record_scan(session, report.found(), moment, actor)
 
 
 def file_scan(path: Path, out_dir: Path) -> ScanReport:
-    """Read the scan at `path` and file its complete consents in `out_dir`."""
-    scan = read_scan(path)
-    consents, unread = group(scan.pages)
-    filed = tuple(_file(consent, scan, out_dir) for consent in consents if consent.complete)
+    """Read the scan at `path` and file its complete consents in `out_dir` (one scan at a time in a process)."""
+    with _READING:
+        scan = read_scan(path)
+        consents, unread = group(scan.pages)
+        filed = tuple(_file(consent, scan, out_dir) for consent in consents if consent.complete)
     logger.info(
         "scan read: %d pages, %d consents, %d filed, %d pages unread",
         len(scan.pages),

@@ -1,5 +1,7 @@
 """Scanned consents (`scanned_consent`): what each scan run found, and each appointment's latest state
-in words for the schedule and the patient page."""
+in words for the schedule and the patient page. Each consent found is also a row of the delivery audit
+(`audit_event`: `scan-filed` or `scan-incomplete`, what is missing in the same words), which the admin's
+audit page and `generate.py audit` list."""
 
 from __future__ import annotations
 
@@ -10,9 +12,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .tables import ScannedConsent
+from .tables import AuditEvent, ScannedConsent
 
 FILED, INCOMPLETE = "filed", "incomplete"
+SCAN_FILED, SCAN_INCOMPLETE = "scan-filed", "scan-incomplete"
+"""The audit's actions for a consent a scan found (the audit's `action` holds 16 characters)."""
+NOT_FILED = "not filed"
+"""The audit row's target for an incomplete consent (a filed one's is its file's name)."""
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,22 @@ class Found:
     file: str | None
 
 
-def record_scan(session: Session, found: Iterable[Found], moment: datetime) -> None:
-    """A row for each consent the scan run found, at `moment`."""
+def record_scan(session: Session, found: Iterable[Found], moment: datetime, actor: str) -> None:
+    """A row for each consent the scan run found, at `moment`, and its audit row by `actor` (`web:NAME`,
+    the watched scan folder, the command's user)."""
     for consent in found:
+        filed = consent.complete and consent.file is not None
+        session.add(
+            AuditEvent(
+                at=moment,
+                actor=actor[:200],
+                action=SCAN_FILED if filed else SCAN_INCOMPLETE,
+                appointment_id=consent.appointment_id,
+                packet_sha256="",  # the codes name the appointment, not the packet's bytes
+                target=(consent.file or NOT_FILED)[:320],
+                result=found_words(consent),
+            )
+        )
         session.add(
             ScannedConsent(
                 appointment_id=consent.appointment_id,
@@ -41,6 +60,13 @@ def record_scan(session: Session, found: Iterable[Found], moment: datetime) -> N
                 scanned_at=moment,
             )
         )
+
+
+def found_words(consent: Found) -> str:
+    """`complete, 5 pages` or `incomplete: missing page 3 of 5`, as the scan's lines say it."""
+    if consent.complete:
+        return f"complete, {consent.pages_expected} page{'s' if consent.pages_expected != 1 else ''}"
+    return f"incomplete: {'; '.join(consent.problems) or 'pages missing'}"
 
 
 def consent_states(session: Session, appointment_ids: Iterable[str | None]) -> dict[str, ScannedConsent]:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..store.access import fields
+from ..store.consents import SCAN_FILED, SCAN_INCOMPLETE
 from ..store.schedule import fold
 from ..store.tables import AccessEvent, AuditEvent, ScheduleEntry, utc
 
@@ -141,7 +142,7 @@ def _narrowed(
 
 
 def delivery_page(session: Session, chosen: AuditFilter, zone: str) -> Page:
-    """The delivery audit (prints and emails), newest first."""
+    """The delivery audit (prints, emails and the consents scans found), newest first."""
     query = _narrowed(select(AuditEvent).order_by(AuditEvent.id.desc()), AuditEvent, chosen, zone)
     if chosen.who:  # the web's actors are `web:NAME`
         query = query.where(or_(AuditEvent.actor == chosen.who, AuditEvent.actor == f"web:{chosen.who}"))
@@ -171,5 +172,6 @@ def day(text: str) -> date | None:
 
 
 def actions(extra: Sequence[str]) -> list[str]:
-    """Every action a filter may name: the access audit's and the deliveries' (`print`, `email`)."""
-    return sorted({*extra, "print", "email"})
+    """Every action a filter may name: the access audit's and the deliveries' (`print`, `email`, and the
+    consents scans found: `scan-filed`, `scan-incomplete`)."""
+    return sorted({*extra, "print", "email", SCAN_FILED, SCAN_INCOMPLETE})

@@ -24,7 +24,7 @@ class BodyLimits:
 
     def limit(self, path: str) -> int:
         """The upload's limit for the paths that take a file or a record, FORM_BYTES for every other."""
-        large = path == "/upload" or path.startswith("/api/")
+        large = path in ("/upload", "/scans") or path.startswith("/api/")
         return self.upload_bytes + ENVELOPE_BYTES if large else FORM_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

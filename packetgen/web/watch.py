@@ -101,6 +101,8 @@ class ScanWatcher(Watcher):
     to `failed/` with a `.errors.txt` beside it when it cannot be read at all."""
 
     NAME = "watch-scans"
+    ACTOR = "scan folder"
+    """Who filed a consent, as the audit says it."""
     SUFFIXES = (".pdf", ".tif", ".tiff")
 
     @staticmethod
@@ -123,7 +125,7 @@ class ScanWatcher(Watcher):
                 "\n".join(exc.lines()) + "\n", encoding="utf-8"
             )
             return
-        record(self.store, report, datetime.now(UTC))
+        record(self.store, report, datetime.now(UTC), self.ACTOR)
         path.rename(self.folder / "done" / path.name)
         logger.info(
             "watched scan folder: a scan of %d consents read (%d filed), moved to done/",

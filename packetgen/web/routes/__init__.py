@@ -6,6 +6,7 @@ posted in a session declares `CHECKED_FORM`.
 - `api_docs.py`: the API's description, `/api/openapi.json` and `/api/docs`;
 - `sign_in.py`: `/sign-in`, `/sign-out`;
 - `schedule.py`: the schedule (`/`), uploads;
+- `scans.py`: scanned consents uploaded (`/scans`), read and filed as `generate.py scan` does;
 - `entries.py`: one patient's line (`/entries/N`): preview, print, email, reprint;
 - `print_runs.py`: the day's print run, its page, status and download;
 - `admin.py`: users, access, printers, content state, the audit;
@@ -15,8 +16,8 @@ posted in a session declares `CHECKED_FORM`.
 
 from __future__ import annotations
 
-from . import account, admin, api, api_docs, entries, print_runs, schedule, sessions, sign_in
+from . import account, admin, api, api_docs, entries, print_runs, scans, schedule, sessions, sign_in
 
-ROUTERS = (api.router, api_docs.router, sign_in.router, schedule.router, entries.router, print_runs.router,
-           admin.router, sessions.router, account.router)  # fmt: skip
+ROUTERS = (api.router, api_docs.router, sign_in.router, schedule.router, scans.router, entries.router,
+           print_runs.router, admin.router, sessions.router, account.router)  # fmt: skip
 """In the order the app includes them."""
