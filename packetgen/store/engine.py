@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,12 +73,23 @@ def open_store(settings: Settings) -> Store:
 
 
 def migrate(engine: Engine) -> None:
-    """Run every migration not yet applied (Alembic `upgrade head`)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    """Run every migration not yet applied (Alembic `upgrade head`); a database already at the head
+    is only asked its revision (the migration scripts are read once per process)."""
     with engine.begin() as connection:
+        if MigrationContext.configure(connection).get_current_heads() == (_head(),):
+            return
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@functools.cache
+def _head() -> str:
+    """The newest migration's revision."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
 
 
 def _private_sqlite_file(path: Path) -> None:

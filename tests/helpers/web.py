@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -115,17 +116,39 @@ def csrf(page: str) -> str:
 
 
 def make_site(tmp_path: Path, database_url: str | None = None) -> tuple[str, Path, str]:
-    """A database with a user per role and an API token; returns (database URL, output folder, token)."""
-    database_url = database_url or f"sqlite:///{tmp_path / 'var' / 'packetgen.sqlite'}"
+    """A database with a user per role and an API token; returns (database URL, output folder, token).
+    A SQLite site starts as a copy of one made once per test process (migrated, with its users)."""
+    if database_url is None:
+        path = tmp_path / "var" / "packetgen.sqlite"
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.write_bytes(_sqlite_site())
+        path.chmod(0o600)
+        database_url = f"sqlite:///{path}"
+    else:
+        _add_users(database_url)
+    store = open_store(Settings(database_url=database_url))
+    with store.session() as session:
+        token = add_token(session, "test-ehr")
+    store.close()
+    return database_url, tmp_path / "web-out", token
+
+
+@cache
+def _sqlite_site() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "packetgen.sqlite"
+        _add_users(f"sqlite:///{path}")
+        return path.read_bytes()
+
+
+def _add_users(database_url: str) -> None:
     store = open_store(Settings(database_url=database_url))
     with store.session() as session:
         for role in ROLES:
             added = add_user(session, role, role, PASSWORD)
             if role == "admin":  # admins sign in with a second factor
                 added.totp_secret = TOTP_SECRET
-        token = add_token(session, "test-ehr")
     store.close()
-    return database_url, tmp_path / "web-out", token
 
 
 CSV = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email

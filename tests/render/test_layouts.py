@@ -17,7 +17,7 @@ from packetgen.build import Generated, make_packet
 from packetgen.errors import InputErrors
 from packetgen.library import Library, load_library
 from packetgen.render.fonts import find_font
-from tests.helpers.pdfimage import render
+from tests.helpers.pdfimage import dark_per_row, render_all
 from tests.helpers.pdftext import numbering, page_texts, section_text
 from tests.helpers.site import DATA, ROOT, TODAY, copy_site, normalize
 
@@ -127,6 +127,7 @@ def test_long_names_wrap_in_the_header_and_never_reach_the_body(
     path = generate(layout=layout, first_name=first, last_name=last).path
     page = library.layouts[layout].page
     boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    images = render_all(path)
     for number, page_boxes in enumerate(boxes.split("<page ")[1:], start=1):
         words = [
             (float(y0), float(y1), text)
@@ -134,13 +135,10 @@ def test_long_names_wrap_in_the_header_and_never_reach_the_body(
         ]
         # The header ends at its rule: the first line across the whole text width (the top margin grows
         # for a header that needs more room, so the layout's margin is not where the body starts).
-        image = render(path, number)
+        image = images[number - 1]
         left, right = int(page.margin_left) + 1, image.width - int(page.margin_right) - 1
-        rule = next(
-            y
-            for y in range(image.height // 3)
-            if sum(image.getpixel((x, y)) < 200 for x in range(left, right)) >= 0.95 * (right - left)
-        )
+        dark = dark_per_row(image, left, right)
+        rule = next(y for y in range(image.height // 3) if dark[y] >= 0.95 * (right - left))
         assert any(text == "Patient:" for _top, bottom, text in words if bottom <= rule), number
         straddling = [text for top, bottom, text in words if top < rule < bottom]
         assert straddling == [], f"page {number}: the header runs into the body"

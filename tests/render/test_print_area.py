@@ -4,8 +4,6 @@ length; the interpreter notice on both documents."""
 
 from __future__ import annotations
 
-import io
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,10 +13,10 @@ import pypdfium2
 import pypdfium2.raw as pdfium
 import pytest
 import yaml
-from PIL import Image
 
 from packetgen.build import Generated, make_packet
 from packetgen.library import Library
+from tests.helpers.pdfimage import render_all
 from tests.helpers.pdftext import consent_start, page_texts
 from tests.helpers.site import BASE_APPOINTMENT, ROOT, TODAY
 from tests.helpers.sweeps import sweep
@@ -56,16 +54,8 @@ def fullest(
 
 def ink_margins(pdf: Path, dpi: int = 72) -> Iterator[tuple[int, tuple[float, float, float, float]]]:
     """(page, (left, top, right, bottom)): from each edge of each page to its first pixel that is not
-    white (anti-aliasing's faintest grey included), in points, from the pages as printed (poppler)."""
-    with pypdfium2.PdfDocument(pdf) as document:
-        count = len(document)
-    for page in range(1, count + 1):
-        result = subprocess.run(
-            ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(pdf)],
-            capture_output=True,
-            check=True,
-        )
-        image = Image.open(io.BytesIO(result.stdout)).convert("L")
+    white (anti-aliasing's faintest grey included), in points, from the pages as drawn by PDFium."""
+    for page, image in enumerate(render_all(pdf, dpi), 1):
         width, height = image.size
         box = image.point(lambda v: 255 if v < 255 else 0).getbbox()  # any pixel not pure white
         if box is None:  # a blank back: no ink at all

@@ -13,7 +13,7 @@ from packetgen.models import Appointment
 from packetgen.models.packet import Callout, ListBlock, ResolvedPacket
 from packetgen.personalize import personalize
 from packetgen.timing import Site
-from tests.helpers.pdfimage import render, words
+from tests.helpers.pdfimage import dark_per_row, render, words
 from tests.helpers.pdftext import body, page_texts
 from tests.helpers.site import BASE_APPOINTMENT, DEPARTMENT, TODAY, ZONE, normalize
 
@@ -62,9 +62,10 @@ def _lines_under(path: Path, page: int, last_word: str) -> int:
     """How many lines across most of the page are drawn under the word `last_word` (the last of a label)."""
     word = [w for w in words(path, page) if last_word in w.text][-1]
     image = render(path, page)
+    dark = dark_per_row(image, step=4)
     rows = [
         y
         for y in range(int(word.y1) + 2, image.height - 100)  # above the footer and scan-back code
-        if sum(image.getpixel((x, y)) < 200 for x in range(0, image.width, 4)) > image.width / 4 / 2
+        if dark[y] > image.width / 4 / 2
     ]
     return sum(1 for a, b in zip([-9, *rows], rows, strict=False) if b - a > 2)  # a line's rows as one
