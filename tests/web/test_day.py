@@ -157,7 +157,12 @@ def test_counts_each_state_at_the_top(app: App, scheduler: Any) -> None:
 
 
 def _search(client: Any, token: str, text: str, **more: str) -> Any:
-    return client.post("/search", data={"csrf_token": token, "q": text, **more})
+    """Post a search and follow its answer (303 to `/schedule?found=TOKEN`) as a browser does."""
+    posted = client.post("/search", data={"csrf_token": token, "q": text, **more})
+    assert posted.status_code == 303, posted.text
+    location = posted.headers["location"]
+    assert re.fullmatch(r"/schedule\?found=[A-Za-z0-9_-]{32}&sort=[a-z-]+", location), location
+    return client.get(location)
 
 
 def test_search_by_name_mrn_or_appointment_id_is_a_post_never_in_a_url_or_log(
@@ -183,8 +188,10 @@ def test_search_by_name_mrn_or_appointment_id_is_a_post_never_in_a_url_or_log(
     ):
         answer = _search(client, token, text)
         assert answer.status_code == 200, text
-        assert str(answer.url).endswith("/search")
+        assert "/schedule?found=" in str(answer.url)
         assert rows(answer.text) == found, text
+        again = client.get(str(answer.url))  # a reload: a GET, the same results
+        assert rows(again.text) == found, text
         if text.strip():
             assert "Search results" in answer.text
             links = re.findall(r'(?:href|action|src)="([^"]*)"', answer.text)
@@ -201,6 +208,14 @@ def test_search_by_name_mrn_or_appointment_id_is_a_post_never_in_a_url_or_log(
     refused = client.post("/search", data={"q": "nguyen", "csrf_token": "not-the-token"})
     assert refused.status_code == 403
     assert "Nguy" not in refused.text
+
+    # a search's token is its session's alone: another user's session sees the day, not the results
+    mine = _search(client, token, "nguyen")
+    other, _other_token = app.signed_in("clinician")
+    theirs = other.get(str(mine.url).removeprefix(app.url))
+    assert "Search results" not in theirs.text
+    assert "That search is over" in theirs.text
+    assert "Nguy" not in theirs.text
 
 
 def test_columns_sort_both_ways(app: App, scheduler: Any) -> None:
@@ -233,10 +248,14 @@ def test_columns_sort_both_ways(app: App, scheduler: Any) -> None:
         "Patient</a>" in page
     )
 
-    # search results sort as posts of the search
+    # search results sort by links that name the search by its token only
     found = _search(client, token, "a", sort="-patient")  # every name with an "a"
     assert rows(found.text) == ["Ma, Di", "Baker, Ann", "Adams, Cy"]
-    assert '<button type="submit" form="search" name="sort" value="patient" class="sort">Patient</button>' in found.text
+    link = re.search(
+        r'<a class="sort" href="(/schedule\?found=[A-Za-z0-9_-]{32}&amp;sort=patient)">Patient</a>', found.text
+    )
+    assert link, found.text
+    assert rows(client.get(html.unescape(link.group(1))).text) == ["Adams, Cy", "Baker, Ann", "Ma, Di"]
 
 
 def test_five_thousand_lines_a_page_at_a_time(app: App, scheduler: Any) -> None:
@@ -272,11 +291,15 @@ def test_five_thousand_lines_a_page_at_a_time(app: App, scheduler: Any) -> None:
     assert rows(client.get("/schedule?day=2026-12-07&page=999").text) == expected[4900:]
     assert rows(client.get("/schedule?day=2026-12-07&page=x").text) == expected[:100]
 
-    # a search's pages are posts of the search
-    found = _search(client, token, "patient0", page="2")
+    # a search's pages are links that name the search by its token only
+    found = _search(client, token, "patient0")
     assert counts(found.text).startswith("5001 appointments")
-    assert len(rows(found.text)) == 100
-    assert '<button type="submit" form="search" name="page" value="3" class="page">3</button>' in found.text
+    link = re.search(r'<a class="page" href="(/schedule\?found=[\w-]{32}&amp;sort=time&amp;page=2)">2</a>', found.text)
+    assert link, found.text
+    second_found = client.get(html.unescape(link.group(1)))
+    assert len(rows(second_found.text)) == 100
+    assert rows(second_found.text) != rows(found.text)
+    assert '<span aria-current="page" class="page current">2</span>' in second_found.text
 
 
 def test_each_line_and_the_patient_page_say_who_it_is_and_lead_to_the_next_patient(app: App, scheduler: Any) -> None:
@@ -524,7 +547,7 @@ def test_screenshots_of_the_day_at_a_desks_and_a_tablets_width(
         browser.find_element(By.ID, "q").send_keys("williams")
         browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
         WebDriverWait(browser, 20).until(lambda d: "Search results" in d.page_source)
-        assert browser.current_url.endswith("/search")
+        assert "/schedule?found=" in browser.current_url
         shoot("3-search")
         browser.get(f"{app.url}/schedule?day=2026-12-07")
         browser.find_element(By.LINK_TEXT, "Nguyễn, Thị Ánh").click()

@@ -194,8 +194,10 @@ ROUTES: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/sign-in"): _everyone(403),  # without the sign-in form's own token (a session's is not it)
     ("GET", "/"): _signed_in(200, 200, 200),
     ("GET", "/schedule"): _signed_in(200, 200, 200),
-    ("POST", "/search"): _signed_in(200, 200, 200),  # nothing to search for: the day, and what to type
+    ("POST", "/search"): _signed_in(303, 303, 303),  # to the results, by the search's token
     ("POST", "/upload"): _signed_in(200, 403, 200),
+    ("GET", "/scans"): _signed_in(200, 403, 200),
+    ("POST", "/scans"): _signed_in(422, 403, 422),  # no file chosen: the form again, saying so
     ("GET", "/entries/{entry_id}"): _signed_in(200, 200, 200),
     ("GET", "/entries/{entry_id}/packet.pdf"): _signed_in(200, 200, 200),
     ("POST", "/entries/{entry_id}/print"): _signed_in(303, 303, 303),  # to the result (here: no printer, 502)
@@ -239,7 +241,7 @@ ROUTES: dict[tuple[str, str], dict[str, int]] = {
 }
 NEW_PASSWORD = "a new long passphrase"
 _ACTIONS = {"/entries/{entry_id}/print", "/entries/{entry_id}/email", "/entries/{entry_id}/reprint", "/print-run",
-            "/print-run/confirm", "/print-runs/{run_id}/cancel"}  # fmt: skip
+            "/print-run/confirm", "/print-runs/{run_id}/cancel", "/search"}  # fmt: skip
 """Routes that act and answer 303 to the page that shows what they did (post/redirect/get)."""
 
 FORMS: dict[str, dict[str, str]] = {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...store.tables import CsvFormat
 from ...timing import Site
-from .. import access, accounts, print_runs, schedule, uploads
+from .. import access, accounts, actions, print_runs, schedule, uploads
 from ..context import Context
 from ..dependencies import CHECKED_FORM, Ctx, Reading, User, require
 from ..pages import print_queues, render
@@ -34,11 +36,21 @@ def schedule_page(
     sort: Annotated[str, Query(max_length=20)] = "time",
     page: Annotated[str, Query(max_length=9)] = "1",
     dismissed: Annotated[str, Query(max_length=3)] = "",
+    found: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """The day's schedule (`day`: YYYY-MM-DD; default today at the site), narrowed to a department,
     sorted by a column, a page at a time (`dismissed=yes`: with the error lines dismissed as handled).
-    A day that is not a date shows today, and says so (400)."""
+    A day that is not a date shows today, and says so (400). `found`: the token of a search this
+    session posted (what it searched for is kept with the token, never in the URL)."""
     access.record(request, access.VIEW_SCHEDULE, user)  # the day's patients, by name
+    if found:
+        searched = actions.result(context, user, found, ("search",), "/schedule")
+        if searched is not None:
+            shown, _notice = _day(str(searched.detail.get("day", "")), context)
+            return schedule_page_with(request, context, session, user, day=shown, sort=sort, page=_page(page),
+                                      search=str(searched.detail.get("q", "")), search_token=found)  # fmt: skip
+        over = "That search is over (searches are kept for a day). Search again."
+        return schedule_page_with(request, context, session, user, sort=sort, page=_page(page), notice=over)
     shown, notice = _day(day, context)
     return schedule_page_with(request, context, session, user, status=400 if notice else 200, day=shown,
                               department=department, sort=sort, page=_page(page), notice=notice,
@@ -50,17 +62,17 @@ def search_page(
     request: Request,
     user: User,
     context: Ctx,
-    session: Reading,
     q: Annotated[str, Form(max_length=200)] = "",
     sort: Annotated[str, Form(max_length=20)] = "time",
-    page: Annotated[str, Form(max_length=9)] = "1",
     day: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Patients found by name (any case and accents), MRN or appointment id, on any day: a form post,
-    so what was searched for never enters a URL or a log. Its sorting and pages are posts of it too."""
-    access.record(request, access.VIEW_SCHEDULE, user)  # patients, by name
-    shown, _notice = _day(day, context)
-    return schedule_page_with(request, context, session, user, day=shown, sort=sort, page=_page(page), search=q)
+    so what was searched for never enters a URL or a log. It is kept with a fresh random token for
+    this session, and the answer is 303 to `/schedule?found=TOKEN` (post/redirect/get: reloading the
+    results searches again without posting), whose sorting and pages are links."""
+    token = secrets.token_urlsafe(24)
+    results = actions.Outcome(f"/schedule?found={token}&sort={quote(sort)}", detail={"q": q, "day": day})
+    return actions.once(request, context, user, token, "search", lambda _token: results)
 
 
 def _day(text: str, context: Context) -> tuple[date, str | None]:
@@ -166,6 +178,7 @@ def schedule_page_with(
     sort: str = "time",
     page: int = 1,
     search: str | None = None,
+    search_token: str | None = None,
     notice: str | None = None,
     dismissed: bool = False,
 ) -> Response:
@@ -188,6 +201,6 @@ def schedule_page_with(
     return render(request, "schedule.html", status, user=user, rows=found.rows, listing=found, errors=list(errors),
                   done=done, notice=notice, day=day, today=today, previous_day=day - timedelta(days=1),
                   next_day=day + timedelta(days=1), department=department, departments=departments,
-                  search=search, sorts=schedule.SORTS, plain_lines=plain_lines,
+                  search=search, search_token=search_token, sorts=schedule.SORTS, plain_lines=plain_lines,
                   queues=print_queues(context), default_queue=context.settings.printer or "",
                   csv_formats=uploads.formats(session), dismissed=dismissed, hidden=hidden)  # fmt: skip
