@@ -61,8 +61,10 @@ def render_all(pdf: Path, dpi: int = 72) -> list[Image.Image]:
 
 def _image(page: pypdfium2.PdfPage, dpi: int) -> Image.Image:
     """A page drawn by PDFium (Chromium's PDF engine; tens of times faster here than `pdftoppm`, and a
-    second engine beside poppler, whose `pdftotext` gives the word boxes)."""
-    return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    second engine beside poppler, whose `pdftotext` gives the word boxes). Paths are drawn without
+    anti-aliasing, so a hairline rule or box edge is a dark pixel wide, as poppler's stroke adjustment
+    draws it, rather than a pale grey one."""
+    return page.render(scale=dpi / 72, grayscale=True, no_smoothpath=True).to_pil().convert("L")
 
 
 def dark_per_row(
