@@ -160,6 +160,7 @@ class Generator:
         fonts = load_fonts(layout.fonts, self.font_dirs)
         InputErrors.raise_if_any(check_appointment(appointment, fonts))
         packet = self._marked(personalize(content, appointment, layout, department, self.site))
+        packet = dataclasses.replace(packet, record=self._record(appointment, content, layout, department))
         InputErrors.raise_if_any(check_packet(packet, fonts, self.library.source_of(content).pos()))
         rendered = render_pdf(packet, layout, fonts)
         fragments = tuple((included.id, included.version) for included in content.fragments)
@@ -181,6 +182,18 @@ class Generator:
             email=appointment.email,
             date_of_birth=appointment.date_of_birth,
         )
+
+    def _record(
+        self, appointment: Appointment, content: Content, layout: Layout, department: Department
+    ) -> ResolvedPacket | None:
+        """For a translation: the appointment's packet in the content's source language, whose consent prints
+        after the translated one for the record (not for signature); None for content in its source language."""
+        if content.translation is None:
+            return None
+        if content.id in self.library.unavailable_contents:
+            raise self.library.unavailable_contents[content.id].refusal()
+        source = self.library.contents[content.id]
+        return dataclasses.replace(personalize(source, appointment, layout, department, self.site), for_record=True)
 
     def _marked(self, packet: ResolvedPacket) -> ResolvedPacket:
         """The packet with the run's mark first, where the run has one."""

@@ -360,7 +360,14 @@ def test_every_risk_row_has_its_own_empty_initials_box(generate: Make, layout: s
 def test_viewers_show_the_title_and_spanish_packets_have_spanish_bookmarks(generate: Make) -> None:
     for language, bookmarks in (
         ("en", ["Patient information", "Consent form"]),
-        ("es", ["Información para pacientes", "Formulario de consentimiento"]),
+        (  # and the English consent after the Spanish one, for the record
+            "es",
+            [
+                "Información para pacientes",
+                "Formulario de consentimiento",
+                "Texto en inglés para el expediente: no se firma (English text for the record — not for signature)",
+            ],
+        ),
     ):
         reader = PdfReader(generate(language=language).path)
         assert reader.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"].value is True

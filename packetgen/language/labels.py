@@ -133,7 +133,12 @@ class Labels:
     handout_copy: str
     """Top left of every handout page."""
     consent_copy: str
-    """Top left of every consent page."""
+    """Top left of every consent page (and of the pages after it that print the source language's consent
+    for the record)."""
+    record_banner: str
+    """Boxed under the running header of every page that prints, after a translated consent, the same consent
+    in the content's source language (English) for the record, and that part's bookmark: in the packet's
+    language, then in English."""
     label_box: str
     """In the chart-label box at the top right of the consent's first page."""
     signer_interpreter_required: str
@@ -246,6 +251,7 @@ ENGLISH = Labels(
     overdue_mark="Overdue for review: review was due {date}",
     handout_copy="Patient copy",
     consent_copy="Chart copy",
+    record_banner="English text for the record — not for signature",
     label_box="Place patient label here",
     signer_interpreter_required="Interpreter (required)",
     representative_reason="Why the patient cannot sign",
@@ -339,6 +345,7 @@ SPANISH = Labels(
     overdue_mark="Revisión vencida: debía revisarse el {date} (overdue for review)",
     handout_copy="Su copia",
     consent_copy="Copia para el expediente",
+    record_banner="Texto en inglés para el expediente: no se firma (English text for the record — not for signature)",
     label_box="Coloque aquí la etiqueta de identificación",
     signer_interpreter_required="Intérprete (obligatorio)",
     representative_reason="Por qué no puede firmar la persona que recibe la atención",

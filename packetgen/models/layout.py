@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from .types import Colour, Id, Model, Text
 
@@ -82,6 +83,14 @@ class ScanCode(Model):
     """The document-type code the imaging system files these pages under."""
     module: float = Field(default=1.3, ge=1.0, le=4.0)
     """Width of one module (cell or narrowest bar) in points: 1.3 pt is 5.4 pixels at 300 dpi."""
+
+    @field_validator("document_type")
+    @classmethod
+    def _not_record(cls, value: str) -> str:
+        # `render.scan.RECORD` marks the pages printed for the record, which a scan never files.
+        if value == "RECORD":
+            raise PydanticCustomError("document_type_record", "RECORD is kept for the pages printed for the record")
+        return value
 
 
 class LabelBox(Model):

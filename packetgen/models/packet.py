@@ -327,3 +327,10 @@ class ResolvedPacket:
     """For a procedure that requires a side when the record gives none: the Side line, with a check box
     for each side, to be completed and verified before the procedure, printed conspicuously on the
     handout and the consent."""
+    record: ResolvedPacket | None = None
+    """For a packet in a translation: the same appointment's packet in the content's source language
+    (English: the same conditions, dates and identifiers), whose consent prints after this one's for the
+    record, not for signature; None for a packet in the source language."""
+    for_record: bool = False
+    """This packet is another's `record`: its consent is drawn with no initials boxes, check boxes, ruled
+    lines or signature blocks, and no chart-label box, interpreter notice or Side line."""

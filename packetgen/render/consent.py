@@ -15,19 +15,23 @@ from .sections import initialled, section_flowables
 from .tags import TableTags
 
 
-def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
-    """Flowables for the consent form, in reading order."""
-    c, labels = packet.consent, packet.labels
+def consent_story(packet: ResolvedPacket, b: Blocks, bookmark: tuple[str, str] | None = None) -> list[Flowable]:
+    """Flowables for the consent form, in reading order; for a packet `for_record`, its text only: nothing to
+    initial, tick, write on or sign. `bookmark`: its outline entry (key, title), else the consent's."""
+    c, labels, record = packet.consent, packet.labels, packet.for_record
     title = b.para(c.title, b.s.title, role="H1")
-    story: list[Flowable] = [
-        _top(packet, b, [*b.facility(packet.visit.facility, packet.visit.facility_address), title])
-    ]
-    story[0]._bookmark = ("consent", labels.consent_bookmark)
-    notice = interpreter_box(packet, b)  # on the first page, before what the patient is asked to agree to
+    heading = [*b.facility(packet.visit.facility, packet.visit.facility_address), title]
+    story: list[Flowable] = [Together(heading) if record else _top(packet, b, heading)]
+    if bookmark is None:
+        story[0]._bookmark = ("consent", labels.consent_bookmark)
+    else:  # a group is opened where it is placed: the entry goes on a mark of its own
+        story.insert(0, _Mark(bookmark))
+    # On the first page, before what the patient is asked to agree to (the translated consent has it).
+    notice = None if record else interpreter_box(packet, b)
     if notice is not None:
         story.append(notice)
     story.append(_who_and_what(packet, b))
-    if packet.side_line:
+    if packet.side_line and not record:
         story.append(b.alert(packet.side_line))
     risks = [b.heading(labels.risks), b.para(c.risks_lead, b.s.lead), initialled(c.risks, packet, b)]
     initialling = [n for n, s in enumerate(c.sections) if any(isinstance(x, Initialled) for x in s.blocks)]
@@ -42,18 +46,33 @@ def consent_story(packet: ResolvedPacket, b: Blocks) -> list[Flowable]:
         story.append(Together([*tail, *risks]))
     else:
         story += [*_parts(c.sections, packet, b), *risks]
-    story.append(Together([b.para(labels.own_risks, b.s.label), b.ruled(c.own_risks_lines)]))
+    if not record:
+        story.append(Together([b.para(labels.own_risks, b.s.label), b.ruled(c.own_risks_lines)]))
     # The last two parts before the signatures (the alternatives and the patient's rights) stay
     # together: a page is never left holding only the rights.
     last = _parts(c.after_risks[-2:], packet, b)
     story += _parts(c.after_risks[:-2], packet, b)
     if last:
         story.append(Together(last))
-    blocks = [_signature_block(signer, packet, b) for signer in c.signers]
+    blocks = [_signer_text(signer, b) if record else _signature_block(signer, packet, b) for signer in c.signers]
     # The signatures are one section, never split where a page holds them all (where it cannot, as in
     # large print, they part only between whole blocks, the acknowledgement kept with the patient's).
     story.append(Together([b.heading(labels.signatures), b.para(c.acknowledgement, b.s.lead), *blocks]))
     return story
+
+
+class _Mark(Flowable):
+    """Nothing drawn: where an outline entry goes (`document.PacketDoc.afterFlowable` notes its page)."""
+
+    def __init__(self, bookmark: tuple[str, str]) -> None:
+        super().__init__()
+        self._bookmark = bookmark
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        pass
 
 
 def _height(flowables: list[Flowable], b: Blocks) -> float:
@@ -134,6 +153,12 @@ def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:
     )
     panel.spaceAfter = b.s.body.fontSize
     return panel
+
+
+def _signer_text(signer: Signer, b: Blocks) -> Flowable:
+    """For the record: who signs and what they attest to, with no line, box or caption to fill in."""
+    said = [b.para(signer.attestation, b.s.bullet)] if signer.attestation else []
+    return Together([b.para(signer.role, b.s.subheading, role="H3"), *said])
 
 
 def _signature_block(signer: Signer, packet: ResolvedPacket, b: Blocks) -> Flowable:

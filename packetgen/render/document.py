@@ -45,14 +45,16 @@ class PacketDoc(BaseDocTemplate):
         packet: ResolvedPacket,
         fonts: FontSet,
         log: PageLog,
-        scan_zone: float,
+        zones: dict[str, float],
         tagger: Tagger,
         footer: dict[str, float],
         top: float,
+        banner: float = 0.0,
     ) -> None:
-        """`scan_zone`: the consent pages' room for the scan-back code; `footer`: how far each part's
-        footer rises above the bottom margin (`page.Footer.raised`); `top`: from the top edge to the
-        body (`page.Decorator.top_margin`)."""
+        """`zones`: each part's room for the scan-back code above the footer (`page.Decorator.scan_zone`);
+        `footer`: how far each part's footer rises above the bottom margin (`page.Footer.raised`); `top`:
+        from the top edge to the body (`page.Decorator.top_margin`); `banner`: the record pages' room for
+        their banner under the header (`page.Decorator.banner_height`)."""
         page = layout.page
         super().__init__(
             buffer,
@@ -79,12 +81,12 @@ class PacketDoc(BaseDocTemplate):
         self.tagger = tagger
         tagger.part()
 
-        def body(raised: float) -> Frame:  # no padding: the body lines up with the header and footer rules
+        def body(raised: float, lowered: float = 0.0) -> Frame:  # no padding: the body lines up with the rules
             return Frame(
                 self.leftMargin,
                 self.bottomMargin + raised,
                 self.width,
-                self.height - raised,
+                self.height - raised - lowered,
                 id="body",
                 leftPadding=0,
                 rightPadding=0,
@@ -96,19 +98,23 @@ class PacketDoc(BaseDocTemplate):
             [
                 PageTemplate("page", frames=[body(footer["handout"])], onPage=self._on_page),
                 PageTemplate(  # room for the code
-                    "consent", frames=[body(footer["consent"] + scan_zone)], onPage=self._on_page
+                    "consent", frames=[body(footer["consent"] + zones["consent"])], onPage=self._on_page
                 ),
             ]
         )
+        if packet.record is not None:  # room for the code (DOC=RECORD) and for the banner under the header
+            frame = body(footer["record"] + zones["record"], banner)
+            self.addPageTemplates([PageTemplate("record", frames=[frame], onPage=self._on_page)])
 
     def _on_page(self, canv: object, doc: object) -> None:
         self.log.sections[self.page] = self.section
 
-    def handle_section(self, name: str) -> None:
-        """From this page on, pages belong to section `name` (its footer stamp)."""
+    def handle_section(self, name: str, language: str | None = None) -> None:
+        """From this page on, pages belong to section `name` (its footer stamp), a new `Part` in `language`
+        where it is not the document's."""
         self.section = name
         self.log.sections[self.page] = name
-        self.tagger.part()
+        self.tagger.part(language)
 
     def handle_oddPage(self) -> None:  # noqa: N802 - ReportLab's handle_<action> naming
         """Called at the top of a fresh page: if it is even, leave it blank and move on."""
@@ -150,11 +156,13 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Render
     styles = make_styles(layout, fonts)
     decorator = Decorator(packet, layout, styles, PageLog())
     width = PAGE_SIZES[layout.page.size][0] - layout.page.margin_left - layout.page.margin_right
-    zone = decorator.scan_zone(width)
-    footer = {part: decorator.footer(width, part).raised for part in ("handout", "consent")}
+    parts = ("handout", "consent", "record") if packet.record is not None else ("handout", "consent")
+    footer = {part: decorator.footer(width, part).raised for part in parts}
+    zones = {part: decorator.scan_zone(width, part) for part in parts}
     tagger = Tagger()
     top = decorator.top_margin(width)
-    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zone, tagger, footer, top)
+    banner = decorator.banner_height(width) if packet.record is not None else 0.0
+    doc = PacketDoc(buffer, layout, packet, fonts, decorator.log, zones, tagger, footer, top, banner)
     story = handout_story(packet, Blocks(styles, doc.width, doc.height - footer["handout"]))
     story += [
         NextPageTemplate("consent"),
@@ -162,7 +170,17 @@ def render_pdf(packet: ResolvedPacket, layout: Layout, fonts: FontSet) -> Render
         ActionFlowable(("oddPage",)),
         ActionFlowable(("section", "consent")),
     ]
-    consent = Blocks(styles, doc.width, doc.height - zone - footer["consent"], whole=True)  # no paragraph split
+    room = doc.height - zones["consent"] - footer["consent"]
+    consent = Blocks(styles, doc.width, room, whole=True)  # no paragraph split
     story += consent_story(packet, consent)
+    if packet.record is not None:  # the consent in the source language, for the record, from a front page
+        story += [
+            NextPageTemplate("record"),
+            PageBreak(),
+            ActionFlowable(("section", "record", packet.record.language)),
+            ActionFlowable(("oddPage",)),  # a blank back here is the record's (`page.Decorator.section`)
+        ]
+        record = Blocks(styles, doc.width, doc.height - banner - zones["record"] - footer["record"], whole=True)
+        story += consent_story(packet.record, record, ("record", packet.labels.record_banner))
     doc.build(story, canvasmaker=deferred_canvas(decorator, tagger))
     return Rendered(buffer.getvalue(), doc.page, tagger.root)

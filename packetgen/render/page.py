@@ -18,8 +18,8 @@ from reportlab.platypus import Paragraph
 from ..language.direction import visual
 from ..markup import to_markup
 from ..models import Layout
-from ..models.packet import FormStamp, ResolvedPacket
-from .scan import QUIET, Symbol, payload, size_for, symbol
+from ..models.packet import FormStamp, ResolvedPacket, ScanBack
+from .scan import QUIET, Symbol, for_record, payload, size_for, symbol
 from .styles import Styles
 from .tags import Tagger
 
@@ -35,6 +35,8 @@ _HEADER_GAP = 9.0
 _HEADER_MIN_SIZE = 6.0
 _MARK_PAD = 3.0
 """Padding inside the DRAFT banner."""
+_BANNER_PAD = 6.0
+"""Padding inside the record pages' banner."""
 _SCAN_GAP = 12.0
 """Between the scan-back code's zone and the body above it, plus the zone's 6 pt above the footer rule."""
 _FOOTER_LEADING = 3.0
@@ -76,8 +78,23 @@ class Decorator:
     log: PageLog
 
     def section(self, page: int) -> str:
-        """`handout` or `consent`: the document a page belongs to (a blank back: the one before it)."""
+        """`handout`, `consent` or `record`: the document a page belongs to (a blank back: the one before
+        it, but for the back of the translated consent's last sheet, left before the record starts on a front
+        page: the record's, whose code it carries, so that the consent's pages are all and only its own)."""
         return self.log.sections.get(page, "handout")
+
+    def scan_back(self, part: str) -> ScanBack | None:
+        """What the code on `part`'s pages holds: the consent's fields; on the record's (the back before it
+        too), the record's own with `DOC=RECORD`, never read as a consent page; none on the handout's."""
+        if part == "record" and self.packet.record is not None and self.packet.record.scan is not None:
+            return for_record(self.packet.record.scan)
+        return self.packet.scan if part == "consent" else None
+
+    def stamp(self, part: str) -> FormStamp:
+        """The form stamp in the footer of `part`'s pages: the record's is the source language's consent's."""
+        if part == "record" and self.packet.record is not None:
+            return self.packet.record.consent.stamp
+        return self.packet.consent.stamp if part == "consent" else self.packet.handout.stamp
 
     def numbering(self, page: int, total: int) -> tuple[int, int]:
         """(N, M) for `Page N of M`: each document is numbered on its own, so a consent scanned back
@@ -98,26 +115,30 @@ class Decorator:
         for key, title in self.log.bookmarks.get(page, ()):
             canv.bookmarkPage(key)
             canv.addOutlineEntry(title, key, level=0)
+        part = self.section(page)
         labels = self.packet.labels
-        copy = labels.consent_copy if self.section(page) == "consent" else labels.handout_copy
+        copy = labels.handout_copy if part == "handout" else labels.consent_copy
         s = self.styles
         canv.setFillColor(s.text)
         s.fonts.draw(canv, left, self._top_line(height), copy, s.fonts.bold, s.small.fontSize)
         self._header(canv, left, right, height - self.header_top(), self._top_line(height))
+        if part == "record" and page not in self.log.blank:  # the back before it: a blank back like any other
+            self._banner(canv, left, right, height - self.top_margin(right - left))
         if page in self.log.blank:
             self._centred(canv, width / 2, height / 2, labels.blank_page)
 
     def after(self, canv: Canvas, page: int, total: int) -> None:
-        """Drawn after the body: the scan-back code on consent pages, the footer with the form stamp
-        and `Page N of M`."""
+        """Drawn after the body: the scan-back code on consent and record pages, the footer with the form
+        stamp and `Page N of M`."""
         width = canv._pagesize[0]
         left, right = self.layout.page.margin_left, width - self.layout.page.margin_right
         number, count = self.numbering(page, total)
         part = self.section(page)
-        stamp = self.packet.consent.stamp if part == "consent" else self.packet.handout.stamp
+        stamp = self.stamp(part)
         footer = self.footer(right - left, part)
-        if part == "consent" and self.packet.scan is not None:
-            self._scan_code(canv, left, right, number, count, footer)
+        scan = self.scan_back(part)
+        if scan is not None:
+            self._scan_code(canv, scan, left, right, number, count, footer)
         self._footer(canv, left, right, stamp, footer, number, count)
 
     def _top_line(self, height: float) -> float:
@@ -211,36 +232,56 @@ class Decorator:
         canv.rect(left, top - h - 2 * _MARK_PAD, right - left, h + 2 * _MARK_PAD, stroke=1, fill=1)
         para.drawOn(canv, left + _MARK_PAD, top - h - _MARK_PAD)
 
-    def scan_zone(self, width: float) -> float:
-        """Height the scan-back code takes above the footer on consent pages (0 without one): room
-        for the largest code and data line a page of the packet can have."""
-        scan = self.packet.scan
+    def _banner_paragraph(self, width: float) -> tuple[Paragraph, float]:
+        s = self.styles
+        size = s.body.fontSize
+        style = ParagraphStyle("record-banner", parent=s.mark, fontSize=size, leading=size * 1.2)
+        para = Paragraph(self._mark(self.packet.labels.record_banner), style)
+        _w, h = para.wrap(width - 2 * _BANNER_PAD, 1000)
+        return para, h
+
+    def banner_height(self, width: float) -> float:
+        """Room the record pages' banner takes between the header and the body."""
+        _para, h = self._banner_paragraph(width)
+        return float(h + 2 * _BANNER_PAD + self.styles.body.fontSize)
+
+    def _banner(self, canv: Canvas, left: float, right: float, top: float) -> None:
+        """On every page of the consent printed for the record: in the body's size, bold, boxed in the warning
+        colour, that it is the source language's text for the record and not for signature."""
+        para, h = self._banner_paragraph(right - left)
+        s = self.styles
+        canv.setStrokeColor(s.warning)
+        canv.setFillColor(s.warning_background)
+        canv.setLineWidth(2)
+        canv.rect(left, top - h - 2 * _BANNER_PAD, right - left, h + 2 * _BANNER_PAD, stroke=1, fill=1)
+        para.drawOn(canv, left + _BANNER_PAD, top - h - _BANNER_PAD)
+
+    def scan_zone(self, width: float, part: str = "consent") -> float:
+        """Height the scan-back code takes above the footer on `part`'s pages (0 without one): room
+        for the largest code and data line a page of the part can have."""
+        scan = self.scan_back(part)
         if scan is None:
             return 0.0
         if scan.symbology in ("code128", "pdf417"):  # their size depends on the characters too
-            widest = self._symbol(width, 999, 999)
-            text = self._readable(999, 999).wrap(self._readable_width(width, widest), 1000)[1]
+            widest = self._symbol(scan, width, 999, 999)
+            text = self._readable(scan, 999, 999).wrap(self._readable_width(width, widest), 1000)[1]
             if widest.symbology == "code128":
                 return float(widest.height + 3 + text + _SCAN_GAP)
             return float(max(widest.height, text) + _SCAN_GAP)
         # A square code's size depends on its payload's length only (not on this patient's data).
         code_w, code_h = size_for(scan.symbology, len(payload(scan, 999, 999)), scan.module)
-        text = self._readable(999, 999).wrap(width - code_w - QUIET * scan.module - 6, 1000)[1]
+        text = self._readable(scan, 999, 999).wrap(width - code_w - QUIET * scan.module - 6, 1000)[1]
         return float(max(code_h, text) + _SCAN_GAP)
 
-    def _symbol(self, width: float, page: int, count: int) -> Symbol:
-        scan = self.packet.scan
-        assert scan is not None
+    def _symbol(self, scan: ScanBack, width: float, page: int, count: int) -> Symbol:
         value = payload(scan, page, count)
         made = symbol(scan.symbology, value, scan.module)
         if scan.symbology == "code128" and made.width > width:  # narrower bars, never off the page
             made = symbol(scan.symbology, value, scan.module * width / made.width)
         return made
 
-    def _readable(self, page: int, count: int) -> Paragraph:
+    def _readable(self, scan: ScanBack, page: int, count: int) -> Paragraph:
         """The code's data for a person: `MRN 00012345 · ENC … · PG 1/3`."""
-        scan = self.packet.scan
-        assert scan is not None
         parts = [*(f"{key} {value}" for key, value in scan.fields), f"PG {page}/{count}"]
         return Paragraph(self._mark(" · ".join(parts)), self.styles.scan_text)
 
@@ -249,13 +290,15 @@ class Decorator:
         """Beside a 2D code; under a linear one, the whole width."""
         return width if made.symbology == "code128" else width - made.width - QUIET * made.module - 6
 
-    def _scan_code(self, canv: Canvas, left: float, right: float, page: int, count: int, footer: Footer) -> None:
+    def _scan_code(
+        self, canv: Canvas, scan: ScanBack, left: float, right: float, page: int, count: int, footer: Footer
+    ) -> None:
         """The page's code at the bottom left, above the footer rule, and the same data in small print
         beside it (under it, for a linear code)."""
         width = right - left
-        made = self._symbol(width, page, count)
+        made = self._symbol(scan, width, page, count)
         bottom = self._footer_rule_y(footer) + 6
-        para = self._readable(page, count)
+        para = self._readable(scan, page, count)
         _w, h = para.wrap(self._readable_width(width, made), 1000)
         canv.setFillColor(self.styles.muted)
         if made.symbology == "code128":
@@ -266,11 +309,11 @@ class Decorator:
             para.drawOn(canv, left + made.width + QUIET * made.module + 6, bottom)
 
     def footer(self, width: float, part: str) -> Footer:
-        """The footer of `part` (`handout` or `consent`) on a page `width` wide: the form stamp beside the
+        """The footer of `part` (`handout`, `consent` or `record`) on a page `width` wide: the form stamp beside the
         widest page label if it fits, else broken between words in the room left of it; the note on as
         many lines as the width needs."""
         labels, s = self.packet.labels, self.styles
-        stamp = self.packet.consent.stamp if part == "consent" else self.packet.handout.stamp
+        stamp = self.stamp(part)
         widest = labels.page.format(page=_WIDEST_PAGE, total=_WIDEST_PAGE)
         room = width - s.fonts.width(widest, s.fonts.bold, s.header.fontSize) - s.small.fontSize
         stamp_lines = self._footer_lines(labels.form.format(**vars(stamp)), room)

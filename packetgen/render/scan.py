@@ -11,7 +11,7 @@ ReportLab's own ECC 200 encoder mis-encodes `=`), pdf417gen (PDF417), ReportLab'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, cast
 from urllib.parse import parse_qsl, quote, unquote, urlencode
@@ -30,6 +30,16 @@ _PDF417_ROW_HEIGHT = 3
 
 LINEAR_FIELDS = ("MRN", "ENC", "DOC", "FORM", "VER", "PKT", "PG")
 """The order of the values in a Code 128 payload (`|`-separated, ENC empty when unknown)."""
+
+RECORD = "RECORD"
+"""The DOC of the pages printing, after a translated consent, the source language's consent for the record
+(and of the back left before them): never a consent page, never filed (`scanning.consents.group`)."""
+
+
+def for_record(scan: ScanBack) -> ScanBack:
+    """The same fields with `DOC=RECORD`: the code of a page printed for the record, not for signature."""
+    fields = tuple((key, RECORD if key == "DOC" else value) for key, value in scan.fields)
+    return replace(scan, fields=fields)
 
 
 def payload(scan: ScanBack, page: int, count: int) -> str:

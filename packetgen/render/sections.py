@@ -180,6 +180,8 @@ def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, head
     """Clauses each with a box for the patient's initials: the risks (`header`: under the column
     headings "Risks and complications", "Initials"), or one initialled statement."""
     # An inch to write initials in, or the column heading's width where that is wider ("Iniciales" in large print).
+    if packet.for_record:
+        return _plain_clauses(clauses, packet, b, header)
     heading_w = b.s.fonts.width(packet.labels.initials, b.s.label.fontName, b.s.label.fontSize) + 14
     initials_w = max(72.0, heading_w)
     # Each box at least `_BOX` tall to write in; large type's own line is nearly that: packed tighter.
@@ -215,11 +217,34 @@ def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, head
     return table
 
 
+def _plain_clauses(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, header: bool) -> Table:
+    """The clauses `initialled` draws, for the record: the same rows and rules, no initials column or box."""
+    rows = [[b.para(text, b.s.bullet)] for text in clauses]
+    if header:
+        rows.insert(0, [b.para(packet.labels.risks, b.s.label)])
+    first = 1 if header else 0
+    table = Table(rows, colWidths=[b.width], repeatRows=first, hAlign="LEFT", renderCB=TableTags(layout=not header))
+    table.setStyle(
+        b.table_style(
+            [
+                *([("LINEBELOW", (0, 0), (-1, 0), 1, b.s.accent)] if header else []),
+                ("LINEBELOW", (0, first), (0, -1), 0.3, b.s.muted),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    table.spaceAfter = b.s.body.fontSize * 0.6
+    return table
+
+
 def _choice(choice: p.Choice, packet: p.ResolvedPacket, b: Blocks) -> Flowable:
     """The question, what to tick ("Check one."), a check box per option and, with `other`, a last box
     before "Other:" and a line to write on; kept on one page."""
     labels = packet.labels
     options = [*choice.options, *([f"{labels.other}: {labels.blank_line}"] if choice.other else [])]
+    if packet.for_record:  # the question and its options, nothing to tick
+        return Together([b.para(choice.lead, b.s.lead), b.bullets(options)])
     return Together(
         [
             b.para(choice.lead, b.s.lead),

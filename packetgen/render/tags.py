@@ -35,9 +35,10 @@ class Tagger:
         self._next: dict[int, int] = {}
         self._artifact = 0
 
-    def part(self) -> None:
-        """What is drawn from now on is a new `Part` of the document (the handout; the consent)."""
-        part = Element("Part", attached=True)
+    def part(self, language: str | None = None) -> None:
+        """What is drawn from now on is a new `Part` of the document (the handout; the consent; the consent
+        in the source language, for the record: its `language`, where it differs from the document's)."""
+        part = Element("Part", lang=language, attached=True)
         self.root.kids.append(part)
         self._stack = [self.root, part]
 

@@ -13,10 +13,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..render.scan import RECORD
 from .pages import ScannedPage
 
 _APPOINTMENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 """What the appointment record allows (it names the filed file)."""
+
+BLANK = "blank"
+RECORD_PAGE = "English text for the record (not filed)"
+"""The reason given for a page whose code says `DOC=RECORD`: the source language's consent printed after a
+translated one for the record, or the back left before it; never signed, never filed."""
+BENIGN = (BLANK, RECORD_PAGE)
+"""Reasons a page is no consent's that need no one's attention."""
 
 AGREEING = (("MRN", "MRN"), ("ENC", "encounter"), ("DOC", "document type"), ("FORM", "form"), ("VER", "form version"))
 """The fields every page of a packet must agree on, and their names in a line."""
@@ -50,26 +58,35 @@ class Consent:
 
 @dataclass(frozen=True)
 class Unread:
-    """A page of the scan that belongs to no consent: blank, or without a code this program wrote."""
+    """A page of the scan that belongs to no consent: blank, printed for the record (a code with `DOC=RECORD`),
+    or without a code this program wrote."""
 
     number: int
     reason: str
 
     @property
     def blank(self) -> bool:
-        return self.reason == "blank"
+        return self.reason == BLANK
+
+    @property
+    def benign(self) -> bool:
+        """Nothing to look at: a blank page, or a page printed for the record (never to be filed)."""
+        return self.reason in BENIGN
 
     def line(self) -> str:
         return f"page {self.number} of the scan: {self.reason}"
 
 
 def group(pages: Sequence[ScannedPage]) -> tuple[list[Consent], list[Unread]]:
-    """The consents in the order their first page was scanned, and the pages that are none's."""
+    """The consents in the order their first page was scanned, and the pages that are none's (a page
+    printed for the record among them, whatever its appointment id: it never completes a consent)."""
     packets: dict[str, list[ScannedPage]] = {}
     unread = []
     for page in pages:
         if page.code is None:
-            unread.append(Unread(page.number, "blank" if page.blank else "no readable code"))
+            unread.append(Unread(page.number, BLANK if page.blank else "no readable code"))
+        elif page.code.value("DOC") == RECORD:
+            unread.append(Unread(page.number, RECORD_PAGE))
         elif not _APPOINTMENT_ID.fullmatch(page.code.value("PKT")):
             unread.append(Unread(page.number, "a code that names no appointment id"))
         else:

@@ -38,8 +38,8 @@ class ScanReport:
 
     @property
     def all_filed(self) -> bool:
-        """Every consent complete and every page (but blank ones) part of one."""
-        return all(c.complete for c in self.consents) and all(u.blank for u in self.unread)
+        """Every consent complete and every page part of one (but blank ones and those printed for the record)."""
+        return all(c.complete for c in self.consents) and all(u.benign for u in self.unread)
 
     def lines(self) -> list[str]:
         """One line per consent, in the order first scanned, then one per page that is none's."""
@@ -79,7 +79,7 @@ def file_scan(path: Path, out_dir: Path) -> ScanReport:
         len(scan.pages),
         len(consents),
         len(filed),
-        sum(not u.blank for u in unread),
+        sum(not u.benign for u in unread),
     )
     return ScanReport(tuple(consents), tuple(unread), filed)
 

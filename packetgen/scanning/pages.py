@@ -24,7 +24,7 @@ from PIL import Image, ImageChops, UnidentifiedImageError
 
 from ..errors import PacketError, SourcePos, UnusableInput
 from ..pdf.scanned import PageImage
-from ..render.scan import PageCode, read_payload
+from ..render.scan import RECORD, PageCode, read_payload
 
 RASTER_DPI = 200
 """PDF pages are rasterised at this resolution: a scan-back code's modules are 3 pixels or more, a
@@ -52,7 +52,7 @@ class ScannedPage:
     code: PageCode | None
     blank: bool
     image: PageImage | None
-    """Kept only for a page with a code: the others are never filed."""
+    """Kept only for a page with a consent's code: the others are never filed."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,8 @@ def _page(number: int, image: Image.Image, dpi: float, order: list[zxingcpp.Barc
     if found is None:
         return ScannedPage(number, None, _blank(gray), None)
     code, angle = found
+    if code.value("DOC") == RECORD:  # printed for the record: never filed, so never kept
+        return ScannedPage(number, code, False, None)
     upright = _upright(image, angle)
     kept = PageImage(upright.width, upright.height, upright.mode == "L", zlib.compress(upright.tobytes(), 3), dpi)
     return ScannedPage(number, code, False, kept)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pypdfium2
 from pypdf import PdfReader
 
+from packetgen.language.labels import LABELS
 from tests.helpers.site import normalize
 
 _FOOTER = re.compile(
@@ -21,6 +22,8 @@ _MARKS = re.compile(
 )
 _MRN = re.compile(r" (MRN|N\.º de expediente): \S+ ")
 CONSENT_BOOKMARKS = ("Consent form", "Formulario de consentimiento")
+RECORD_BOOKMARKS = tuple(labels.record_banner for labels in LABELS.values())
+"""The bookmark of the source language's consent printed for the record after a translated consent."""
 
 
 def page_texts(pdf: Path | bytes) -> list[str]:
@@ -53,15 +56,46 @@ def consent_start(pdf: Path) -> int:
     return reader.get_destination_page_number(entry)
 
 
+def record_start(pdf: Path) -> int | None:
+    """0-based index of the first page of the consent in the source language printed for the record after a
+    translated consent, from the bookmarks; None when the packet has none."""
+    reader = PdfReader(pdf)
+    found = [o for o in reader.outline if o["/Title"] in RECORD_BOOKMARKS]
+    return reader.get_destination_page_number(found[0]) if found else None
+
+
+def consent_end(pdf: Path) -> int:
+    """0-based index after the consent form's last page: the page count, or where the record starts (less
+    the blank back left before it, which is the record's)."""
+    start = record_start(pdf)
+    if start is None:
+        return len(PdfReader(pdf).pages)
+    before = page_texts(pdf)[start - 1]
+    return start - 1 if any(labels.blank_page in before for labels in LABELS.values()) else start
+
+
 def numbering(pdf: Path) -> list[tuple[int, int]]:
-    """The (N, M) of `Page N of M` each page should show: the handout and the consent form are
-    numbered each on its own (the consent is scanned back into the chart without the handout)."""
-    split, total = consent_start(pdf), len(PdfReader(pdf).pages)
-    return [(n, split) for n in range(1, split + 1)] + [(n, total - split) for n in range(1, total - split + 1)]
+    """The (N, M) of `Page N of M` each page should show: the handout, the consent form and the consent
+    printed for the record are numbered each on its own (the consent is scanned back into the chart without
+    the handout); the blank back before the record is the record's first page."""
+    split, end, total = consent_start(pdf), consent_end(pdf), len(PdfReader(pdf).pages)
+    return (
+        [(n, split) for n in range(1, split + 1)]
+        + [(n, end - split) for n in range(1, end - split + 1)]
+        + [(n, total - end) for n in range(1, total - end + 1)]
+    )
 
 
 def section_text(pdf: Path) -> tuple[str, str]:
-    """(handout text, consent text), each page's body joined."""
+    """(handout text, consent text), each page's body joined (the consent printed for the record after a
+    translated one: `record_text`)."""
     texts = [body(t) for t in page_texts(pdf)]
     split = consent_start(pdf)
-    return " ".join(texts[:split]), " ".join(texts[split:])
+    return " ".join(texts[:split]), " ".join(texts[split : consent_end(pdf)])
+
+
+def record_text(pdf: Path) -> list[str]:
+    """Each page's text (header, banner and footer kept) of the consent printed for the record after a
+    translated consent, from its first page of text (not the blank back before it); none without one."""
+    start = record_start(pdf)
+    return [] if start is None else page_texts(pdf)[start:]

@@ -180,9 +180,6 @@ def assert_every_page_identifies(pdf: Path, language: str, header: Iterable[str]
     header = tuple(header)
     page = LABELS[language].page
     for text, (number, count) in zip(page_texts(pdf), numbering(pdf), strict=True):
-        if (number, count) == (0, 0):  # the empty blank back before the consent printed for the record
-            assert text == ""
-            continue
         for identifier in header:
             assert identifier in text, (identifier, text[:200])
         assert page.format(page=number, total=count) in text, text[-200:]

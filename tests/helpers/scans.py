@@ -10,15 +10,16 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image
 
-from tests.helpers.pdftext import consent_start
+from tests.helpers.pdftext import consent_end, consent_start
 
 
 def consent_pages(pdf: Path, dpi: int) -> list[Image.Image]:
-    """The consent form's pages of a packet, in order, as greyscale images at `dpi`."""
+    """The consent form's pages of a packet, in order, as greyscale images at `dpi` (not the source
+    language's consent printed for the record after a translated one)."""
     document = pdfium.PdfDocument(pdf)
     try:
         pages = []
-        for index in range(consent_start(pdf), len(document)):
+        for index in range(consent_start(pdf), consent_end(pdf)):
             page = document[index]
             pages.append(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
             page.close()

@@ -81,7 +81,10 @@ def _make(library: Library, procedure: str, language: str | None, layout: str, f
     edition = library.in_language(content, language) if language else content
     department = library.department(edition.department)
     packet = personalize(edition, appointment, library.layout(layout), department, Site(ZONE, TODAY))
-    return made.path, _texts(packet, set())
+    texts = _texts(packet, set())
+    if edition is not content:  # a translation's packet prints the source's consent too, for the record
+        _texts(personalize(content, appointment, library.layout(layout), department, Site(ZONE, TODAY)), texts)
+    return made.path, texts
 
 
 def broken_cells(tree: Node, texts: set[str]) -> list[str]:
