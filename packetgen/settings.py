@@ -242,6 +242,83 @@ class ScanSettings(Model):
     `failed/` when it cannot be read at all), so it is read once. Default: none, no folder is watched."""
 
 
+def _host_port(text: str) -> str:
+    """`host:port` (an IPv6 address in brackets: `[::1]:2575`)."""
+    host, _, port = text.strip().rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or host.strip("[]") == "":
+        raise PydanticCustomError("host_port", "expected host:port such as mllp.example.org:2575")
+    return text.strip()
+
+
+def _fhir_base(url: str) -> str:
+    """A FHIR server's base URL, `https://…` (or `http://` for a server on loopback), no query."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (read only to check it is a number)
+    except ValueError:
+        raise PydanticCustomError("fhir_url", "expected https://host[:port]/path") from None
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise PydanticCustomError("fhir_url", "expected https://host[:port]/path, with no query")
+    if parts.scheme == "http" and not loopback:
+        raise PydanticCustomError("fhir_url", "expected https:// (plain http only to this machine)")
+    return url.strip().rstrip("/")
+
+
+class ChartSettings(Model):
+    """Signed consents sent to the EHR's chart once filed (`generate.py chart send`, and on their own
+    after each scan): by HL7 v2 MDM over MLLP, as a FHIR R4 DocumentReference, or both. Unset: nothing
+    is sent."""
+
+    mllp: Annotated[Text, AfterValidator(_host_port)] | None = None
+    """The interface engine's MLLP endpoint for MDM^T02 documents, `host:port`."""
+    mllp_tls: bool = False
+    """Speak MLLP inside TLS (the server's certificate checked against `ca_file` and the system's, the
+    client certificate sent when `client_cert` is set). Default: plain MLLP, as most engines listen."""
+    fhir_url: Annotated[Text, AfterValidator(_fhir_base)] | None = None
+    """The FHIR R4 server's base URL: each consent is POSTed to `{fhir_url}/DocumentReference`."""
+    token_file: Path | None = None
+    """A file holding the FHIR server's bearer token (sent as `Authorization: Bearer …`); never put the
+    token itself in the settings file. Also `PACKETGEN_CHART_TOKEN_FILE`."""
+    client_cert: Path | None = None
+    """A client certificate (PEM) for mutual TLS, to the FHIR server (and to MLLP with `mllp_tls`)."""
+    client_key: Path | None = None
+    """The client certificate's private key (PEM, unencrypted, mode 0600); default: in `client_cert`."""
+    ca_file: Path | None = None
+    """Certificate authorities (PEM) the servers' certificates are checked against, beside the system's."""
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    """Seconds to wait for a connection, and then for the ACK or the HTTP answer: an attempt that
+    waits longer is retried later."""
+    sending_application: Text = "PACKETGEN"
+    """MSH-3 of the MDM messages."""
+    sending_facility: Text | None = None
+    """MSH-4 of the MDM messages."""
+    receiving_application: Text | None = None
+    """MSH-5 of the MDM messages, as the interface engine expects it."""
+    receiving_facility: Text | None = None
+    """MSH-6 of the MDM messages."""
+    mrn_authority: Text | None = None
+    """The assigning authority of the MRN in PID-3.4 (`12345^^^RGH^MR`); default: the first of
+    `hl7.mrn_assigning_authorities`, else none. The FHIR subject's identifier system is the first of
+    `fhir.mrn_systems`."""
+    completion_status: Literal["AU", "LA", "DO"] = "AU"
+    """TXA-17 of the MDM messages (HL7 table 0271): `AU` authenticated (signed), `LA` legally
+    authenticated, `DO` documented."""
+
+    @model_validator(mode="after")
+    def _key_with_certificate(self) -> ChartSettings:
+        if self.client_key is not None and self.client_cert is None:
+            raise PydanticCustomError("client_key", "client_key needs client_cert")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a destination is set: filing then sends on its own."""
+        return self.mllp is not None or self.fhir_url is not None
+
+
 class RetentionSettings(Model):
     """How long patient data is kept (`generate.py purge`, and `serve` once a day). The audits are kept
     `audit_years` (six at least): the database refuses to delete a younger audit row."""
@@ -249,7 +326,8 @@ class RetentionSettings(Model):
     schedule_days: int = Field(default=30, ge=1, le=3650)
     """Schedule lines, the listener's messages and packets, sent emails' rows and finished print runs
     are removed this many days after their appointment (or upload, without one), and what scans found
-    (a consent's state on the schedule; not the filed PDFs) this many days after the scan."""
+    (a consent's state on the schedule; not the filed PDFs) this many days after the scan, and the
+    chart's outbox rows sent, refused or replaced this many days after they were queued."""
     packets_days: int = Field(default=14, ge=1, le=3650)
     """Packets in the web output folder are removed this many days after they were made; a schedule
     line whose packet is gone can make it again from its record."""
@@ -374,6 +452,7 @@ class Settings(Model):
     fhir: FhirSettings = FhirSettings()
     listener: ListenerSettings = ListenerSettings()
     scan: ScanSettings = ScanSettings()
+    chart: ChartSettings = ChartSettings()
 
     @property
     def signed_dir(self) -> Path:
@@ -395,6 +474,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "PACKETGEN_SMTP_URL": ("smtp_url", "text"),
     "PACKETGEN_SMTP_PASSWORD_FILE": ("smtp_password_file", "path"),
     "PACKETGEN_SMTP_CA_FILE": ("smtp_ca_file", "path"),
+    "PACKETGEN_CHART_TOKEN_FILE": ("chart.token_file", "path"),
 }
 
 
@@ -407,6 +487,9 @@ class _Sources(Located):
     def pos(self, key: Key = ()) -> SourcePos:
         if key and isinstance(key[0], str) and key[0] in self.variables:
             return SourcePos(self.variables[key[0]], None)
+        dotted = ".".join(str(k) for k in key[:2])
+        if dotted in self.variables:
+            return SourcePos(self.variables[dotted], None)
         return super().pos(key)
 
 
@@ -422,7 +505,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     for variable, (name, kind) in ENVIRONMENT.items():
         text = environ.get(variable)
         if text is not None and isinstance(data, dict):
-            data[name] = _from_environment(text, kind)
+            block, _, key = name.rpartition(".")
+            if block:  # a setting in a block (`chart.token_file`)
+                inner = data.get(block)
+                data[block] = {**(inner if isinstance(inner, dict) else {}), key: _from_environment(text, kind)}
+            else:
+                data[name] = _from_environment(text, kind)
             variables[name] = variable
     return validate(_Sources(data, located.path, located.lines, located.digest, variables), Settings)
 
@@ -454,5 +542,11 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
             if isinstance(scan.get(key), str):
                 scan = {**scan, key: str(folder / scan[key])}
         data["scan"] = scan
+    chart = data.get("chart")
+    if isinstance(chart, dict):
+        for key in ("token_file", "client_cert", "client_key", "ca_file"):
+            if isinstance(chart.get(key), str):
+                chart = {**chart, key: str(folder / chart[key])}
+        data["chart"] = chart
     if isinstance(data.get("font_dirs"), list):
         data["font_dirs"] = [str(folder / p) if isinstance(p, str) else p for p in data["font_dirs"]]

@@ -52,6 +52,7 @@ EPILOG = """examples:
   generate.py token add epic-prod
   generate.py serve --port 8080
   generate.py scan scans/ward-3.pdf --out /srv/consents
+  generate.py chart send
 """
 
 
@@ -243,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--out", type=Path, metavar="DIR", help="where to file them (default: scan.out_dir, else output/signed/)"
     )
+    chart = commands.add_parser(
+        "chart", help="filed consents not yet sent to the EHR's chart; `chart send` sends them (MDM, FHIR)"
+    )
+    chart.add_argument("action", nargs="?", choices=["send"], help="queue what is filed and send what is due")
+    chart.add_argument(
+        "--all", action="store_true", help="send: also what the chart refused and what waits; list: the sent too"
+    )
     return parser
 
 
@@ -279,6 +287,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "check-deploy": _check_deploy,
             "purge": _purge,
             "scan": _scan,
+            "chart": _chart,
         }
         return commands[args.command](args, settings)
     except PacketgenError as exc:  # every error a user can cause: one line each, exit 2
@@ -303,6 +312,12 @@ def _scan(args: argparse.Namespace, settings: Settings) -> int:
     from .scan import scan_command
 
     return scan_command(args, settings)
+
+
+def _chart(args: argparse.Namespace, settings: Settings) -> int:
+    from .chart import chart_command
+
+    return chart_command(args, settings)
 
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,5 +14,8 @@ batch wrote and hands it to real systems.
 - `audit`: an append-only record of every print and email;
 - `service`: the recipes the CLI, the batch and the web app call, one per delivery: `email_for` (an
   email and its passphrase, by the site's one policy), `email_packet`, `queue_emails`, `send_queued`,
-  `send_due`, `print_packet`, `print_run` (each with its audit line).
+  `send_due`, `print_packet`, `print_run` (each with its audit line);
+- filed consents to the EHR's chart: `chart` (the recipes: `queue_filed`, `send`, `send_due`, `after_scan`),
+  `chart_outbox` (the chart's outbox, at most once, retried), `mdm` (HL7 v2 MDM^T02/T10 over MLLP, the ACK
+  read back), `fhir_document` (a FHIR R4 DocumentReference POSTed).
 """

@@ -6,6 +6,8 @@
   with their files; the inbox's messages received before then that were dealt with (a message
   still `stored` waits for its packet); sent emails' rows (the recipient's address); finished
   print runs; what scans found (`scanned_consent`: the filed PDFs themselves are the site's record);
+  the chart's outbox rows (`chart_message`, each holding its PDF until sent) that were sent, refused or
+  replaced (a row still queued or being sent waits for its answer);
 - packets older than `packets_days` in the web output folder (a line keeps its record and can be
   made again);
 - the audits' rows (deliveries and access) older than `audit_years`: six at least, and the database
@@ -29,6 +31,7 @@ from .engine import Store
 from .tables import (
     AccessEvent,
     AuditEvent,
+    ChartMessage,
     InboxMessage,
     OutboxMessage,
     Packet,
@@ -40,6 +43,7 @@ from .tables import (
 logger = logging.getLogger(__name__)
 
 _FINISHED_RUNS = ("printed", "downloaded", "expired", "failed")
+_DONE_CHART = ("sent", "failed", "replaced")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Purged:
     """Rows of both audits (deliveries and access)."""
     scanned_consents: int = 0
     """Rows of what scans found (`scanned_consent`), not the filed PDFs."""
+    chart_messages: int = 0
+    """The chart's outbox rows (`chart_message`) done with: sent, refused or replaced."""
 
     def line(self) -> str:
         counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in vars(self).items())
@@ -102,7 +108,12 @@ def purge(
         session.delete(run)
     audits = _purge_audits(session, _years_before(now.astimezone(UTC), audit_years))
     scanned = session.execute(delete(ScannedConsent).where(ScannedConsent.scanned_at < cutoff)).rowcount  # type: ignore[attr-defined]
-    return Purged(len(old_lines), files, int(inbox), len(listener), int(sent), len(runs), audits, int(scanned))
+    charted = session.execute(
+        delete(ChartMessage).where(ChartMessage.state.in_(_DONE_CHART), ChartMessage.created_at < cutoff)
+    ).rowcount  # type: ignore[attr-defined]
+    return Purged(
+        len(old_lines), files, int(inbox), len(listener), int(sent), len(runs), audits, int(scanned), int(charted)
+    )
 
 
 def _years_before(now: datetime, years: int) -> datetime:

@@ -81,6 +81,7 @@ def put_entry(
         "\n".join(entry.warnings).replace(hide, "") if entry.warnings and hide else "\n".join(entry.warnings) or None
     )
     row.approval = entry.approval
+    row.pages = entry.pages if entry.status == "ok" else None
     if found is None:
         session.add(row)
     return row

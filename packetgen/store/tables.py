@@ -268,6 +268,8 @@ class ScheduleEntry(Base):
     """The content's approval state the packet was marked with (`approved`, `draft`, ...) (migration 0017)."""
     dismissed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """When an error line was dismissed as handled (migration 0019): the day's list hides it."""
+    pages: Mapped[int | None] = mapped_column(Integer)
+    """The packet's page count (migration 0021); None on lines made before, whose file is counted."""
     dismissed_by: Mapped[str | None] = mapped_column(String(100))
     """Who dismissed it (migration 0019); the access audit has it too."""
 
@@ -387,3 +389,39 @@ class ScannedConsent(Base):
     file: Mapped[str | None] = mapped_column(String(200))
     """The filed PDF's name (in `scan.out_dir`), when filed."""
     scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ChartMessage(Base):
+    """A filed consent to send to the chart by one route (migration 0022): stored (committed) before the
+    first attempt, claimed before each, sent at most once; the chart's outbox."""
+
+    __tablename__ = "chart_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appointment_id: Mapped[str] = mapped_column(String(64), index=True)
+    destination: Mapped[str] = mapped_column(String(8))
+    """`mdm` (HL7 v2 over MLLP) or `fhir` (a DocumentReference)."""
+    document_id: Mapped[str] = mapped_column(String(64), unique=True)
+    """The document's id, the same at every attempt (TXA-12, the DocumentReference's identifier)."""
+    replaces: Mapped[str | None] = mapped_column(String(200))
+    """What it replaces, set when it is sent: the document id (TXA-13 of an MDM^T10) or the server's
+    `DocumentReference/ID` of the last version sent by this route."""
+    file: Mapped[str] = mapped_column(String(200))
+    """The filed PDF's name."""
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    """The filed PDF's hash: the same bytes are queued once per route."""
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    """The filed PDF as it was queued; emptied once sent."""
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    """`queued`, `sending` (an attempt under way), `sent`, `failed` (refused: not retried by itself) or
+    `replaced` (a later filing was queued before it was sent)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    """Why the last attempt failed, in the receiver's words (never the document)."""
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    receipt: Mapped[str | None] = mapped_column(String(200))
+    """What the receiver answered: `ACK AA`, or the created resource's `DocumentReference/ID`."""

@@ -15,11 +15,12 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..batch.run import BatchOptions, run_batch
+from ..delivery.chart_outbox import sent_to_chart
 from ..errors import PacketgenError
 from ..library import Library
 from ..settings import Settings
 from ..store import Store
-from ..store.consents import consent_states, consent_words
+from ..store.consents import FILED, consent_states, consent_words
 from ..store.schedule import fold, patient_of, put_entry
 from ..store.tables import AuditEvent, ScheduleEntry
 from ..timing import Site
@@ -100,10 +101,12 @@ def entry(session: Session, entry_id: int) -> Row | None:
 
 
 def _consents(session: Session, entries: Sequence[ScheduleEntry]) -> dict[int, str]:
-    """Per line (its number), its appointment's latest scanned consent in words, for those that have one."""
+    """Per line (its number), its appointment's latest scanned consent in words, for those that have one
+    (`signed consent filed, sent to the chart` once the chart has it)."""
     states = consent_states(session, (e.appointment_id for e in entries if e.status == "ok"))
+    charted = sent_to_chart(session, (a for a, row in states.items() if row.state == FILED))
     return {
-        e.id: consent_words(states[e.appointment_id])
+        e.id: consent_words(states[e.appointment_id]) + (", sent to the chart" if e.appointment_id in charted else "")
         for e in entries
         if e.status == "ok" and e.appointment_id in states
     }

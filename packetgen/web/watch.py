@@ -114,6 +114,7 @@ class ScanWatcher(Watcher):
         return path.suffix.lower() in self.SUFFIXES
 
     def _read(self, path: Path) -> None:
+        from ..delivery.chart import after_scan
         from ..scanning.filing import file_scan, record  # the scanning libraries only when a scan comes
 
         try:
@@ -125,7 +126,9 @@ class ScanWatcher(Watcher):
                 "\n".join(exc.lines()) + "\n", encoding="utf-8"
             )
             return
-        record(self.store, report, datetime.now(UTC), self.ACTOR)
+        moment = datetime.now(UTC)
+        record(self.store, report, moment, self.ACTOR)
+        after_scan(self.store, self.settings, report, moment, self.ACTOR)  # to the chart, when chart.* is set
         path.rename(self.folder / "done" / path.name)
         logger.info(
             "watched scan folder: a scan of %d consents read (%d filed), moved to done/",

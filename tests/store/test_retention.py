@@ -19,6 +19,7 @@ from packetgen.store import open_store
 from packetgen.store.access import SIGN_IN, record_access
 from packetgen.store.tables import (
     AccessEvent,
+    ChartMessage,
     InboxMessage,
     OutboxMessage,
     Packet,
@@ -103,6 +104,25 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
                 PrintRun(
                     started_by="s", started_at=RECENT, updated_at=RECENT, action="print", total=1, state="printed"
                 ),
+                *(  # the chart's outbox: an old row sent goes; a recent one, and one still queued, stay
+                    ChartMessage(
+                        appointment_id=name,
+                        destination="mdm",
+                        document_id=name,
+                        file=f"{name}.pdf",
+                        sha256=name,
+                        filed_at=at,
+                        created_at=at,
+                        actor="t",
+                        pdf=b"%PDF",
+                        state=state,
+                    )
+                    for name, at, state in (
+                        ("C-OLD", OLD, "sent"),
+                        ("C-NEW", RECENT, "sent"),
+                        ("C-WAIT", OLD, "queued"),
+                    )
+                ),
             ]
         )
         record_access(session, OLD, "admin", "192.0.2.1", SIGN_IN)
@@ -120,7 +140,7 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
     assert main(["purge"], environ=environ) == 0
     assert capsys.readouterr().out.strip() == (
         "purge: removed 2 schedule lines, 4 packets, 1 inbox messages, 1 listener packets, 1 sent emails, "
-        "1 print runs, 0 audit events, 1 scanned consents"
+        "1 print runs, 0 audit events, 1 scanned consents, 1 chart messages"
     )
     store = open_store(Settings(database_url=database_url))
     with store.reading() as session:
@@ -131,6 +151,7 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
         runs = session.scalar(select(func.count()).select_from(PrintRun))
         audit = session.scalar(select(func.count()).select_from(AccessEvent))
         scanned = [c.appointment_id for c in session.scalars(select(ScannedConsent))]
+        charted = sorted(m.appointment_id for m in session.scalars(select(ChartMessage)))
     store.close()
     assert lines == {"FUTURE-1": "FUTURE-1.pdf", "NEW-1": "NEW-1.pdf", "STALE-PACKET": None}
     assert sorted(p.name for p in out.iterdir()) == ["FUTURE-1.pdf", "NEW-1.pdf"]
@@ -138,6 +159,7 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
     assert (listener, sorted(p.name for p in listener_out.iterdir())) == (["L-NEW"], ["L-NEW.pdf"])
     assert outbox == ["queued"]
     assert scanned == ["NEW-1"]  # what an old scan found goes with the old lines
+    assert charted == ["C-NEW", "C-WAIT"]  # an old row still queued waits for its answer
     assert (runs, audit) == (1, 1)  # the audit is kept six years (tests/store/test_audit_retention.py)
     assert main(["purge"], environ=environ) == 0  # again: nothing left to remove
     assert capsys.readouterr().out.strip().startswith("purge: removed 0 schedule lines, 0 packets")

@@ -72,6 +72,7 @@ async def upload_scan(
 
 def _read(context: Context, user: accounts.SignedIn, raw: bytes, token: str) -> actions.Outcome:
     """The scan read as the command reads it, its consents filed and recorded; the outcome in plain words."""
+    from ...delivery.chart import after_scan
     from ...scanning.filing import file_scan, record  # the scanning libraries only when a scan comes
 
     location = f"{PAGE}?done={token}"
@@ -84,9 +85,11 @@ def _read(context: Context, user: accounts.SignedIn, raw: bytes, token: str) -> 
             logger.info("scan upload refused: the file cannot be read")
             return actions.Outcome(location, f"That file cannot be read as a scan ({exc.error.message}): "
                                    f"{NOTHING_FILED}.", 422)  # fmt: skip
-    record(context.store, report, datetime.now(UTC), f"web:{user.name}")
+    moment = datetime.now(UTC)
+    record(context.store, report, moment, f"web:{user.name}")
+    after_scan(context.store, context.settings, report, moment, f"web:{user.name}", wait=False)  # chart.* set
     lines = [("filed" if c.complete else "incomplete", c.line()) for c in report.consents]
-    lines += [("blank" if u.blank else "unread", u.line()) for u in report.unread]
+    lines += [("blank" if u.benign else "unread", u.line()) for u in report.unread]
     filed = len(report.filed)
     if report.consents:
         summary = f"{plural(len(report.consents), 'consent')} found: {filed} filed"
