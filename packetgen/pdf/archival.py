@@ -26,11 +26,11 @@ import pikepdf
 
 from ..models.structure import Element, MarkedContent
 
-_SRGB = "sRGB IEC61966-2.1"
+SRGB = "sRGB IEC61966-2.1"
 
 
 @cache
-def _srgb_profile_compressed() -> bytes:
+def srgb_profile_compressed() -> bytes:
     return zlib.compress((files("pikepdf") / "pdfa" / "data" / "sRGB.icc").read_bytes(), 9)
 
 
@@ -59,14 +59,14 @@ def to_pdfa(
         _single_filters_as_names(pdf)
         if structure is not None:
             _tag(pdf, structure)
-        profile = pdf.make_stream(_srgb_profile_compressed())
+        profile = pdf.make_stream(srgb_profile_compressed())
         profile[pikepdf.Name.Filter] = pikepdf.Name.FlateDecode
         profile[pikepdf.Name.N] = 3
         intent = pikepdf.Dictionary(
             Type=pikepdf.Name.OutputIntent,
             S=pikepdf.Name.GTS_PDFA1,
-            OutputConditionIdentifier=pikepdf.String(_SRGB),
-            Info=pikepdf.String(_SRGB),
+            OutputConditionIdentifier=pikepdf.String(SRGB),
+            Info=pikepdf.String(SRGB),
             DestOutputProfile=profile,
         )
         pdf.Root.OutputIntents = pikepdf.Array([intent])
@@ -77,7 +77,7 @@ def to_pdfa(
         pdf.docinfo[pikepdf.Name.CreationDate] = pikepdf.String(stamp)
         pdf.docinfo[pikepdf.Name.ModDate] = pikepdf.String(stamp)
         tagged = pikepdf.Name.StructTreeRoot in pdf.Root  # this packet's, or a print run's of its packets
-        xmp = pdf.make_stream(_xmp(pdf.docinfo, language, dated, tagged, fragments).encode("utf-8"))
+        xmp = pdf.make_stream(xmp_packet(pdf.docinfo, language, dated, tagged, fragments).encode("utf-8"))
         xmp[pikepdf.Name.Type] = pikepdf.Name.Metadata
         xmp[pikepdf.Name.Subtype] = pikepdf.Name.XML
         pdf.Root.Metadata = xmp
@@ -238,7 +238,7 @@ def _fragments(fragments: Sequence[tuple[str, str]]) -> str:
     )
 
 
-def _xmp(
+def xmp_packet(
     info: pikepdf.Dictionary,
     language: str,
     dated: date,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import UsageError
 
@@ -22,6 +24,15 @@ def target_path(out_dir: Path, appointment_id: str) -> Path:
 
 def write_atomic(data: bytes, target: Path) -> Path:
     """Write via a private temp file in the same folder, fsync, rename: never a partial file."""
+    with atomic_file(target) as handle:
+        handle.write(data)
+    return target
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path) -> Iterator[BinaryIO]:
+    """A private temp file beside `target` to write piece by piece (a print run as it is assembled),
+    fsynced and renamed onto `target` when the block ends well, else removed: never a partial file."""
     folder = target.parent
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -32,8 +43,8 @@ def write_atomic(data: bytes, target: Path) -> Path:
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -44,7 +55,6 @@ def write_atomic(data: bytes, target: Path) -> Path:
             raise UsageError(f"cannot write {target}: {exc.strerror}") from None
         raise
     _fsync_dir(folder)
-    return target
 
 
 def remove_pdf(out_dir: Path, stem: str) -> bool:

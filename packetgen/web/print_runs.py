@@ -96,6 +96,8 @@ def pages_of(entries: Sequence[ScheduleEntry], out_dir: Path) -> int:
     """The pages the run of `entries` will have (`pdf.print_run.run_pages`: each packet's own, a blank
     back where the next would start on a back page)."""
     ordered = sorted(entries, key=lambda e: (e.start or "", e.appointment_id or ""))
+    if all(entry.pages for entry in ordered):  # each line knows its packet's pages: no file opened
+        return pdf_print_run.run_pages_of([entry.pages or 0 for entry in ordered])
     paths = [entry.packet_path(out_dir) for entry in ordered]
     return pdf_print_run.run_pages([path for path in paths if path is not None])
 

@@ -233,6 +233,62 @@ def test_print_run_gives_odd_length_packets_a_blank_back(tmp_path: Path) -> None
     ]
 
 
+def test_print_run_holds_each_distinct_stream_once_and_the_packets_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    import pikepdf
+
+    from packetgen.models.entry import Entry
+    from packetgen.pdf.print_run import write_print_run
+    from tests.helpers.pdftext import page_texts
+
+    names = [("Nguyễn", "Thị Ánh"), ("Smith", "Ann"), ("Quax", "Zoë")]  # a glyph or two of their own
+    rows = [
+        row(f"F-{i}", start=f"2026-12-07T{8 + i:02d}:00", last_name=last, first_name=first, mrn=f"0001234{i}")
+        for i, (last, first) in enumerate(names * 2)
+    ]
+    source = tmp_path / "day.csv"
+    source.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run(str(source), "--out", str(out), "--print-run", "--workers", "1") == 0
+
+    def font_programs(path: Path) -> dict[tuple[int, int], bytes]:
+        found: dict[tuple[int, int], bytes] = {}
+        with pikepdf.open(path) as pdf:
+            for obj in pdf.objects:
+                if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == pikepdf.Name.FontDescriptor:
+                    for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                        if key in obj:
+                            found[obj[key].objgen] = hashlib.sha256(obj[key].read_bytes()).digest()
+        return found
+
+    packets = [out / f"F-{i}.pdf" for i in range(len(rows))]
+    in_packets = [program for packet in packets for program in font_programs(packet).values()]
+    in_run = font_programs(out / "print-run.pdf")
+    assert len(in_run) == len(set(in_run.values()))  # each distinct font program once
+    assert set(in_run.values()) == set(in_packets)
+    assert len(in_run) < len(in_packets)  # packets of the same patient share their subsets
+    assert len(in_run) > 2  # and other patients' glyphs make subsets of their own
+    expected: list[str] = []
+    for packet in packets:
+        expected += [""] * (len(expected) % 2) + page_texts(packet)
+    assert page_texts(out / "print-run.pdf") == expected
+    entries = [Entry(**entry) for entry in manifest(out)]
+    assert write_print_run(entries, out, "again.pdf").read_bytes() == (out / "print-run.pdf").read_bytes()
+    # A long day's page tree and ParentTree in nodes of a few entries (of 1,024 in a real run).
+    monkeypatch.setattr("packetgen.pdf.print_run._FAN", 8)
+    long_day = write_print_run(entries, out, "long-day.pdf")
+    assert page_texts(long_day) == expected
+    with pikepdf.open(long_day) as pdf:
+        assert len(pdf.Root.Pages.Kids) == -(-len(expected) // 8)
+        owners = pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree)
+        keys = [int(page.obj.StructParents) for page in pdf.pages if "/StructParents" in page.obj]
+        assert keys == [n for n, text in enumerate(expected) if text]  # each packet page by its run index
+        assert sorted(key for key, _ in owners.items()) == keys
+
+
 @pytest.mark.process  # starts `generate.py` as a program
 def test_resume_after_sigkill_leaves_every_packet_whole(tmp_path: Path) -> None:
     source = tmp_path / "big.csv"
