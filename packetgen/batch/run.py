@@ -237,10 +237,22 @@ def _tasks(
 
 def _decided(record: RawRecord, status: str, **details: Any) -> Entry:
     """The entry for `record` decided before any packet is made (an error, a skip): its place,
-    appointment, event and the name it gives."""
-    return Entry(
-        str(record.place), record.appointment_id, status, event=record.event, named=named(record.fields), **details
-    )
+    appointment, event and what it gives of who and when."""
+    entry = Entry(str(record.place), record.appointment_id, status, event=record.event, **details)
+    return given_by(entry, record.fields)
+
+
+def given_by(entry: Entry, fields: Mapping[str, Any]) -> Entry:
+    """`entry` (refused or skipped) with the name, MRN and start its record's input gives, as given: the web
+    schedule shows whose line it is and puts it on that day."""
+    entry.named = named(fields)
+    entry.named_mrn = _given(fields.get("mrn"))
+    entry.named_start = _given(fields.get("start"))
+    return entry
+
+
+def _given(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def different_patient(record: RawRecord, earlier: str) -> PacketError:
@@ -305,8 +317,7 @@ def run_task(task: Task, generator: Generator) -> Entry:
         provider_from=record.provider_from,
     )
     if record.skip:
-        entry.named = named(record.fields)
-        return _cancel(entry, generator.out_dir)
+        return _cancel(given_by(entry, record.fields), generator.out_dir)
     if task.today is not None and task.today != generator.today:
         generator = dataclasses.replace(generator, site=Site(generator.site.timezone, task.today))
     try:
@@ -326,8 +337,7 @@ def run_task(task: Task, generator: Generator) -> Entry:
         made = generator.generate(appointment, content)
     except PacketgenError as exc:
         entry.error = error_lines(exc)
-        entry.named = named(record.fields)
-        return entry
+        return given_by(entry, record.fields)
     except Exception as exc:  # a bug must not sink the batch: record it, log its traceback, go on
         logger.exception(
             "record %s: appointment %s: internal error (%s)",

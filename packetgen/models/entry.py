@@ -69,9 +69,15 @@ class Entry:
     named: str | None = field(default=None, repr=False)
     """A refused record's patient name as its input gives it ("Last, First"), where it gives one: the web
     schedule shows whose record it is. Patient data, never written (see `to_json`)."""
+    named_mrn: str | None = field(default=None, repr=False)
+    """A refused record's MRN as its input gives it, where it gives one: the web schedule shows it beside
+    the name, to tell two patients of one name apart. Patient data, never written (see `to_json`)."""
+    named_start: str | None = field(default=None, repr=False)
+    """A refused record's start as its input gives it: the web schedule shows the line on that day when
+    it begins with one (`YYYY-MM-DD…`), else on the day it was read."""
 
     def to_json(self) -> str:
         """The entry as its manifest line (without the line end)."""
         data = asdict(self)
-        del data["patient"], data["other_patient"], data["named"]
+        del data["patient"], data["other_patient"], data["named"], data["named_mrn"], data["named_start"]
         return json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -40,7 +40,8 @@ def put_entry(
     from places and errors (a temporary folder the record was read from); `folder` is where the
     packet was written, when not the web app's output folder (the listener's). A record refused for
     naming another patient than the appointment's packet is for gets a line of its own. The line's
-    day is its start's date. A record without a start keeps the day of the line it updates (a
+    day is its start's date; a record refused for another reason, the date its input gives as its start
+    (`named_start`) when there is one. A record without a start keeps the day of the line it updates (a
     cancellation keeps its time and patient too); a new one (a record that could not be read) is on
     `today`, the site's day it was read, or when that is not given, the day at the site of `moment`."""
     found = None
@@ -68,7 +69,8 @@ def put_entry(
     row.record = json.dumps(dict(patient.fields), ensure_ascii=False) if patient else None
     row.folder = folder
     row.uploaded_at = moment
-    row.day = _day_of(entry.start) or (row.day if found is not None else None) or today
+    given = _day_of(entry.named_start) if entry.status == "error" else None  # a refused record's own day
+    row.day = _day_of(entry.start) or given or (row.day if found is not None else None) or today
     fields = patient.fields if patient else {}
     row.mrn = _text(fields.get("mrn"), 64)
     row.provider = _text(fields.get("provider"), 300)
@@ -76,6 +78,8 @@ def put_entry(
         row.start, row.patient, row.date_of_birth, row.mrn, row.provider = kept
     if row.patient is None and entry.named:  # a refused record's name, where its input gives one
         row.patient = entry.named[:300]
+    if row.mrn is None and entry.named_mrn:  # and its MRN
+        row.mrn = entry.named_mrn[:64]
     row.name_key = fold(row.patient)[:300] if row.patient else None
     row.warnings = (
         "\n".join(entry.warnings).replace(hide, "") if entry.warnings and hide else "\n".join(entry.warnings) or None

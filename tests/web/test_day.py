@@ -388,6 +388,7 @@ BAD = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,p
 E-1,0000555,Wang,Wei,1950-02-30,vertebroplasty,2026-12-07T11:00,Dr. Okafor
 E-2,0000556,Roe,Jo,1950-02-03,,2026-12-07T12:00,Dr. Okafor
 E-3,0000557,Fine,Finn,1950-02-03,vertebroplasty,2026-12-07T13:00,Dr. Okafor
+E-4,0000558,Doe,Dee,1950-02-03,vertebroplasty,next tuesday,Dr. Okafor
 """
 
 
@@ -395,13 +396,19 @@ def test_errors_are_in_plain_words_with_the_patients_name(app: App, scheduler: A
     client, token = scheduler
     uploaded = client.post("/upload", data={"csrf_token": token}, files={"file": ("bad.csv", BAD.encode())})
     wait_for_upload(client, uploaded.headers["location"])
-    page = client.get("/").text  # a record that could not be read shows on the day it was uploaded
-    assert rows(page) == ["Wang, Wei", "Roe, Jo"]
+    # A refused record shows on the day its input gives as its start, with its name and MRN; one whose
+    # start cannot be read, on the day it was uploaded.
+    page = client.get("/schedule?day=2026-12-07").text
+    assert rows(page) == ["Wang, Wei", "Roe, Jo", "Fine, Finn"]
     assert "<li>Date of birth: not a real calendar date (date_of_birth)</li>" in page
     assert "<li>Procedure code missing (procedure)</li>" in page
     assert "bad.csv:3" in page  # where it is in the file, for whoever fixes the file
     assert "required field is missing" not in page
-    assert rows(client.get("/schedule?day=2026-12-07").text) == ["Fine, Finn"]
+    assert "<span>MRN 0000555</span>" in page
+    assert "<span>MRN 0000556</span>" in page
+    today = client.get("/").text
+    assert rows(today) == ["Doe, Dee"]
+    assert "<span>MRN 0000558</span>" in today
 
 
 @pytest.mark.parametrize(

@@ -107,8 +107,8 @@ def test_upload_shows_the_schedule_with_each_records_errors(start_app: Callable[
     ids = entry_ids(page)  # the upload's own page and its summary: tests/web/test_upload_progress.py
     assert sorted(ids) == ["Nguyễn, Thị Ánh", "O&#39;Brien, Seán"]
     assert "<title>Schedule · packetgen</title>" in page
-    # the record that could not be read: on the day it was uploaded, in plain words, with where it is
-    today = client.get("/").text
+    # the record that could not be used: on the day its input gives, in plain words, with where it is
+    today = client.get(SCHEDULE).text
     assert "Wang, Wei" in today
     assert "<li>Date of birth: not a real calendar date (date_of_birth)</li>" in today
     assert "at today.csv:4" in today  # named as uploaded
@@ -130,7 +130,7 @@ def test_an_upload_naming_another_patient_for_a_made_appointment_keeps_the_first
         + "\nW-1,00077777,Brandt,Otto,1950-01-01,vertebroplasty,2026-12-07T08:00,Dr. Alvarez,Room 214,en,\n"
     )
     page = upload(client, token, other, "later.csv").text
-    refused = client.get("/").text  # a refused record has no time: on the day it was uploaded
+    refused = client.get(SCHEDULE).text  # a refused record: on the day its input gives, beside the first
     assert (
         "Appointment id: a different patient than an earlier record for this appointment, already "
         "made; the earlier packet stays as it was (appointment_id)"
@@ -138,7 +138,10 @@ def test_an_upload_naming_another_patient_for_a_made_appointment_keeps_the_first
     assert "at later.csv:2" in refused
     ids = entry_ids(page)
     assert "Nguyễn, Thị Ánh" in ids  # the first patient's line stays, the refusal beside it
-    assert "Brandt" not in page  # not on the first patient's line or day; the refusal's line names whose record it was
+    lines = page.split("<tr")
+    first_line = next(line for line in lines if f'href="/entries/{ids["Nguyễn, Thị Ánh"]}"' in line)
+    assert "Brandt" not in first_line  # not on the first patient's line: one of its own, naming whose record it was
+    assert any("Brandt, Otto" in line and "state-error" in line for line in lines)
     assert "Brandt, Otto" in refused
     assert "Brandt" not in client.get(f"/entries/{ids['Nguyễn, Thị Ánh']}").text
     again = client.get(f"/entries/{ids['Nguyễn, Thị Ánh']}/packet.pdf").content
