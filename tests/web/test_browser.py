@@ -17,7 +17,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.pool import NullPool
 
+from packetgen.store.tables import AccessEvent
 from tests.helpers.mail import Relay
 from tests.helpers.servers import Cups
 from tests.helpers.web import CSV, PASSWORD, SCHEDULE, TOTP_SECRET, App, forget_last_code
@@ -205,9 +208,26 @@ def test_two_days_uploaded_are_each_a_day_of_their_own_and_a_patient_is_found_by
     )
     table = browser.find_element(By.CSS_SELECTOR, "table.schedule").text
     assert "Nguyễn, Thị Ánh" in table
+    assert "Wang, Wei" in table  # the record that could not be used, on the day its file gives
     assert "Kowalczyk" not in table
-    assert "2 appointments: 2 made" in browser.find_element(By.CSS_SELECTOR, "p.counts").text
+    assert "3 appointments: 2 made, 1 error" in browser.find_element(By.CSS_SELECTOR, "p.counts").text
     _shoot(browser, shots, "2-today")
+
+    # The error handled: dismissed once, and reloading what the dismissal led to dismisses nothing again.
+    browser.find_element(By.XPATH, "//button[contains(., 'Dismiss')]").click()
+    WebDriverWait(browser, 30).until(lambda d: "show 1 dismissed" in d.find_element(By.CSS_SELECTOR, "p.counts").text)
+    assert "Wang, Wei" not in browser.find_element(By.CSS_SELECTOR, "table.schedule").text
+    browser.refresh()
+    WebDriverWait(browser, 30).until(expected_conditions.title_is("Schedule · packetgen"))
+    assert "show 1 dismissed" in browser.find_element(By.CSS_SELECTOR, "p.counts").text
+    _shoot(browser, shots, "2b-dismissed")
+    engine = create_engine(app.database_url, poolclass=NullPool)
+    with engine.connect() as connection:
+        dismissals = connection.scalar(
+            select(func.count()).select_from(AccessEvent).where(AccessEvent.action == "dismiss-error")
+        )
+    engine.dispose()
+    assert dismissals == 1
 
     # Found by MRN from the search form: a post, so the MRN is in no address the browser keeps.
     browser.find_element(By.ID, "q").send_keys("00044411")
@@ -220,8 +240,14 @@ def test_two_days_uploaded_are_each_a_day_of_their_own_and_a_patient_is_found_by
     assert "Kowalczyk" not in found
     assert "Nguyễn" not in found
     assert "00044411" not in browser.current_url
+    assert "/schedule?found=" in browser.current_url  # the search's token: a page to reload, not a form
     history = browser.execute_script("return performance.getEntriesByType('navigation').map(e => e.name)")
     assert not any("00044411" in url for url in history)
     _shoot(browser, shots, "3-search")
+    browser.refresh()  # a GET again: no "Confirm Form Resubmission", the same results
+    WebDriverWait(browser, 30).until(
+        expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "h2.day-title"), "Search results")
+    )
+    assert "Williams, Fatima" in browser.find_element(By.CSS_SELECTOR, "table.schedule").text
     logs = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert logs == []
