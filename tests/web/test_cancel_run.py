@@ -10,8 +10,13 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 
 from packetgen.delivery import audit
 from packetgen.settings import Settings
@@ -19,7 +24,8 @@ from packetgen.store import open_store
 from packetgen.store.access import access_events
 from packetgen.store.tables import PrintRun
 from tests.helpers.servers import PPD, Cups
-from tests.helpers.web import SCHEDULE, App, act, once, upload
+from tests.helpers.web import CSV, SCHEDULE, App, act, once, upload
+from tests.web.test_browser import _shoot, browser, sign_in  # noqa: F401 (the fixture)
 
 _HELD = 4
 _CANCELED = 7
@@ -134,3 +140,58 @@ def test_a_run_still_being_put_together_stops_before_the_printer(start_app: Call
             assert session.get(PrintRun, run_id).state == "cancelled"  # type: ignore[union-attr]
     finally:
         store.close()
+
+
+@pytest.mark.process  # `generate.py serve` as a real process, in a real browser
+def test_a_scheduler_cancels_a_run_from_its_page_in_the_browser(
+    browser: WebDriver,  # noqa: F811
+    start_app: Callable[..., App],
+    cups_server: Cups,
+    held_queue: str,
+    tmp_path: Path,
+) -> None:
+    """Issue 27's walk: the day's print run started from the schedule, cancelled from its page while its
+    job waits at the printer, and the page reloaded: cancelled once, at the printer too."""
+    app = start_app(process=True, **cups_server.environ(PACKETGEN_PRINTER=held_queue))
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    sign_in(browser, app, "scheduler")
+    day = tmp_path / "today.csv"
+    day.write_text(CSV, encoding="utf-8")
+    browser.find_element(By.ID, "file").send_keys(str(day))
+    browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.title == "Upload · packetgen" and d.find_elements(By.CSS_SELECTOR, "p.days a")
+    )
+    browser.get(f"{app.url}{SCHEDULE}")
+    browser.find_element(By.CSS_SELECTOR, "button[name=which][value=unprinted]").click()
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "form.cancel-run button") and "job" in d.page_source
+    )
+    _shoot(browser, shots, "1-run-waiting")
+    run_page = browser.current_url
+    browser.find_element(By.CSS_SELECTOR, "form.cancel-run button").click()
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: "Cancelled by scheduler" in d.find_element(By.ID, "progress-words").text
+    )
+    assert browser.current_url == run_page  # post/redirect/get: back on the run's own page
+    browser.refresh()  # a GET: nothing is cancelled or printed again
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: "Cancelled by scheduler" in d.find_element(By.ID, "progress-words").text
+    )
+    assert not browser.find_elements(By.CSS_SELECTOR, "form.cancel-run button")
+    _shoot(browser, shots, "2-run-cancelled")
+    run_id = int(run_page.rstrip("/").rpartition("/")[2])
+    store = open_store(Settings(database_url=app.database_url))
+    try:
+        with store.reading() as session:
+            run = session.get(PrintRun, run_id)
+            assert run is not None
+            assert run.state == "cancelled"
+            job_id = run.job_id
+            cancels = [e for e in access_events(session) if e.action == "cancel-print-run"]
+        assert len(cancels) == 1
+    finally:
+        store.close()
+    assert job_id is not None
+    assert _job_state(cups_server, job_id) == _CANCELED
