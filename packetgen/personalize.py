@@ -34,11 +34,18 @@ Texts = Callable[[Iterable[Item]], tuple[str, ...]]
 
 
 def personalize(
-    content: Content, appointment: Appointment, layout: Layout, department: Department, site: Site
+    content: Content,
+    appointment: Appointment,
+    layout: Layout,
+    department: Department,
+    site: Site,
+    for_record: bool = False,
 ) -> p.ResolvedPacket:
     """Resolve one appointment's packet for `department` (whose name, address and phones it prints);
-    PacketError if its start cannot exist at the site."""
+    PacketError if its start cannot exist at the site. `for_record`: the packet another's consent prints
+    for the record (`ResolvedPacket.for_record`), with no line to write on where a value is unknown."""
     labels = labels_for(content.language)
+    blank = labels.record_blank if for_record else labels.blank_line
     locale = content.language.replace("-", "_")
     start = local_start(appointment, site.timezone)
     interpreted = _interpreted(appointment.language, content)
@@ -59,10 +66,10 @@ def personalize(
         "facility": department.name,
         "facility_phone": department.phone,
         "after_hours_phone": department.night_phone,
-        "site": appointment.site or labels.blank_line,
+        "site": appointment.site or blank,
         # Never a gap in a sentence: without a side, the words point to the Side line the packet prints.
         "side": side or labels.side_unknown,
-        "interpreted_language": interpreted or labels.blank_line,
+        "interpreted_language": interpreted or blank,
     }
     # The `times:` entries: placeholders, a timeline's steps; a passed one says so (`timelines.py`).
     moments = moments_of(content, start, site, labels, locale, (department.name, department.phone))
@@ -72,7 +79,7 @@ def personalize(
         return tuple(_sentence_case(fill(item.text, values), content.language) for item in items)
 
     # Without a named provider, the consent leaves a line to write the name in before signing.
-    signed = {**values, "provider": named or labels.blank_line}
+    signed = {**values, "provider": named or blank}
 
     def consent_texts(items: Iterable[Item]) -> tuple[str, ...]:
         return tuple(_sentence_case(fill(item.text, signed), content.language) for item in items)
@@ -141,6 +148,7 @@ def personalize(
         approval=approval.state,
         marks=_marks(approval, labels, locale),
         scan=_scan(appointment, content, layout),
+        for_record=for_record,
         label_box=(layout.label_box.width, layout.label_box.height),
         side_line=_side_line(labels) if content.laterality == "required" and side is None else None,
     )

@@ -83,6 +83,9 @@ class Labels:
     blank_line: str
     """A line to write on where a value is unknown: the consent's provider, site and levels, the
     interpreted language; `{{ provider }}` in the consent's text, `{{ site }}`, `{{ interpreted_language }}`."""
+    record_blank: str
+    """Where the consent leaves `blank_line` in a sentence, the same sentence printed for the record says this
+    (a record has nothing to write on): `{{ site }}`, `{{ provider }}`, `{{ interpreted_language }}` unknown."""
     provider_unknown: str
     """`{{ provider }}` in the handout's text when the appointment names no provider."""
     risks: str
@@ -252,6 +255,7 @@ ENGLISH = Labels(
     handout_copy="Patient copy",
     consent_copy="Chart copy",
     record_banner="English text for the record — not for signature",
+    record_blank="(as written on the signed consent)",
     label_box="Place patient label here",
     signer_interpreter_required="Interpreter (required)",
     representative_reason="Why the patient cannot sign",
@@ -346,6 +350,7 @@ SPANISH = Labels(
     handout_copy="Su copia",
     consent_copy="Copia para el expediente",
     record_banner="Texto en inglés para el expediente: no se firma (English text for the record — not for signature)",
+    record_blank="(como está escrito en el consentimiento firmado)",
     label_box="Coloque aquí la etiqueta de identificación",
     signer_interpreter_required="Intérprete (obligatorio)",
     representative_reason="Por qué no puede firmar la persona que recibe la atención",

@@ -246,6 +246,8 @@ class Blocks:
         panel.spaceAfter = self.s.body.fontSize
         return panel
 
-    def ruled(self, count: int) -> RuledLines:
-        """`count` lines to write on, spaced for handwriting at this layout's size."""
-        return RuledLines(count, max(24.0, self.s.body.fontSize * 2.2), self.s.muted)
+    def ruled(self, count: int, clinician: bool = False) -> RuledLines:
+        """`count` lines to write on, spaced for handwriting at this layout's size; for a clinician's hand
+        (`clinician`), as in ordinary print whatever the layout's size (large print is for the patient)."""
+        size = min(self.s.body.fontSize, 12.0) if clinician else self.s.body.fontSize
+        return RuledLines(count, max(24.0, size * 2.2), self.s.muted)

@@ -47,7 +47,8 @@ def consent_story(packet: ResolvedPacket, b: Blocks, bookmark: tuple[str, str] |
     else:
         story += [*_parts(c.sections, packet, b), *risks]
     if not record:
-        story.append(Together([b.para(labels.own_risks, b.s.label), b.ruled(c.own_risks_lines)]))
+        # Written by the physician: lines spaced as in ordinary print, in large print too.
+        story.append(Together([b.para(labels.own_risks, b.s.label), b.ruled(c.own_risks_lines, clinician=True)]))
     # The last two parts before the signatures (the alternatives and the patient's rights) stay
     # together: a page is never left holding only the rights.
     last = _parts(c.after_risks[-2:], packet, b)
@@ -123,8 +124,12 @@ def _top(packet: ResolvedPacket, b: Blocks, heading: list[Flowable]) -> Flowable
 
 
 def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:
+    """The patient, the procedure and who does it; a value not known is a line to write on (for the record,
+    which has nothing to write on, its label is left out)."""
     v, labels, patient, c = packet.visit, packet.labels, packet.patient, packet.consent
     name = patient.name
+    blank = None if packet.for_record else labels.blank_line
+    site, provider = c.site or blank, v.provider or blank
     panel = b.box(
         [
             b.labelled(labels.patient, name, b.s.bullet, recurring=False),
@@ -141,13 +146,9 @@ def _who_and_what(packet: ResolvedPacket, b: Blocks) -> Flowable:
                 b.s.bullet,
                 recurring=False,
             ),
-            *(
-                [b.labelled(c.site_label, c.site or labels.blank_line, b.s.bullet, recurring=False)]
-                if c.site_label
-                else []
-            ),
+            *([b.labelled(c.site_label, site, b.s.bullet, recurring=False)] if c.site_label and site else []),
             *([b.labelled(labels.side, v.side, b.s.bullet)] if v.side else []),
-            b.labelled(labels.consent_provider, v.provider or labels.blank_line, b.s.bullet),
+            *([b.labelled(labels.consent_provider, provider, b.s.bullet)] if provider else []),
             b.labelled(labels.consent_facility, v.facility, b.s.bullet),
         ]
     )

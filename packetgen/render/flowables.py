@@ -125,6 +125,11 @@ class Panel(Flowable):
             y -= after
 
 
+_HEADING_DROP = 0.4
+"""How far a signer's heading is set below the top of its block, in ems: clear of the captions above it and
+nearer what it heads (the room comes from under the heading, so the block is no taller)."""
+
+
 class SignatureBlock(Flowable):
     """One signer's block: role and check-box choices, what they attest to, then lines to write on,
     each with its caption below: signature, printed name, date and time on one row, and the
@@ -163,12 +168,22 @@ class SignatureBlock(Flowable):
         while extra:
             for count in (3, 2, 1):  # as many to a row as leave each caption room
                 chunk = extra[:count]
-                widest = max(self.s.fonts.width(line.label, self.s.fonts.regular, self.label_size) for line in chunk)
-                if widest + 12 <= width / len(chunk) or count == 1:
+                needs = [self._caption_width(line.label) for line in chunk]
+                if max(needs) <= width / len(chunk) or count == 1:
+                    shares = [1 / len(chunk)] * len(chunk)  # equal lines where every caption fits its share
+                    break
+                if sum(needs) <= width:  # else each line as long as its caption, the room left shared out
+                    spare = (width - sum(needs)) / len(chunk)
+                    shares = [(need + spare) / width for need in needs]
                     break
             extra = extra[len(chunk) :]
-            rows.append(_cells(width, [(1 / len(chunk), line.label, line.value) for line in chunk]))
+            cells = [(share, line.label, line.value) for share, line in zip(shares, chunk, strict=True)]
+            rows.append(_cells(width, cells))
         return rows
+
+    def _caption_width(self, caption: str) -> float:
+        """The least width of a line whose caption is `caption` (the line ends 10 pt before the next begins)."""
+        return float(self.s.fonts.width(caption, self.s.fonts.regular, self.label_size)) + 12
 
     def _fits(self, caption: str, width: float) -> bool:
         """A caption fits under its line (the line ends 10 pt before the next begins)."""
@@ -204,6 +219,8 @@ class SignatureBlock(Flowable):
         y = self.height - size
         canv.setFillColor(s.text)
         role, choices = tags.Element("H3"), tags.Element("P")  # the signer, then the boxes to tick
+        # The heading set lower in its room, nearer its own text than the previous signer's captions.
+        y -= size * _HEADING_DROP
         for row, line in enumerate(self.heading_lines):
             x = 0.0
             for column, part in enumerate(line):
@@ -211,7 +228,7 @@ class SignatureBlock(Flowable):
                     s.fonts.draw(canv, x, y, part, s.fonts.bold, size)
                 x += s.fonts.width(part, s.fonts.bold, size) + 14
             y -= size * 1.3
-        y += size * 0.7
+        y += size * (0.7 + _HEADING_DROP)
         if self.attestation is not None:
             y -= size * 0.3
             self.attestation.drawOn(canv, 0, y - self._attestation_height + 2)

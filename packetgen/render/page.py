@@ -59,13 +59,15 @@ class PageLog:
 @dataclass(frozen=True)
 class Footer:
     """A part's footer as lines: the form stamp, `Page N of M` right of its first line, then the
-    department's note, centred. A text too long for its room wraps onto more lines, and the footer
-    rises by them (`raised`) above the bottom margin, and further where its last line would come nearer
-    than `EDGE` to the bottom edge: the body frame rises as much."""
+    department's note, centred (`low`: where the stamp fits a line only without the page label beside it,
+    as in large print, the label goes right of the note, set left, to save a line). A text too long for its
+    room wraps onto more lines, and the footer rises by them (`raised`) above the bottom margin, and further
+    where its last line would come nearer than `EDGE` to the bottom edge: the body frame rises as much."""
 
     stamp: tuple[str, ...]
     note: tuple[str, ...]
     raised: float
+    low: bool = False
 
 
 @dataclass(frozen=True)
@@ -318,13 +320,19 @@ class Decorator:
         room = width - s.fonts.width(widest, s.fonts.bold, s.header.fontSize) - s.small.fontSize
         stamp_lines = self._footer_lines(labels.form.format(**vars(stamp)), room)
         note = self._footer_lines(self.packet.footer_note, width) if self.packet.footer_note else ()
+        low = False
+        beside = len(note) == 1 and s.fonts.width(visual(note[0]), s.fonts.regular, s.small.fontSize) <= room
+        if len(stamp_lines) > 1 and beside:
+            whole = self._footer_lines(labels.form.format(**vars(stamp)), width)
+            if len(whole) == 1:  # the stamp whole on its line, the page label beside the note
+                stamp_lines, low = whole, True
         extra = len(stamp_lines) - 1 + max(len(note) - 1, 0)  # one line each: where the footer always sat
         line = s.small.fontSize + _FOOTER_LEADING
         # Its last line's descenders stay `EDGE` from the bottom edge: a bottom margin too small for the
         # footer's type lifts the footer (and the body with it).
         lowest = self.layout.page.margin_bottom - 30 - (line if note else 0.0)
         lift = max(0.0, EDGE + _CLEAR + 0.3 * s.small.fontSize - lowest)
-        return Footer(stamp_lines, note, extra * line + lift)
+        return Footer(stamp_lines, note, extra * line + lift, low)
 
     def _footer_lines(self, text: str, width: float) -> tuple[str, ...]:
         """`text` in the footer's type as lines no wider than `width`: whole where it fits, else broken
@@ -366,14 +374,18 @@ class Decorator:
                 s.fonts.draw(canv, left, y, line, s.fonts.regular, small)
                 y -= small + _FOOTER_LEADING
             for line in footer.note:
-                s.fonts.draw(canv, (left + right) / 2, y, line, s.fonts.regular, small, "middle")
+                if footer.low:
+                    s.fonts.draw(canv, left, y, line, s.fonts.regular, small)
+                else:
+                    s.fonts.draw(canv, (left + right) / 2, y, line, s.fonts.regular, small, "middle")
                 y -= small + _FOOTER_LEADING
             canv.endForm()
         canv.doForm(name)
         canv.setFillColor(s.text)
         page_label = labels.page.format(page=page, total=total)
-        # Beside the stamp's first line, a step above the footer's type (never above the body's).
-        s.fonts.draw(canv, right, base, page_label, s.fonts.bold, s.header.fontSize, "end")
+        # Beside the stamp's first line (or the note's), a step above the footer's type (never above the body's).
+        y = base - len(footer.stamp) * (small + _FOOTER_LEADING) if footer.low else base
+        s.fonts.draw(canv, right, y, page_label, s.fonts.bold, s.header.fontSize, "end")
 
     def _centred(self, canv: Canvas, x: float, y: float, text: str) -> None:
         canv.setFillColor(self.styles.muted)

@@ -184,8 +184,10 @@ def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, head
         return _plain_clauses(clauses, packet, b, header)
     heading_w = b.s.fonts.width(packet.labels.initials, b.s.label.fontName, b.s.label.fontSize) + 14
     initials_w = max(72.0, heading_w)
-    # Each box at least `_BOX` tall to write in; large type's own line is nearly that: packed tighter.
-    pad = max(3.0, (_BOX - b.s.bullet.leading) / 2)
+    # Each box at least `_BOX` tall to write in; large type's own line is nearly that: packed tighter, its
+    # rows no taller than a box needs (a line's leading already keeps its letters off the rules).
+    leading = b.s.bullet.leading
+    pad = max(3.0, (_BOX - leading) / 2) if leading < _BOX - 6 else max(1.5, (_BOX - leading) / 2 + 0.5)
     rows = [[b.para(text, b.s.bullet), ""] for text in clauses]
     if header:
         rows.insert(0, [b.para(packet.labels.risks, b.s.label), b.para(packet.labels.initials, b.s.label)])

@@ -192,3 +192,24 @@ def test_an_english_packet_has_no_record_pages(packets: dict[str, Generated]) ->
     assert record_start(pdf) is None
     assert [title for title, _ in _outline(pdf)] == [ENGLISH.handout_bookmark, ENGLISH.consent_bookmark]
     assert not any(ENGLISH.record_banner in page for page in page_texts(pdf))
+
+
+@pytest.mark.parametrize("site", [None, "T12 and L1"])
+def test_the_record_prints_no_line_to_write_on(library: Library, tmp_path: Path, site: str | None) -> None:
+    """The record has nothing to fill in: a value the appointment gives prints (the levels), one it does not is
+    left out of the identification box (its label too) and said in a sentence as written on the signed consent;
+    the Spanish consent itself keeps its lines to write on."""
+    record = {**_record("es", "blanks"), **({"site": site} if site else {})}
+    path = tmp_path / "blanks.yaml"
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    pdf = make_packet(path, tmp_path / "pdf", "letter", library=library, today=TODAY).path
+    text = normalize(" ".join(body(page) for page in record_text(pdf)))
+    assert "__" not in text
+    if site:
+        assert "Site and levels: T12 and L1" in text
+        assert "levels of my spine: T12 and L1." in text
+    else:
+        assert "Site and levels" not in text
+        assert f"levels of my spine: {ENGLISH.record_blank}." in text
+        consent = " ".join(page_texts(pdf)[consent_start(pdf) : consent_end(pdf)])
+        assert SPANISH.blank_line in consent
