@@ -19,7 +19,7 @@ from .intake import match_content
 from .intake.record import from_located
 from .library import Library, load_library
 from .library.approval import Approval, approval_of
-from .library.figures import label_problems
+from .library.figures import label_problems, read_deferred
 from .models import Appointment, Content, Department, Layout
 from .models.packet import ResolvedPacket
 from .pdf.archival import to_pdfa
@@ -154,6 +154,8 @@ class Generator:
     def draw(self, appointment: Appointment, content: Content) -> tuple[bytes, Generated]:
         """Check, personalize and render one packet in memory: its bytes, and what they are (with the
         path `generate` writes them to)."""
+        if self.library.figures_deferred:  # its figures, read now
+            InputErrors.raise_if_any(read_deferred(content))
         approval = self.approval(content)
         layout = self.layout_for(appointment)
         department = self.department_for(appointment, content)
@@ -193,7 +195,9 @@ class Generator:
         if content.id in self.library.unavailable_contents:
             raise self.library.unavailable_contents[content.id].refusal()
         source = self.library.contents[content.id]
-        return dataclasses.replace(personalize(source, appointment, layout, department, self.site), for_record=True)
+        if self.library.figures_deferred:
+            InputErrors.raise_if_any(read_deferred(source))
+        return personalize(source, appointment, layout, department, self.site, for_record=True)
 
     def _marked(self, packet: ResolvedPacket) -> ResolvedPacket:
         """The packet with the run's mark first, where the run has one."""

@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Protocol
-from xml.sax.saxutils import escape
 
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -47,6 +46,16 @@ content requires a side, `{{ site }}` only where it has levels (`library.check_c
 CLOCK_TIMES = frozenset({"arrival_time"})
 """Standard placeholders printing a time that may fall on another day than the appointment's (with
 `times:` entries shown as `time`): a sentence must not put them with `{{ procedure_date }}`."""
+
+
+def escape(text: str, entities: Mapping[str, str] | None = None) -> str:
+    """`&`, `<` and `>` as entities (and each of `entities`' keys as its value): `xml.sax.saxutils.escape`,
+    without the import of `urllib.request` that module brings."""
+    text = text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    for key, value in (entities or {}).items():
+        text = text.replace(key, value)
+    return text
+
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 

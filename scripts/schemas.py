@@ -7,7 +7,7 @@ its schema:
     # yaml-language-server: $schema=../schemas/content.schema.json
 
 Each schema is the model's own (`model_json_schema(mode="validation")`, each field's docstring as its
-`description`, which the models' `use_attribute_docstrings` gives), adjusted only where a file on
+`description`, which `models.types.documented_json_schema` gives), adjusted only where a file on
 disk is not the model itself: a department's `id` defaults to its file's name, and a layout that
 `extends` another gives only what differs (see `extending`). The schemas keep to JSON Schema
 draft-07, the newest the YAML extension fully supports: the script stops at a keyword of a later
@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from packetgen.library import FOLDERS  # noqa: E402 (after the path is set)
 from packetgen.models import Content, Department, Layout  # noqa: E402
 from packetgen.models.fragment import Fragment  # noqa: E402
+from packetgen.models.types import documented_json_schema  # noqa: E402
 
 SCHEMAS = ROOT / "schemas"
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -158,7 +159,7 @@ LATER_DRAFTS = {
 
 def schema_of(kind: Kind) -> Schema:
     """The JSON Schema of `kind`'s files, keys in a stable order (its model's fields in theirs)."""
-    made = kind.adjust(copy.deepcopy(kind.model.model_json_schema(mode="validation")))
+    made = kind.adjust(copy.deepcopy(documented_json_schema(kind.model)))
     made = _tidied(made)
     head = {
         "$schema": DRAFT,

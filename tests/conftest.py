@@ -64,7 +64,7 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
     return original
 
 
-_LOADED: dict[tuple[Path, bool, str], Library] = {}
+_LOADED: dict[tuple[Path, bool, bool, str], Library] = {}
 
 
 def _content_digest(root: Path) -> str:
@@ -86,13 +86,15 @@ def _content_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     loop spends its time on what each test is about. Tests of loading call `load_library` themselves."""
     load = library_package.load_library
 
-    def load_once(root: Path | None = None, files: Sequence[Path] = (), *, strict: bool = True) -> Library:
+    def load_once(
+        root: Path | None = None, files: Sequence[Path] = (), *, strict: bool = True, defer_figures: bool = False
+    ) -> Library:
         if files:
-            return load(root, files, strict=strict)
+            return load(root, files, strict=strict, defer_figures=defer_figures)
         where = (root or project_root()).resolve()
-        key = (where, strict, _content_digest(where))
+        key = (where, strict, defer_figures, _content_digest(where))
         if key not in _LOADED:
-            _LOADED[key] = load(root, strict=strict)
+            _LOADED[key] = load(root, strict=strict, defer_figures=defer_figures)
         return _LOADED[key]
 
     monkeypatch.setattr(library_package, "load_library", load_once)

@@ -67,7 +67,7 @@ def print_command(args: argparse.Namespace, settings: Settings) -> int:
 
     server = PrintServer(settings.cups_server)
     queue = server.queue(args.printer or settings.printer)
-    library = load_content(settings)
+    library = load_content(settings, one_packet=True)
     store = open_store(settings)
     try:
         made = made_from_args(args, settings, library)
@@ -90,7 +90,7 @@ def email_command(args: argparse.Namespace, settings: Settings) -> int:
     from . import load_content
 
     relay = relay_config(settings)
-    library = load_content(settings)
+    library = load_content(settings, one_packet=True)
     store = open_store(settings)
     try:
         made = made_from_args(args, settings, library)

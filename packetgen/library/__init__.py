@@ -82,6 +82,8 @@ class Library:
     """Departments whose file has errors, by id (not in `departments`)."""
     fragments: Fragments = field(default_factory=Fragments)
     """Every shared fragment (`packets/fragments/`) in every language, and those whose file has errors."""
+    figures_deferred: bool = False
+    """Loaded with `defer_figures`: a figure's file is read when a packet draws it (`figures.read_deferred`)."""
 
     def in_language(self, content: Content, wanted: str) -> Content:
         """The edition of `content` for a patient who reads `wanted` (BCP 47): its translation whose
@@ -276,7 +278,9 @@ def _uncoded(unavailable: Unavailable) -> list[str]:
     return [name for name in unavailable.names if name not in codes]
 
 
-def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict: bool = True) -> Library:
+def load_library(
+    root: Path | None = None, files: Sequence[Path] = (), *, strict: bool = True, defer_figures: bool = False
+) -> Library:
     """Load every packet, layout and department under `root` (or just `files`).
 
     `strict` (for `validate`): InputErrors with every error of every file if any is bad. Otherwise each
@@ -284,8 +288,14 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
     (`<id>.<lang>.yaml`), layout or department unavailable, and whatever depends on it (the translations
     of broken content, the layouts extending a broken layout); see `Library.unavailable_contents` and its
     kin. InputErrors (every error) only when nothing could be made: the default layout unavailable, or no
-    content usable at all."""
+    content usable at all.
+
+    `defer_figures` (with `strict=False`, for a command that makes one packet): no figure's file is read
+    while loading; `Generator.draw` reads and checks those of the content it draws (`figures.read_deferred`),
+    whose errors refuse that packet, as they would have made its procedure or language unavailable. A broken
+    figure of another procedure is then never read, and so never named. Strict loading reads them all."""
     root = root or project_root()
+    defer_figures = defer_figures and not strict
     paths = list(files) or [path for folder in FOLDERS for path in sorted((root / folder).glob("*.yaml"))]
     errors: list[PacketError] = []
     contents: dict[str, Content] = {}
@@ -326,8 +336,8 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
             errors.extend(exc.errors)
     for found in editions.values():  # each figure's file, read once and checked against every layout
         for content, located in found:
-            errors.extend(attach_figures(content, located, root, layouts.values()))
-    fragments = gather_fragments(read.fragments, claims, errors, root, layouts.values())
+            errors.extend(attach_figures(content, located, root, layouts.values(), defer=defer_figures))
+    fragments = gather_fragments(read.fragments, claims, errors, root, layouts.values(), defer_figures)
     for content, located in (pair for found in editions.values() for pair in found):
         errors.extend(check_department(content, located, department_ids))
         errors.extend(check_content_rules(content, located, included_flags(content, fragments)))  # theirs count
@@ -356,6 +366,7 @@ def load_library(root: Path | None = None, files: Sequence[Path] = (), *, strict
         department_digests={key: located.digest for key, located in department_sources.items()},
         department_sources=department_sources,
         fragments=fragments,
+        figures_deferred=defer_figures,
     )
     return set_aside(library, claims, errors, DEFAULT_LAYOUT) if errors else library
 

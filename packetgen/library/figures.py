@@ -6,6 +6,10 @@ read to the block, so packets draw exactly what was checked. A missing file, an 
 as plain vectors, or a PNG under `MIN_DPI` at its printed size in some layout is an error of the content
 file (`PATH:LINE: handout.sections[1].blocks[0].file: …`): that procedure or language is unavailable
 until it is fixed.
+
+A command that makes one packet loads the library with `defer_figures`: `attach_figures` then only notes
+where each file is (`PendingFigure`), and `read_deferred` reads and checks the files of the one content a
+packet draws, with the same errors; the other procedures' figures are never read (nor svglib imported).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from ..checks import Glyphs, undrawable
 from ..errors import PacketError
 from ..models import Layout
 from ..models.blocks import Figure
-from ..models.figure import MIN_DPI, FigureFile
+from ..models.figure import MIN_DPI, FigureFile, PendingFigure
 from ..render.figure_files import FigureError, dpi, read_figure
 from ..render.page import PAGE_SIZES
 from ..yamlsafe import Key, Located, dotted
@@ -57,25 +61,54 @@ def text_width(layout: Layout) -> float:
     return float(PAGE_SIZES[layout.page.size][0]) - layout.page.margin_left - layout.page.margin_right
 
 
-def attach_figures(model: BaseModel, located: Located, root: Path, layouts: Iterable[Layout]) -> list[PacketError]:
+def attach_figures(
+    model: BaseModel, located: Located, root: Path, layouts: Iterable[Layout], *, defer: bool = False
+) -> list[PacketError]:
     """Read and check the file of every figure in `model` (a content or fragment, parsed from `located`),
     relative to `root`'s `packets/`, and attach it to its block; an error for each one that cannot be
-    used. A PNG is checked against the text column of every layout in `layouts`."""
+    used. A PNG is checked against the text column of every layout in `layouts`. With `defer`, nothing is
+    read: each block notes where its file is, for `read_deferred` (no errors then)."""
     errors = []
     layouts = tuple(layouts)
     for key, figure in figures_in(model):
         at: Key = (*key, "file")
-        try:
-            read = read_figure(root / FIGURES_FOLDER / figure.file, figure.file)
-        except FigureError as exc:
-            errors.append(PacketError(located.pos(at), dotted(at), str(exc)))
+        path = root / FIGURES_FOLDER / figure.file
+        if defer:
+            figure.defer(PendingFigure(path, located.pos(at), dotted(at), layouts))
             continue
-        problem = resolution_problem(read, figure.width, layouts)
-        if problem:
+        read, problem = _read_checked(path, figure.file, figure.width, layouts)
+        if read is None:
             errors.append(PacketError(located.pos(at), dotted(at), problem))
             continue
         figure.attach(read)
     return errors
+
+
+def read_deferred(model: BaseModel) -> list[PacketError]:
+    """Read and check, and attach, the file of each figure in `model` (a content about to be drawn) that
+    the library deferred (`attach_figures(defer=True)`); the errors `attach_figures` would have given,
+    at the same lines. Nothing for figures already read."""
+    errors = []
+    for _key, figure in figures_in(model):
+        pending = figure.pending
+        if figure.read is not None or pending is None:
+            continue
+        read, problem = _read_checked(pending.path, figure.file, figure.width, pending.layouts)
+        if read is None:
+            errors.append(PacketError(pending.pos, pending.field, problem))
+            continue
+        figure.attach(read)
+    return errors
+
+
+def _read_checked(path: Path, name: str, width: float, layouts: tuple[Layout, ...]) -> tuple[FigureFile | None, str]:
+    """The figure file at `path` read and checked at `width` in `layouts`, or None and what is wrong with it."""
+    try:
+        read = read_figure(path, name)
+    except FigureError as exc:
+        return None, str(exc)
+    problem = resolution_problem(read, width, layouts)
+    return (None, problem) if problem else (read, "")
 
 
 def label_problems(model: BaseModel, located: Located, glyphs: Glyphs, layout_name: str) -> list[PacketError]:

@@ -458,12 +458,14 @@ def gather_fragments(
     errors: list[PacketError],
     root: Path,
     layouts: Iterable[Layout],
+    defer_figures: bool = False,
 ) -> Fragments:
-    """Every fragment file filed and checked (translations against their sources, figure files), with
-    the editions whose file has errors set apart: a content including one of those is unavailable."""
+    """Every fragment file filed and checked (translations against their sources, figure files: with
+    `defer_figures`, only noted, see `library.figures`), with the editions whose file has errors set
+    apart: a content including one of those is unavailable."""
     filed = file_fragments(found, errors)
     for fragment, located in filed.values():
-        errors.extend(attach_figures(fragment, located, root, layouts))
+        errors.extend(attach_figures(fragment, located, root, layouts, defer=defer_figures))
     bad = {error.pos.path for error in errors}
     broken = {}
     for claim in claims:

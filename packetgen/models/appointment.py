@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from babel.core import get_global
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -57,6 +56,8 @@ def canonical_language(tag: str) -> str:
 
 
 def _check_email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # here: only a record with an email needs it
+
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:

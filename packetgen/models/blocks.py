@@ -17,7 +17,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from .conditions import Condition
 from .dispatch import refuse
-from .figure import FigureFile, FigurePath
+from .figure import FigureFile, FigurePath, PendingFigure
 from .include import FragmentBlock
 from .types import Id, Model, Text
 
@@ -148,15 +148,27 @@ class Figure(_Block):
     description: Text
     """What the picture shows, for readers who cannot see it (PDF alt text)."""
     _read: FigureFile | None = PrivateAttr(default=None)
+    _pending: PendingFigure | None = PrivateAttr(default=None)
 
     def attach(self, read: FigureFile) -> None:
         """Keep the file as the library read and checked it (`library.figures`): what packets draw."""
         self._read = read
 
+    def defer(self, pending: PendingFigure) -> None:
+        """Note where the file is, to be read when a packet draws the figure (`library.figures.read_deferred`)."""
+        self._pending = pending
+
     @property
     def read(self) -> FigureFile | None:
-        """The file as the library read it; None before (a content not loaded through the library)."""
+        """The file as the library read it; None before (a content not loaded through the library, or
+        loaded with its figures deferred and not drawn yet)."""
         return self._read
+
+    @property
+    def pending(self) -> PendingFigure | None:
+        """Where the file is, when the library deferred reading it (a copy made by including a shared
+        fragment shares it)."""
+        return self._pending
 
 
 class Initialled(_Block):

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
+from ..errors import SourcePos
 from .types import Text, _pattern
+
+if TYPE_CHECKING:
+    from .layout import Layout
 
 FigurePath = Annotated[
     Text,
@@ -71,3 +75,18 @@ class FigureFile:
     """An SVG's texts, in drawing order."""
     data: bytes = b""
     """A PNG's bytes (an RGB PNG: any transparency flattened onto white)."""
+
+
+@dataclass(frozen=True)
+class PendingFigure:
+    """A figure's file that the library has not read yet (loaded with `defer_figures`, for a command that
+    makes one packet): where the file is and where its content names it, to read and check it when a packet
+    draws it (`library.figures.read_deferred`), with the same error it would have had at loading."""
+
+    path: Path
+    pos: SourcePos
+    """Where the content (or shared fragment) names the file: its `file:` line."""
+    field: str
+    """That key, dotted (`handout.sections[1].blocks[0].file`)."""
+    layouts: tuple[Layout, ...]
+    """The library's layouts: a PNG must be sharp enough for the widest text column among them."""

@@ -7,6 +7,7 @@ author must quote.
 
 from __future__ import annotations
 
+import inspect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,14 +16,80 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic import BaseModel as _PydanticBase
-from pydantic.json_schema import JsonSchemaValue
+from pydantic._internal._docs_extraction import extract_docstrings_from_cls
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 
 class Model(_PydanticBase):
-    """Base of every schema: immutable, unknown fields refused."""
+    """Base of every schema: immutable, unknown fields refused.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    Each field's docstring is its description only where a description is shown, in a JSON Schema
+    (`documented_json_schema`: `schemas/*.schema.json`, the API's OpenAPI), not at class creation
+    (`use_attribute_docstrings` parses every model's source at every start of every command)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def documented_json_schema(model: type[_PydanticBase], mode: JsonSchemaMode = "validation") -> dict[str, Any]:
+    """`model.model_json_schema(mode=mode)` with each field's docstring as its `description`, exactly as
+    pydantic's `use_attribute_docstrings` would have put it there (an explicit `Field(description=…)`
+    wins; a field inherited unchanged keeps its own class's docstring)."""
+    return model.model_json_schema(mode=mode, schema_generator=_Documented)
+
+
+class _Documented(GenerateJsonSchema):
+    """A JSON Schema generator giving each model's fields their docstrings, through the same core-schema
+    metadata (`pydantic_js_updates`) that pydantic fills from them at class creation."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._models: list[type[Any]] = []
+
+    def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
+        self._models.append(schema["cls"])
+        try:
+            return super().model_schema(schema)
+        finally:
+            self._models.pop()
+
+    def model_fields_schema(self, schema: core_schema.ModelFieldsSchema) -> JsonSchemaValue:
+        docs = field_docstrings(self._models[-1]) if self._models else {}
+        fields = {name: _described(field, docs.get(name)) for name, field in schema["fields"].items()}
+        return super().model_fields_schema({**schema, "fields": fields})
+
+
+def _described(field: core_schema.ModelField, doc: str | None) -> core_schema.ModelField:
+    metadata: dict[str, Any] = dict(field.get("metadata") or {})
+    updates = metadata.get("pydantic_js_updates") or {}
+    if doc is None or "description" in updates:
+        return field
+    title = {"title": updates["title"]} if "title" in updates else {}
+    metadata["pydantic_js_updates"] = {**title, "description": doc, **updates}  # pydantic's order
+    return {**field, "metadata": metadata}
+
+
+_DOCSTRINGS: dict[type[Any], dict[str, str]] = {}
+
+
+def field_docstrings(model: type[Any]) -> dict[str, str]:
+    """Each field of a pydantic model with a docstring (the string right after its annotation) by name:
+    its own class's, for a field it declares, else the base's it inherits the field from."""
+    if model not in _DOCSTRINGS:
+        own = extract_docstrings_from_cls(model, use_inspect=True)
+        declared = inspect.get_annotations(model)  # its own, not its bases'
+        found = {}
+        for name in getattr(model, "__pydantic_fields__", {}):
+            if name in declared:
+                if name in own:
+                    found[name] = own[name]
+                continue
+            base = next((b for b in model.__mro__[1:] if name in getattr(b, "__pydantic_fields__", {})), None)
+            inherited = field_docstrings(base).get(name) if base is not None else None
+            if inherited is not None:
+                found[name] = inherited
+        _DOCSTRINGS[model] = found
+    return _DOCSTRINGS[model]
 
 
 def _require_str(value: Any) -> str:

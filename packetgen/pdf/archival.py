@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from importlib.resources import files
-from xml.sax.saxutils import escape
 
 import pikepdf
 
+from ..markup import escape  # xml.sax.saxutils' escape would import urllib.request
 from ..models.structure import Element, MarkedContent
 
 SRGB = "sRGB IEC61966-2.1"

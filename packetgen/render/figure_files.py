@@ -1,13 +1,13 @@
 """Reading a figure's file: an SVG into PDF drawing operators and live-text labels, a PNG into pixels.
 
-`read_figure` is called when the library loads (`library.figures`), once per file and process (the
-result is cached by the file's SHA-256): what it returns travels with the content to every packet, so
-a packet never parses a file. An SVG goes through svglib into a ReportLab drawing, which a recording
-renderer walks once into content-stream operators; its texts are taken out as `Label`s, to be drawn in
-each document with the layout's embedded fonts (a font subset belongs to one document), at the point of
-the drawing where they were. Nothing the operators use may be a named resource of the document they
-were recorded in (an opacity's graphics state, an embedded image): such a file is refused, so the
-operators replay into any packet, byte for byte the same.
+`read_figure` is called when the library loads (`library.figures`; for a single packet, when it is
+drawn), once per file and process (the result is cached by the file's SHA-256): what it returns travels
+with the content to every packet, so a packet never parses a file. An SVG goes through svglib into a
+ReportLab drawing, which a recording renderer walks once into content-stream operators; its texts are
+taken out as `Label`s, to be drawn in each document with the layout's embedded fonts (a font subset
+belongs to one document), at the point of the drawing where they were. Nothing the operators use may be
+a named resource of the document they were recorded in (an opacity's graphics state, an embedded image):
+such a file is refused, so the operators replay into any packet, byte for byte the same.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from reportlab.graphics import renderPDF
 from reportlab.graphics.renderbase import renderScaledDrawing
 from reportlab.lib.colors import toColor
 from reportlab.pdfgen.canvas import Canvas
-from svglib.svglib import svg2rlg
 
 from ..models.figure import FigureFile, Label
 
@@ -44,6 +43,14 @@ _FONT_ONLY = re.compile(r"BT /\S+ [\d.]+ Tf [\d.]+ TL ET")
 
 
 _ANCHORS: dict[str, Literal["start", "middle", "end"]] = {"start": "start", "middle": "middle", "end": "end"}
+
+
+def svg2rlg(source: Any, **options: Any) -> Any:
+    """svglib's reader (`svglib.svglib.svg2rlg`), imported when a first SVG is read: a command that reads
+    no figure never imports svglib."""
+    from svglib.svglib import svg2rlg as read
+
+    return read(source, **options)
 
 
 class FigureError(ValueError):

@@ -187,14 +187,16 @@ def find_font(filename: str, extra: tuple[Path, ...] = ()) -> Path:
 @lru_cache(maxsize=16)
 def load_fonts(fonts: Fonts, extra_dirs: tuple[Path, ...] = ()) -> FontSet:
     """Register the layout's main fonts as one family (once per process); `extra_dirs` are searched
-    before the system's font folders."""
-    faces = {
-        "regular": fonts.regular,
-        "bold": fonts.bold,
-        "italic": fonts.italic,
-        "bold_italic": fonts.bold_italic,
+    before the system's font folders. Nothing is drawn in italics (`styles`: plain-language and large-print
+    guidance advise against them), so the italic faces are only found (a missing file is the error it
+    always was), never parsed (ReportLab reads a whole font file, about 10 ms each): the family's italic
+    slots hold the upright faces."""
+    for filename in (fonts.italic, fonts.bold_italic):
+        find_font(filename, extra_dirs)
+    names = {
+        role: _register(filename, extra_dirs) for role, filename in (("regular", fonts.regular), ("bold", fonts.bold))
     }
-    names = {role: _register(filename, extra_dirs) for role, filename in faces.items()}
+    names |= {"italic": names["regular"], "bold_italic": names["bold"]}
     family = names["regular"]
     addMapping(family, 0, 0, names["regular"])
     addMapping(family, 1, 0, names["bold"])

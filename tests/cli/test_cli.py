@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,26 @@ def test_language_option_overrides_the_record(tmp_path: Path, capsys: pytest.Cap
     assert "warning: language: no vertebroplasty packet in 'fr'" in capsys.readouterr().err
     first = " ".join(PdfReader(tmp_path / "fr" / "DEMO-0003.pdf").pages[0].extract_text().split())
     assert "Your preferred language is French. This packet is in English." in first
+
+
+def test_a_one_packet_command_runs_without_the_collector_and_turns_it_back_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`packet` runs with the cyclic garbage collector off (issue 30: a tenth of a cold start); whoever called
+    `main` has it back, whether the command worked or not."""
+    from packetgen.cli import delivery
+
+    seen: list[bool] = []
+    made = delivery.made_from_args
+
+    def spied(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return made(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(delivery, "made_from_args", spied)
+    appointment = str(ROOT / "examples/appointments/nguyen.yaml")
+    assert main(["packet", appointment, "--out", str(tmp_path)]) == 0
+    assert seen == [False]
+    assert gc.isenabled()
+    assert main(["packet", str(tmp_path / "missing.yaml"), "--out", str(tmp_path)]) == 2
+    assert gc.isenabled()

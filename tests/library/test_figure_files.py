@@ -4,6 +4,7 @@ content naming it (`PATH:LINE: …file: …`), which makes only that procedure u
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,18 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from packetgen.build import check_library
+from packetgen.cli import main
 from packetgen.errors import InputErrors, PacketError
-from packetgen.library import Library, load_library
+from packetgen.library import Library, figures, load_library
 from packetgen.library.figures import figures_in, resolution_problem, text_width
 from packetgen.models.figure import MIN_DPI, FigureFile
 from packetgen.render import figure_files
 from packetgen.render.figure_files import read_figure
 from tests.helpers.figures import figure_site, line_of, png, svg
-from tests.helpers.site import ROOT
+from tests.helpers.site import ROOT, copy_site
 
 CONTENT = "packets/vertebroplasty.yaml"
+COLONOSCOPY = "packets/colonoscopy.yaml"
 
 
 def _errors(library: Library) -> list[PacketError]:
@@ -212,3 +215,48 @@ def test_preview_watch_sees_a_saved_figure(tmp_path: Path) -> None:
     assert figure in before
     figure.write_text(svg("Another label, longer"), encoding="utf-8")
     assert changed(before, snapshot(root)) == [figure]
+
+
+def test_one_packet_reads_only_its_own_procedures_figures(
+    tmp_path: Path,
+    write_appointment: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`packet` (issue 30) reads a figure's file when its packet draws it: another procedure's broken figure
+    is never read, and never stops it; `validate` still reads and reports every one."""
+    root = copy_site(tmp_path / "site")
+    (root / "packets" / "figures" / "colon.svg").write_text(NOT_WELL_FORMED, encoding="utf-8")
+    eager = load_library(root, strict=False)  # what the loader that reads every figure finds
+    (error,) = eager.broken_files[COLONOSCOPY]
+    assert "file: packets/figures/colon.svg: not well-formed XML (line " in str(error)
+    read: list[str] = []
+
+    def spied(path: Path, name: str) -> FigureFile:
+        read.append(name)
+        return read_figure(path, name)
+
+    monkeypatch.setattr(figures, "read_figure", spied)
+    env = {"PACKETGEN_CONTENT_ROOT": str(root)}
+    # Spanish: its own figure, and the English one of the consent printed after it for the record.
+    assert main(["packet", str(write_appointment(language="es")), "--out", str(tmp_path / "es")], env) == 0
+    assert (tmp_path / "es" / "T-0001.pdf").is_file()
+    assert set(capsys.readouterr().err.splitlines()) <= set(eager.warnings())  # at most the warning it had
+    assert sorted(read) == ["figures/vertebroplasty.es.svg", "figures/vertebroplasty.svg"]
+    read.clear()  # English, with the library this process loaded: its figure is read already
+    assert main(["packet", str(write_appointment()), "--out", str(tmp_path / "out")], env) == 0
+    assert (tmp_path / "out" / "T-0001.pdf").is_file()
+    assert set(capsys.readouterr().err.splitlines()) <= set(eager.warnings())
+    assert read == []
+
+    # The broken figure's own procedure: its one error line, as the loader gives it, and nothing made.
+    colonoscopy = write_appointment("colon.yaml", procedure="colonoscopy")
+    assert main(["packet", str(colonoscopy), "--out", str(tmp_path / "colon")], env) == 2
+    assert capsys.readouterr().err.splitlines() == [str(error)]
+    assert not (tmp_path / "colon").exists()
+
+    assert main(["validate"], env) == 1  # every figure read and checked, the same line
+    assert str(error) in capsys.readouterr().err.splitlines()
+    with pytest.raises(InputErrors) as raised:
+        load_library(root)
+    assert str(error) in [str(e) for e in raised.value.errors]

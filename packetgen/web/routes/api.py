@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ...errors import PacketError
 from ...models import Appointment
+from ...models.types import documented_json_schema
 from .. import access
 from ..dependencies import API_TOKEN, PUBLIC, Ctx
 from ..renderer import Renderer
@@ -24,7 +25,7 @@ router = APIRouter()
 _RECORD = {
     "required": True,
     "description": "One appointment record, as an appointment file holds it (`examples/appointments/`).",
-    "content": {"application/json": {"schema": Appointment.model_json_schema(mode="validation")}},
+    "content": {"application/json": {"schema": documented_json_schema(Appointment)}},  # its fields described
 }
 
 
