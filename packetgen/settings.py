@@ -267,6 +267,42 @@ def _fhir_base(url: str) -> str:
     return url.strip().rstrip("/")
 
 
+def _tsa_url(url: str) -> str:
+    """A time-stamping authority's URL: `http://` or `https://` and a host."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (read only to check it is a number)
+    except ValueError:
+        raise PydanticCustomError("tsa_url", "expected https://host[:port]/path") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise PydanticCustomError("tsa_url", "expected https://host[:port]/path (or http://)")
+    return url.strip()
+
+
+class SignSettings(Model):
+    """Consents signed on a tablet, certified by the site's certificate (PAdES; `generate.py sign`)."""
+
+    certificate: Path | None = None
+    """The site's signing certificate: a PKCS#12 file (`.p12`, `.pfx`: certificate, key and chain in
+    one), or a PEM certificate whose key is in `key`. Default: none, so consents cannot be signed."""
+    key: Path | None = None
+    """The PEM private key of a PEM `certificate` (not needed for PKCS#12)."""
+    passphrase_file: Path | None = None
+    """A file holding the passphrase of the PKCS#12 file or of the key (its first line); none: not encrypted."""
+    chain: tuple[Path, ...] = ()
+    """PEM files of the certificate authorities above the site's certificate, up to the root: embedded
+    in each signature, and (a self-signed root among them) what the validation data is gathered
+    against, for long-term validation (PAdES B-LT)."""
+    tsa_url: Annotated[Text, AfterValidator(_tsa_url)] | None = None
+    """An RFC 3161 time-stamping authority (`https://…`, or `http://…`, as many are: its answers are
+    signed): each signature gets its timestamp (PAdES B-T). Default: none (B-B: the signing time is
+    the site's own claim)."""
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    """Seconds to wait for the time-stamping authority, and for revocation data when it is fetched."""
+
+
 class ChartSettings(Model):
     """Signed consents sent to the EHR's chart once filed (`generate.py chart send`, and on their own
     after each scan): by HL7 v2 MDM over MLLP, as a FHIR R4 DocumentReference, or both. Unset: nothing
@@ -453,6 +489,7 @@ class Settings(Model):
     listener: ListenerSettings = ListenerSettings()
     scan: ScanSettings = ScanSettings()
     chart: ChartSettings = ChartSettings()
+    sign: SignSettings = SignSettings()
 
     @property
     def signed_dir(self) -> Path:
@@ -525,6 +562,16 @@ def _from_environment(text: str, kind: str) -> Any:
     return text
 
 
+def _resolve_sign(sign: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The `sign` block's files, relative to the settings file's folder."""
+    for key in ("certificate", "key", "passphrase_file"):
+        if isinstance(sign.get(key), str):
+            sign = {**sign, key: str(folder / sign[key])}
+    if isinstance(sign.get("chain"), list):
+        sign = {**sign, "chain": [str(folder / p) if isinstance(p, str) else p for p in sign["chain"]]}
+    return sign
+
+
 def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
     """Relative paths in the file are relative to the file's folder."""
     for key in ("content_root", "smtp_password_file", "smtp_ca_file"):
@@ -548,5 +595,7 @@ def _resolve_paths(data: dict[str, Any], folder: Path) -> None:
             if isinstance(chart.get(key), str):
                 chart = {**chart, key: str(folder / chart[key])}
         data["chart"] = chart
+    if isinstance(data.get("sign"), dict):
+        data["sign"] = _resolve_sign(data["sign"], folder)
     if isinstance(data.get("font_dirs"), list):
         data["font_dirs"] = [str(folder / p) if isinstance(p, str) else p for p in data["font_dirs"]]

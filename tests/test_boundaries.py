@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).parent.parent / "packetgen"
 # library → modules (relative to packetgen/) allowed to import it
 ALLOWED = {
     "yaml": {"yamlsafe.py"},
-    "reportlab": {"render/", "pdf/output.py"},
+    "reportlab": {"render/", "pdf/output.py", "signing/stamp.py", "signing/audit.py"},
     "pypdf": {"pdf/output.py", "delivery/encrypt.py"},
     "jinja2": {"markup.py", "web/pages.py"},
     "bidi": {"language/direction.py"},
@@ -31,8 +31,20 @@ ALLOWED = {
     "http": {"delivery/fhir_document.py"},
     "fhir": {"intake/fhir.py", "intake/fhir_people.py"},
     "cups": {"delivery/printing.py"},
-    "pikepdf": {"pdf/archival.py", "pdf/print_run.py", "pdf/scanned.py"},
-    "pypdfium2": {"scanning/pages.py"},
+    "pikepdf": {
+        "pdf/archival.py",
+        "pdf/print_run.py",
+        "pdf/scanned.py",
+        "signing/__init__.py",
+        "signing/layout.py",
+        "signing/stamp.py",
+        "signing/audit.py",
+        "signing/certify.py",
+    },
+    "pypdfium2": {"scanning/pages.py", "signing/layout.py"},
+    "pyhanko": {"signing/certify.py"},
+    "pyhanko_certvalidator": {"signing/certify.py"},
+    "asn1crypto": {"signing/certify.py"},
     "svglib": {"render/figure_files.py"},
     "lxml": {"render/figure_files.py"},
     "smtplib": {"delivery/relay.py"},
@@ -43,7 +55,7 @@ ALLOWED = {
     "argon2": {"web/accounts.py"},
 }
 CLI = "cli"
-DOORS = ("store", "listener", "delivery", "web", "cli", "scanning")
+DOORS = ("store", "listener", "delivery", "web", "cli", "scanning", "signing")
 
 
 @functools.cache

@@ -8,6 +8,7 @@ Exit codes: 0 done; 1 a batch in which some records failed; 2 nothing done
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import re
@@ -251,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     chart.add_argument(
         "--all", action="store_true", help="send: also what the chart refused and what waits; list: the sent too"
     )
+    sign = commands.add_parser(
+        "sign", help="an issued consent and what a tablet captured → the signed consent, certified (PAdES)"
+    )
+    sign.add_argument("consent", type=Path, metavar="CONSENT_PDF")
+    sign.add_argument("capture", type=Path, metavar="CAPTURE_JSON")
+    sign.add_argument("--out", type=Path, metavar="DIR", required=True, help="where to write the signed consent")
     return parser
 
 
@@ -260,6 +267,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = build_parser().parse_args(argv)
     debug = False
     logs.configure()  # until the settings say otherwise: internal errors, without their messages
+    collecting = gc.isenabled()
+    if args.command in ONE_PACKET:
+        gc.disable()  # see ONE_PACKET
     try:
         from ..settings import load_settings
 
@@ -288,6 +298,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             "purge": _purge,
             "scan": _scan,
             "chart": _chart,
+            "sign": _sign,
         }
         return commands[args.command](args, settings)
     except PacketgenError as exc:  # every error a user can cause: one line each, exit 2
@@ -305,7 +316,16 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             f"generate.py: internal error ({type(exc).__name__}); rerun with PACKETGEN_DEBUG=1 and report it",
             file=sys.stderr,
         )
+    finally:
+        if collecting:
+            gc.enable()
     return EXIT_UNUSABLE
+
+
+ONE_PACKET = frozenset({"packet", "print", "email"})
+"""Commands that make one packet and end: they run without the cyclic garbage collector, whose passes over
+the objects their imports and the content create cost about a tenth of a cold start (issue 30), for less
+than 1 MB of garbage left until the process exits (`main` turns it back on for whatever runs next)."""
 
 
 def _scan(args: argparse.Namespace, settings: Settings) -> int:
@@ -332,13 +352,15 @@ def _check_deploy(args: argparse.Namespace, settings: Settings) -> int:
     return check_deploy_command(args, settings)
 
 
-def load_content(settings: Settings) -> Library:
+def load_content(settings: Settings, one_packet: bool = False) -> Library:
     """The site's content for a command that makes packets, each file on its own: a broken one makes
     only its own procedure, language or layout unavailable, and is named once on stderr (`PATH:LINE:
-    warning: … unavailable …`). InputErrors (exit 2) only when nothing could be made."""
+    warning: … unavailable …`). InputErrors (exit 2) only when nothing could be made. For `one_packet`
+    (`packet`, `print`, `email`), figure files are read only for the packet that draws them: a broken
+    one is that packet's error, and another procedure's is not read (`load_library(defer_figures=True)`)."""
     from ..library import load_library
 
-    library = load_library(settings.content_root, strict=False)
+    library = load_library(settings.content_root, strict=False, defer_figures=one_packet)
     for line in library.warnings():
         print(line, file=sys.stderr)
     return library
@@ -349,7 +371,7 @@ def _packet(args: argparse.Namespace, settings: Settings) -> int:
 
     if not args.appointment.is_file():  # before loading the content: a typo is answered at once
         raise UsageError(f"{args.appointment}: no such file")
-    cli_delivery.made_from_args(args, settings, load_content(settings))
+    cli_delivery.made_from_args(args, settings, load_content(settings, one_packet=True))
     return EXIT_OK
 
 
@@ -602,3 +624,9 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
     for key, unavailable in sorted(library.unavailable_departments.items()):
         print(f"  {key:<26} {unavailable.summary()}")
     return EXIT_OK
+
+
+def _sign(args: argparse.Namespace, settings: Settings) -> int:
+    from .sign import sign_command
+
+    return sign_command(args, settings)

@@ -90,7 +90,8 @@ def test_purge_removes_audit_rows_older_than_audit_years_and_keeps_the_rest(
     settings.write_text(f"web:\n  out_dir: {tmp_path / 'out'}\nretention:\n  audit_years: 8\n", encoding="utf-8")
     assert main(["purge"], environ=environ) == 0
     removed = capsys.readouterr().out.strip()
-    assert removed.endswith(", 0 print runs, 2 audit events, 0 scanned consents, 0 chart messages")  # one row of each audit
+    # one row of each audit
+    assert removed.endswith(", 0 print runs, 2 audit events, 0 scanned consents, 0 chart messages")
     assert _left(store) == {"access_event": ["old", "recent", "young"], "audit_event": ["old", "recent", "young"]}
     settings.write_text(f"web:\n  out_dir: {tmp_path / 'out'}\n", encoding="utf-8")  # the default: 6 years
     assert main(["purge"], environ=environ) == 0
