@@ -21,6 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from packetgen.signing.layout import Layout
+from tests.helpers.servers import make_authority, pem_key
 
 
 @dataclass(frozen=True)
@@ -41,32 +42,13 @@ def _name(common: str) -> x509.Name:
     )
 
 
-def _pem_key(key: Any) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
 def make_signing_ca(folder: Path, crl_url: str | None = None) -> SigningCA:
     """Root CA → the site's document-signing certificate and a TSA certificate, as PEM files in `folder`;
     with `crl_url`, each names it as its CRL distribution point, and the root's (empty) CRL is written
     to `root.crl` (DER)."""
     now = dt.datetime.now(dt.UTC)
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root_name = _name("packetgen test signing root")
-    root = (
-        x509.CertificateBuilder()
-        .subject_name(root_name)
-        .issuer_name(root_name)
-        .public_key(root_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
-        .sign(root_key, hashes.SHA256())
-    )
+    root_key, root = make_authority("packetgen test signing root", days=365)
+    root_name = root.subject
 
     def leaf(
         common: str, usage: x509.KeyUsage, extended: list[x509.ObjectIdentifier] | None, rsa_key: bool = False
@@ -109,9 +91,9 @@ def make_signing_ca(folder: Path, crl_url: str | None = None) -> SigningCA:
     )
     files.root.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     files.certificate.write_bytes(signing.public_bytes(serialization.Encoding.PEM))
-    files.key.write_bytes(_pem_key(signing_key))
+    files.key.write_bytes(pem_key(signing_key))
     files.tsa_certificate.write_bytes(tsa.public_bytes(serialization.Encoding.PEM))
-    files.tsa_key.write_bytes(_pem_key(tsa_key))
+    files.tsa_key.write_bytes(pem_key(tsa_key))
     if crl_url:
         crl = (
             x509.CertificateRevocationListBuilder()
