@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..store.tables import ChartMessage, ScannedConsent, ScheduleEntry, utc
-from .outbox import QUEUED, SENDING, SENT, backoff
+from .outbox import QUEUED, SENT, backoff, claim_row
 
 FAILED, REPLACED = "failed", "replaced"
 MDM, FHIR = "mdm", "fhir"
@@ -73,14 +73,7 @@ def enqueue(
 
 def claim(session: Session, row_id: int) -> ChartMessage | None:
     """Mark a queued row `sending` (one attempt more); None if another attempt has it or it is done."""
-    claimed = session.execute(
-        update(ChartMessage)
-        .where(ChartMessage.id == row_id, ChartMessage.state == QUEUED)
-        .values(state=SENDING, attempts=ChartMessage.attempts + 1, next_attempt_at=None)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(ChartMessage, row_id, populate_existing=True)
+    return claim_row(session, ChartMessage, row_id)
 
 
 def last_sent(session: Session, appointment_id: str, destination: str) -> ChartMessage | None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..store.tables import OutboxMessage
+from ..store.tables import ChartMessage, OutboxMessage
 
 QUEUED, SENDING, SENT = "queued", "sending", "sent"
 _MAX_WAIT = timedelta(hours=1)
@@ -70,14 +71,23 @@ def already_sent_or_queued(session: Session, appointment_id: str, packet_sha256:
 
 def claim(session: Session, message_id: int) -> OutboxMessage | None:
     """Mark a queued message `sending` (one attempt more); None if another attempt has it or it is done."""
+    return claim_row(session, OutboxMessage, message_id)
+
+
+Row = TypeVar("Row", OutboxMessage, ChartMessage)
+
+
+def claim_row(session: Session, table: type[Row], row_id: int) -> Row | None:
+    """Mark a queued row of an outbox (`table`: emails, the chart's messages) `sending`, one attempt more;
+    None if another attempt has it or it is done. The update is the claim: two senders never both win."""
     claimed = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.state == QUEUED)
-        .values(state=SENDING, attempts=OutboxMessage.attempts + 1, next_attempt_at=None)
+        update(table)
+        .where(table.id == row_id, table.state == QUEUED)
+        .values(state=SENDING, attempts=table.attempts + 1, next_attempt_at=None)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return session.get(OutboxMessage, message_id, populate_existing=True)
+    return session.get(table, row_id, populate_existing=True)
 
 
 def mark_sent(message: OutboxMessage, now: datetime) -> None:
