@@ -29,6 +29,12 @@ MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
 """Lists and mappings inside each other at most this deep: content files need about 12; a deeper one
 (a record nested 100,000 deep) would exhaust Python's stack."""
+MAX_ITEMS = 10_000
+"""Keys in one mapping, or items in one list, at most: the largest in the shipped files has 38; a record
+of 100,000 keys (under `MAX_BYTES`) took seconds to read and validate, holding a packet worker."""
+MAX_NODES = 50_000
+"""Values (mappings, lists, keys and scalars) in one file at most: the largest shipped file (a schema)
+has about 3,500, a content file about 1,400; many lists each under `MAX_ITEMS` are refused here."""
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -54,14 +60,34 @@ class _Refusing(Composer):
         event = self.peek_event()  # type: ignore[attr-defined]  # the parser's, beside this class
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _RefusedError(event.start_mark.line + 1, "anchors and aliases (&, *) are not allowed")
+        line = event.start_mark.line + 1
         depth = getattr(self, "_depth", 0)
         if depth >= MAX_DEPTH:
-            raise _RefusedError(event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+            raise _RefusedError(line, f"nested more than {MAX_DEPTH} levels deep")
+        self._count(parent, depth, line)
         self._depth = depth + 1
         try:
             return super().compose_node(parent, index)
         finally:
             self._depth = depth
+
+    def _count(self, parent: Node | None, depth: int, line: int) -> None:
+        """Count the node about to be composed at `depth` (a child of `parent`): refused past `MAX_NODES`
+        in the file, or past `MAX_ITEMS` in its mapping (a key and a value each) or list."""
+        nodes = getattr(self, "_nodes", 0) + 1
+        if nodes > MAX_NODES:
+            raise _RefusedError(line, f"more than {MAX_NODES} values in the file")
+        self._nodes = nodes
+        children: list[int] = self.__dict__.setdefault("_children", [])
+        del children[depth:]  # the counts of an earlier sibling's children
+        children.append(0)  # this node's own children, none yet
+        if depth == 0:
+            return
+        children[depth - 1] += 1
+        if isinstance(parent, MappingNode) and children[depth - 1] > 2 * MAX_ITEMS:
+            raise _RefusedError(line, f"a mapping with more than {MAX_ITEMS} keys")
+        if isinstance(parent, SequenceNode) and children[depth - 1] > MAX_ITEMS:
+            raise _RefusedError(line, f"a list with more than {MAX_ITEMS} items")
 
 
 class _Loader(_Refusing, yaml.SafeLoader):

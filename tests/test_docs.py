@@ -4,6 +4,7 @@ with `mkdocs build --strict`, which checks every link between its pages.)"""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from types import ModuleType
@@ -12,6 +13,7 @@ from tests.helpers.scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+ASVS = ROOT / "docs" / "operating" / "asvs.md"
 
 
 def _reference_script() -> ModuleType:
@@ -62,3 +64,34 @@ def test_no_page_names_this_machine_or_the_shared_folder() -> None:
         text = page.read_text("utf-8")
         assert str(ROOT) not in text, page
         assert "../shared/" not in text, page
+
+
+_TEST_REFERENCE = re.compile(r"\btests/[\w/]+\.py(?:::[\w\[\]\-.]+)+")
+"""`tests/web/test_errors.py::test_name`, with a class (`::Class::test_name`) or a parametrised id
+(`[sqlite]`) where there is one."""
+
+
+def _tests_in(path: Path) -> set[str]:
+    """The tests `path` defines, as pytest names them (`test_x`, `Class::test_x`), read without importing it."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text("utf-8")).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            found.update(f"{node.name}::{inner.name}" for inner in node.body if isinstance(inner, ast.FunctionDef))
+    return found
+
+
+def test_every_test_the_asvs_page_names_exists() -> None:
+    """The reviewer's page points at the test that shows each requirement: a renamed or removed test
+    would leave it pointing at nothing."""
+    references = sorted(set(_TEST_REFERENCE.findall(ASVS.read_text("utf-8"))))
+    assert references  # the pattern still finds the page's references
+    missing = []
+    for reference in references:
+        file, _, name = reference.partition("::")
+        name = re.sub(r"\[[^\]]*\]", "", name)  # a parametrised case's id: the test is its function
+        path = ROOT / file
+        if not path.is_file() or name not in _tests_in(path):
+            missing.append(reference)
+    assert missing == [], f"docs/operating/asvs.md names tests that do not exist: {missing}"

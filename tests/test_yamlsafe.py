@@ -147,3 +147,15 @@ def test_nesting_is_limited_before_it_exhausts_the_stack() -> None:
     deep = "a: 1\nb:\n" + "".join("  " * n + "- \n" for n in range(1, 45))
     assert error_of(deep.encode()) == "f.yaml:42: nested more than 40 levels deep"
     assert error_of(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}") == "f.yaml:1: nested more than 40 levels deep"
+
+
+def test_keys_items_and_values_are_limited_before_they_cost_seconds() -> None:
+    many = b"{" + b", ".join(b'"k%d": 1' % n for n in range(10_001)) + b"}"
+    assert error_of(many) == "f.yaml:1: a mapping with more than 10000 keys"
+    assert (
+        error_of(b"a:\n  - [" + b", ".join([b"1"] * 10_001) + b"]\n") == "f.yaml:2: a list with more than 10000 items"
+    )
+    assert len(load_bytes(b"[" + b", ".join([b"1"] * 10_000) + b"]", "f.yaml").data) == 10_000
+    lists = b"\n".join(b"k%d: [%s]" % (n, b", ".join([b"1"] * 9_000)) for n in range(6))
+    assert error_of(lists) == "f.yaml:6: more than 50000 values in the file"
+

@@ -13,7 +13,7 @@ from .tables import AccessEvent, utc
 
 SIGN_IN, SIGN_IN_FAILED, SIGN_OUT = "sign-in", "sign-in-failed", "sign-out"
 VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF = "view-schedule", "view-patient", "view-pdf"
-DOWNLOAD_PRINT_RUN, API_PACKET = "download-print-run", "api-packet"
+DOWNLOAD_PRINT_RUN, API_REQUEST, API_PACKET = "download-print-run", "api-request", "api-packet"
 UPLOAD, VIEW_UPLOAD, REPRINT = "upload", "view-upload", "reprint"
 ADD_USER, DISABLE_USER, ENABLE_USER = "admin-add-user", "admin-disable-user", "admin-enable-user"
 CHANGE_PASSWORD, SET_PASSWORD, RESET_PASSWORD = "change-password", "admin-set-password", "admin-reset-password"
@@ -26,8 +26,8 @@ DISMISS_ERROR, CANCEL_PRINT_RUN = "dismiss-error", "cancel-print-run"
 ADD_CSV_FORMAT, REMOVE_CSV_FORMAT = "admin-add-csv-format", "admin-remove-csv-format"
 UPLOAD_SCAN = "upload-scan"
 ACTIONS = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, VIEW_SCHEDULE, VIEW_PATIENT, VIEW_PDF, DOWNLOAD_PRINT_RUN,
-           API_PACKET, UPLOAD, VIEW_UPLOAD, REPRINT, ADD_USER, DISABLE_USER, ENABLE_USER, CHANGE_PASSWORD, SET_PASSWORD,
-           RESET_PASSWORD, UNLOCK_USER, CHANGE_ROLE, TOTP_ENROL, RECOVERY_CODE_USED,
+           API_REQUEST, API_PACKET, UPLOAD, VIEW_UPLOAD, REPRINT, ADD_USER, DISABLE_USER, ENABLE_USER,
+           CHANGE_PASSWORD, SET_PASSWORD, RESET_PASSWORD, UNLOCK_USER, CHANGE_ROLE, TOTP_ENROL, RECOVERY_CODE_USED,
            END_SESSION, ADMIN_END_SESSION, EMAIL_PACKET, ACCESS_REFUSED, REFUSED_REPEATED,
            DISMISS_ERROR, CANCEL_PRINT_RUN, ADD_CSV_FORMAT, REMOVE_CSV_FORMAT, UPLOAD_SCAN)  # fmt: skip
 """Every action the audit records, as its `action` column says it."""
@@ -99,7 +99,8 @@ def access_events(
 
 
 def count_since(session: Session, since: datetime, who: str, action: str) -> int:
-    """How many events of `who` doing `action` from `since` on (the API's per-token rate)."""
+    """How many events of `who` doing `action` from `since` on (the API's per-token rate: its
+    `api-request` rows)."""
     query = select(func.count()).select_from(AccessEvent)
     query = query.where(AccessEvent.at >= since, AccessEvent.who == who, AccessEvent.action == action)
     return int(session.scalar(query) or 0)

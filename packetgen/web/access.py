@@ -18,6 +18,7 @@ from ..store.access import (
     ACTIONS,
     ADD_USER,
     API_PACKET,
+    API_REQUEST,
     CHANGE_PASSWORD,
     CHANGE_ROLE,
     DISABLE_USER,
@@ -44,9 +45,10 @@ from ..store.tables import ApiToken
 from . import accounts
 from .context import Context
 
-__all__ = ["ACCESS_REFUSED", "ACTIONS", "ADD_USER", "API_PACKET", "CHANGE_PASSWORD", "CHANGE_ROLE", "DISABLE_USER",
-           "DOWNLOAD_PRINT_RUN", "EMAIL_PACKET", "ENABLE_USER", "RECOVERY_CODE_USED", "REFUSED_REPEATED", "REPRINT",
-           "RESET_PASSWORD", "SIGN_IN", "SIGN_IN_FAILED", "SIGN_OUT", "TOTP_ENROL", "UNLOCK_USER", "UPLOAD",
+__all__ = ["ACCESS_REFUSED", "ACTIONS", "ADD_USER", "API_PACKET", "API_REQUEST", "CHANGE_PASSWORD", "CHANGE_ROLE",
+           "DISABLE_USER", "DOWNLOAD_PRINT_RUN", "EMAIL_PACKET", "ENABLE_USER", "RECOVERY_CODE_USED",
+           "REFUSED_REPEATED", "REPRINT", "RESET_PASSWORD", "SIGN_IN", "SIGN_IN_FAILED", "SIGN_OUT", "TOTP_ENROL",
+           "UNLOCK_USER", "UPLOAD",
            "VIEW_PATIENT", "VIEW_PDF", "VIEW_SCHEDULE", "VIEW_UPLOAD", "Refusals", "address_of", "expired_token",
            "record", "refused"]  # fmt: skip
 

@@ -176,7 +176,7 @@ def start_attempt(session: Session, account: str, address: str, allowed: int, de
     either the wait still to come (None, seconds), or the attempt recorded as pending (its id, 0), so
     that attempts in flight count as failures. The caller checks the password after its commit, and
     records the outcome with `finish_attempt`."""
-    _serialise(session)
+    serialise(session, "sign_in_attempt")
     wait = wait_seconds(session, account, address, allowed, delay)
     if wait > 0:
         return None, wait
@@ -198,14 +198,16 @@ def record_failure(session: Session, account: str, address: str) -> None:
     session.execute(delete(SignInAttempt).where(SignInAttempt.at < now() - 2 * _WINDOW))
 
 
-def _serialise(session: Session) -> None:
-    """Make the rest of this transaction the only writer of sign-in attempts until it commits."""
+def serialise(session: Session, table: str) -> None:
+    """Make the rest of this transaction the only writer of `table` until it commits (SQLite: of the
+    whole database), so that a count read in it and the row then written are decided in turn by every
+    worker and instance. Keep such a transaction short."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
             connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now, not at the insert
     elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("LOCK TABLE sign_in_attempt IN SHARE ROW EXCLUSIVE MODE")
+        connection.exec_driver_sql(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def password_hash_of(session: Session, name: str) -> str | None:

@@ -166,19 +166,25 @@ class ApiToken(Access):
                 name = accounts.token_name(session, token)
             if name is not None:
                 request.state.api_token = name  # who asks, for the access audit
-                _within_rate(context, name)
+                _within_rate(request, context, name)
                 return
             with context.store.reading() as session:  # an expired token's name, for the access audit
                 request.state.who = access.expired_token(session, token) or ""
         raise Refused(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
 
 
-def _within_rate(context: Context, token: str) -> None:
-    """Refused (429) when `token` has made its minute's worth of requests: each is an `api-packet` row
-    of the access audit, which every instance writes to."""
+def _within_rate(request: Request, context: Context, token: str) -> None:
+    """Refused (429) when `token` has made its minute's worth of requests; else this request is
+    reserved before its packet is made: an `api-request` row of the access audit, counted and written
+    in a short transaction of its own that every worker and instance takes in turn (as sign-in
+    attempts are), so that a burst of concurrent requests lets through at most the limit."""
     limit = context.settings.web.api_requests_per_minute
-    with context.store.reading() as session:
-        made = store_access.count_since(session, accounts.now() - timedelta(minutes=1), token, store_access.API_PACKET)
+    with context.store.session() as session:
+        accounts.serialise(session, "access_event")
+        since = accounts.now() - timedelta(minutes=1)
+        made = store_access.count_since(session, since, token, store_access.API_REQUEST)
+        if made < limit:
+            access.record(request, access.API_REQUEST, token, session=session)
     if made >= limit:
         raise Refused(429, f"too many requests: at most {limit} a minute for this token", {"Retry-After": "60"})
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,21 @@ def test_a_one_packet_command_runs_without_the_collector_and_turns_it_back_on(
     assert gc.isenabled()
     assert main(["packet", str(tmp_path / "missing.yaml"), "--out", str(tmp_path)]) == 2
     assert gc.isenabled()
+
+
+def test_a_record_of_120000_keys_is_refused_quickly_without_naming_a_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding 12: 120,000 keys, under the 2 MB limit, took seconds to read and validate."""
+    record = json.loads((ROOT / "examples/appointments/obrien.json").read_text(encoding="utf-8"))
+    record.update({f"q{n:x}": 0 for n in range(120_000)})  # 1.4 MB
+    source = tmp_path / "many.json"
+    source.write_text(json.dumps(record), encoding="utf-8")
+    started = time.monotonic()
+    code = main(["packet", str(source), "--out", str(tmp_path / "out")])
+    assert time.monotonic() - started < 5
+    assert code == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"{source}:1: a mapping with more than 10000 keys"
+    assert not any(value in captured.err + captured.out for value in ("0000987654", "Brien", "q1d4bf"))
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -5,7 +5,9 @@ always; another only for the roles or the domains a site allows (`email.other_ad
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from packetgen.settings import EmailSettings, Settings
@@ -72,3 +74,20 @@ def test_the_access_audit_keeps_the_full_address_the_delivery_audit_its_domain(
     cells = [str(cell) for row in delivered for cell in row]
     assert not any("Anh@" in cell or "anh@" in cell for cell in cells)
     assert any("example.org" in cell for cell in cells)
+
+
+WEAK = "email:\n  passphrase: date_of_birth\n  allow_weak_passphrase: true\n"
+"""A site that accepts the date-of-birth passphrase (a block after `web:` in the test's settings file)."""
+
+
+@pytest.mark.process  # what `generate.py serve` itself prints as it starts
+def test_serve_warns_at_start_up_of_a_date_of_birth_passphrase(start_app: Callable[..., App], tmp_path: Path) -> None:
+    app = start_app(web=WEAK, process=True)
+    log = (tmp_path / f"serve-{app.url.rsplit(':', 1)[1]}.log").read_text()  # where start_app keeps it
+    assert (
+        "warning: email.passphrase is date_of_birth: a guessing program opens such a packet in about a minute; "
+        "one-time words (email.passphrase: words) protect it"
+    ) in log
+    assert log.index("warning: email.passphrase") < log.index("serving on")  # before it serves
+    plain = start_app(process=True)
+    assert "email.passphrase" not in (tmp_path / f"serve-{plain.url.rsplit(':', 1)[1]}.log").read_text()

@@ -64,7 +64,7 @@ async def create_packet(request: Request, context: Ctx) -> Response:
         return JSONResponse({"errors": [{"field": "", "message": "the record is too large"}]}, 413)
     renderer: Renderer = request.app.state.renderer
     made = await renderer.draw(raw)
-    if not made.pdf:  # a refused record is a request too: in the audit, and counted toward the token's rate
+    if not made.pdf:  # a refused record is in the audit too (its request was counted before it was made)
         await run_in_threadpool(access.record, request, access.API_PACKET, request.state.api_token)
         errors = [_error(e) for e in made.errors] + [{"field": "", "message": line} for line in made.lines]
         return JSONResponse({"errors": errors}, 422)
