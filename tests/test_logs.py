@@ -34,6 +34,7 @@ from packetgen.web.accounts import add_user
 from packetgen.web.app import create_app
 from tests.helpers.mllp import Sender, ack_fields, messages_of
 from tests.helpers.site import ROOT, TODAY
+from tests.helpers.stores import migrated_sqlite
 from tests.helpers.web import schedule_of
 
 START = "2027-01-12T08:00"
@@ -329,7 +330,7 @@ def siu(person: Person, control: str, note: str = "") -> str:
 def test_the_listener_logs_each_message_and_packet_without_patient_data(
     tmp_path: Path, logged: _Lines, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    settings = Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite"))
     store = open_store(settings)
     listener = Listener(settings, store, tmp_path / "out", workers=1, today=TODAY)
     host, port, thread = start_in_thread(listener)
@@ -359,7 +360,7 @@ def test_the_listener_logs_each_message_and_packet_without_patient_data(
 def test_the_processor_thread_logs_why_it_stopped(
     tmp_path: Path, logged: _Lines, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    settings = Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite"))
     store = open_store(settings)
     listener = Listener(settings, store, tmp_path / "out", workers=1, today=TODAY)
 
@@ -386,7 +387,7 @@ def test_the_web_app_logs_each_request_with_its_id_and_internal_errors_without_p
     tmp_path: Path, logged: _Lines, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", workers=1, web=WebSettings(out_dir=tmp_path / "web-out")
+        database_url=migrated_sqlite(tmp_path / "db.sqlite"), workers=1, web=WebSettings(out_dir=tmp_path / "web-out")
     )
     store = open_store(settings)
     with store.session() as session:

@@ -159,3 +159,14 @@ def test_keys_items_and_values_are_limited_before_they_cost_seconds() -> None:
     lists = b"\n".join(b"k%d: [%s]" % (n, b", ".join([b"1"] * 9_000)) for n in range(6))
     assert error_of(lists) == "f.yaml:6: more than 50000 values in the file"
 
+
+def test_bytes_parsed_again_give_the_same_data_and_lines_but_not_the_same_objects() -> None:
+    raw = b"id: x\nitems:\n  - text: one\n  - text: two\n"
+    first = load_bytes(raw, "again.yaml")
+    first.data["items"].append({"text": "changed by a caller"})
+    second = load_bytes(raw, "again.yaml")
+    assert second.data == {"id": "x", "items": [{"text": "one"}, {"text": "two"}]}
+    assert second.pos(("items", 1, "text")).line == 4
+    assert second.digest == first.digest
+    assert load_bytes(raw, "other.yaml").path == "other.yaml"  # messages name the file as it is named now
+    assert error_of(b"a: 1\na: 2\n") == error_of(b"a: 1\na: 2\n")  # a refusal is found every time

@@ -17,6 +17,7 @@ from packetgen.store import open_store
 from packetgen.store.access import access_events
 from packetgen.store.tables import WebSession, WebUser
 from packetgen.web import accounts
+from tests.helpers.stores import migrated_sqlite
 
 PASSWORD = "a long enough password"
 _ADVICE = "choose a longer one, of several uncommon words (a strength of 1 of 4; 3 is needed)"
@@ -29,7 +30,7 @@ def _run(environ: dict[str, str], monkeypatch: pytest.MonkeyPatch, *argv: str, s
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
-    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    environ = {"PACKETGEN_DATABASE_URL": migrated_sqlite(tmp_path / "db.sqlite")}
     for name, role in (("ana", "clinician"), ("root", "admin")):
         assert _run(environ, monkeypatch, "user", "add", name, "--role", role, stdin=PASSWORD + "\n") == 0
     capsys.readouterr()

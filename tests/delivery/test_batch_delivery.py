@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from packetgen.cli import main
 from tests.helpers.mail import Relay, attachment
 from tests.helpers.servers import free_port
+from tests.helpers.stores import migrated_sqlite
 
 CSV = """appointment_id,mrn,last_name,first_name,date_of_birth,procedure,start,provider,location,language,email
 B-1,00012345,Nguyễn,Thị Ánh,1948-03-14,vertebroplasty,2026-12-07T07:30,Dr. Alvarez,Room 214,en,anh.nguyen@example.org
@@ -27,7 +28,7 @@ def _email_the_day(
     """`batch --email` on the day's CSV: (its environment, its arguments, what it printed)."""
     source = tmp_path / "today.csv"
     source.write_text(CSV, encoding="utf-8")
-    environ = relay.environ(PACKETGEN_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}", PACKETGEN_WORKERS="1")
+    environ = relay.environ(PACKETGEN_DATABASE_URL=migrated_sqlite(tmp_path / "db.sqlite"), PACKETGEN_WORKERS="1")
     argv = ["batch", str(source), "--out", str(tmp_path / "out"), "--email"]
     assert main(argv, environ=environ) == 0
     return environ, argv, capsys.readouterr().out
@@ -72,7 +73,7 @@ def test_a_batch_whose_relay_is_down_keeps_every_message_queued(
 ) -> None:
     source = tmp_path / "today.csv"
     source.write_text(CSV, encoding="utf-8")
-    database = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    database = migrated_sqlite(tmp_path / "db.sqlite")
     environ = {"PACKETGEN_SMTP_URL": f"smtp://127.0.0.1:{free_port()}", "PACKETGEN_DATABASE_URL": database}
     assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--email"], environ=environ) == 0
     out = capsys.readouterr().out

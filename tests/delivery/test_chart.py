@@ -28,6 +28,7 @@ from packetgen.store.consents import Found, record_scan
 from packetgen.store.tables import AuditEvent, ChartMessage, ScheduleEntry
 from packetgen.web import schedule as web_schedule
 from tests.helpers.chart_sinks import Certificates, fhir_sink, make_mtls_certificates, mllp_sink
+from tests.helpers.stores import migrated_sqlite
 
 APPOINTMENT = "CH-0001"
 MRN, LAST, FIRST, BORN = "00778812", "Okafor|Jr", "Adaeze", "1961-03-09"
@@ -97,7 +98,7 @@ def _file(site: Site, pdf: bytes) -> None:
 def site(tmp_path: Path, request: pytest.FixtureRequest) -> Site:
     database = getattr(request, "param", "sqlite")
     url = (
-        f"sqlite:///{tmp_path / 'var' / 'packetgen.sqlite'}"
+        migrated_sqlite(tmp_path / "var" / "packetgen.sqlite")
         if database == "sqlite"
         else request.getfixturevalue("postgres").database()
     )
@@ -429,7 +430,7 @@ def test_a_printed_signed_and_scanned_consent_reaches_the_chart_by_mdm_and_fhir(
     pages = consent_pages(packet.path, 200)
     scan = scan_pdf([turned(p, 180) if n == 0 else p for n, p in enumerate(reversed(pages))], tmp_path / "s.pdf", 200)
     environ = {"PACKETGEN_SETTINGS": str(tmp_path / "settings.yaml"),
-               "PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'packetgen.sqlite'}"}  # fmt: skip
+               "PACKETGEN_DATABASE_URL": migrated_sqlite(tmp_path / "var" / "packetgen.sqlite")}  # fmt: skip
     with mllp_sink() as mllp, fhir_sink() as fhir:
         settings = {"web": {"out_dir": "out"}, "chart": {"mllp": mllp.address, "fhir_url": fhir.url, "timeout": 5}}
         (tmp_path / "settings.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")

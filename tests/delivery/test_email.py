@@ -17,6 +17,7 @@ from packetgen.cli import main
 from tests.helpers.departments import cardiology_site
 from tests.helpers.mail import PASSWORD, USER, Handler, Relay, attachment
 from tests.helpers.servers import free_port
+from tests.helpers.stores import migrated_sqlite
 
 ROOT = Path(__file__).parent.parent.parent
 NGUYEN = ROOT / "examples/appointments/nguyen.yaml"
@@ -33,7 +34,7 @@ def run(argv: list[str], environ: dict[str, str], capsys: pytest.CaptureFixture[
 
 
 def database(tmp_path: Path) -> dict[str, str]:
-    return {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'packetgen.sqlite'}"}
+    return {"PACKETGEN_DATABASE_URL": migrated_sqlite(tmp_path / "var" / "packetgen.sqlite")}
 
 
 def outside_attachment(message: Message) -> str:

@@ -26,6 +26,7 @@ from packetgen.library import Library
 from packetgen.settings import EmailSettings, Settings
 from packetgen.store import Store, open_store
 from tests.helpers.mail import Relay
+from tests.helpers.stores import migrated_sqlite
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
@@ -34,7 +35,7 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """The outbox and the audit on both databases a site may run (PostgreSQL: a private server)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+        url = migrated_sqlite(tmp_path / "db.sqlite")
     else:
         url = request.getfixturevalue("postgres").database()
     opened = open_store(Settings(database_url=url))

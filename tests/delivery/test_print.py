@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from packetgen.cli import main
 from tests.helpers.batchdata import manifest, row, write_csv
 from tests.helpers.servers import Cups, free_port
+from tests.helpers.stores import migrated_sqlite
 
 ROOT = Path(__file__).parent.parent.parent
 NGUYEN = ROOT / "examples/appointments/nguyen.yaml"
@@ -20,7 +21,7 @@ LETTER, A4 = (612, 792), (595, 842)
 
 
 def environ(cups_server: Cups, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return cups_server.environ(PACKETGEN_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}", **extra)
+    return cups_server.environ(PACKETGEN_DATABASE_URL=migrated_sqlite(tmp_path / "db.sqlite"), **extra)
 
 
 def job_of(out: str) -> int:

@@ -16,12 +16,15 @@ import httpx
 import pyotp
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from packetgen.settings import Settings
 from packetgen.store import open_store
-from packetgen.web.accounts import add_token, add_user
+from packetgen.store.tables import WebSession, WebUser
+from packetgen.web.accounts import add_token, add_user, digest, now, open_session
+from packetgen.web.pages import SESSION_COOKIE
 
 ROOT = Path(__file__).parent.parent.parent
 
@@ -45,6 +48,9 @@ class App:
     clients: list[httpx.Client] = field(default_factory=list)
     asgi: Any = None
     """The app itself when it runs in this process (driven by TestClient, no socket)."""
+    portal: Any = None
+    """The event loop the app in this process runs on (its TestClient's, started with the app): every
+    client's requests run on it, as a server's would, rather than each on a loop of its own."""
 
     def client(self, peer: str | None = None) -> httpx.Client:
         """A new browser-like client (its own cookies), closed when the app stops; `peer`: the address it
@@ -59,6 +65,7 @@ class App:
                 raise_server_exceptions=False,
                 client=(peer or "testclient", 50000),
             )
+            client.portal = self.portal
         else:
             transport = httpx.HTTPTransport(local_address=peer, verify=self.verify) if peer else None
             client = httpx.Client(
@@ -67,9 +74,14 @@ class App:
         self.clients.append(client)
         return client
 
-    def signed_in(self, role: str) -> tuple[httpx.Client, str]:
-        """A client with a session for the test user of `role`, and the session's CSRF token; the admin
-        (who has a second factor, `TOTP_SECRET`) answers the code page as their authenticator app would."""
+    def signed_in(self, role: str, through_form: bool = False) -> tuple[httpx.Client, str]:
+        """A client with a session for the test user of `role`, and the session's CSRF token. For the app in
+        this process the session is opened in the database, as a sign-in with both factors would open it
+        (Django's `force_login`: no password hashed, no page asked); a `serve` process, or `through_form`,
+        signs in through the pages, the admin (who has a second factor, `TOTP_SECRET`) answering the code
+        page as their authenticator app would. Tests of signing in itself use the pages."""
+        if self.asgi is not None and not through_form:
+            return self._session_opened(role)
         client = self.client()
         page = client.get("/sign-in")
         token = csrf(page.text)
@@ -82,6 +94,19 @@ class App:
             schedule = client.get("/")
         assert schedule.status_code == 200
         return client, csrf(schedule.text)
+
+    def _session_opened(self, role: str) -> tuple[httpx.Client, str]:
+        with Session(_engine(self.database_url)) as session, session.begin():
+            user = session.scalar(select(WebUser).where(WebUser.name == role))
+            assert user is not None, role
+            cookie, signed = open_session(session, user, address="testclient")
+            session.flush()
+            opened = session.get(WebSession, digest(cookie))
+            assert opened is not None
+            opened.confirmed_at = now()  # both factors given at sign-in: an admin's changes need no password yet
+        client = self.client()
+        client.cookies.set(SESSION_COOKIE, cookie)
+        return client, signed.csrf_token
 
     def confirm_password(self, client: httpx.Client, password: str = PASSWORD, then: str = "admin") -> httpx.Response:
         """Give the signed-in `client`'s password again (`/account/confirm`): an admin's changes of users

@@ -23,6 +23,7 @@ from packetgen.settings import Settings
 from packetgen.store import open_store
 from tests.helpers.mllp import ack_fields, messages_of
 from tests.helpers.site import ROOT, TODAY, copy_site
+from tests.helpers.stores import migrated_sqlite
 
 KYPHOPLASTY = "packets/kyphoplasty.yaml"  # a second procedure with a schema error
 SACROPLASTY = "packets/sacroplasty.yaml"  # YAML that does not parse
@@ -258,7 +259,7 @@ def test_a_batch_makes_every_packet_it_can(tmp_path: Path) -> None:
 def test_the_listener_answers_ae_with_the_broken_files_errors(tmp_path: Path) -> None:
     root = broken_site(tmp_path / "site")
     expected = errors_by_file(root)
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", content_root=root)
+    settings = Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite"), content_root=root)
     store = open_store(settings)
     good = messages_of(ROOT / "tests" / "data" / "feeds" / "siu-staff-notes.hl7")[0]
     code = "22512^Vertebroplasty, each additional level^CPT"

@@ -26,6 +26,7 @@ from packetgen.store import open_store
 from packetgen.store.tables import ScheduleEntry
 from tests.helpers.mllp import Sender, ack_fields, messages_of
 from tests.helpers.site import ROOT, TODAY
+from tests.helpers.stores import migrated_sqlite
 
 FEEDS = ROOT / "tests" / "data" / "feeds"
 GOOD = messages_of(FEEDS / "siu-staff-notes.hl7")[0]
@@ -48,7 +49,7 @@ def manifest(out: Path) -> list[dict[str, object]]:
 
 @pytest.fixture
 def listening(tmp_path: Path) -> Iterator[tuple[Listener, str, int, Path]]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    settings = Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite"))
     store = open_store(settings)
     listener = Listener(settings, store, tmp_path / "out", workers=1, today=TODAY)
     host, port, thread = start_in_thread(listener)
@@ -149,7 +150,7 @@ def test_a_later_message_for_another_patient_is_refused_and_the_packet_kept(
 
 
 def test_bytes_that_are_not_mllp_or_too_large_are_refused(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    settings = Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite"))
     settings = settings.model_copy(
         update={"listener": settings.listener.model_copy(update={"max_message_bytes": 2000})}
     )
@@ -301,7 +302,7 @@ def test_an_appointments_events_wait_for_the_earlier_one_however_slow(
     the processor is busy, so it finds all three in one look): the later events wait, so the packet and
     the print run are the last event's and the manifest reads in event order."""
     monkeypatch.setattr("packetgen.listener.processor.Workers", SlowEarlierEvent)
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    settings = Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite"))
     store = open_store(settings)
     out = tmp_path / "out"
     listener = Listener(settings, store, out, workers=2, today=TODAY)
@@ -330,7 +331,7 @@ def test_an_appointments_events_wait_for_the_earlier_one_however_slow(
 def test_many_appointments_each_end_with_their_last_event(tmp_path: Path) -> None:
     """Real worker processes, two of them, and every appointment's S12, S13 and S14 sent one after
     another as fast as they are acknowledged: each packet is its last event's, each manifest in order."""
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    settings = Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite"))
     store = open_store(settings)
     out = tmp_path / "out"
     listener = Listener(settings, store, out, workers=2, today=TODAY)

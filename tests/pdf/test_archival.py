@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from packetgen.build import Generated
 from tests.helpers.site import ROOT
+from tests.helpers.stores import migrated_sqlite
 
 
 def test_a_packet_carries_what_pdfa_2b_asks(generate: Callable[..., Generated]) -> None:
@@ -97,7 +98,7 @@ def test_the_print_run_is_pdfa_with_its_language_and_title(tmp_path: Path) -> No
     from packetgen.cli import main
 
     source = ROOT / "examples/batch/appointments.csv"
-    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "PACKETGEN_WORKERS": "1"}
+    environ = {"PACKETGEN_DATABASE_URL": migrated_sqlite(tmp_path / "db.sqlite"), "PACKETGEN_WORKERS": "1"}
     assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--print-run"], environ=environ) in (0, 1)
     run = tmp_path / "out" / "print-run.pdf"
     reader = PdfReader(run)

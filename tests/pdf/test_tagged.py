@@ -19,6 +19,7 @@ import pytest
 
 from packetgen.build import Generated
 from tests.helpers.site import DATA, ROOT, normalize
+from tests.helpers.stores import migrated_sqlite
 from tests.helpers.structure import (
     Node,
     is_element,
@@ -322,7 +323,7 @@ def test_the_print_run_reads_packet_by_packet_in_time_order(tmp_path: Path) -> N
     from packetgen.cli import main
 
     source = ROOT / "examples/batch/appointments.csv"
-    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "PACKETGEN_WORKERS": "1"}
+    environ = {"PACKETGEN_DATABASE_URL": migrated_sqlite(tmp_path / "db.sqlite"), "PACKETGEN_WORKERS": "1"}
     assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--print-run"], environ=environ) in (0, 1)
     run = tmp_path / "out" / "print-run.pdf"
     document = struct_tree(run)

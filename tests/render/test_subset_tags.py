@@ -13,11 +13,12 @@ from pypdf import PdfReader
 from packetgen.cli import main
 from packetgen.render.fonts import subset_tag
 from tests.helpers.site import ROOT
+from tests.helpers.stores import migrated_sqlite
 
 
 def test_subset_tags_follow_the_subsets_content(tmp_path: Path) -> None:
     source = ROOT / "examples/batch/appointments.csv"
-    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "PACKETGEN_WORKERS": "1"}
+    environ = {"PACKETGEN_DATABASE_URL": migrated_sqlite(tmp_path / "db.sqlite"), "PACKETGEN_WORKERS": "1"}
     assert main(["batch", str(source), "--out", str(tmp_path / "out"), "--print-run"], environ=environ) in (0, 1)
     reader = PdfReader(tmp_path / "out" / "print-run.pdf")
     programs: dict[str, set[bytes]] = defaultdict(set)

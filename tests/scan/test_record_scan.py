@@ -29,6 +29,7 @@ from packetgen.scanning.pages import ScannedPage
 from tests.helpers.pdftext import consent_end, consent_start, record_start
 from tests.helpers.scans import blank, scan_pdf, turned
 from tests.helpers.site import BASE_APPOINTMENT, TODAY
+from tests.helpers.stores import migrated_sqlite
 
 APPOINTMENT_ID = "R-SCAN"
 RECORD_LINE = "English text for the record (not filed)"
@@ -37,7 +38,7 @@ RECORD_LINE = "English text for the record (not filed)"
 @pytest.fixture(scope="module", autouse=True)
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The store `scan` records what it found in: the module's own (never the project's `var/`)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('var') / 'packetgen.sqlite'}"
+    url = migrated_sqlite(tmp_path_factory.mktemp("var") / "packetgen.sqlite")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PACKETGEN_DATABASE_URL", url)
         yield url

@@ -37,6 +37,7 @@ from packetgen.store.tables import ScannedConsent, utc
 from tests.helpers.hypothesis_profiles import RENDERING
 from tests.helpers.scans import blank, consent_pages, noisy, scan_pdf, scan_tiff, turned
 from tests.helpers.site import BASE_APPOINTMENT, TODAY
+from tests.helpers.stores import migrated_sqlite
 
 SYMBOLOGIES = {"S-QR": "qr", "S-DM": "datamatrix", "S-128": "code128", "S-417": "pdf417"}
 """A packet per symbology a layout may choose, by appointment id."""
@@ -83,7 +84,7 @@ def pages(packets: dict[str, Path]) -> Callable[[str, int], list[Image.Image]]:
 @pytest.fixture(scope="module", autouse=True)
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The store `scan` records what it found in: the module's own (never the project's `var/`)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('var') / 'packetgen.sqlite'}"
+    url = migrated_sqlite(tmp_path_factory.mktemp("var") / "packetgen.sqlite")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PACKETGEN_DATABASE_URL", url)
         yield url

@@ -89,7 +89,7 @@ def _starter(
             runner = TestClient(asgi, base_url="http://testserver")
             runner.__enter__()  # the app's start-up (its packet workers, the watched folder) until the test ends
             running.append(runner)
-            app = App("http://testserver", database_url, out_dir, token, asgi=asgi)
+            app = App("http://testserver", database_url, out_dir, token, asgi=asgi, portal=runner.portal)
             apps.append(app)
             return app
         port = free_port()

@@ -142,7 +142,10 @@ def test_patient_page_pdf_download_api_packet_upload_reprint_and_admin_changes(s
                             headers={"Authorization": f"Bearer {app.token}",
                                      "Content-Type": "application/json"})  # fmt: skip
     assert api.status_code == 200, api.text
-    assert new_rows(app, seen) == [("test-ehr", "api-packet", None, "DEMO-0001", None, None)]
+    assert new_rows(app, seen) == [
+        ("test-ehr", "api-request", None, None, None, None),  # reserved within the token's rate, then made
+        ("test-ehr", "api-packet", None, "DEMO-0001", None, None),
+    ]
     seen = rows(app)
     refused = app.client().post("/api/v1/packets", json=record(), headers={"Authorization": "Bearer wrong"})
     assert refused.status_code == 401
@@ -171,9 +174,9 @@ def test_patient_page_pdf_download_api_packet_upload_reprint_and_admin_changes(s
 
 def test_admins_read_filter_and_export_the_access_audit(start_app: Callable[..., App]) -> None:
     app = start_app()
-    scheduler, scheduler_token = app.signed_in("scheduler")
+    scheduler, scheduler_token = app.signed_in("scheduler", through_form=True)
     upload(scheduler, scheduler_token)
-    admin, _token = app.signed_in("admin")
+    admin, _token = app.signed_in("admin", through_form=True)
     page = admin.get("/admin").text
     assert "<h2>Access</h2>" in page
     shown = page.split("<h2>Access</h2>", 1)[1]

@@ -152,7 +152,7 @@ def test_an_admin_gives_their_password_again_before_changing_users_or_sessions(
     app = start_app()
     victim_browser, _ = app.signed_in("clinician")
     victim = _user(app, "clinician").id
-    admin, token = app.signed_in("admin")  # both factors just now: changes need no password yet
+    admin, token = app.signed_in("admin", through_form=True)  # both factors just now: changes need no password yet
     assert "confirm your password" not in admin.get("/admin").text
     _age_confirmations(app)
     assert "confirm your password</a> first" in admin.get("/admin").text
@@ -214,7 +214,7 @@ def test_an_admin_without_a_second_factor_confirms_even_just_signed_in(start_app
     with store.session() as session:
         accounts.add_user(session, "ada", "admin", PASSWORD)
     store.close()
-    ada, token = app.signed_in("ada")  # a password only: not proof enough for an admin's change
+    ada, token = app.signed_in("ada", through_form=True)  # a password only: not proof enough for an admin's change
     form = {"csrf_token": token, "name": "eve", "role": "scheduler", "password": "a new scheduler's password"}
     assert admin_post(ada, form).headers["location"] == "/account/confirm"
     assert app.confirm_password(ada).status_code == 303
@@ -269,6 +269,30 @@ def test_a_change_of_password_hashes_outside_the_write_transaction(
     assert "Your password is changed" in changed.text
     assert held == [("verify", False), ("hash", False)]
     assert _user(app, "clinician").password_hash != _user(app, "scheduler").password_hash
+
+
+def test_sign_in_checks_the_password_outside_the_write_transaction(
+    start_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Argon2 (about a tenth of a second) under SQLite's writer lock made every other write wait while
+    clients signed in; the attempt is recorded, the password checked after that commit, right or wrong."""
+    app = start_app()
+    if not app.database_url.startswith("sqlite"):
+        pytest.skip("the writer's lock watched here is SQLite's (PostgreSQL has no single writer)")
+    writer = app.asgi.state.context.store._one_writer
+    held: list[bool] = []
+    verify = accounts.verify
+
+    def watched_verify(stored: str | None, password: str) -> bool:
+        held.append(writer.locked())
+        return verify(stored, password)
+
+    monkeypatch.setattr(accounts, "verify", watched_verify)
+    for password, status in ((PASSWORD, 303), ("not the password at all", 401)):
+        client = app.client()
+        form = {"name": "clinician", "password": password, "csrf_token": csrf(client.get("/sign-in").text)}
+        assert client.post("/sign-in", data=form).status_code == status
+    assert held == [False, False]
 
 
 # User names in NFKC wherever they are looked up

@@ -14,6 +14,7 @@ import pytest
 
 from packetgen.cli import main
 from tests.helpers.site import KNOWN_DEPARTMENTS
+from tests.helpers.stores import migrated_sqlite
 from tests.helpers.web import App, record
 
 
@@ -139,7 +140,7 @@ def test_token_and_user_commands(
 ) -> None:
     import io
 
-    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    environ = {"PACKETGEN_DATABASE_URL": migrated_sqlite(tmp_path / "db.sqlite")}
     assert main(["token", "add", "epic-prod"], environ=environ) == 0
     token = capsys.readouterr().out.splitlines()[-1]
     assert len(token) >= 40

@@ -24,6 +24,7 @@ from packetgen.web.dependencies import ApiToken, Require, access_of, checked_for
 from tests.helpers.departments import cardiology_site
 from tests.helpers.mail import Relay
 from tests.helpers.servers import Cups, free_port
+from tests.helpers.stores import migrated_sqlite
 from tests.helpers.web import CSV, PASSWORD, ROLES, SCHEDULE, App, act, csrf, entry_ids, once, upload
 
 
@@ -85,7 +86,7 @@ def test_sign_in_attempts_are_limited_per_account(start_app: Callable[..., App])
 
 
 def test_a_session_ends_after_inactivity(tmp_path: Path, web_database: Callable[[], str | None]) -> None:
-    store = open_store(Settings(database_url=web_database() or f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    store = open_store(Settings(database_url=web_database() or migrated_sqlite(tmp_path / "db.sqlite")))
     with store.session() as session:
         user = accounts.add_user(session, "ana", "clinician", PASSWORD)
         value, _signed_in = accounts.open_session(session, user)
@@ -284,7 +285,7 @@ def served_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 def test_every_route_declares_what_each_role_gets(tmp_path: Path, library: Library) -> None:
     made = create_app(
-        Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", web=WebSettings(out_dir=tmp_path / "out")),
+        Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite"), web=WebSettings(out_dir=tmp_path / "out")),
         library=library,
     )
     try:

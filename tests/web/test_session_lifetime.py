@@ -105,7 +105,7 @@ def test_an_idle_session_is_deleted_and_every_expired_one_goes_at_the_next_sign_
     kept, _ = app.signed_in("clinician")
     _age(app, forgotten, started=timedelta(hours=2), seen=timedelta(hours=1))
     _age(app, old, started=timedelta(hours=13))
-    app.signed_in("clinician")
+    app.signed_in("clinician", through_form=True)
     assert _row(app, forgotten) is None
     assert _row(app, old) is None
     assert _row(app, kept) is not None

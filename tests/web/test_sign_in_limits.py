@@ -20,6 +20,7 @@ from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.tables import SignInAttempt
 from packetgen.web import accounts
+from tests.helpers.stores import migrated_sqlite
 from tests.helpers.web import PASSWORD, App, csrf
 
 WRONG = "guess guess guess"
@@ -61,7 +62,7 @@ def test_the_right_password_works_once_the_wait_has_passed(start_app: Callable[.
 
 
 def test_the_wait_doubles_with_each_failure_up_to_15_minutes(tmp_path: Path) -> None:
-    store = open_store(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    store = open_store(Settings(database_url=migrated_sqlite(tmp_path / "db.sqlite")))
     moment = accounts.now()
     with store.session() as session:
         for _ in range(4):  # four failures, the latest just now
@@ -85,7 +86,7 @@ def test_the_wait_doubles_with_each_failure_up_to_15_minutes(tmp_path: Path) -> 
 def test_a_decision_waits_for_the_one_in_progress(tmp_path: Path, web_database: Callable[[], str | None]) -> None:
     """Two stores (as two instances) on one database, a limit of 1: while one decision's transaction is
     open, the other's waits for it, then sees its pending attempt and is refused."""
-    url = web_database() or f"sqlite:///{tmp_path / 'db.sqlite'}"
+    url = web_database() or migrated_sqlite(tmp_path / "db.sqlite")
     first, second = open_store(Settings(database_url=url)), open_store(Settings(database_url=url))
     decided: list[tuple[int | None, float]] = []
 

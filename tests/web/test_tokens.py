@@ -4,17 +4,20 @@ once; an expired token is refused like a wrong one; names are unique."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from packetgen.cli import main
 from packetgen.settings import Settings
 from packetgen.store import open_store
-from packetgen.store.tables import ApiToken
+from packetgen.store.tables import AccessEvent, ApiToken
+from tests.helpers.stores import migrated_sqlite
 from tests.helpers.web import App, record
 
 
@@ -73,7 +76,7 @@ def test_an_expired_token_is_refused(start_app: Callable[..., App], capsys: pyte
 
 
 def test_a_name_is_one_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    environ = {"PACKETGEN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    environ = {"PACKETGEN_DATABASE_URL": migrated_sqlite(tmp_path / "db.sqlite")}
     assert main(["token", "add", "epic-prod"], environ=environ) == 0
     assert main(["token", "add", "epic-prod"], environ=environ) == 2
     assert capsys.readouterr().err.strip() == (
@@ -105,3 +108,47 @@ def test_each_token_is_limited_to_its_minutes_requests(
     assert refused.json() == {"detail": "too many requests: at most 3 a minute for this token"}
     other = _run(["token", "add", "second-system"], app, capsys)[1][-1]
     assert _packet_status(app, other) == 200
+
+
+def _burst(apps: list[App], count: int) -> list[int]:
+    """`count` packet requests with the test token sent at once, in turn to each of `apps`: their statuses."""
+    clients = [apps[n % len(apps)].client() for n in range(count)]
+    start = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def ask(client: httpx.Client) -> None:
+        start.wait()
+        response = client.post("/api/v1/packets", json=record(), headers={"Authorization": f"Bearer {apps[0].token}"})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=ask, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return sorted(statuses)
+
+
+def _requests_recorded(app: App) -> int:
+    store = open_store(Settings(database_url=app.database_url))
+    with store.reading() as session:
+        made = session.scalar(select(func.count()).where(AccessEvent.action == "api-request"))
+    store.close()
+    return int(made or 0)
+
+
+def test_a_burst_at_once_lets_through_no_more_than_the_limit(start_app: Callable[..., App]) -> None:
+    """Eight requests at once with a limit of 3: each is reserved (an `api-request` row) in a serialised
+    transaction before its packet is made, so exactly 3 are made and 5 refused. (Counting the packets
+    made, as before, let all eight through.)"""
+    app = start_app(web="  api_requests_per_minute: 3\n")
+    assert _burst([app], 8) == [200] * 3 + [429] * 5
+    assert _requests_recorded(app) == 3
+
+
+@pytest.mark.process  # two `generate.py serve` processes on one database
+def test_a_burst_at_once_on_two_instances_lets_through_no_more_than_the_limit(start_app: Callable[..., App]) -> None:
+    one = start_app(web="  api_requests_per_minute: 3\n", process=True)
+    two = start_app(site=(one.database_url, one.out_dir, one.token), web="  api_requests_per_minute: 3\n", process=True)
+    assert _burst([one, two], 8) == [200] * 3 + [429] * 5
+    assert _requests_recorded(one) == 3
