@@ -187,10 +187,14 @@ def send_frame(address: str, message: bytes, timeout: float, context: ssl.SSLCon
     host, _, port = address.rpartition(":")
     host = host.strip("[]")
     try:
-        with socket.create_connection((host, int(port)), timeout=timeout) as raw_socket:
-            connection: socket.socket = (
-                context.wrap_socket(raw_socket, server_hostname=host) if context is not None else raw_socket
-            )
+        with (
+            socket.create_connection((host, int(port)), timeout=timeout) as raw_socket,
+            # Inside TLS, the TLS socket takes the connection over (the plain one is left detached): it
+            # is the one to close.
+            context.wrap_socket(raw_socket, server_hostname=host)
+            if context is not None
+            else contextlib.nullcontext(raw_socket) as connection,
+        ):
             connection.settimeout(timeout)
             connection.sendall(START + message + END)
             buffer = b""

@@ -307,6 +307,29 @@ def test_mutual_tls_sends_with_the_client_certificate_and_is_refused_without(
     assert base64.b64decode(sink.received[0]["content"][0]["attachment"]["data"]) == site.pdf
 
 
+def test_mllp_inside_tls_checks_the_engines_certificate_and_sends_the_clients(
+    site: Site, capsys: pytest.CaptureFixture[str], mtls: Certificates
+) -> None:
+    with mllp_sink(tls=mtls.server_context()) as sink:
+        site.configure(mllp=sink.address, mllp_tls=True, timeout=3)  # the engine's CA not named: not trusted
+        code, lines = site.send(capsys)
+        assert code == 1
+        assert "not sent by MDM" in lines[0]
+        assert "tries again" in lines[0]
+        site.configure(ca_file=str(mtls.ca))  # trusted now, but no client certificate: the engine refuses
+        code, lines = site.send(capsys)
+        assert code == 1
+        assert "not sent by MDM" in lines[0]
+        assert sink.received == []
+        site.configure(client_cert=str(mtls.client_cert), client_key=str(mtls.client_key))
+        code, lines = site.send(capsys, "--all")  # now, not after the wait before a third try
+        assert (code, lines) == (0, [f"{APPOINTMENT}: sent to the chart by MDM (ACK AA)"])
+    obx = _segments(sink.received[0]).segment("OBX")
+    assert base64.b64decode(str(obx(5)(1)(5))) == site.pdf
+    (row,) = site.rows()
+    assert (row.state, row.attempts) == ("sent", 3)
+
+
 def test_both_routes_and_the_schedule_says_sent_to_the_chart(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     with mllp_sink() as mllp, fhir_sink() as fhir:
         site.configure(mllp=mllp.address, fhir_url=fhir.url, timeout=3)

@@ -45,7 +45,9 @@ class MllpSink:
 
 
 @contextmanager
-def mllp_sink() -> Iterator[MllpSink]:
+def mllp_sink(tls: ssl.SSLContext | None = None) -> Iterator[MllpSink]:
+    """An interface engine's MLLP endpoint on loopback that ACKs what it receives; `tls`: MLLP inside
+    TLS with this server context (`Certificates.server_context`: a client certificate required)."""
     sink = MllpSink()
 
     class Handler(socketserver.BaseRequestHandler):
@@ -78,6 +80,8 @@ def mllp_sink() -> Iterator[MllpSink]:
         allow_reuse_address = True
 
     server = Server(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     sink.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
