@@ -4,6 +4,7 @@ content naming it (`PATH:LINE: …file: …`), which makes only that procedure u
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -260,3 +261,39 @@ def test_one_packet_reads_only_its_own_procedures_figures(
     with pytest.raises(InputErrors) as raised:
         load_library(root)
     assert str(error) in [str(e) for e in raised.value.errors]
+
+
+CORD = "#f7dc7a"
+"""The spinal cord's (and its nerve roots') fill in the spine drawings."""
+NEEDLE = "#3d4248"
+
+
+@pytest.mark.parametrize("name", ["vertebroplasty.svg", "vertebroplasty.es.svg"])
+def test_the_needle_never_crosses_the_spinal_cord_or_its_canal(name: str) -> None:
+    """The forms committee read a needle drawn across the spinal cord as a needle through it: in every
+    view, each needle's line keeps clear of the cord, the nerve roots and the canal around the cord."""
+    tree = ET.parse(ROOT / "packets" / "figures" / name)
+    shapes = [
+        e for e in tree.iter() if e.get("fill") == CORD or (e.tag.endswith("ellipse") and e.get("fill") == "#ffffff")
+    ]
+    needles = [e for e in tree.iter() if e.tag.endswith("line") and e.get("stroke") == NEEDLE]
+    assert len(needles) == 2
+    assert len(shapes) >= 5
+
+    def num(element: ET.Element, key: str) -> float:
+        return float(element.get(key, "0"))
+
+    def inside(shape: ET.Element, x: float, y: float) -> bool:
+        if shape.tag.endswith("rect"):
+            left, top = num(shape, "x"), num(shape, "y")
+            return left <= x <= left + num(shape, "width") and top <= y <= top + num(shape, "height")
+        rx = num(shape, "r") or num(shape, "rx")
+        ry = num(shape, "r") or num(shape, "ry")
+        return ((x - num(shape, "cx")) / rx) ** 2 + ((y - num(shape, "cy")) / ry) ** 2 <= 1
+
+    for needle in needles:
+        x1, y1, x2, y2 = (num(needle, k) for k in ("x1", "y1", "x2", "y2"))
+        points = [(x1 + (x2 - x1) * t / 400, y1 + (y2 - y1) * t / 400) for t in range(401)]
+        for shape in shapes:
+            crossed = [p for p in points if inside(shape, *p)]
+            assert not crossed, (ET.tostring(shape)[:80], crossed[0])
