@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reportlab.platypus import Flowable, Table
+from reportlab.platypus import Flowable, KeepTogether, Table
 
 from ..models.packet import Choice, Initialled, ResolvedPacket, Section, Signer
 from .blocks import Blocks
@@ -36,19 +36,24 @@ def consent_story(packet: ResolvedPacket, b: Blocks, bookmark: tuple[str, str] |
     risks = [b.heading(labels.risks), b.para(c.risks_lead, b.s.lead), initialled(c.risks, packet, b)]
     initialling = [n for n, s in enumerate(c.sections) if any(isinstance(x, Initialled) for x in s.blocks)]
     first = initialling[-1] if initialling else len(c.sections)
-    tail = [f for section in c.sections[first:] for f in section_flowables(section, packet, b)]
+    asking = [section for section in c.sections[first:] if _asks(section)]
+    tail = [f for section in asking for f in section_flowables(section, packet, b)]
+    after: list[Flowable] = []
     if tail and _height(tail, b) <= b.max_height * 3 / 4 and _height(risks[-1:], b) > b.max_height:
         # The patient initials on as few pages as may be: where the risk table takes more than a page
-        # (large print), the last section before the risks with an initials box (and the short sections
-        # after it) stays with the start of the table, which then breaks between rows; where a page
-        # cannot hold that, all of it starts the next page.
+        # (large print), the last section before the risks with an initials box stays with the start of
+        # the table, which then breaks between rows; the sections after it that ask for nothing (the
+        # benefits) follow the table instead, so the group is short enough to start on a page already
+        # begun and still end on the next. Where a page cannot hold the start, all of it starts the next.
         story += _parts(c.sections[:first], packet, b)
-        story.append(Together([*tail, *risks]))
+        story.append(_OnTwoPages([*tail, *risks], b.max_height))
+        after = [f for s in c.sections[first:] if not _asks(s) for f in section_flowables(s, packet, b)]
     else:
         story += [*_parts(c.sections, packet, b), *risks]
     if not record:
         # Written by the physician: lines spaced as in ordinary print, in large print too.
         story.append(Together([b.para(labels.own_risks, b.s.label), b.ruled(c.own_risks_lines, clinician=True)]))
+    story += after
     # The last two parts before the signatures (the alternatives and the patient's rights) stay
     # together: a page is never left holding only the rights.
     last = _parts(c.after_risks[-2:], packet, b)
@@ -56,10 +61,143 @@ def consent_story(packet: ResolvedPacket, b: Blocks, bookmark: tuple[str, str] |
     if last:
         story.append(Together(last))
     blocks = [_signer_text(signer, b) if record else _signature_block(signer, packet, b) for signer in c.signers]
-    # The signatures are one section, never split where a page holds them all (where it cannot, as in
-    # large print, they part only between whole blocks, the acknowledgement kept with the patient's).
-    story.append(Together([b.heading(labels.signatures), b.para(c.acknowledgement, b.s.lead), *blocks]))
+    story += _signatures([b.heading(labels.signatures), b.para(c.acknowledgement, b.s.lead)], blocks, b)
     return story
+
+
+def _signatures(lead: list[Flowable], blocks: list[Flowable], b: Blocks) -> list[Flowable]:
+    """The signature section: whole where a page holds it (letter, A4: the signing tablet shows one page),
+    else parting only between whole signer blocks (large print, Spanish): the heading and the statement the
+    patient signs stay with the patient's block (the first), which may start on a page already begun; the
+    later blocks follow it (`_SignerBlocks`)."""
+    whole = Together([*lead, *blocks])
+    if len(blocks) <= 2 or _height([*lead, *blocks], b) <= b.max_height:
+        return [whole]
+    return [Together([*lead, blocks[0]]), _SignerBlocks(blocks[1:], b.max_height)]
+
+
+class _SignerBlocks(Flowable):
+    """Signer blocks one under another, parting only between blocks, on as few pages as may be with at least
+    two blocks on the last (the telephone witness never alone) and no page under a quarter full where that can
+    be (`_plan`); a group (the record's signer text) is drawn part by part."""
+
+    def __init__(self, blocks: list[Flowable], max_height: float) -> None:
+        super().__init__()
+        self.blocks, self.max_height = blocks, max_height
+        self._parts: list[tuple[Flowable, float, float]] = []
+
+    def _measure(self, avail_width: float) -> list[float]:
+        heights = []
+        for index, block in enumerate(self.blocks):
+            h = block.wrapOn(self.canv, avail_width, self.max_height)[1]
+            if isinstance(block, KeepTogether):  # a group measures too tall, to be split: its real height
+                h = block._H
+            heights.append(h + (block.getSpaceAfter() if index < len(self.blocks) - 1 else 0.0))
+        return heights
+
+    def _laid(self, avail_width: float) -> list[tuple[Flowable, float, float]]:
+        """Each part drawn ((a group's parts one by one), its height and the space above it: the larger of the
+        space after the part before and its own before, as platypus sets them."""
+        laid: list[tuple[Flowable, float, float]] = []
+        before: Flowable | None = None
+        for part in _opened(self.blocks):
+            height = part.wrapOn(self.canv, avail_width, self.max_height)[1]
+            space = max(before.getSpaceAfter(), part.getSpaceBefore()) if before is not None else 0.0
+            laid.append((part, height, space))
+            before = part
+        return laid
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self._parts = self._laid(avail_width)
+        self.width, self.height = avail_width, sum(height + space for _part, height, space in self._parts)
+        return self.width, self.height
+
+    def getSpaceAfter(self) -> float:  # noqa: N802 - ReportLab's name
+        return float(self.blocks[-1].getSpaceAfter())
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        keep = _plan(self._measure(avail_width), avail_height, self.max_height)
+        if keep is None:  # no page holds the last ones: part where it must
+            return _opened(self.blocks) if avail_height >= self.max_height - 1 else []
+        if keep == 0:
+            return []  # all of them on the next page
+        if keep >= len(self.blocks):
+            return _opened(self.blocks)
+        return [*_opened(self.blocks[:keep]), _SignerBlocks(self.blocks[keep:], self.max_height)]
+
+    def draw(self) -> None:
+        y = self.height
+        for part, height, space in self._parts:
+            y -= space + height
+            part.drawOn(self.canv, 0, y)
+
+
+class _OnTwoPages(Together):
+    """Together, starting on a page already begun only where all of it then ends on the next page: the
+    initials of the section and of the risk table on two pages at most, where a page and the next hold them."""
+
+    def __init__(self, flowables: list[Flowable], max_height: float) -> None:
+        super().__init__(flowables)
+        self.max_height = max_height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        if getattr(self, "_wrapInfo", None) != (avail_width, avail_height):
+            self.wrap(avail_width, avail_height)
+        parts = super().split(avail_width, avail_height)
+        begun = avail_height < self.max_height - 1
+        if begun and len(parts) > 1 and 2 * self.max_height >= self._H:
+            rest = parts[-1]  # what the next page gets of the table: it must hold all of it
+            if rest.wrapOn(self.canv, avail_width, self.max_height)[1] > self.max_height:
+                return []  # it would reach a third page from here, not from the next: all of it starts the next
+        return parts
+
+
+def _plan(heights: list[float], room: float, page: float) -> int | None:
+    """How many of the blocks of `heights` to set in `room` (the rest on the pages after): the way that takes
+    the fewest pages, with at least two blocks on the last page, no page after this one under a quarter full
+    where that can be (no signer alone on a near-empty page), and as many here as may be; None where a block
+    is taller than a page."""
+    if max(heights) > page:
+        return None
+    best: tuple[tuple[int, bool, int], int] | None = None
+    top = room >= page - 1  # a page of its own: set something here, never leave it blank
+    for keep in range(1 if top else 0, len(heights) + 1):
+        if sum(heights[:keep]) > room:
+            break
+        chunks = _chunks(heights[keep:], page)
+        if chunks is None or (chunks and len(chunks[-1]) < 2 and len(heights) > 1):
+            continue
+        sparse = any(sum(chunk) < page / 4 for chunk in chunks)
+        score = (len(chunks), sparse, -keep)
+        if best is None or score < best[0]:
+            best = (score, keep)
+    return best[1] if best is not None else int(heights[0] <= room)  # no such way: one at a time
+
+
+def _chunks(heights: list[float], page: float) -> list[list[float]] | None:
+    """`heights` on whole pages, as few as may be and the last holding at least two where it can: every way
+    of cutting them is tried (a signature section has a handful of blocks); None where none holds."""
+    if not heights:
+        return []
+    best: list[list[float]] | None = None
+    for cut in range(1, len(heights) + 1):
+        if sum(heights[:cut]) > page:
+            break
+        rest = _chunks(heights[cut:], page)
+        if rest is None:
+            continue
+        chunks = [heights[:cut], *rest]
+        if len(chunks[-1]) < 2 and len(heights) > 1:
+            continue
+        if best is None or (len(chunks), -min(map(sum, chunks))) < (len(best), -min(map(sum, best))):
+            best = chunks
+    return best
+
+
+def _opened(blocks: list[Flowable]) -> list[Flowable]:
+    """`blocks` as platypus places them: a group (the record's signer text) opened into its parts, which
+    fit where the group measured as fitting (a group never fits as it is: it measures too tall, to be split)."""
+    return [part for block in blocks for part in (block._content if isinstance(block, KeepTogether) else [block])]
 
 
 class _Mark(Flowable):

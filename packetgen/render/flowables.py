@@ -130,6 +130,14 @@ _HEADING_DROP = 0.4
 nearer what it heads (the room comes from under the heading, so the block is no taller)."""
 
 
+_LEAST_SIGNATURE = 144.0
+"""The shortest signature line, in points (two inches), where the other lines of its row take their captions'
+widths (large print)."""
+_LEAST_DATE = 90.0
+_LEAST_TIME = 66.0
+"""The shortest date and time lines there, in points (a date and a time written by hand)."""
+
+
 class SignatureBlock(Flowable):
     """One signer's block: role and check-box choices, what they attest to, then lines to write on,
     each with its caption below: signature, printed name, date and time on one row, and the
@@ -157,9 +165,19 @@ class SignatureBlock(Flowable):
             (0.14, labels.signed_date, ""),
             (0.12, labels.signed_time, ""),
         ]
+        # Large type: the printed name, date and time each as long as its caption, the signature the rest,
+        # where that leaves it two inches at least; else the signature and printed name on one row, the date
+        # and time under them.
+        least = (0.0, _LEAST_DATE, _LEAST_TIME)  # room to write a date or a time by hand
+        needs = [max(self._caption_width(c), low) for (_s, c, _v), low in zip(first[1:], least, strict=True)]
+        signature = width - sum(needs)
         if all(self._fits(caption, share * width) for share, caption, _value in first):
             rows = [_cells(width, first)]
-        else:  # large type: the signature and printed name on one row, the date and time under them
+        elif signature >= max(_LEAST_SIGNATURE, self._caption_width(labels.signature)):
+            shares = [signature / width, *(need / width for need in needs)]
+            cells = [(share, caption, "") for share, (_s, caption, _v) in zip(shares, first, strict=True)]
+            rows = [_cells(width, cells)]
+        else:
             rows = [
                 _cells(width, [(0.55, labels.signature, ""), (0.45, labels.printed_name, "")]),
                 _cells(width, [(0.3, labels.signed_date, ""), (0.25, labels.signed_time, "")]),

@@ -122,7 +122,12 @@ class Decorator:
         copy = labels.handout_copy if part == "handout" else labels.consent_copy
         s = self.styles
         canv.setFillColor(s.text)
-        s.fonts.draw(canv, left, self._top_line(height), copy, s.fonts.bold, s.small.fontSize)
+        compact = self._compact(right - left)
+        if compact is None:
+            s.fonts.draw(canv, left, self._top_line(height), copy, s.fonts.bold, s.small.fontSize)
+        else:  # drawn first all the same (read first), at the right of the second line
+            second = self._top_line(height) - compact
+            s.fonts.draw(canv, right, second, copy, s.fonts.bold, s.small.fontSize, "end")
         self._header(canv, left, right, height - self.header_top(), self._top_line(height))
         if part == "record" and page not in self.log.blank:  # the back before it: a blank back like any other
             self._banner(canv, left, right, height - self.top_margin(right - left))
@@ -150,6 +155,11 @@ class Decorator:
     def _header(self, canv: Canvas, left: float, right: float, top: float, baseline: float) -> None:
         """The same on every page: drawn once per document as a form, placed on each page."""
         name = f"packet-header-{right - left:g}"
+        compact = self._compact(right - left)
+        if compact is not None and not canv.hasForm(name):
+            canv.beginForm(name)
+            self._compact_lines(canv, left, right, baseline, compact)
+            canv.endForm()
         if not canv.hasForm(name):
             canv.beginForm(name)
             para, h = self._patient_line(right - left)  # once per document: the form is reused
@@ -163,6 +173,73 @@ class Decorator:
             canv.line(left, top - h - 5, right, top - h - 5)  # 5 + 4 below it: _HEADER_GAP
             canv.endForm()
         canv.doForm(name)
+
+    def _compact(self, width: float) -> float | None:
+        """Where the patient, date of birth and MRN do not fit one line beside nothing (large print), but the
+        patient's name fits beside the facility and the date of birth and MRN beside the copy's name: the
+        distance between the two lines' baselines (a header line saved on every page, the date of birth and
+        MRN on one line); else None."""
+        s, labels, patient = self.styles, self.packet.labels, self.packet.patient
+        fonts, size, small = s.fonts, s.header.fontSize, s.small.fontSize
+        if size != small:  # the small print's own line above the patient line (letter, A4): room enough
+            return None
+        gap = 2 * size
+        whole = (
+            fonts.width(f"{labels.patient}: ", fonts.bold, size)
+            + fonts.width(patient.name, fonts.regular, size)
+            + gap
+            + self._identifiers_width()
+        )
+        if whole <= width:
+            return None
+        copy = max(fonts.width(lb, fonts.bold, small) for lb in (labels.handout_copy, labels.consent_copy))
+        first = (
+            fonts.width(f"{labels.patient}: ", fonts.bold, size)
+            + fonts.width(patient.name, fonts.regular, size)
+            + gap
+            + fonts.width(self.packet.visit.facility, fonts.regular, small)
+        )
+        if first > width or self._identifiers_width() + gap + copy > width:
+            return None
+        return float(s.header.leading)
+
+    def _identifiers_width(self) -> float:
+        """The width of `Date of birth: … MRN: …` in the header's type."""
+        s, labels, patient = self.styles, self.packet.labels, self.packet.patient
+        fonts, size = s.fonts, s.header.fontSize
+        return float(
+            fonts.width(f"{labels.date_of_birth}: ", fonts.bold, size)
+            + fonts.width(patient.date_of_birth, fonts.regular, size)
+            + 2 * size
+            + fonts.width(f"{labels.mrn}: ", fonts.bold, size)
+            + fonts.width(patient.mrn, fonts.regular, size)
+        )
+
+    def _compact_lines(self, canv: Canvas, left: float, right: float, baseline: float, step: float) -> None:
+        """The compact header (`_compact`): the patient's name, then the date of birth and MRN, each drawn as
+        one text line (the date of birth and MRN on one, as a reader of the page finds them); the facility
+        right of the first line (the copy's name, drawn first, right of the second); the banner and the rule
+        below."""
+        s, labels, patient, fonts = self.styles, self.packet.labels, self.packet.patient, self.styles.fonts
+        size = s.header.fontSize
+        canv.setFillColor(s.text)
+
+        def pair(x: float, y: float, label: str, value: str) -> float:
+            fonts.draw(canv, x, y, f"{label}:", fonts.bold, size)
+            x += fonts.width(f"{label}: ", fonts.bold, size)
+            fonts.draw(canv, x, y, value, fonts.regular, size)
+            return float(x + fonts.width(value, fonts.regular, size) + 2 * size)
+
+        pair(left, baseline, labels.patient, patient.name)
+        second = baseline - step
+        pair(pair(left, second, labels.date_of_birth, patient.date_of_birth), second, labels.mrn, patient.mrn)
+        bottom = second - 0.3 * size
+        self._marks(canv, left, right, bottom - 9)
+        canv.setFillColor(s.muted)
+        fonts.draw(canv, right, baseline, self.packet.visit.facility, fonts.regular, s.small.fontSize, "end")
+        canv.setStrokeColor(s.accent)
+        canv.setLineWidth(0.8)
+        canv.line(left, bottom - 5, right, bottom - 5)
 
     def _patient_line(self, width: float) -> tuple[Paragraph, float]:
         labels, patient, mark = self.packet.labels, self.packet.patient, self._mark
@@ -203,6 +280,11 @@ class Decorator:
 
     def top_margin(self, width: float) -> float:
         """From the top edge to the body: the layout's top margin, or more when the header needs it."""
+        compact = self._compact(width)
+        if compact is not None:  # the two lines from the first line's baseline, their descenders, the gap
+            size = float(self.styles.header.fontSize)
+            needed = EDGE + _CLEAR + size + compact + 0.3 * size + _HEADER_GAP + self.marks_height(width)
+            return max(float(self.layout.page.margin_top), needed)
         _para, h = self._patient_line(width)
         return max(self.layout.page.margin_top, self.header_top() + h + _HEADER_GAP + self.marks_height(width))
 

@@ -31,8 +31,27 @@ def section_flowables(section: p.Section, packet: p.ResolvedPacket, b: Blocks) -
 
 
 def block_flowables(blocks: Sequence[p.Block], packet: p.ResolvedPacket, b: Blocks) -> list[Flowable]:
-    """Each block as flowables, in order."""
-    return [flowable for block in blocks for flowable in _block(block, packet, b)]
+    """Each block as flowables, in order; bulleted lists that follow one another with no lead line between
+    them (a section's own items, then a fragment's) as one list, which may then break between any two of
+    its items, two at least on each page, where the lists apart could not (a list of three never breaks)."""
+    return [flowable for block in _joined(blocks) for flowable in _block(block, packet, b)]
+
+
+def _joined(blocks: Sequence[p.Block]) -> list[p.Block]:
+    joined: list[p.Block] = []
+    for block in blocks:
+        before = joined[-1] if joined else None
+        if (
+            isinstance(block, p.ListBlock)
+            and isinstance(before, p.ListBlock)
+            and block.lead is None
+            and not block.numbered
+            and not before.numbered
+        ):
+            joined[-1] = p.ListBlock(before.id, before.lead, (*before.items, *block.items))
+        else:
+            joined.append(block)
+    return joined
 
 
 def _block(block: p.Block, packet: p.ResolvedPacket, b: Blocks) -> list[Flowable]:
@@ -184,16 +203,21 @@ def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, head
         return _plain_clauses(clauses, packet, b, header)
     heading_w = b.s.fonts.width(packet.labels.initials, b.s.label.fontName, b.s.label.fontSize) + 14
     initials_w = max(72.0, heading_w)
-    # Each box at least `_BOX` tall to write in; large type's own line is nearly that: packed tighter, its
-    # rows no taller than a box needs (a line's leading already keeps its letters off the rules).
+    # Each box at least `_BOX` tall to write in, and no taller than its clause needs: a clause of one line
+    # is centred in a box `_BOX` tall, one of more lines keeps only a little room above and below (a line's
+    # leading already keeps its letters off the rules; large type's own line is nearly a box).
     leading = b.s.bullet.leading
-    pad = max(3.0, (_BOX - leading) / 2) if leading < _BOX - 6 else max(1.5, (_BOX - leading) / 2 + 0.5)
+    least = 3.0 if leading < _BOX - 6 else 0.5
     rows = [[b.para(text, b.s.bullet), ""] for text in clauses]
     if header:
         rows.insert(0, [b.para(packet.labels.risks, b.s.label), b.para(packet.labels.initials, b.s.label)])
     else:  # a lone clause: the box says what goes in it
         rows = [[b.para(clauses[0], b.s.bullet), b.para(packet.labels.initials, b.s.small)]]
     first = 1 if header else 0
+    pads = []
+    for row in rows:
+        height = row[0].wrap(b.width - initials_w, b.max_height)[1]
+        pads.append(max(least, (_BOX - height) / 2))
     table = Table(  # a lone clause and its box are not a table of data: its cells are read as paragraphs
         rows,
         colWidths=[b.width - initials_w, initials_w],
@@ -210,8 +234,8 @@ def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, head
                 ("INNERGRID", (1, first), (1, -1), 0.8, b.s.text),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 *([] if header else [("VALIGN", (1, 0), (1, 0), "TOP")]),
-                ("TOPPADDING", (0, 0), (-1, -1), pad),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+                *(("TOPPADDING", (0, n), (-1, n), pad) for n, pad in enumerate(pads)),
+                *(("BOTTOMPADDING", (0, n), (-1, n), pad) for n, pad in enumerate(pads)),
             ]
         )
     )

@@ -79,8 +79,8 @@ def make_styles(layout: Layout, fonts: FontSet) -> Styles:
             size.heading,
             fontName=fonts.bold,
             textColor=heading,
-            spaceBefore=size.body * 0.9,
-            spaceAfter=size.body * 0.35,
+            spaceBefore=size.body * 0.6,
+            spaceAfter=size.body * 0.3,
             keepWithNext=1,
         ),
         subheading=style(

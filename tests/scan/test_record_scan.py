@@ -46,17 +46,20 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def packet(library: Library, tmp_path_factory: pytest.TempPathFactory) -> Generated:
-    """The first of these flag sets whose consent ends on a front page (an odd count), whatever the layout's
-    pagination is today."""
+    """The first of these procedures and flag sets whose consent ends on a front page (an odd count), whatever the
+    layout's pagination is today."""
     folder = tmp_path_factory.mktemp("record-scan")
-    for flags in (["anticoagulant", "sedation"], ["anticoagulant", "contrast_allergy", "sedation"], []):
-        record = {**BASE_APPOINTMENT, "appointment_id": APPOINTMENT_ID, "language": "es", "flags": flags}
+    cases = [("vertebroplasty", ["anticoagulant", "sedation"]), ("vertebroplasty", ["anticoagulant", "contrast_allergy",
+             "sedation"]), ("vertebroplasty", []), ("colonoscopy", [])]  # fmt: skip
+    for procedure, flags in cases:
+        record = {**BASE_APPOINTMENT, "appointment_id": APPOINTMENT_ID, "language": "es", "flags": flags,
+                  "procedure": procedure}  # fmt: skip
         path = folder / "appointment.yaml"
         path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
         made = make_packet(path, folder / "out", "large-print", library=library, today=TODAY)
         if record_start(made.path) == consent_end(made.path) + 1:
             return made
-    raise AssertionError("no flag set gives a consent that ends on a front page")
+    raise AssertionError("no procedure and flag set gives a consent that ends on a front page")
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,8 @@ def packets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     records.append(("S-QR", "qr", {"mrn": "99990000", "out": "other"}))
     for appointment_id, symbology, extra in records:
         out = folder / str(extra.pop("out", "packets"))
-        record = {**BASE_APPOINTMENT, "appointment_id": appointment_id, **extra}
+        # A consent of five pages (with the sedation clause), which the scans below take apart.
+        record = {**BASE_APPOINTMENT, "appointment_id": appointment_id, "flags": ["sedation"], **extra}
         path = folder / f"{appointment_id}-{out.name}.yaml"
         path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
         generated = make_packet(path, out, library=_library(symbology), today=TODAY)
