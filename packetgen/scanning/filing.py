@@ -26,6 +26,9 @@ LANGUAGE = "und"
 _READING = threading.Lock()
 """One scan read at a time in this process: PDFium (pypdfium2) is not made for threads, and the web
 app reads uploaded scans on its worker threads while the watched scan folder has its own."""
+PDFIUM = _READING
+"""The same lock, for the web app's other PDFium work (a consent's boxes found, its pages shown for
+signing on a tablet)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pikepdf
 
 from .audit import append_audit
 from .capture import Capture
-from .certify import Certifier, add_field, certify, mark_modified
+from .certify import Certifier, add_field, add_keywords, certify, mark_modified
 from .layout import Layout
 from .stamp import Structure, marks, stamp
 
@@ -30,13 +30,17 @@ def sign_consent(
     certifier: Certifier,
     zone: ZoneInfo,
     font_dirs: tuple[Path, ...] = (),
+    keywords: str | None = None,
 ) -> bytes:
     """The issued consent `pdf` with what `capture` holds drawn into its boxes, the audit page after
-    it, certified by the site's certificate."""
+    it, certified by the site's certificate; `keywords` added to its own (the filed consent's
+    identifiers)."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
         drawn = Structure(document, "Signed on a tablet")
         stamp(document, drawn, marks(layout, capture, zone), font_dirs)
         append_audit(document, Structure(document, "Signing record"), layout, capture, zone, font_dirs)
+        if keywords:
+            add_keywords(document, keywords)
         add_field(document)
         moments = [signer.signed_at for signer in capture.signers]
         mark_modified(document, max(moments) if moments else datetime.now(UTC))

@@ -76,6 +76,12 @@ def _strokes(value: Any, where: str) -> tuple[Stroke, ...]:
     return tuple(strokes)
 
 
+def read_strokes(value: Any, where: str) -> tuple[Stroke, ...]:
+    """Strokes as CAPTURE_JSON has them (a list of lists of [x, y] points, each 0..1), checked: a
+    CaptureError naming `where` otherwise (never the value)."""
+    return _strokes(value, where)
+
+
 def _text(value: Any, where: str, limit: int = 200) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit or not value.isprintable():
         raise _error(where, f"expected text of 1 to {limit} printable characters")

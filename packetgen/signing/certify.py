@@ -10,6 +10,7 @@ allows."""
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import re
 import warnings
@@ -132,6 +133,19 @@ def mark_modified(pdf: pikepdf.Pdf, moment: datetime) -> None:
         xmp = re.sub(
             r"<xmp:ModifyDate>[^<]*</xmp:ModifyDate>", f"<xmp:ModifyDate>{utc:%Y-%m-%dT%H:%M:%S}Z</xmp:ModifyDate>", xmp
         )
+        pdf.Root.Metadata.write(xmp.encode("utf-8"))
+
+
+def add_keywords(pdf: pikepdf.Pdf, words: str) -> None:
+    """`words` added to the document's keywords (Info and XMP's `pdf:Keywords`, which PDF/A keeps in
+    step): what a filed consent is found by (its appointment, form and version)."""
+    old = str(pdf.docinfo.get(pikepdf.Name.Keywords, ""))
+    keywords = f"{old}; {words}" if old else words
+    pdf.docinfo[pikepdf.Name.Keywords] = pikepdf.String(keywords)
+    if pikepdf.Name.Metadata in pdf.Root:
+        xmp = pdf.Root.Metadata.read_bytes().decode("utf-8")
+        escaped = html.escape(keywords, quote=False)
+        xmp = re.sub(r"<pdf:Keywords>[^<]*</pdf:Keywords>", lambda _m: f"<pdf:Keywords>{escaped}</pdf:Keywords>", xmp)
         pdf.Root.Metadata.write(xmp.encode("utf-8"))
 
 

@@ -20,6 +20,7 @@ from typing import Literal
 import pikepdf
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
+from PIL import Image
 
 from ..language.labels import Labels, labels_for
 
@@ -349,3 +350,16 @@ def _row_text(runs: list[_Run], lower: float, upper: float, x0: float) -> str:
     """The risk or statement beside an initials cell: the text left of it between its rules."""
     parts = [r for r in runs if r.rect[2] <= x0 + 1 and lower - 1 <= _mid(r.rect[1], r.rect[3]) <= upper + 1]
     return " ".join(r.text for r in sorted(parts, key=lambda r: (-r.rect[3], r.rect[0])))
+
+
+def render_page(pdf: bytes, index: int, scale: float) -> tuple[Image.Image, float]:
+    """Page `index` of `pdf` as an RGB image, `scale` pixels per point (PDFium), and the page's height in
+    points (to place a box's rectangle on the image)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[index]
+        height = float(page.get_height())
+        image = page.render(scale=scale).to_pil().convert("RGB")
+    finally:
+        document.close()
+    return image, height

@@ -17,6 +17,13 @@ from .tables import AuditEvent, ScannedConsent
 FILED, INCOMPLETE = "filed", "incomplete"
 SCAN_FILED, SCAN_INCOMPLETE = "scan-filed", "scan-incomplete"
 """The audit's actions for a consent a scan found (the audit's `action` holds 16 characters)."""
+TABLET_ACTIONS = {"consented": "tablet-signed", "refused": "tablet-refused", "withdrawn": "tablet-withdrawn"}
+"""The audit's action for a consent signed on a tablet, by how its session ended."""
+_TABLET_WORDS = {
+    "consented": "signed on a tablet",
+    "refused": "consent refused on a tablet",
+    "withdrawn": "consent withdrawn on a tablet",
+}
 NOT_FILED = "not filed"
 """The audit row's target for an incomplete consent (a filed one's is its file's name)."""
 
@@ -62,6 +69,46 @@ def record_scan(session: Session, found: Iterable[Found], moment: datetime, acto
         )
 
 
+def record_signed(
+    session: Session,
+    appointment_id: str,
+    packet_sha256: str,
+    file: str,
+    pages: int,
+    outcome: str,
+    roles: Iterable[str],
+    moment: datetime,
+    actor: str,
+) -> None:
+    """A consent signed on a tablet and filed as `file` at `moment`: its row (state `filed`, `signed` its
+    outcome: the schedule shows it, `chart send` sends it) and its audit row by `actor`: the outcome and
+    the roles that signed, never a name."""
+    signed_by = ", ".join(roles) or "no signer"
+    session.add(
+        AuditEvent(
+            at=moment,
+            actor=actor[:200],
+            action=TABLET_ACTIONS[outcome],
+            appointment_id=appointment_id,
+            packet_sha256=packet_sha256,  # the issued packet it was signed on
+            target=file[:320],
+            result=f"{outcome}, signed by {signed_by}"[:200],
+        )
+    )
+    session.add(
+        ScannedConsent(
+            appointment_id=appointment_id,
+            state=FILED,
+            pages_found=pages,
+            pages_expected=pages,
+            problems=None,
+            file=file,
+            scanned_at=moment,
+            signed=outcome,
+        )
+    )
+
+
 def found_words(consent: Found) -> str:
     """`complete, 5 pages` or `incomplete: missing page 3 of 5`, as the scan's lines say it."""
     if consent.complete:
@@ -83,7 +130,10 @@ def consent_states(session: Session, appointment_ids: Iterable[str | None]) -> d
 
 
 def consent_words(row: ScannedConsent) -> str:
-    """`signed consent filed` or `consent incomplete: missing page 3 of 5`."""
+    """`signed consent filed`, `signed on a tablet` (`consent refused on a tablet`…) or `consent
+    incomplete: missing page 3 of 5`."""
+    if row.state == FILED and row.signed:
+        return _TABLET_WORDS.get(row.signed, "signed on a tablet")
     if row.state == FILED:
         return "signed consent filed"
     return f"consent incomplete: {'; '.join((row.problems or '').splitlines()) or 'pages missing'}"

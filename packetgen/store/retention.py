@@ -7,7 +7,8 @@
   still `stored` waits for its packet); sent emails' rows (the recipient's address); finished
   print runs; what scans found (`scanned_consent`: the filed PDFs themselves are the site's record);
   the chart's outbox rows (`chart_message`, each holding its PDF until sent) that were sent, refused or
-  replaced (a row still queued or being sent waits for its answer);
+  replaced (a row still queued or being sent waits for its answer); signing sessions (`signing_session`,
+  what a tablet captured) open longer than `SIGNING_LIFETIME`, abandoned;
 - packets older than `packets_days` in the web output folder (a line keeps its record and can be
   made again);
 - the audits' rows (deliveries and access) older than `audit_years`: six at least, and the database
@@ -38,12 +39,15 @@ from .tables import (
     PrintRun,
     ScannedConsent,
     ScheduleEntry,
+    SigningSession,
 )
 
 logger = logging.getLogger(__name__)
 
 _FINISHED_RUNS = ("printed", "downloaded", "expired", "failed")
 _DONE_CHART = ("sent", "failed", "replaced")
+SIGNING_LIFETIME = timedelta(hours=2)
+"""A signing session open longer than this is abandoned: what it captured is removed."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Purged:
     """Rows of what scans found (`scanned_consent`), not the filed PDFs."""
     chart_messages: int = 0
     """The chart's outbox rows (`chart_message`) done with: sent, refused or replaced."""
+    signing_sessions: int = 0
+    """Signing sessions left open past their lifetime (what a tablet captured, never signed)."""
 
     def line(self) -> str:
         counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in vars(self).items())
@@ -111,9 +117,17 @@ def purge(
     charted = session.execute(
         delete(ChartMessage).where(ChartMessage.state.in_(_DONE_CHART), ChartMessage.created_at < cutoff)
     ).rowcount  # type: ignore[attr-defined]
+    signing = purge_signing_sessions(session, now)
     return Purged(
-        len(old_lines), files, int(inbox), len(listener), int(sent), len(runs), audits, int(scanned), int(charted)
-    )
+        len(old_lines), files, int(inbox), len(listener), int(sent), len(runs), audits, int(scanned), int(charted),
+        signing,
+    )  # fmt: skip
+
+
+def purge_signing_sessions(session: Session, now: datetime) -> int:
+    """Signing sessions opened more than `SIGNING_LIFETIME` before `now`, removed with what they captured."""
+    removed = session.execute(delete(SigningSession).where(SigningSession.created_at < now - SIGNING_LIFETIME))
+    return int(removed.rowcount)  # type: ignore[attr-defined]
 
 
 def _years_before(now: datetime, years: int) -> datetime:

@@ -389,6 +389,32 @@ class ScannedConsent(Base):
     file: Mapped[str | None] = mapped_column(String(200))
     """The filed PDF's name (in `scan.out_dir`), when filed."""
     scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    signed: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """For a consent signed on a tablet (not scanned), how its session ended: `consented`, `refused` or
+    `withdrawn` (migration 0023); None for a scan's."""
+
+
+class SigningSession(Base):
+    """A consent being signed on a tablet (migration 0023): what has been captured so far, kept only while
+    the session is open. Deleted when it finishes (the strokes then exist only in the signed PDF) or is
+    abandoned, and purged after `web/signing.LIFETIME` by the retention purge."""
+
+    __tablename__ = "signing_session"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the session's random token (the token is in its pages' addresses, never stored)."""
+    owner: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the web session's CSRF token: only the web session that started it may continue it."""
+    user_id: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[int] = mapped_column(Integer, index=True)
+    packet_sha256: Mapped[str] = mapped_column(String(64))
+    """The issued packet it signs: a packet made again since then ends the session."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    dob_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    """How many of its steps are done (the date of birth first)."""
+    parts: Mapped[str] = mapped_column(Text, default="{}")
+    """What was captured so far (JSON: signers, initials, ticks, as CAPTURE_JSON has them)."""
 
 
 class ChartMessage(Base):

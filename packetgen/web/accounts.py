@@ -22,10 +22,11 @@ from . import credentials
 ROLES = ("scheduler", "clinician", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "scheduler": frozenset({"view", "upload", "print"}),
-    "clinician": frozenset({"view", "print", "email", "reprint"}),
-    "admin": frozenset({"view", "upload", "print", "email", "reprint", "admin"}),
+    "clinician": frozenset({"view", "print", "email", "reprint", "sign"}),
+    "admin": frozenset({"view", "upload", "print", "email", "reprint", "sign", "admin"}),
 }
-"""What each role may do: schedulers load and print the day, clinicians email and reprint, admins all."""
+"""What each role may do: schedulers load and print the day, clinicians email, reprint and have consents
+signed on a tablet, admins all."""
 
 _HASHER = PasswordHasher()  # Argon2id, argon2-cffi's defaults (RFC 9106's second recommendation)
 _WINDOW = timedelta(minutes=15)

@@ -14,7 +14,7 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..store.access import fields
-from ..store.consents import SCAN_FILED, SCAN_INCOMPLETE
+from ..store.consents import SCAN_FILED, SCAN_INCOMPLETE, TABLET_ACTIONS
 from ..store.schedule import fold
 from ..store.tables import AccessEvent, AuditEvent, ScheduleEntry, utc
 
@@ -173,5 +173,5 @@ def day(text: str) -> date | None:
 
 def actions(extra: Sequence[str]) -> list[str]:
     """Every action a filter may name: the access audit's and the deliveries' (`print`, `email`, and the
-    consents scans found: `scan-filed`, `scan-incomplete`)."""
-    return sorted({*extra, "print", "email", SCAN_FILED, SCAN_INCOMPLETE})
+    consents scans found: `scan-filed`, `scan-incomplete`; those signed on a tablet: `tablet-signed`…)."""
+    return sorted({*extra, "print", "email", SCAN_FILED, SCAN_INCOMPLETE, *TABLET_ACTIONS.values()})

@@ -1,9 +1,10 @@
 """Request bodies limited while they are read, before any route, sign-in check or form parser sees
 them (issue 26): a file upload or an API record at most `web.max_upload_bytes` (plus room for the
-multipart envelope), any other form at most `FORM_BYTES`. A body declared larger is refused at once
-(413, nothing read); one that grows past its limit as it arrives (chunked, or a lying
-Content-Length) is cut off there. Without this, a 100 MB upload was spooled to disk before the
-redirect to sign-in, and 60 form fields of 1 MB each were held in memory."""
+multipart envelope), a signing step's strokes at most `SIGNING_BYTES`, any other form at most
+`FORM_BYTES`. A body declared larger is refused at once (413, nothing read); one that grows past its
+limit as it arrives (chunked, or a lying Content-Length) is cut off there. Without this, a 100 MB
+upload was spooled to disk before the redirect to sign-in, and 60 form fields of 1 MB each were held
+in memory."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FORM_BYTES = 64 * 1024
 """Sign-in, print, email, admin forms: a few short fields each."""
+SIGNING_BYTES = 1024 * 1024
+"""A signing step's form (`/signing/…`): the strokes of a signature or of a page's initials boxes."""
 ENVELOPE_BYTES = 64 * 1024
 """Room for the multipart envelope around an uploaded file (boundaries, headers, the CSRF field)."""
 
@@ -25,6 +28,8 @@ class BodyLimits:
     def limit(self, path: str) -> int:
         """The upload's limit for the paths that take a file or a record, FORM_BYTES for every other."""
         large = path in ("/upload", "/scans") or path.startswith("/api/")
+        if path.startswith("/signing/"):
+            return SIGNING_BYTES
         return self.upload_bytes + ENVELOPE_BYTES if large else FORM_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -91,11 +91,15 @@ def test_purge_removes_audit_rows_older_than_audit_years_and_keeps_the_rest(
     assert main(["purge"], environ=environ) == 0
     removed = capsys.readouterr().out.strip()
     # one row of each audit
-    assert removed.endswith(", 0 print runs, 2 audit events, 0 scanned consents, 0 chart messages")
+    assert removed.endswith(", 0 print runs, 2 audit events, 0 scanned consents, 0 chart messages, 0 signing sessions")
     assert _left(store) == {"access_event": ["old", "recent", "young"], "audit_event": ["old", "recent", "young"]}
     settings.write_text(f"web:\n  out_dir: {tmp_path / 'out'}\n", encoding="utf-8")  # the default: 6 years
     assert main(["purge"], environ=environ) == 0
-    assert capsys.readouterr().out.strip().endswith(", 2 audit events, 0 scanned consents, 0 chart messages")
+    assert (
+        capsys.readouterr()
+        .out.strip()
+        .endswith(", 2 audit events, 0 scanned consents, 0 chart messages, 0 signing sessions")
+    )
     assert _left(store) == {"access_event": ["recent", "young"], "audit_event": ["recent", "young"]}
 
 

@@ -140,7 +140,7 @@ def test_purge_removes_what_retention_has_passed_and_keeps_the_rest(
     assert main(["purge"], environ=environ) == 0
     assert capsys.readouterr().out.strip() == (
         "purge: removed 2 schedule lines, 4 packets, 1 inbox messages, 1 listener packets, 1 sent emails, "
-        "1 print runs, 0 audit events, 1 scanned consents, 1 chart messages"
+        "1 print runs, 0 audit events, 1 scanned consents, 1 chart messages, 0 signing sessions"
     )
     store = open_store(Settings(database_url=database_url))
     with store.reading() as session:

@@ -26,6 +26,7 @@ def test_migrations_make_the_schema_once_and_the_file_is_private(tmp_path: Path)
     tables |= {"upload", "csv_format", "form_action"}  # issue 27: uploads in the background, actions done once
     tables |= {"scanned_consent"}  # issue 29: what each scan found
     tables |= {"chart_message"}  # issue 29: filed consents to send to the chart
+    tables |= {"signing_session"}  # issue 29: a consent being signed on a tablet, until it is filed
     assert set(inspect(first.engine).get_table_names()) == tables
     first.close()
     again = open_store(settings)  # already at head: nothing to do, nothing lost

@@ -23,6 +23,7 @@ from packetgen.web.app import create_app
 from packetgen.web.dependencies import ApiToken, Require, access_of, checked_form, checked_sign_in_form, declared
 from tests.helpers.departments import cardiology_site
 from tests.helpers.mail import Relay
+from tests.helpers.pdftext import page_texts
 from tests.helpers.servers import Cups, free_port
 from tests.helpers.stores import migrated_sqlite
 from tests.helpers.web import CSV, PASSWORD, ROLES, SCHEDULE, App, act, csrf, entry_ids, once, upload
@@ -208,6 +209,12 @@ ROUTES: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/entries/{entry_id}/email"): _signed_in(403, 303, 303),
     ("POST", "/entries/{entry_id}/reprint"): _signed_in(403, 303, 303),
     ("GET", "/entries/{entry_id}/again/{token}.pdf"): _signed_in(403, 404, 404),  # no such packet made again
+    ("POST", "/entries/{entry_id}/signing"): _signed_in(403, 404, 404),  # no signing certificate on this site
+    ("GET", "/signing/{token}"): _signed_in(403, 404, 404),  # no such signing session
+    ("GET", "/signing/{token}/pages/{page}.png"): _signed_in(403, 404, 404),
+    ("POST", "/signing/{token}/dob"): _signed_in(403, 404, 404),
+    ("POST", "/signing/{token}/step"): _signed_in(403, 404, 404),
+    ("POST", "/signing/{token}/finish"): _signed_in(403, 404, 404),
     ("POST", "/dismiss"): _signed_in(404, 403, 404),  # the line is no error
     ("POST", "/print-run"): _signed_in(303, 303, 303),
     ("GET", "/print-run"): _signed_in(404, 404, 404),  # no such run to confirm
@@ -252,6 +259,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/sign-in": {"name": "admin", "password": PASSWORD},
     "/entries/{entry_id}/email": {"to": "anh@example.org"},  # the appointment's own address
     "/dismiss": {"entry": "1"},  # a line that is no error
+    "/signing/{token}/step": {"step": "1"},
     "/admin": {"appointment": "W-1"},
     "/admin/users": {"role": "admin", "password": "a new admin's password"},  # named after who asks
     "/admin/users/{user_id}/access": {"enabled": "false"},
@@ -343,6 +351,7 @@ def test_each_role_may_do_only_what_it_is_allowed(start_app: Callable[..., App])
         "upload_id": "no-such-upload",
         "token": "x" * 32,
         "format_id": 999999,
+        "page": 1,
     }
 
     for role in WHO:
@@ -418,14 +427,14 @@ def test_a_clinician_makes_the_packet_again_in_large_print_or_spanish(start_app:
     assert large.status_code == 200, large.text
     assert large.headers["content-type"] == "application/pdf"
     assert large.headers["cache-control"] == "no-store"
-    pages = PdfReader(io.BytesIO(large.content)).pages
-    assert len(pages) > len(PdfReader(io.BytesIO(original)).pages)
-    assert "Nguyễn, Thị Ánh" in pages[0].extract_text()
+    pages = page_texts(large.content)
+    assert len(pages) > len(page_texts(original))
+    assert "Nguyễn, Thị Ánh" in pages[0]
     spanish = made_again(
         client, act(client, f"/entries/{entry}/reprint", {"csrf_token": token, "layout": "letter", "language": "es"})
     )
     assert spanish.status_code == 200
-    assert "Página 1 de" in PdfReader(io.BytesIO(spanish.content)).pages[0].extract_text()
+    assert "Página 1 de" in page_texts(spanish.content)[0]
     assert (app.out_dir / "W-1.pdf").read_bytes() == original  # the schedule's packet is untouched
 
 

@@ -26,7 +26,7 @@ from ...settings import EmailSettings
 from ...store.access import DISMISS_ERROR
 from ...store.tables import ScheduleEntry
 from ...yamlsafe import Located
-from .. import access, accounts, actions, schedule
+from .. import access, accounts, actions, schedule, signing
 from ..context import RENDERING, Context
 from ..dependencies import CHECKED_FORM, Ctx, User, require
 from ..pages import print_queues, render
@@ -83,7 +83,7 @@ def entry_page(request: Request, user: User, context: Ctx, row: Row, done: str |
     result stays while the user stays (a reload shows it again, acting on nothing); an email's
     passphrase is forgotten once another page is shown."""
     access.record(request, access.VIEW_PATIENT, user, entry_id=row.entry.id, appointment_id=row.entry.appointment_id)
-    found = actions.result(context, user, done, ("print", "email", "reprint"), f"/entries/{row.entry.id}")
+    found = actions.result(context, user, done, ("print", "email", "reprint", "sign"), f"/entries/{row.entry.id}")
     if found is None:
         return entry_page_with(request, context, user, row)
     return entry_page_with(request, context, user, row, found.message, found.status, found.detail.get("queue", ""),
@@ -335,4 +335,12 @@ def entry_page_with(
     return render(request, "entry.html", status, user=user, row=row, queues=print_queues(context),
                   default_queue=queue or context.settings.printer or "", message=message, passphrase=passphrase,
                   layouts=sorted(context.library.layouts), again=again, before=before, after=after,
-                  plain_lines=plain_lines)  # fmt: skip
+                  plain_lines=plain_lines, may_sign=_may_sign(context, user, row))  # fmt: skip
+
+
+def _may_sign(context: Context, user: accounts.SignedIn, row: schedule.Row) -> bool:
+    """Whether the page offers "Sign on a tablet": the user's role may, the site has a signing
+    certificate, the line has its packet and the record a date of birth to confirm."""
+    entry = row.entry
+    return (user.may("sign") and signing.available(context.settings) and entry.status == "ok"
+            and bool(entry.file) and entry.date_of_birth is not None)  # fmt: skip

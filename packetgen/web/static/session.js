@@ -48,10 +48,11 @@
     }
     end(); // the session is over already: keep what was typed, and sign in again
   }
-  // What was typed: text fields and text areas of forms (never passwords, files or hidden tokens).
+  // What was typed: text fields and text areas of forms (never passwords, files or hidden tokens, nor
+  // what a field marked data-private holds: a date of birth typed to confirm it, a signer's name).
   function fields() {
     return Array.from(document.querySelectorAll("main input, main textarea, main select")).filter(function (f) {
-      return f.id && !["password", "file", "hidden", "submit", "button"].includes(f.type);
+      return f.id && !("private" in f.dataset) && !["password", "file", "hidden", "submit", "button"].includes(f.type);
     });
   }
   function keep() {
