@@ -12,7 +12,11 @@ from packetgen.delivery.relay import relay_config
 from packetgen.errors import InputErrors
 from packetgen.settings import load_settings
 
-SECRETS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=12, max_size=30)
+SECRETS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=11, max_size=29).map(
+    lambda text: "\u2603" + text
+)
+"""Passwords, each with a character no message of ours holds (a snowman), so that a password found in a
+message was put there: a drawn password could otherwise be a piece of the message's own words."""
 TAILS = st.sampled_from(["", "?tls=none", "?tls=off", "?x=1", "/path", ":99999", ":587", "?tls=starttls", "#frag"])
 
 
