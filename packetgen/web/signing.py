@@ -81,6 +81,19 @@ class Step:
     def optional(self) -> bool:
         return self.role in OPTIONAL_ROLES
 
+    @property
+    def one_of(self) -> dict[str, str]:
+        """A signer's check boxes printed on one line ("☐ Patient ☐ Legal representative", "☐ In person
+        ☐ By phone ☐ By video") are one choice: each such box's id → its group's name (`one-N`)."""
+        if self.kind != "signer":
+            return {}
+        lines: dict[tuple[int, int], list[Box]] = {}
+        for box in self.boxes:
+            if box.kind == "choice":
+                lines.setdefault((box.page, round(box.rect[1])), []).append(box)
+        groups = [group for group in lines.values() if len(group) > 1]
+        return {box.id: f"one-{n}" for n, group in enumerate(groups, start=1) for box in group}
+
 
 def steps(layout: Layout, language: str | None) -> list[Step]:
     """The session's steps for this consent, in order (see the module's docstring)."""
@@ -303,6 +316,13 @@ def _signer(step: Step, form: dict[str, Any]) -> dict[str, Any]:
     if signature is None:
         raise StepRefused("Sign in the signature box before going on.")
     chosen = set(form.get("tick", []))
+    groups: dict[str, list[Box]] = {}
+    for box in step.boxes:
+        if box.id in step.one_of:
+            groups.setdefault(step.one_of[box.id], []).append(box)
+    for group in groups.values():
+        if sum(box.id in chosen for box in group) != 1:
+            raise StepRefused(f"Choose one of: {' / '.join(box.label or 'this choice' for box in group)}.")
     signer: dict[str, Any] = {
         "role": step.role,
         "name": name,

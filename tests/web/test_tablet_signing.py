@@ -105,6 +105,8 @@ def _fill(token: str, page: str, seed: int) -> dict[str, Any]:
     ticks = re.findall(r'name="tick" value="([^"]+)"', page)
     if ticks:
         form["tick"] = ticks
+    for group, first in dict(reversed(re.findall(r'type="radio" [^>]*name="(one-\d+)" value="([^"]+)"', page))).items():
+        form[group] = first  # one box of each line of choices: the first
     for n, field in enumerate(re.findall(r'name="(field:[^"]+)"', page)):
         form[field] = f"line {n + 1}"
     if 'name="name"' in page:
@@ -259,6 +261,31 @@ def test_a_date_of_birth_that_does_not_match_stops_the_session(start_app: Callab
     assert not (app.out_dir / "signed").exists()
 
 
+def test_a_signers_line_of_choices_takes_exactly_one(start_app: Callable[..., App], ca: SigningCA) -> None:
+    app = start_app(web=_site(ca))
+    entry = _line(app)
+    client, token = app.signed_in("clinician")
+    at = _start(client, token, entry)
+    assert _confirm(client, token, at).status_code == 303
+    for seed in range(40):
+        page = client.get(at).text
+        if 'type="radio"' in page:
+            break
+        assert client.post(f"{at}/step", data=_fill(token, page, seed)).status_code == 303
+    else:
+        raise AssertionError("no signer's step with a line of choices")
+    groups = re.findall(r'type="radio" [^>]*name="(one-\d+)" value="([^"]+)"', page)
+    assert len(groups) >= 2  # "Patient" and "Legal representative", one line
+    form = _fill(token, page, 99)
+    both = {**form, "tick": [value for _group, value in groups]}
+    both = {key: value for key, value in both.items() if not key.startswith("one-")}
+    for sent in (both, {key: value for key, value in both.items() if key != "tick"}):
+        refused = client.post(f"{at}/step", data=sent)
+        assert refused.status_code == 422, refused.status_code
+        assert "Choose one of: Patient / Legal representative." in refused.text
+    assert client.post(f"{at}/step", data=form).status_code == 303
+
+
 def test_a_refusal_is_recorded_and_filed_with_what_was_signed(start_app: Callable[..., App], ca: SigningCA) -> None:
     app = start_app(web=_site(ca))
     entry = _line(app)
@@ -361,6 +388,11 @@ def test_a_clinician_has_a_consent_signed_in_a_browser_drawing_on_the_pads(
             name[0].send_keys("Wit Ness")
         for tick in browser.find_elements(By.NAME, "tick"):
             browser.execute_script("arguments[0].click()", tick)
+        chosen: set[str] = set()
+        for radio in browser.find_elements(By.CSS_SELECTOR, "input[type=radio]"):
+            if radio.get_attribute("name") not in chosen:  # one box of each line of choices: the first
+                chosen.add(radio.get_attribute("name"))
+                browser.execute_script("arguments[0].click()", radio)
         browser.find_element(By.XPATH, "//form[contains(@action, '/step')]//button[@type='submit'][not(@name)]").click()
         WebDriverWait(browser, 20).until(expected_conditions.staleness_of(state[0]))
         refused = browser.find_elements(By.CSS_SELECTOR, "main p.error")

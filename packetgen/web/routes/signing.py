@@ -132,7 +132,8 @@ async def take_step(request: Request, user: User, context: Ctx, token: str, step
     one (sent twice, Back pressed) changes nothing."""
     form = await request.form()
     fields: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-    fields["tick"] = [v for v in form.getlist("tick") if isinstance(v, str)]
+    ticked = [key for key in form if key == "tick" or key.startswith("one-")]  # check boxes, and one-of groups
+    fields["tick"] = [v for key in ticked for v in form.getlist(key) if isinstance(v, str)]
     return await run_in_threadpool(_take_step, request, context, user, token, step, fields)
 
 
