@@ -4,7 +4,7 @@
 boxes, date, time and name lines) from the issued PDF itself; `stamp.stamp` draws what a tablet
 captured into them, as tagged vector paths and text; `audit.audit_page` appends who signed what and
 when; `certify.certify` certifies the result with the site's certificate (PAdES, DocMDP "no changes").
-`sign_consent` is the whole recipe.
+`trim.keep_from` leaves the handout out; `sign_consent` is the whole recipe.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .capture import Capture
 from .certify import Certifier, add_field, add_keywords, certify, mark_modified
 from .layout import Layout
 from .stamp import Structure, marks, stamp
+from .trim import keep_from
 
 
 def sign_consent(
@@ -34,10 +35,13 @@ def sign_consent(
 ) -> bytes:
     """The issued consent `pdf` with what `capture` holds drawn into its boxes, the audit page after
     it, certified by the site's certificate; `keywords` added to its own (the filed consent's
-    identifiers)."""
+    identifiers). A packet's handout is left out: the result starts at the consent's first page
+    (`trim.keep_from`)."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
         drawn = Structure(document, "Signed on a tablet")
         stamp(document, drawn, marks(layout, capture, zone), font_dirs)
+        if layout.consent_pages:
+            keep_from(document, min(layout.consent_pages))
         append_audit(document, Structure(document, "Signing record"), layout, capture, zone, font_dirs)
         if keywords:
             add_keywords(document, keywords)

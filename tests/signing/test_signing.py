@@ -31,6 +31,7 @@ from packetgen.signing import sign_consent
 from packetgen.signing.capture import CaptureError, read_capture
 from packetgen.signing.certify import Certifier, load_certifier
 from packetgen.signing.layout import Layout, find_boxes
+from tests.helpers.pdftext import page_texts
 from tests.helpers.signing import SigningCA, full_capture, make_signing_ca, pki_server, scribble
 
 ZONE = ZoneInfo("America/Chicago")
@@ -182,10 +183,12 @@ def test_the_strokes_are_drawn_inside_their_boxes_and_nowhere_else(
     assert all(box.label for box in layout.boxes), name  # every box knows its caption, choice or risk
     signed = _sign(packet, layout, certifier)
     scale = 2.0
+    first = min(layout.consent_pages)
     before, after = _pixels(packet, scale), _pixels(signed, scale)
-    assert len(after) == len(before) + 1  # the audit page
+    assert first > 0  # a packet: its handout first
+    assert len(after) == len(before) - first + 1  # the consent's pages on, then the audit page
     inked: set[str] = set()
-    for index, (old, new) in enumerate(zip(before, after, strict=False)):
+    for index, (old, new) in enumerate(zip(before[first:], after, strict=False), start=first):
         changed = ImageChops.difference(old, new).point(lambda v: 255 if v > 40 else 0)
         allowed = Image.new("L", changed.size, 0)
         draw = ImageDraw.Draw(allowed)
@@ -202,6 +205,7 @@ def test_the_strokes_are_drawn_inside_their_boxes_and_nowhere_else(
                 inked.add(box.id)
             draw.rectangle(area, fill=255)
         assert ImageChops.subtract(changed, allowed).getbbox() is None, f"ink outside every box on page {index + 1}"
+    assert not any("Patient copy" in text for text in page_texts(signed))  # the handout is not in the signed file
     capture = full_capture(layout)
     wanted = set(capture["initials"]) | set(capture["ticks"])
     for signer in capture["signers"]:
@@ -443,3 +447,41 @@ def test_a_wrong_passphrase_is_one_line_naming_the_setting(
         load_certifier(settings)
     assert "wrong one" not in str(caught.value)
     caplog.clear()  # pyHanko logs its own error (without the passphrase)
+
+
+@pytest.mark.parametrize("name", ["letter", "spanish"])
+def test_the_signed_file_is_the_consent_on_without_the_handout(
+    make_packet: Callable[[str], bytes], certifier: Certifier, name: str, tmp_path: Path
+) -> None:
+    """As a scanned consent is filed: the consent's pages (and, after a translated one, the source
+    language's consent for the record), then the signing record; the handout's pages, bookmark and
+    part of the structure tree gone, the tree still whole."""
+    from tests.helpers.structure import marked_content_problems, pdfua, tree_problems
+
+    packet = make_packet(name)
+    layout = find_boxes(packet)
+    first = min(layout.consent_pages)
+    issued = page_texts(packet)
+    signed = _sign(packet, layout, certifier)
+    texts = page_texts(signed)
+    assert len(texts) == len(issued) - first + 1  # the consent's pages on, then the signing record
+    assert texts[0].split()[:6] == issued[first].split()[:6]  # starting with the consent's first page
+    assert not [text for text in texts if text in issued[:first]]
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    with pikepdf.open(path) as pdf:
+        titles = []
+        item = pdf.Root.Outlines.get("/First")
+        while item is not None:
+            titles.append(str(item.Title))
+            item = item.get("/Next")
+        assert len(titles) == (2 if name == "spanish" else 1)  # the consent (and the record); not the handout
+        assert int(pdf.Root.Outlines.Count) == len(titles)
+        parts = [k for k in pdf.Root.StructTreeRoot.K.K if k.get("/S") == pikepdf.Name.Part]
+        assert len(parts) == len(titles)
+        assert tree_problems(pdf) == []
+        assert marked_content_problems(pdf) == []
+        keys = {int(page.obj.StructParents) for page in pdf.pages}
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        assert {int(nums[i]) for i in range(0, len(nums), 2)} == keys  # no entry of a page taken out
+    assert pdfua(path) == []

@@ -159,14 +159,17 @@ def _validates(data: bytes, ca: SigningCA) -> None:
 
 
 def _inked(before: bytes, after: bytes, box_ids: set[str]) -> set[str]:
-    """Which of `box_ids` (boxes of the consent in `before`) have ink in `after` that `before` has not."""
+    """Which of `box_ids` (boxes of the consent in the packet `before`) have ink in `after` (the signed
+    consent: the packet's pages from the consent's first on) that `before` has not."""
     layout = find_boxes(before)
+    first = min(layout.consent_pages)
     old, new = pdfium.PdfDocument(before), pdfium.PdfDocument(after)
+    assert len(new) == len(old) - first + 1  # the handout left out; the signing record after the consent
     inked = set()
     try:
         for box in (b for b in layout.boxes if b.id in box_ids):
             a = old[box.page].render(scale=2).to_pil().convert("L")
-            b = new[box.page].render(scale=2).to_pil().convert("L")
+            b = new[box.page - first].render(scale=2).to_pil().convert("L")
             height = old[box.page].get_height()
             left, bottom, right, top = box.rect
             area = (int(left * 2), int((height - top) * 2), int(right * 2) + 1, int((height - bottom) * 2) + 1)
