@@ -40,6 +40,7 @@ ALLOWED = {
         "signing/stamp.py",
         "signing/audit.py",
         "signing/certify.py",
+        "signing/trim.py",
     },
     "pypdfium2": {"scanning/pages.py", "signing/layout.py"},
     "pyhanko": {"signing/certify.py"},

@@ -6,6 +6,7 @@ their bookmarks — so the file stays one whole tagged document (PDF/UA-1) befor
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pikepdf
@@ -72,7 +73,7 @@ def _prune_outlines(outlines: pikepdf.Object, gone: set[ObjGen]) -> None:
     for key in ("/First", "/Last"):
         if key in outlines:
             del outlines[key]
-    for before, after in zip(items, items[1:], strict=False):
+    for before, after in itertools.pairwise(items):
         before.Next, after.Prev = after, before
     if items:
         outlines.First, outlines.Last = items[0], items[-1]
