@@ -218,13 +218,16 @@ def initialled(clauses: Sequence[str], packet: p.ResolvedPacket, b: Blocks, head
     for row in rows:
         height = row[0].wrap(b.width - initials_w, b.max_height)[1]
         pads.append(max(least, (_BOX - height) / 2))
-    table = Table(  # a lone clause and its box are not a table of data: its cells are read as paragraphs
+    # The risks break between rows as a data table does, at least two under the repeated headings on each
+    # page; a lone clause and its box are not a table of data (its cells are read as paragraphs).
+    table = (DataTable if header else Table)(
         rows,
         colWidths=[b.width - initials_w, initials_w],
         repeatRows=first,
         hAlign="LEFT",
         renderCB=TableTags(layout=not header),
     )
+    table.max_height = b.max_height
     table.setStyle(
         b.table_style(
             [
