@@ -9,8 +9,6 @@ import re
 import time
 from collections.abc import Callable
 
-import pytest
-
 from packetgen.settings import Settings
 from packetgen.store import open_store
 from packetgen.store.retention import purge_site
@@ -46,21 +44,28 @@ def test_a_purged_packet_is_gone_from_the_page_and_can_be_made_again(start_app: 
     assert again.headers["content-type"] == "application/pdf"
 
 
-def test_serve_purges_what_retention_has_passed_at_start_up(
-    start_app: Callable[..., App], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_serve_purges_what_retention_has_passed_at_start_up(start_app: Callable[..., App]) -> None:
     app = start_app()
     scheduler, token = app.signed_in("scheduler")
     upload(scheduler, token)
     packet = app.out_dir / "W-1.pdf"
     twenty_days_ago = time.time() - 20 * 86400
     os.utime(packet, (twenty_days_ago, twenty_days_ago))
-    caplog.set_level(logging.INFO, logger="packetgen.web.retention")
-    start_app(site=(app.database_url, app.out_dir, app.token))  # the site's next start (a restart, a new instance)
-    deadline = time.monotonic() + 20
-    while packet.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    logged: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: logged.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("packetgen.web.retention")  # its own handler: the site's logging may not propagate
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)  # (setLevel, not the attribute: the logger caches what it is enabled for)
+    try:
+        start_app(site=(app.database_url, app.out_dir, app.token))  # the site's next start (a restart, an instance)
+        deadline = time.monotonic() + 20
+        while (packet.exists() or not logged) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
     assert not packet.exists()
     assert (app.out_dir / "W-2.pdf").exists()  # made today: kept
-    lines = [r.getMessage() for r in caplog.records if r.name == "packetgen.web.retention"]
-    assert any(line.startswith("purge: removed") and "1 packets" in line for line in lines), lines
+    assert any(line.startswith("purge: removed") and "1 packets" in line for line in logged), logged
