@@ -6,15 +6,18 @@ kept once it ends."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import hl7
 import httpx
 import pikepdf
 import pypdfium2 as pdfium
@@ -39,6 +42,7 @@ from packetgen.store import open_store
 from packetgen.store.access import access_events
 from packetgen.store.retention import purge
 from packetgen.store.tables import SigningSession
+from tests.helpers.chart_sinks import fhir_sink, mllp_sink
 from tests.helpers.signing import SigningCA, make_signing_ca, scribble
 from tests.helpers.web import CSV, SCHEDULE, App, entry_ids, once, upload
 from tests.pdf.test_archival import preflight
@@ -433,3 +437,36 @@ def test_a_session_left_open_expires_and_the_purge_removes_it(start_app: Callabl
         store.close()
     assert purged.signing_sessions == 1
     assert _sessions(app) == 0
+
+
+def test_a_consent_signed_on_a_tablet_reaches_the_chart_by_mdm_and_fhir(
+    start_app: Callable[..., App], ca: SigningCA
+) -> None:
+    """Issue 29's loop from the tablet: filed, then sent at once by both routes, the chart getting the
+    filed bytes; the schedule line then says so."""
+    with mllp_sink() as mllp, fhir_sink() as fhir:
+        chart = f"chart:\n  mllp: '{mllp.address}'\n  fhir_url: '{fhir.url}'\n  timeout: 5\n"
+        app = start_app(web=_site(ca) + chart)
+        entry = _line(app)
+        client, token = app.signed_in("clinician")
+        at = _start(client, token, entry)
+        assert _confirm(client, token, at).status_code == 303
+        _walk(client, token, at)
+        finished = client.post(f"{at}/finish", data={"csrf_token": token, "once": once(), "outcome": "consented"})
+        assert finished.status_code == 303, finished.text
+        deadline = time.monotonic() + 30
+        while not (mllp.received and fhir.received) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        filed = (app.out_dir / "signed" / "W-1-consent-signed.pdf").read_bytes()
+        assert len(mllp.received) == 1
+        assert len(fhir.received) == 1
+    message = hl7.parse(mllp.received[0].decode("utf-8"))
+    assert str(message.segment("MSH")(9)) == "MDM^T02^MDM_T02"
+    assert str(message.segment("PID")(3)(1)(1)) == "00012345"
+    assert base64.b64decode(str(message.segment("OBX")(5)(1)(5))) == filed
+    assert base64.b64decode(fhir.received[0]["content"][0]["attachment"]["data"]) == filed
+    _validates(filed, ca)
+    deadline = time.monotonic() + 10
+    while "sent to the chart" not in client.get(SCHEDULE).text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "sent to the chart" in client.get(SCHEDULE).text
