@@ -76,6 +76,8 @@ class Step:
     heading: str = ""
     boxes: tuple[Box, ...] = ()
     """A page's initials boxes and check boxes; a signer's check boxes and further lines."""
+    shown: str = ""
+    """The page as the consent's own footer numbers it ("1 of 4"): the packet's handout comes before it."""
 
     @property
     def optional(self) -> bool:
@@ -98,16 +100,21 @@ class Step:
 def steps(layout: Layout, language: str | None) -> list[Step]:
     """The session's steps for this consent, in order (see the module's docstring)."""
     found = [Step("dob")]
-    for page in layout.consent_pages:
+    pages = layout.consent_pages
+
+    def shown(page: int) -> str:
+        return f"{pages.index(page) + 1} of {len(pages)}" if page in pages else str(page + 1)
+
+    for page in pages:
         boxes = tuple(b for b in layout.boxes if b.page == page and (b.kind == "initials" or _text_choice(b)))
         if boxes:
-            found.append(Step("page", page, boxes=boxes))
+            found.append(Step("page", page, boxes=boxes, shown=shown(page)))
     english = (language or "en").lower().split("-")[0] == "en"
     for signer in layout.signers:
         if signer.role == "interpreter" and english:
             continue
         boxes = tuple(layout.by_id[b] for b in signer.boxes if layout.by_id[b].kind in ("choice", "field"))
-        found.append(Step("signer", signer.page, signer.role, signer.heading, boxes))
+        found.append(Step("signer", signer.page, signer.role, signer.heading, boxes, shown(signer.page)))
     found.append(Step("finish"))
     return found
 
