@@ -11,7 +11,6 @@ import json
 import socket
 import socketserver
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.helpers.servers import make_authority, pem_key
+from tests.helpers.servers import make_authority, pem_key, serving
 
 START, END = b"\x0b", b"\x1c\r"
 
@@ -83,13 +82,8 @@ def mllp_sink(tls: ssl.SSLContext | None = None) -> Iterator[MllpSink]:
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     sink.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield sink
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -151,13 +145,8 @@ def fhir_sink(tls: ssl.SSLContext | None = None, token: str | None = None) -> It
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     scheme = "https" if tls is not None else "http"
     sink.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/fhir"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield sink
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from packetgen.signing.layout import Layout
-from tests.helpers.servers import make_authority, pem_key
+from tests.helpers.servers import make_authority, pem_key, serving
 
 
 @dataclass(frozen=True)
@@ -147,14 +146,8 @@ class PkiServer(ThreadingHTTPServer):
 def pki_server() -> Iterator[PkiServer]:
     server = PkiServer(("127.0.0.1", 0), _Handler)
     server.files, server.stamper, server.stamped = {}, None, 0
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def scribble(seed: int, points: int = 24) -> list[list[list[float]]]:

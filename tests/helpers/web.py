@@ -25,6 +25,7 @@ from packetgen.store import open_store
 from packetgen.store.tables import WebSession, WebUser
 from packetgen.web.accounts import add_token, add_user, digest, now, open_session
 from packetgen.web.pages import SESSION_COOKIE
+from tests.helpers.stores import migrated_sqlite
 
 ROOT = Path(__file__).parent.parent.parent
 
@@ -162,7 +163,7 @@ def make_site(tmp_path: Path, database_url: str | None = None) -> tuple[str, Pat
 def _sqlite_site() -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "packetgen.sqlite"
-        _add_users(f"sqlite:///{path}")
+        _add_users(migrated_sqlite(path))
         return path.read_bytes()
 
 

@@ -43,6 +43,7 @@ from packetgen.store.access import access_events
 from packetgen.store.retention import purge
 from packetgen.store.tables import SigningSession
 from tests.helpers.chart_sinks import fhir_sink, mllp_sink
+from tests.helpers.pdftext import page_texts
 from tests.helpers.signing import SigningCA, make_signing_ca, scribble
 from tests.helpers.web import CSV, SCHEDULE, App, entry_ids, once, upload
 from tests.pdf.test_archival import preflight
@@ -71,6 +72,15 @@ def _line(app: App) -> int:
     """W-1's line, after a scheduler uploads it (the test CSV's first appointment alone)."""
     scheduler, token = app.signed_in("scheduler")
     return entry_ids(upload(scheduler, token, "\n".join(CSV.splitlines()[:2]) + "\n").text)[NGUYEN]
+
+
+def _started(start_app: Callable[..., App], ca: SigningCA, more: str = "") -> tuple[App, int, httpx.Client, str, str]:
+    """An app with the site's certificate (and `more` settings), W-1's line uploaded, and a clinician's
+    signing session for it just started: (app, line, client, CSRF token, the session's address)."""
+    app = start_app(web=_site(ca) + more)
+    entry = _line(app)
+    client, token = app.signed_in("clinician")
+    return app, entry, client, token, _start(client, token, entry)
 
 
 def _start(client: httpx.Client, token: str, entry: int) -> str:
@@ -188,11 +198,8 @@ def _inked(before: bytes, after: bytes, box_ids: set[str]) -> set[str]:
 def test_a_consent_signed_on_a_tablet_is_certified_filed_and_shown_and_nothing_of_it_is_kept(
     start_app: Callable[..., App], ca: SigningCA
 ) -> None:
-    app = start_app(web=_site(ca))
-    entry = _line(app)
+    app, entry, client, token, at = _started(start_app, ca)
     issued = (app.out_dir / "W-1.pdf").read_bytes()
-    client, token = app.signed_in("clinician")
-    at = _start(client, token, entry)
     first = client.get(at)
     assert "Patient: type your date of birth" in first.text
     assert DOB not in first.text
@@ -201,6 +208,11 @@ def test_a_consent_signed_on_a_tablet_is_certified_filed_and_shown_and_nothing_o
 
     headings = _walk(client, token, at)
     assert headings[0].startswith("Page ")  # the initials first, page by page
+    boxes = find_boxes(issued)  # its pages numbered as the consent's footer numbers them, not as the packet's
+    first = min(b.page for b in boxes.boxes if b.kind == "initials" or (b.kind == "choice" and b.role is None))
+    number = boxes.consent_pages.index(first) + 1
+    assert headings[0] == f"Page {number} of {len(boxes.consent_pages)}: initial and choose"
+    assert f"Page {number} of {len(boxes.consent_pages)}" in page_texts(issued)[first]
     signer_headings = [h for h in headings if not h.startswith("Page ")]
     assert len(signer_headings) >= 3  # patient, provider, witness (no interpreter: W-1 speaks English)
     assert not any("nterpreter" in h for h in signer_headings)
@@ -244,10 +256,7 @@ def test_a_consent_signed_on_a_tablet_is_certified_filed_and_shown_and_nothing_o
 
 
 def test_a_date_of_birth_that_does_not_match_stops_the_session(start_app: Callable[..., App], ca: SigningCA) -> None:
-    app = start_app(web=_site(ca))
-    entry = _line(app)
-    client, token = app.signed_in("clinician")
-    at = _start(client, token, entry)
+    app, entry, client, token, at = _started(start_app, ca)
     stopped = _confirm(client, token, at, "1948-03-15")
     assert stopped.status_code == 403
     assert "does not match the record" in stopped.text
@@ -269,10 +278,7 @@ def test_a_date_of_birth_that_does_not_match_stops_the_session(start_app: Callab
 
 
 def test_a_signers_line_of_choices_takes_exactly_one(start_app: Callable[..., App], ca: SigningCA) -> None:
-    app = start_app(web=_site(ca))
-    entry = _line(app)
-    client, token = app.signed_in("clinician")
-    at = _start(client, token, entry)
+    _app, _entry, client, token, at = _started(start_app, ca)
     assert _confirm(client, token, at).status_code == 303
     for seed in range(40):
         page = client.get(at).text
@@ -294,10 +300,7 @@ def test_a_signers_line_of_choices_takes_exactly_one(start_app: Callable[..., Ap
 
 
 def test_a_refusal_is_recorded_and_filed_with_what_was_signed(start_app: Callable[..., App], ca: SigningCA) -> None:
-    app = start_app(web=_site(ca))
-    entry = _line(app)
-    client, token = app.signed_in("clinician")
-    at = _start(client, token, entry)
+    app, _entry, client, token, at = _started(start_app, ca)
     assert _confirm(client, token, at).status_code == 303
     page = client.get(at).text
     assert 'value="refused"' in page
@@ -324,10 +327,7 @@ def test_a_refusal_is_recorded_and_filed_with_what_was_signed(start_app: Callabl
 def test_another_users_session_cannot_be_continued_and_schedulers_cannot_sign(
     start_app: Callable[..., App], ca: SigningCA
 ) -> None:
-    app = start_app(web=_site(ca))
-    entry = _line(app)
-    client, token = app.signed_in("clinician")
-    at = _start(client, token, entry)
+    app, entry, client, token, at = _started(start_app, ca)
     other, other_token = app.signed_in("admin")  # may sign, but this session is not theirs
     assert other.get(at).status_code == 404
     assert _confirm(other, other_token, at).status_code == 404
@@ -374,6 +374,9 @@ def test_a_clinician_has_a_consent_signed_in_a_browser_drawing_on_the_pads(
         found[f"step {step + 2}"] = violations(browser)
         if step == 0:
             assert (sideways(browser, 768), sideways(browser, 683)) == (0, 0)
+            browser.set_window_size(768, 1000)  # a tablet held upright
+            browser.save_screenshot(str(tmp_path / "step-2-768.png"))
+            browser.set_window_size(1366, 1000)
         if browser.find_elements(By.XPATH, "//button[text()='Certify and file the signed consent']"):
             break
         skip = browser.find_elements(By.NAME, "skip")
@@ -420,10 +423,7 @@ def test_a_clinician_has_a_consent_signed_in_a_browser_drawing_on_the_pads(
 
 
 def test_a_session_left_open_expires_and_the_purge_removes_it(start_app: Callable[..., App], ca: SigningCA) -> None:
-    app = start_app(web=_site(ca))
-    entry = _line(app)
-    client, token = app.signed_in("clinician")
-    at = _start(client, token, entry)
+    app, _entry, client, token, at = _started(start_app, ca)
     assert _confirm(client, token, at).status_code == 303
     store = open_store(Settings(database_url=app.database_url))
     try:
@@ -446,10 +446,7 @@ def test_a_consent_signed_on_a_tablet_reaches_the_chart_by_mdm_and_fhir(
     filed bytes; the schedule line then says so."""
     with mllp_sink() as mllp, fhir_sink() as fhir:
         chart = f"chart:\n  mllp: '{mllp.address}'\n  fhir_url: '{fhir.url}'\n  timeout: 5\n"
-        app = start_app(web=_site(ca) + chart)
-        entry = _line(app)
-        client, token = app.signed_in("clinician")
-        at = _start(client, token, entry)
+        app, _entry, client, token, at = _started(start_app, ca, chart)
         assert _confirm(client, token, at).status_code == 303
         _walk(client, token, at)
         finished = client.post(f"{at}/finish", data={"csrf_token": token, "once": once(), "outcome": "consented"})
