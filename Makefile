@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # and some machines turn the caches off by default, which costs each process its compile time.
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup lock audit demo test test-fast lint typecheck docs bench mutate clean
+.PHONY: setup lock audit demo test test-fast lint typecheck docs bench mutate mutate-sample clean
 
 NODE_STAMP := node_modules/.installed
 
@@ -62,9 +62,12 @@ test: lint typecheck audit
 
 # The edit-test loop: everything but the tests that need a system server or tool (PostgreSQL, CUPS,
 # Chromium, PDFBox: marker `servers`) or start `generate.py` as a program (`process`), in two
-# processes. `make test` still runs everything, and fails when a tool is missing.
+# processes. `make test` still runs everything, and fails when a tool is missing. The tests' files go to
+# memory (/dev/shm) where there is one, so their databases' commits wait for no disk; removed after.
 test-fast: setup
-	$(PY) -m pytest -q -m "not servers and not process and not slow" -n 2 -p no:cacheprovider
+	@base=$$(mktemp -d -p /dev/shm packetgen-tests.XXXXXX 2>/dev/null || mktemp -d); \
+	$(PY) -m pytest -q -m "not servers and not process and not slow" -n 2 -p no:cacheprovider --basetemp=$$base; \
+	status=$$?; rm -rf $$base; exit $$status
 
 # The manual: the settings reference written again from packetgen/settings.py, the JSON Schemas of the
 # files people write (schemas/) from packetgen/models, then the site in site/.
@@ -84,6 +87,13 @@ mutate: setup
 	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 2 $(ONLY) || true
 	$(PY) scripts/mutation-score.py
+
+# The same, on a seeded random sample of SAMPLE mutants a package (scripts/mutation-sample.py): each
+# package's score with its 95 % interval in a few hours. `--report-only` prints the last run's table.
+SAMPLE ?= 25
+mutate-sample: setup
+	rm -rf mutants
+	$(PY) scripts/mutation-sample.py --sample $(SAMPLE)
 
 clean:
 	rm -rf $(VENV) node_modules output/*.pdf .pytest_cache .mypy_cache .ruff_cache mutants site

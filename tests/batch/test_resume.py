@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 
 from packetgen.batch.run import BatchOptions, run_batch
 from packetgen.library import load_library
 from tests.helpers.batchdata import HEADER, manifest, row
+from tests.helpers.pdftext import page_texts
 from tests.helpers.site import TODAY, copy_site
 
 
@@ -101,8 +101,7 @@ def test_editing_content_or_layout_without_a_new_version_remakes_the_packet(
         assert _batch(root, source, out, resume=True) == [True], "an edit to another edition changes nothing"
     _edit(root / edited, old, new)
     assert _batch(root, source, out, resume=True) == [False]
-    text = " ".join(page.extract_text() for page in PdfReader(out / "E-1.pdf").pages)
-    assert shown in " ".join(text.split())
+    assert shown in " ".join(page_texts(out / "E-1.pdf"))
 
 
 def test_content_that_becomes_overdue_remakes_the_packet_marked_so(tmp_path: Path) -> None:
@@ -125,7 +124,7 @@ def test_content_that_becomes_overdue_remakes_the_packet_marked_so(tmp_path: Pat
     assert run(before)["reused"] is True  # nothing changed: kept
     remade = run(after)
     assert (remade["approval"], remade["reused"]) == ("draft, overdue", False)
-    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out / "O-1.pdf").pages).split())
+    text = " ".join(page_texts(out / "O-1.pdf"))
     assert "Overdue for review: review was due" in text
     assert hashlib.sha256((out / "O-1.pdf").read_bytes()).hexdigest() == remade["sha256"]
     assert run(after)["reused"] is True  # overdue still: kept

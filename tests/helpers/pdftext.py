@@ -49,19 +49,34 @@ def body(page_text: str) -> str:
     return _FOOTER.sub("", after_header.removeprefix("Riverside General Hospital ")).strip()
 
 
+def _bookmarks(pdf: Path | bytes) -> list[tuple[str, int]]:
+    """The top-level bookmarks as (title, 0-based page), read by PDFium."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [(item.get_title(), item.get_dest().get_index()) for item in document.get_toc() if item.get_dest()]
+    finally:
+        document.close()
+
+
+def page_count(pdf: Path | bytes) -> int:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
 def consent_start(pdf: Path) -> int:
     """0-based index of the consent form's first page, from the bookmarks."""
-    reader = PdfReader(pdf)
-    (entry,) = [o for o in reader.outline if o["/Title"] in CONSENT_BOOKMARKS]
-    return reader.get_destination_page_number(entry)
+    (page,) = [page for title, page in _bookmarks(pdf) if title in CONSENT_BOOKMARKS]
+    return page
 
 
 def record_start(pdf: Path) -> int | None:
     """0-based index of the first page of the consent in the source language printed for the record after a
     translated consent, from the bookmarks; None when the packet has none."""
-    reader = PdfReader(pdf)
-    found = [o for o in reader.outline if o["/Title"] in RECORD_BOOKMARKS]
-    return reader.get_destination_page_number(found[0]) if found else None
+    found = [page for title, page in _bookmarks(pdf) if title in RECORD_BOOKMARKS]
+    return found[0] if found else None
 
 
 def consent_end(pdf: Path) -> int:
@@ -69,7 +84,7 @@ def consent_end(pdf: Path) -> int:
     the blank back left before it, which is the record's)."""
     start = record_start(pdf)
     if start is None:
-        return len(PdfReader(pdf).pages)
+        return page_count(pdf)
     before = page_texts(pdf)[start - 1]
     return start - 1 if any(labels.blank_page in before for labels in LABELS.values()) else start
 
@@ -78,7 +93,7 @@ def numbering(pdf: Path) -> list[tuple[int, int]]:
     """The (N, M) of `Page N of M` each page should show: the handout, the consent form and the consent
     printed for the record are numbered each on its own (the consent is scanned back into the chart without
     the handout); the blank back before the record is the record's first page."""
-    split, end, total = consent_start(pdf), consent_end(pdf), len(PdfReader(pdf).pages)
+    split, end, total = consent_start(pdf), consent_end(pdf), page_count(pdf)
     return (
         [(n, split) for n in range(1, split + 1)]
         + [(n, end - split) for n in range(1, end - split + 1)]

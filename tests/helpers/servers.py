@@ -37,8 +37,9 @@ class NotRoot(RuntimeError):
 
 @contextmanager
 def serving(server: socketserver.BaseServer) -> Iterator[None]:
-    """`server` answering on a thread of its own for the block, then shut down and closed."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    """`server` answering on a thread of its own for the block, then shut down and closed. The serving
+    loop looks for the shutdown every 20 ms (`serve_forever`'s default, 0.5 s, would be each test's wait)."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield

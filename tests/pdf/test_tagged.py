@@ -29,7 +29,6 @@ from tests.helpers.structure import (
     struct_tree,
     tree_problems,
 )
-from tests.helpers.sweeps import sweep
 
 Make = Callable[..., Generated]
 SEED_HEADINGS = {
@@ -62,17 +61,15 @@ def _read(tree: Node) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(node.role, normalize(node.own_text), tuple(node.attributes)) for node in tree.elements()]
 
 
+@pytest.mark.slow  # poppler takes 2 to 5 s a packet: `make test` holds the two readers together, every case
 @pytest.mark.parametrize(
     "overrides",
-    sweep(
-        [
-            {},
-            {"language": "es", "layout": "large-print"},
-            {"procedure": "cataract-surgery", "laterality": "left", "layout": "a4"},
-            {"procedure": "colonoscopy", "flags": ["anticoagulant", "sedation"]},
-        ],
-        fast={},
-    ),
+    [
+        {},
+        {"language": "es", "layout": "large-print"},
+        {"procedure": "cataract-surgery", "laterality": "left", "layout": "a4"},
+        {"procedure": "colonoscopy", "flags": ["anticoagulant", "sedation"]},
+    ],
     ids=["vertebroplasty", "spanish-large-print", "cataract-a4", "colonoscopy-flags"],
 )
 def test_pdfium_and_poppler_read_the_same_structure(generate: Make, overrides: dict[str, object]) -> None:
