@@ -64,8 +64,11 @@ _TAG = re.compile(r"\{[{%#].*?[}%#]\}|\{[{%#]", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{\{\s*[a-z_][a-z0-9_]*\s*\}\}")
 
 
+@lru_cache(maxsize=16384)
 def template_problem(text: str, allowed: frozenset[str], clock_times: frozenset[str] = frozenset()) -> str | None:
-    """Why an author's text is not a usable template, or None if it is.
+    """Why an author's text is not a usable template, or None if it is. Remembered per text (content's
+    own strings, never a patient's): a library loaded again, or a translation beside its source, parses
+    each text once.
 
     Only bare `{{ name }}` placeholders are allowed: no filters, attributes or
     blocks, so content can never do more than insert a value. A time that may

@@ -113,12 +113,21 @@ def clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not value:
         raise PydanticCustomError("blank", "must not be empty")
-    for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in "\n\t":
-            raise PydanticCustomError(
-                "control_char", "contains an invisible or control character (U+{code})", {"code": f"{ord(ch):04X}"}
-            )
+    if value.isascii():  # most text: only the C0 controls and DEL can be wrong
+        found = _ASCII_CONTROL.search(value)
+        bad = found[0] if found else None
+    else:  # each distinct character once; the first in the text is named
+        wrong = [ch for ch in set(value) if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in "\n\t"]
+        bad = min(wrong, key=value.index) if wrong else None
+    if bad is not None:
+        raise PydanticCustomError(
+            "control_char", "contains an invisible or control character (U+{code})", {"code": f"{ord(bad):04X}"}
+        )
     return value
+
+
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+"""The ASCII characters `clean_text` refuses (category Cc but tab and line feed; ASCII has no Cf, Co or Cs)."""
 
 
 @dataclass(frozen=True)
