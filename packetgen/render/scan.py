@@ -117,14 +117,12 @@ class Symbol:
             _code128(self.value, self.module, self.height).drawOn(canv, x, y)
             return
         # One filled path of rectangles, written as PDF operators directly: a symbol has hundreds of
-        # runs, and ReportLab's path API formats each number through its general-purpose routine.
-        top, m, mh = y + self.height, self.module, self.module_height
-        ops = [
-            f"{x + start * m:.3f} {top - (r + 1) * mh:.3f} {length * m:.3f} {mh:.3f} re"
-            for r, runs in enumerate(self.rows)
-            for start, length in runs
-        ]
-        canv._code.append("\n".join([*ops, "f"]))
+        # runs, and ReportLab's path API formats each number through its general-purpose routine. The
+        # path is drawn in modules (whole numbers, one module a unit, rows downwards from the top), scaled
+        # and placed by one matrix.
+        ops = [f"{start} {~r} {length} 1 re" for r, runs in enumerate(self.rows) for start, length in runs]
+        place = f"q {self.module:.4f} 0 0 {self.module_height:.4f} {x:.3f} {y + self.height:.3f} cm"
+        canv._code.append("\n".join([place, *ops, "f Q"]))
 
 
 @lru_cache(maxsize=64)
