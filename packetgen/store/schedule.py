@@ -45,9 +45,15 @@ def put_entry(
     cancellation keeps its time and patient too); a new one (a record that could not be read) is on
     `today`, the site's day it was read, or when that is not given, the day at the site of `moment`."""
     found = None
+    lines: dict[str, ScheduleEntry] = session.info.setdefault(_LINES, {})
     if entry.appointment_id and not entry.other_patient:  # another patient's record never takes a line
-        query = select(ScheduleEntry).where(ScheduleEntry.appointment_id == entry.appointment_id)
-        found = session.scalars(query).first()
+        found = lines.get(entry.appointment_id)
+        if found is None:
+            # Lines this session added are in `lines` (only this function makes them): the query needs no
+            # flush first, so a batch's new lines are written together when it commits.
+            query = select(ScheduleEntry).where(ScheduleEntry.appointment_id == entry.appointment_id)
+            with session.no_autoflush:
+                found = session.scalars(query).first()
     row = found or ScheduleEntry()
     patient = entry.patient
     cancelled = found is not None and entry.status == "skipped" and patient is None and not entry.start
@@ -88,7 +94,13 @@ def put_entry(
     row.pages = entry.pages if entry.status == "ok" else None
     if found is None:
         session.add(row)
+    if row.appointment_id and not entry.other_patient:
+        lines[row.appointment_id] = row
     return row
+
+
+_LINES = "packetgen.schedule_lines"
+"""`Session.info`'s key for the lines `put_entry` found or made in that session, by appointment id."""
 
 
 def fold(text: str) -> str:
