@@ -54,26 +54,33 @@ def consent_story(packet: ResolvedPacket, b: Blocks, bookmark: tuple[str, str] |
         # Written by the physician: lines spaced as in ordinary print, in large print too.
         story.append(Together([b.para(labels.own_risks, b.s.label), b.ruled(c.own_risks_lines, clinician=True)]))
     story += after
-    # The last two parts before the signatures (the alternatives and the patient's rights) stay
-    # together: a page is never left holding only the rights.
-    last = _parts(c.after_risks[-2:], packet, b)
     story += _parts(c.after_risks[:-2], packet, b)
-    if last:
-        story.append(Together(last))
     blocks = [_signer_text(signer, b) if record else _signature_block(signer, packet, b) for signer in c.signers]
-    story += _signatures([b.heading(labels.signatures), b.para(c.acknowledgement, b.s.lead)], blocks, b)
+    lead = [b.heading(labels.signatures), b.para(c.acknowledgement, b.s.lead)]
+    before = _parts(c.after_risks[-2:-1], packet, b)  # the alternatives
+    rights = _parts(c.after_risks[-1:], packet, b)
+    story += _closing(before, rights, lead, blocks, b)
     return story
 
 
-def _signatures(lead: list[Flowable], blocks: list[Flowable], b: Blocks) -> list[Flowable]:
-    """The signature section: whole where a page holds it (letter, A4: the signing tablet shows one page),
-    else parting only between whole signer blocks (large print, Spanish): the heading and the statement the
+def _closing(
+    before: list[Flowable], rights: list[Flowable], lead: list[Flowable], blocks: list[Flowable], b: Blocks
+) -> list[Flowable]:
+    """The last part before the signatures (the patient's rights), then the signature section. A page is
+    never left holding only the rights: they stay with the signatures' start, what the patient reads last
+    before signing, or, where the section is whole on a page of its own without them, with the part
+    before them (the alternatives).
+
+    The signature section is whole where a page holds it (letter, A4: the signing tablet shows one page),
+    else it parts only between whole signer blocks (large print, Spanish): the heading and the statement the
     patient signs stay with the patient's block (the first), which may start on a page already begun; the
     later blocks follow it (`_SignerBlocks`)."""
-    whole = Together([*lead, *blocks])
-    if len(blocks) <= 2 or _height([*lead, *blocks], b) <= b.max_height:
-        return [whole]
-    return [Together([*lead, blocks[0]]), _SignerBlocks(blocks[1:], b.max_height)]
+    whole = [*lead, *blocks]
+    if _height([*rights, *whole], b) <= b.max_height:
+        return [*before, Together([*rights, *whole])]
+    if len(blocks) <= 2 or _height(whole, b) <= b.max_height:
+        return [Together([*before, *rights]) if rights else Together(before), Together(whole)]
+    return [*before, Together([*rights, *lead, blocks[0]]), _SignerBlocks(blocks[1:], b.max_height)]
 
 
 class _SignerBlocks(Flowable):

@@ -54,8 +54,9 @@ class BulletList(Flowable):
         return BulletList(self.items[start:end], self.mark, space_after, self.marks[start:end], self.max_height)
 
     def detach_first(self, count: int = MIN_ITEMS) -> tuple[BulletList, BulletList] | None:
-        """The first `count` items and the rest as two lists that lay out exactly as this one."""
-        if len(self.items) <= count:
+        """The first `count` items and the rest as two lists that lay out exactly as this one; None where the
+        rest would be fewer than `MIN_ITEMS` (it could then stand alone at the top of a page)."""
+        if len(self.items) < count + MIN_ITEMS:
             return None
         head, tail = tags.inherit(
             [

@@ -135,12 +135,17 @@ def test_the_signature_section_is_on_one_page(packets: dict[str, Path], name: st
         assert role in page
 
 
-def test_spanish_signatures_start_a_page_and_part_only_between_signers(packets: dict[str, Path]) -> None:
-    """Spanish runs a fifth longer: its signatures start a page of their own and may go on to the next,
-    but only between two signers' blocks, each with its own lines (as in large print)."""
+def test_spanish_signatures_start_a_page_under_the_rights_and_part_only_between_signers(
+    packets: dict[str, Path],
+) -> None:
+    """Spanish runs a fifth longer: its signatures start a page with the patient's rights above them (what the
+    patient reads last before signing; the rights never alone on a page) and may go on to the next, but only
+    between two signers' blocks, each with its own lines (as in large print)."""
     texts = page_texts(packets["spanish"])
     (start,) = [n for n, text in enumerate(texts) if re.search(r"\bFirmas\b", text)]
-    assert body(texts[start]).startswith("Firmas")
+    page = body(texts[start])
+    assert page.startswith("Sus derechos"), page[:80]
+    assert "mi derecho a otra atención. Firmas Al firmar" in page, page  # the rights, then the signatures
     captions = ("Firma", "Nombre en letra de molde", "Fecha", "Hora")
     roles = ("Paciente o representante legal", "Profesional que obtuvo el consentimiento", "Testigo",
              "Intérprete", "Consentimiento por teléfono")  # fmt: skip
