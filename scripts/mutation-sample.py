@@ -79,7 +79,10 @@ def main() -> int:
             names = by_package[package]
             chosen += random.Random(f"{args.seed}:{package}").sample(names, min(args.sample, len(names)))
         Path("mutants/sample.txt").write_text("\n".join(chosen) + "\n", encoding="utf-8")
-        subprocess.run([mutmut, "run", "--max-children", str(args.max_children), *chosen], check=False)
+        ran = subprocess.run([mutmut, "run", "--max-children", str(args.max_children), *chosen], check=False)
+        if ran.returncode != 0:  # the tests failed without a mutant (a slow machine's timeouts, a server missing)
+            print("mutmut stopped before the mutants were tried: the tests must pass unmutated (output above)")
+            return 1
     chosen = Path("mutants/sample.txt").read_text(encoding="utf-8").split()
     statuses = results()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
