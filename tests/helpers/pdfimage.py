@@ -27,23 +27,21 @@ class Word:
 
 
 def words(pdf: Path, page: int) -> list[Word]:
-    """The words of page `page` (1-based), in content order (read once per file as it is on disk:
-    several tests look at the same packet's pages)."""
+    """The words of page `page` (1-based), in content order (the file read once as it is on disk, every
+    page at once: several tests look at the same packet's pages)."""
     stat = pdf.stat()
-    return list(_words(str(pdf.resolve()), page, stat.st_mtime_ns, stat.st_size))
+    return list(_words(str(pdf.resolve()), stat.st_mtime_ns, stat.st_size)[page - 1])
 
 
-@lru_cache(maxsize=1024)
-def _words(pdf: str, page: int, _mtime_ns: int, _size: int) -> tuple[Word, ...]:
-    result = subprocess.run(
-        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), pdf, "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+@lru_cache(maxsize=256)
+def _words(pdf: str, _mtime_ns: int, _size: int) -> tuple[tuple[Word, ...], ...]:
+    result = subprocess.run(["pdftotext", "-bbox", pdf, "-"], capture_output=True, text=True, check=True)
+    pages = result.stdout.split("<page ")[1:]
     return tuple(
-        Word(float(m[1]), float(m[2]), float(m[3]), float(m[4]), html.unescape(m[5]))
-        for m in _WORD.finditer(result.stdout)
+        tuple(
+            Word(float(m[1]), float(m[2]), float(m[3]), float(m[4]), html.unescape(m[5])) for m in _WORD.finditer(page)
+        )
+        for page in pages
     )
 
 
