@@ -7,7 +7,6 @@ The decisions are taken in the database, in turn, so that several workers and in
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -46,7 +45,9 @@ def _outcomes(app: App, account: str) -> list[str]:
         store.close()
 
 
-def test_the_right_password_works_once_the_wait_has_passed(start_app: Callable[..., App]) -> None:
+def test_the_right_password_works_once_the_wait_has_passed(
+    start_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = start_app(web=_web(2, 0.8))
     for _ in range(2):
         assert "That name and password do not match." in _sign_in(app, "clinician", WRONG).text
@@ -56,7 +57,8 @@ def test_the_right_password_works_once_the_wait_has_passed(start_app: Callable[.
     wrong = _sign_in(app, "clinician", WRONG)  # a wrong one inside the wait: the same answer, not "do not match"
     assert "Too many attempts: try again in about 1 second." in wrong.text
     assert _outcomes(app, "clinician") == ["failed", "failed"]  # neither was checked, nor counted
-    time.sleep(0.9)
+    clock = accounts.now
+    monkeypatch.setattr(accounts, "now", lambda: clock() + timedelta(seconds=0.9))  # the app's clock, 0.9 s on
     assert _sign_in(app, "clinician", PASSWORD).status_code == 303  # no lockout
     assert _outcomes(app, "clinician") == ["failed", "failed", "ok"]  # the success is recorded, clears nothing
 
