@@ -79,7 +79,8 @@ def _closing(
     if _height([*rights, *whole], b) <= b.max_height:
         return [*before, Together([*rights, *whole])]
     if len(blocks) <= 2 or _height(whole, b) <= b.max_height:
-        return [Together([*before, *rights]) if rights else Together(before), Together(whole)]
+        kept = [*before, *rights]
+        return [*([Together(kept)] if kept else []), Together(whole)]
     return [*before, Together([*rights, *lead, blocks[0]]), _SignerBlocks(blocks[1:], b.max_height)]
 
 
