@@ -125,8 +125,10 @@ class Cups:
     def environ(self, **extra: str) -> dict[str, str]:
         return {"PACKETGEN_CUPS_SERVER": self.server, **extra}
 
-    def printed(self, job_id: int, timeout: float = 20.0) -> Path:
-        """The PDF cups-pdf made of a job (it finishes writing just after the job completes)."""
+    def printed(self, job_id: int, timeout: float = 60.0) -> Path:
+        """The PDF cups-pdf made of a job (it finishes writing just after the job completes). cups-pdf runs
+        Ghostscript on each job: a day's print run on a loaded machine (a mutation run's unmutated pass) took
+        more than 20 s."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = [p for p in self.out.glob(f"*job_{job_id}.pdf")]
