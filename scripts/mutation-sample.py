@@ -34,15 +34,8 @@ def package_of(name: str) -> str:
     return ".".join(parts[:2]) if len(parts) > 2 else module
 
 
-def all_mutants() -> list[str]:
-    """Every mutant's name, from the `.meta` files mutmut writes beside each mutated module."""
-    names: list[str] = []
-    for meta in sorted(Path("mutants").rglob("*.meta")):
-        names.extend(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
-    return sorted(names)
-
-
 def results() -> dict[str, str]:
+    """Every mutant's name and status, from the `.meta` files mutmut writes beside each mutated module."""
     statuses: dict[str, str] = {}
     for meta in sorted(Path("mutants").rglob("*.meta")):
         for name, code in json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"].items():
@@ -72,7 +65,7 @@ def main() -> int:
         # Generates the mutants and the test statistics, then stops: no mutant is named NONE_SUCH.
         subprocess.run([mutmut, "run", "--max-children", str(args.max_children), NONE_SUCH], check=False)
         by_package: dict[str, list[str]] = defaultdict(list)
-        for name in all_mutants():
+        for name in sorted(results()):
             by_package[package_of(name)].append(name)
         chosen = []
         for package in sorted(by_package):

@@ -53,7 +53,7 @@ def _bookmarks(pdf: Path | bytes) -> list[tuple[str, int]]:
     """The top-level bookmarks as (title, 0-based page), read by PDFium."""
     document = pypdfium2.PdfDocument(pdf)
     try:
-        return [(item.get_title(), item.get_dest().get_index()) for item in document.get_toc() if item.get_dest()]
+        return [(item.get_title(), dest.get_index()) for item in document.get_toc() if (dest := item.get_dest())]
     finally:
         document.close()
 
